@@ -1,0 +1,329 @@
+//! `MeetingActor`: the only writer of one meeting's live state. Answers, controls and chat
+//! commands all pass through its mailbox, so every client sees changes in the order they
+//! happened. It validates in memory, hands the rows to the [`Writer`] (which acks after the
+//! commit) and publishes frames; tallies and word clouds are coalesced.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use librekast_storage::{AttendeeRecord, MeetingStatus, Store, WriteOp, now_micros};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use tokio::sync::oneshot;
+
+use crate::hub::{Audience, Command, MeetingHandle, Outbound, Sender};
+use crate::meeting::Meeting;
+use crate::wire::{AckOk, Snapshot, StateFrame};
+use crate::writer::{Job, Writer};
+use crate::{AckResult, ErrorCode};
+
+pub enum MeetingMsg {
+    Command { sender: Sender, command: Command, reply: oneshot::Sender<AckResult> },
+    Snapshot { audience: Audience, attendee: Option<AttendeeRecord>, reply: RpcReplyPort<Snapshot> },
+    Joined(AttendeeRecord),
+    /// Publish coalesced tallies, words and presence.
+    Flush,
+    Presence,
+    /// A write of this meeting failed: memory may be ahead of storage, rebuild from storage.
+    WriteFailed,
+    #[doc(hidden)]
+    InjectPanic,
+}
+
+pub struct MeetingArgs {
+    pub handle: Arc<MeetingHandle>,
+    pub store: Store,
+    pub writer: Writer,
+    pub flush_interval: Duration,
+}
+
+pub struct MeetingState {
+    meeting: Meeting,
+    args: MeetingArgs,
+    tally_dirty: bool,
+    words_dirty: bool,
+    state_dirty: bool,
+    flush_scheduled: bool,
+    last_online: i64,
+    /// Snapshot frames for (participants, staff), valid until the next change.
+    cache: Option<(Arc<StateFrame>, Arc<StateFrame>)>,
+}
+
+pub struct MeetingActor;
+
+/// Loads the meeting after every write queued before now has landed, so a restarted actor
+/// never misses an answer that was acknowledged by its predecessor.
+async fn load(args: &MeetingArgs) -> Result<Meeting, ActorProcessingErr> {
+    args.writer.barrier().await;
+    let loaded = args.store.load_meeting(args.handle.id).await?;
+    Ok(Meeting::from_loaded(loaded))
+}
+
+impl Actor for MeetingActor {
+    type Msg = MeetingMsg;
+    type State = MeetingState;
+    type Arguments = MeetingArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<MeetingMsg>,
+        args: MeetingArgs,
+    ) -> Result<MeetingState, ActorProcessingErr> {
+        let meeting = load(&args).await?;
+        let mut state = MeetingState {
+            meeting,
+            args,
+            tally_dirty: false,
+            words_dirty: false,
+            state_dirty: false,
+            flush_scheduled: false,
+            last_online: -1,
+            cache: None,
+        };
+        // Connections that outlived a crashed predecessor converge on the rebuilt state.
+        state.publish_everything();
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<MeetingMsg>,
+        msg: MeetingMsg,
+        state: &mut MeetingState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            MeetingMsg::Command { sender, command, reply } => {
+                state.command(&myself, sender, command, reply).await;
+            }
+            MeetingMsg::Snapshot { audience, attendee, reply } => {
+                let you = attendee.map(|a| {
+                    state.meeting.ensure_attendee(a.id, &a.name, a.platform);
+                    a.id
+                });
+                let snapshot = state.snapshot(audience, you);
+                let _ = reply.send(snapshot);
+            }
+            MeetingMsg::Joined(a) => {
+                state.meeting.ensure_attendee(a.id, &a.name, a.platform);
+                state.mark(&myself, Dirty::Presence);
+            }
+            MeetingMsg::Presence => state.mark(&myself, Dirty::Presence),
+            MeetingMsg::Flush => state.flush(),
+            MeetingMsg::WriteFailed => {
+                tracing::warn!(meeting_id = %state.meeting.id, actor = "meeting", "rebuilding from storage after a failed write");
+                state.meeting = load(&state.args).await?;
+                state.publish_everything();
+            }
+            MeetingMsg::InjectPanic => {
+                panic!("injected panic in meeting {}", state.meeting.id);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Dirty {
+    Tally,
+    Words,
+    State,
+    Presence,
+}
+
+impl MeetingState {
+    fn handle(&self) -> &MeetingHandle {
+        &self.args.handle
+    }
+
+    async fn command(
+        &mut self,
+        myself: &ActorRef<MeetingMsg>,
+        sender: Sender,
+        command: Command,
+        reply: oneshot::Sender<AckResult>,
+    ) {
+        let now = now_micros();
+        let attendee = match &sender {
+            Sender::Attendee { id, name, platform } => {
+                self.meeting.ensure_attendee(*id, name, *platform);
+                Some(*id)
+            }
+            Sender::Staff { .. } => None,
+        };
+        let (ops, ok) = match (command, attendee) {
+            (Command::Control(control), None) => match self.meeting.control(control) {
+                Ok(outcome) => {
+                    self.cache = None;
+                    self.publish_states();
+                    self.publish_scores(&outcome.scores);
+                    self.publish_tally_and_words();
+                    tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", control = control.as_str(), status = self.meeting.status.wire(), position = self.meeting.position, "control applied");
+                    (outcome.ops, AckOk::Plain)
+                }
+                Err(code) => return refuse(reply, code),
+            },
+            (Command::Control(_), Some(_)) => return refuse(reply, ErrorCode::Forbidden),
+            (_, None) => return refuse(reply, ErrorCode::Forbidden),
+            (Command::Vote { question_id, choice_id }, Some(a)) => {
+                match self.meeting.vote(a, question_id, choice_id, now) {
+                    Ok(op) => {
+                        self.mark(myself, Dirty::Tally);
+                        (vec![op], AckOk::Plain)
+                    }
+                    Err(code) => return refuse(reply, code),
+                }
+            }
+            (Command::Word { question_id, text }, Some(a)) => {
+                match self.meeting.word(a, question_id, &text, now) {
+                    Ok(Some(op)) => {
+                        self.mark(myself, Dirty::Words);
+                        (vec![op], AckOk::Plain)
+                    }
+                    Ok(None) => return acknowledge(reply),
+                    Err(code) => return refuse(reply, code),
+                }
+            }
+            (Command::Flag { code }, Some(a)) => {
+                let outcome = self.meeting.flag(a, &code, now);
+                if let Some(attempt) = &outcome.attempt
+                    && let Ok(json) = serde_json::to_value(attempt)
+                {
+                    let mut frame = json;
+                    if let Some(obj) = frame.as_object_mut() {
+                        obj.insert("type".into(), "flag_attempt".into());
+                    }
+                    self.handle().publish(Audience::Staff, Outbound::Frame(frame.to_string().into()));
+                }
+                match outcome.result {
+                    Ok(ack) => {
+                        self.publish_scores(&[(a, ack.score)]);
+                        if self.meeting.status == MeetingStatus::Scoreboard {
+                            self.mark(myself, Dirty::State);
+                        }
+                        (outcome.ops, AckOk::Flag(ack))
+                    }
+                    Err(code) => {
+                        // The attempt is still logged; the ack does not wait for it.
+                        self.write(outcome.ops, None, Ok(AckOk::Plain), myself).await;
+                        return refuse(reply, code);
+                    }
+                }
+            }
+        };
+        self.write(ops, Some(reply), Ok(ok), myself).await;
+    }
+
+    async fn write(
+        &self,
+        ops: Vec<WriteOp>,
+        reply: Option<oneshot::Sender<AckResult>>,
+        ok: AckResult,
+        myself: &ActorRef<MeetingMsg>,
+    ) {
+        if ops.is_empty() {
+            if let Some(r) = reply {
+                let _ = r.send(ok);
+            }
+            return;
+        }
+        let job = Job { ops, reply, ok, meeting: Some(myself.clone()) };
+        self.args.writer.submit(job).await;
+    }
+
+    fn mark(&mut self, myself: &ActorRef<MeetingMsg>, what: Dirty) {
+        match what {
+            Dirty::Tally => self.tally_dirty = true,
+            Dirty::Words => self.words_dirty = true,
+            Dirty::State => self.state_dirty = true,
+            Dirty::Presence => {}
+        }
+        if !matches!(what, Dirty::Presence) {
+            self.cache = None;
+        }
+        if !self.flush_scheduled {
+            self.flush_scheduled = true;
+            myself.send_after(self.args.flush_interval, || MeetingMsg::Flush);
+        }
+    }
+
+    fn flush(&mut self) {
+        self.flush_scheduled = false;
+        if self.state_dirty {
+            self.state_dirty = false;
+            self.publish_states();
+        }
+        if self.tally_dirty || self.words_dirty {
+            self.publish_tally_and_words();
+        }
+        let online = self.handle().online();
+        if online != self.last_online {
+            self.last_online = online;
+            let frame = format!(r#"{{"type":"participants","count":{online}}}"#);
+            self.handle().publish(Audience::Staff, Outbound::Frame(frame.into()));
+        }
+    }
+
+    fn frames(&mut self) -> (Arc<StateFrame>, Arc<StateFrame>) {
+        if let Some(c) = &self.cache {
+            return c.clone();
+        }
+        let p = Arc::new(StateFrame::from_object(self.meeting.state_json(Audience::Participant)));
+        let s = Arc::new(StateFrame::from_object(self.meeting.state_json(Audience::Staff)));
+        self.cache = Some((p.clone(), s.clone()));
+        (p, s)
+    }
+
+    fn publish_states(&mut self) {
+        let (p, s) = self.frames();
+        self.handle().publish(Audience::Participant, Outbound::State(p));
+        self.handle().publish(Audience::Staff, Outbound::State(s));
+    }
+
+    fn publish_tally_and_words(&mut self) {
+        self.tally_dirty = false;
+        self.words_dirty = false;
+        if let Some((frame, staff_only)) = self.meeting.tally_frame() {
+            let frame: Arc<str> = frame.into();
+            if !staff_only {
+                self.handle().publish(Audience::Participant, Outbound::Frame(frame.clone()));
+            }
+            self.handle().publish(Audience::Staff, Outbound::Frame(frame));
+        }
+        if let Some(frame) = self.meeting.words_frame() {
+            let frame: Arc<str> = frame.into();
+            self.handle().publish(Audience::Participant, Outbound::Frame(frame.clone()));
+            self.handle().publish(Audience::Staff, Outbound::Frame(frame));
+        }
+    }
+
+    fn publish_scores(&self, scores: &[(librekast_storage::AttendeeId, i64)]) {
+        if scores.is_empty() {
+            return;
+        }
+        let map: HashMap<_, _> = scores.iter().copied().collect();
+        self.handle().publish(Audience::Participant, Outbound::Scores(Arc::new(map)));
+    }
+
+    fn publish_everything(&mut self) {
+        self.cache = None;
+        self.publish_states();
+        self.publish_tally_and_words();
+    }
+
+    fn snapshot(&mut self, audience: Audience, you: Option<librekast_storage::AttendeeId>) -> Snapshot {
+        let (p, s) = self.frames();
+        let state = match audience {
+            Audience::Participant => p,
+            Audience::Staff => s,
+        };
+        Snapshot { state, you: you.and_then(|id| self.meeting.you(id)) }
+    }
+}
+
+fn refuse(reply: oneshot::Sender<AckResult>, code: ErrorCode) {
+    let _ = reply.send(Err(code));
+}
+
+fn acknowledge(reply: oneshot::Sender<AckResult>) {
+    let _ = reply.send(Ok(AckOk::Plain));
+}

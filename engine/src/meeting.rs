@@ -1,0 +1,527 @@
+//! The live state of one meeting and what each command changes. No I/O: the actor feeds it
+//! commands, writes the returned [`WriteOp`]s and publishes the frames it renders.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use librekast_storage::{
+    ActivityId, ActivityKind, ActivityRecord, ActivityState, AttendeeId, ChoiceId, ChoiceRecord,
+    FlagId, FlagRecord, LoadedMeeting, MeetingId, MeetingStatus, Micros, Platform, WriteOp,
+};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::scoring::{ScoredVote, quiz_awards};
+use crate::transition::{self, Control};
+use crate::wire::{FlagAck, You, description_html};
+use crate::words::{Cloud, NormalizedWord, normalize};
+use crate::{Audience, ErrorCode};
+
+/// Longest flag submission looked at.
+pub const MAX_FLAG_CHARS: usize = 200;
+/// Rows of the scoreboard sent to participants (staff get [`STAFF_SCOREBOARD`]).
+pub const PARTICIPANT_SCOREBOARD: usize = 10;
+pub const STAFF_SCOREBOARD: usize = 100;
+/// Words shown in a cloud.
+pub const CLOUD_WORDS: usize = 100;
+/// Flag attempts kept for the staff view.
+pub const RECENT_ATTEMPTS: usize = 50;
+
+#[derive(Debug, Clone)]
+pub struct Attendee {
+    pub name: String,
+    pub platform: Platform,
+    pub score: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Activity {
+    pub id: ActivityId,
+    pub kind: ActivityKind,
+    pub title: String,
+    pub description_html: String,
+    pub word_limit: u32,
+    pub state: ActivityState,
+    pub choices: Vec<ChoiceRecord>,
+    /// Votes in arrival order.
+    votes: Vec<ScoredVote>,
+    voted: HashMap<AttendeeId, usize>,
+    counts: HashMap<ChoiceId, u64>,
+    words_by: HashMap<AttendeeId, Vec<String>>,
+    cloud: Cloud,
+}
+
+impl Activity {
+    fn new(r: ActivityRecord) -> Activity {
+        Activity {
+            id: r.id,
+            kind: r.kind,
+            title: r.title,
+            description_html: description_html(&r.description),
+            word_limit: r.word_limit,
+            state: r.state,
+            choices: r.choices,
+            votes: Vec::new(),
+            voted: HashMap::new(),
+            counts: HashMap::new(),
+            words_by: HashMap::new(),
+            cloud: Cloud::default(),
+        }
+    }
+
+    fn record_vote(&mut self, vote: ScoredVote) {
+        self.voted.insert(vote.attendee, self.votes.len());
+        *self.counts.entry(vote.choice).or_default() += 1;
+        self.votes.push(vote);
+    }
+
+    fn record_word(&mut self, attendee: AttendeeId, word: &NormalizedWord) {
+        self.words_by.entry(attendee).or_default().push(word.key.clone());
+        self.cloud.add(word);
+    }
+
+    fn is_correct(&self, choice: ChoiceId) -> bool {
+        self.choices.iter().any(|c| c.id == choice && c.correct)
+    }
+
+    pub fn total_votes(&self) -> u64 {
+        self.votes.len() as u64
+    }
+
+    fn counts_json(&self) -> Map<String, Value> {
+        self.choices
+            .iter()
+            .map(|c| (c.id.to_string(), json!(self.counts.get(&c.id).copied().unwrap_or(0))))
+            .collect()
+    }
+
+    fn results_json(&self, with_correct: bool) -> Value {
+        let correct: Vec<ChoiceId> = if with_correct {
+            self.choices.iter().filter(|c| c.correct).map(|c| c.id).collect()
+        } else {
+            Vec::new()
+        };
+        json!({
+            "question_id": self.id,
+            "counts": self.counts_json(),
+            "total": self.total_votes(),
+            "correct": correct,
+        })
+    }
+
+    fn words_json(&self) -> Value {
+        Value::Array(
+            self.cloud
+                .top(CLOUD_WORDS)
+                .into_iter()
+                .map(|(text, count)| json!({"text": text, "count": count}))
+                .collect(),
+        )
+    }
+
+    fn question_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "kind": self.kind.wire(),
+            "title": self.title,
+            "description_html": self.description_html,
+            "choices": self.choices.iter().map(|c| json!({"id": c.id, "text": c.text, "slug": c.slug})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptView {
+    pub attendee_id: AttendeeId,
+    pub name: String,
+    pub submitted: String,
+    pub outcome: &'static str,
+    pub flag: Option<String>,
+    pub points: i64,
+}
+
+/// What a flag submission did: its ack, the rows to store, and the attempt for staff.
+#[derive(Debug)]
+pub struct FlagOutcome {
+    pub result: Result<FlagAck, ErrorCode>,
+    pub ops: Vec<WriteOp>,
+    pub attempt: Option<AttemptView>,
+}
+
+/// What a control did.
+#[derive(Debug, Default)]
+pub struct ControlOutcome {
+    pub ops: Vec<WriteOp>,
+    /// Attendees whose score changed, with their new score.
+    pub scores: Vec<(AttendeeId, i64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub title: String,
+    pub code: String,
+    pub reward_fastest: bool,
+    pub flag_prefix: String,
+    pub status: MeetingStatus,
+    pub position: usize,
+    pub activities: Vec<Activity>,
+    pub attendees: HashMap<AttendeeId, Attendee>,
+    flags: Vec<FlagRecord>,
+    captured: HashSet<(FlagId, AttendeeId)>,
+    blooded: HashSet<FlagId>,
+    pub recent_attempts: VecDeque<AttemptView>,
+}
+
+impl Meeting {
+    /// Rebuilds the live state from what storage holds.
+    pub fn from_loaded(loaded: LoadedMeeting) -> Meeting {
+        let m = loaded.meeting;
+        let mut activities: Vec<Activity> = loaded.activities.into_iter().map(Activity::new).collect();
+        let index: HashMap<ActivityId, usize> =
+            activities.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        for v in loaded.votes {
+            if let Some(&i) = index.get(&v.activity_id) {
+                activities[i].record_vote(ScoredVote {
+                    attendee: v.attendee_id,
+                    choice: v.choice_id,
+                    points: v.points,
+                });
+            }
+        }
+        for w in loaded.words {
+            if let Some(&i) = index.get(&w.activity_id) {
+                let word = NormalizedWord { text: w.text, key: w.normalized };
+                activities[i].record_word(w.attendee_id, &word);
+            }
+        }
+        let attendees = loaded
+            .attendees
+            .into_iter()
+            .map(|a| (a.id, Attendee { name: a.name, platform: a.platform, score: a.score }))
+            .collect::<HashMap<_, _>>();
+        let mut captured = HashSet::new();
+        let mut blooded = HashSet::new();
+        for c in &loaded.captures {
+            captured.insert((c.flag_id, c.attendee_id));
+            blooded.insert(c.flag_id);
+        }
+        let flag_names: HashMap<FlagId, String> =
+            loaded.flags.iter().map(|f| (f.id, f.name.clone())).collect();
+        let recent_attempts = loaded
+            .recent_attempts
+            .into_iter()
+            .map(|a| AttemptView {
+                attendee_id: a.attendee_id,
+                name: attendees.get(&a.attendee_id).map(|x| x.name.clone()).unwrap_or_default(),
+                submitted: a.submitted,
+                outcome: outcome_name(&a.outcome),
+                flag: a.flag_id.and_then(|f| flag_names.get(&f).cloned()),
+                points: 0,
+            })
+            .collect();
+        let position = (m.position as usize).min(activities.len().saturating_sub(1));
+        Meeting {
+            id: m.id,
+            title: m.title,
+            code: m.code,
+            reward_fastest: m.reward_fastest,
+            flag_prefix: m.flag_prefix,
+            status: m.status,
+            position,
+            activities,
+            attendees,
+            flags: loaded.flags,
+            captured,
+            blooded,
+            recent_attempts,
+        }
+    }
+
+    pub fn current(&self) -> Option<&Activity> {
+        self.activities.get(self.position)
+    }
+
+    /// Makes sure the attendee is known (a join may race a restart); keeps the newest name.
+    pub fn ensure_attendee(&mut self, id: AttendeeId, name: &str, platform: Platform) {
+        let a = self.attendees.entry(id).or_insert_with(|| Attendee {
+            name: name.to_string(),
+            platform,
+            score: 0,
+        });
+        if a.name != name {
+            a.name = name.to_string();
+        }
+    }
+
+    pub fn you(&self, id: AttendeeId) -> Option<You> {
+        self.attendees.get(&id).map(|a| You { attendee_id: id, name: a.name.clone(), score: a.score })
+    }
+
+    /// The open activity with the given id, or `not_open`.
+    fn open_activity(&mut self, question: ActivityId) -> Result<&mut Activity, ErrorCode> {
+        if self.status != MeetingStatus::Ongoing {
+            return Err(ErrorCode::NotOpen);
+        }
+        match self.activities.get_mut(self.position) {
+            Some(a) if a.id == question && a.state == ActivityState::Open => Ok(a),
+            _ => Err(ErrorCode::NotOpen),
+        }
+    }
+
+    pub fn vote(
+        &mut self,
+        attendee: AttendeeId,
+        question: ActivityId,
+        choice: ChoiceId,
+        at: Micros,
+    ) -> Result<WriteOp, ErrorCode> {
+        let activity = self.open_activity(question)?;
+        if !activity.kind.has_choices() {
+            return Err(ErrorCode::BadRequest);
+        }
+        if !activity.choices.iter().any(|c| c.id == choice) {
+            return Err(ErrorCode::UnknownChoice);
+        }
+        if activity.voted.contains_key(&attendee) {
+            return Err(ErrorCode::AlreadyVoted);
+        }
+        activity.record_vote(ScoredVote { attendee, choice, points: None });
+        Ok(WriteOp::Vote { activity: question, attendee, choice, at })
+    }
+
+    /// `Ok(None)`: the same word again from the same attendee, acknowledged and ignored.
+    pub fn word(
+        &mut self,
+        attendee: AttendeeId,
+        question: ActivityId,
+        raw: &str,
+        at: Micros,
+    ) -> Result<Option<WriteOp>, ErrorCode> {
+        let activity = self.open_activity(question)?;
+        if activity.kind != ActivityKind::Wordcloud {
+            return Err(ErrorCode::BadRequest);
+        }
+        let word = normalize(raw).map_err(|_| ErrorCode::BadRequest)?;
+        let mine = activity.words_by.get(&attendee);
+        if mine.is_some_and(|w| w.contains(&word.key)) {
+            return Ok(None);
+        }
+        if mine.map_or(0, Vec::len) >= activity.word_limit as usize {
+            return Err(ErrorCode::LimitReached);
+        }
+        activity.record_word(attendee, &word);
+        Ok(Some(WriteOp::Word {
+            activity: question,
+            attendee,
+            text: word.text,
+            normalized: word.key,
+            at,
+        }))
+    }
+
+    pub fn flag(&mut self, attendee: AttendeeId, submitted: &str, at: Micros) -> FlagOutcome {
+        let refuse = |code| FlagOutcome { result: Err(code), ops: Vec::new(), attempt: None };
+        if self.status == MeetingStatus::After {
+            return refuse(ErrorCode::NotOpen);
+        }
+        let code = crate::flags::extract_code(&self.flag_prefix, submitted);
+        if code.is_empty() || submitted.chars().count() > MAX_FLAG_CHARS {
+            return refuse(ErrorCode::BadRequest);
+        }
+        let name = self.attendees.get(&attendee).map(|a| a.name.clone()).unwrap_or_default();
+        let flag = self.flags.iter().find(|f| f.code == code).cloned();
+        let (result, outcome, mut ops) = match &flag {
+            None => (Err(ErrorCode::NotFound), "not_found", Vec::new()),
+            Some(f) if self.captured.contains(&(f.id, attendee)) => {
+                (Err(ErrorCode::AlreadyFlagged), "already_flagged", Vec::new())
+            }
+            Some(f) => {
+                let first_blood = self.blooded.insert(f.id);
+                self.captured.insert((f.id, attendee));
+                let points = f.points + if first_blood { f.first_blood } else { 0 };
+                let score = self.attendees.get_mut(&attendee).map_or(points, |a| {
+                    a.score += points;
+                    a.score
+                });
+                let ack = FlagAck { name: f.name.clone(), points, first_blood, score };
+                let op = WriteOp::Capture { flag: f.id, attendee, points, first_blood, at };
+                (Ok(ack), "captured", vec![op])
+            }
+        };
+        ops.push(WriteOp::FlagAttempt {
+            meeting: self.id,
+            attendee,
+            submitted: submitted.to_string(),
+            flag: flag.as_ref().map(|f| f.id),
+            outcome: outcome.to_string(),
+            at,
+        });
+        let attempt = AttemptView {
+            attendee_id: attendee,
+            name,
+            submitted: submitted.to_string(),
+            outcome,
+            flag: flag.map(|f| f.name),
+            points: result.as_ref().map_or(0, |a| a.points),
+        };
+        self.recent_attempts.push_back(attempt.clone());
+        while self.recent_attempts.len() > RECENT_ATTEMPTS {
+            self.recent_attempts.pop_front();
+        }
+        FlagOutcome { result, ops, attempt: Some(attempt) }
+    }
+
+    pub fn control(&mut self, control: Control) -> Result<ControlOutcome, ErrorCode> {
+        let t = transition::apply(self.status, self.position, self.activities.len(), control)
+            .map_err(|_| ErrorCode::InvalidControl)?;
+        let mut out = ControlOutcome::default();
+        let mut changed = Vec::new();
+        let old = self.position;
+        if let Some(a) = self.activities.get_mut(old) {
+            if t.close_current && a.state == ActivityState::Open {
+                a.state = ActivityState::Closed;
+                changed.push((a.id, a.state));
+                if a.kind == ActivityKind::Quiz {
+                    self.score_quiz(old, &mut out);
+                }
+            }
+        }
+        if let Some(a) = self.activities.get_mut(old)
+            && t.done_current
+        {
+            a.state = ActivityState::Done;
+            changed.retain(|(id, _)| *id != a.id);
+            changed.push((a.id, a.state));
+        }
+        self.position = t.position;
+        self.status = t.status;
+        if let Some(a) = self.activities.get_mut(t.position)
+            && t.open_new
+        {
+            a.state = ActivityState::Open;
+            changed.retain(|(id, _)| *id != a.id);
+            changed.push((a.id, a.state));
+        }
+        out.ops.push(WriteOp::Progress {
+            meeting: self.id,
+            status: self.status,
+            position: self.position as u32,
+            activities: changed,
+        });
+        Ok(out)
+    }
+
+    /// Awards the points of every vote not scored yet; called when a quiz closes.
+    fn score_quiz(&mut self, index: usize, out: &mut ControlOutcome) {
+        let Some(activity) = self.activities.get_mut(index) else { return };
+        let awards = quiz_awards(&activity.votes, |c| activity.is_correct(c), self.reward_fastest);
+        if awards.is_empty() {
+            return;
+        }
+        for &(attendee, points) in &awards {
+            if let Some(&i) = activity.voted.get(&attendee) {
+                activity.votes[i].points = Some(points);
+            }
+            if points != 0
+                && let Some(a) = self.attendees.get_mut(&attendee)
+            {
+                a.score += points;
+                out.scores.push((attendee, a.score));
+            }
+        }
+        out.ops.push(WriteOp::Award { activity: activity.id, awards });
+    }
+
+    /// Sorted by score (highest first), then by who joined first.
+    pub fn scoreboard(&self, limit: usize) -> Vec<Value> {
+        let mut rows: Vec<(&AttendeeId, &Attendee)> = self.attendees.iter().collect();
+        rows.sort_by(|a, b| b.1.score.cmp(&a.1.score).then(a.0.cmp(b.0)));
+        rows.into_iter()
+            .take(limit)
+            .map(|(id, a)| {
+                json!({"attendee_id": id, "name": a.name, "score": a.score, "platform": a.platform.code()})
+            })
+            .collect()
+    }
+
+    /// The `state` frame for an audience, without `you`.
+    pub fn state_json(&self, audience: Audience) -> String {
+        use MeetingStatus::*;
+        let staff = audience == Audience::Staff;
+        let current = self.current();
+        let live = matches!(self.status, Ongoing | Results);
+        let question = current
+            .filter(|_| staff || live)
+            .map(Activity::question_json)
+            .unwrap_or(Value::Null);
+        let (mut results, mut words) = (Value::Null, Value::Null);
+        if let Some(a) = current.filter(|_| live) {
+            let revealed = self.status == Results;
+            match a.kind {
+                ActivityKind::Poll => results = a.results_json(false),
+                ActivityKind::Quiz if revealed || staff => results = a.results_json(true),
+                ActivityKind::Wordcloud => words = a.words_json(),
+                _ => {}
+            }
+        }
+        let scoreboard = if matches!(self.status, Scoreboard | After) || staff {
+            Value::Array(self.scoreboard(if staff { STAFF_SCOREBOARD } else { PARTICIPANT_SCOREBOARD }))
+        } else {
+            Value::Null
+        };
+        let mut obj = json!({
+            "type": "state",
+            "meeting_id": self.id,
+            "title": self.title,
+            "status": self.status.wire(),
+            "position": self.position,
+            "activity_count": self.activities.len(),
+            "question": question,
+            "results": results,
+            "words": words,
+            "scoreboard": scoreboard,
+        });
+        if staff && let Some(map) = obj.as_object_mut() {
+            map.insert("plan".into(), self.plan_json());
+            map.insert("flag_attempts".into(), json!(self.recent_attempts));
+        }
+        obj.to_string()
+    }
+
+    fn plan_json(&self) -> Value {
+        Value::Array(
+            self.activities
+                .iter()
+                .map(|a| json!({"id": a.id, "kind": a.kind.wire(), "title": a.title, "state": a.state.code()}))
+                .collect(),
+        )
+    }
+
+    /// The live `tally` frame of the current poll or quiz, and whether only staff may see it.
+    pub fn tally_frame(&self) -> Option<(String, bool)> {
+        let a = self.current()?;
+        if !a.kind.has_choices() {
+            return None;
+        }
+        let staff_only = a.kind == ActivityKind::Quiz && self.status != MeetingStatus::Results;
+        let frame = json!({"type": "tally", "question_id": a.id, "counts": a.counts_json(), "total": a.total_votes()});
+        Some((frame.to_string(), staff_only))
+    }
+
+    pub fn words_frame(&self) -> Option<String> {
+        let a = self.current()?;
+        (a.kind == ActivityKind::Wordcloud)
+            .then(|| json!({"type": "words", "question_id": a.id, "words": a.words_json()}).to_string())
+    }
+}
+
+fn outcome_name(stored: &str) -> &'static str {
+    match stored {
+        "captured" => "captured",
+        "already_flagged" => "already_flagged",
+        _ => "not_found",
+    }
+}
+
+#[cfg(test)]
+mod tests;

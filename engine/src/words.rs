@@ -1,0 +1,125 @@
+//! Word-cloud rules: normalisation, grouping and the displayed spelling.
+
+use std::collections::HashMap;
+
+/// The longest word (in characters, after normalisation).
+pub const MAX_WORD_CHARS: usize = 40;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormalizedWord {
+    /// Trimmed, inner whitespace collapsed to one space: what is displayed.
+    pub text: String,
+    /// `text` lower-cased: the grouping key.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordError {
+    Empty,
+    TooLong,
+}
+
+pub fn normalize(raw: &str) -> Result<NormalizedWord, WordError> {
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return Err(WordError::Empty);
+    }
+    if text.chars().count() > MAX_WORD_CHARS {
+        return Err(WordError::TooLong);
+    }
+    let key = text.to_lowercase();
+    Ok(NormalizedWord { text, key })
+}
+
+/// One group of words sharing a key: its count and the spellings seen.
+#[derive(Debug, Clone, Default)]
+struct Group {
+    count: u64,
+    /// Spelling → (count, first seen order).
+    spellings: HashMap<String, (u64, u64)>,
+}
+
+/// The live cloud of one activity.
+#[derive(Debug, Clone, Default)]
+pub struct Cloud {
+    groups: HashMap<String, Group>,
+    seen: u64,
+}
+
+impl Cloud {
+    pub fn add(&mut self, word: &NormalizedWord) {
+        self.seen += 1;
+        let group = self.groups.entry(word.key.clone()).or_default();
+        group.count += 1;
+        let seen = self.seen;
+        group
+            .spellings
+            .entry(word.text.clone())
+            .or_insert((0, seen))
+            .0 += 1;
+    }
+
+    /// Words by count (highest first), then alphabetically; each in its most frequent
+    /// spelling (the earliest seen among equals).
+    pub fn top(&self, limit: usize) -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = self
+            .groups
+            .values()
+            .map(|g| {
+                let spelling = g
+                    .spellings
+                    .iter()
+                    .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+                    .map(|(s, _)| s.clone())
+                    .unwrap_or_default();
+                (spelling, g.count)
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase())));
+        out.truncate(limit);
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> NormalizedWord {
+        normalize(s).unwrap_or_else(|e| panic!("{s:?}: {e:?}"))
+    }
+
+    #[test]
+    fn trims_and_collapses() {
+        assert_eq!(n("  Rust \t  lang \n").text, "Rust lang");
+        assert_eq!(n("  Rust \t  lang \n").key, "rust lang");
+    }
+
+    #[test]
+    fn rejects_empty_and_long() {
+        assert_eq!(normalize("   "), Err(WordError::Empty));
+        assert_eq!(normalize(""), Err(WordError::Empty));
+        assert_eq!(normalize(&"a".repeat(41)), Err(WordError::TooLong));
+        assert!(normalize(&"é".repeat(40)).is_ok(), "counts characters, not bytes");
+    }
+
+    #[test]
+    fn groups_case_insensitively_in_most_frequent_spelling() {
+        let mut cloud = Cloud::default();
+        for w in ["rust", "Rust", "Rust", "RUST", "go", "Go"] {
+            cloud.add(&n(w));
+        }
+        assert_eq!(
+            cloud.top(10),
+            vec![("Rust".to_string(), 4), ("go".to_string(), 2)]
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! Storage errors. Never shown raw to a participant: the engine maps them to wire codes.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StorageError {
+    #[error("not found")]
+    NotFound,
+    /// A unique index refused the write (a second vote, the same word again, a flag twice).
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    /// A meeting file that cannot be imported; the text says what to fix.
+    #[error("invalid meeting file: {0}")]
+    InvalidMeeting(String),
+    /// A DATABASE_URL that is not sqlite:// or postgres://; the text says how to fix it.
+    #[error("invalid database URL: {0}")]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}

@@ -1,0 +1,22 @@
+//! LibreKast storage: sea-orm entities, migrations and the queries the engine needs.
+//!
+//! - [`model`]: typed ids, string-backed enums and the plain records the engine works with.
+//! - [`meeting_file`]: the import/export JSON format and its validation.
+//! - [`entities`]: one sea-orm entity module per table.
+//! - [`migrations`]: timestamped schema migrations, applied by [`Store::connect`].
+//! - [`store`]: [`Store`], the connection handle, and its queries grouped per aggregate.
+//! - [`error`]: [`StorageError`].
+//!
+//! SQLite (a file, WAL mode) is the default; PostgreSQL is used when the URL says `postgres://`.
+
+pub mod entities;
+pub mod error;
+pub mod meeting_file;
+pub mod migrations;
+pub mod model;
+pub mod store;
+
+pub use error::StorageError;
+pub use meeting_file::{ActivityFile, ChoiceFile, FlagFile, MeetingFile};
+pub use model::*;
+pub use store::{Backend, Store};

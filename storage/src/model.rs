@@ -1,0 +1,324 @@
+//! Typed ids, string-backed enums and the plain records exchanged with the engine.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($($name:ident),*) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
+        }
+    )*};
+}
+id_type!(MeetingId, ActivityId, ChoiceId, AttendeeId, FlagId, UserId);
+
+/// Meeting status. Stored as its seed letter (`B`, `W`, …); on the wire as a snake_case word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingStatus {
+    Before,
+    Waiting,
+    Ongoing,
+    Results,
+    Scoreboard,
+    After,
+    Undefined,
+}
+
+impl MeetingStatus {
+    pub const ALL: [MeetingStatus; 7] = [
+        Self::Before,
+        Self::Waiting,
+        Self::Ongoing,
+        Self::Results,
+        Self::Scoreboard,
+        Self::After,
+        Self::Undefined,
+    ];
+    /// The seed letter stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Before => "B",
+            Self::Waiting => "W",
+            Self::Ongoing => "O",
+            Self::Results => "R",
+            Self::Scoreboard => "S",
+            Self::After => "A",
+            Self::Undefined => "U",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+    /// The snake_case word used on the wire.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Self::Before => "before",
+            Self::Waiting => "waiting",
+            Self::Ongoing => "ongoing",
+            Self::Results => "results",
+            Self::Scoreboard => "scoreboard",
+            Self::After => "after",
+            Self::Undefined => "undefined",
+        }
+    }
+}
+
+/// Activity kind. Stored as `TX`, `PL`, `QZ`, `WC`; in files and on the wire as a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Text,
+    Poll,
+    Quiz,
+    Wordcloud,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 4] = [Self::Text, Self::Poll, Self::Quiz, Self::Wordcloud];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Text => "TX",
+            Self::Poll => "PL",
+            Self::Quiz => "QZ",
+            Self::Wordcloud => "WC",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+    pub fn wire(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Poll => "poll",
+            Self::Quiz => "quiz",
+            Self::Wordcloud => "wordcloud",
+        }
+    }
+    /// Poll and quiz take one choice per attendee.
+    pub fn has_choices(self) -> bool {
+        matches!(self, Self::Poll | Self::Quiz)
+    }
+}
+
+/// Where an activity is in its own life. Stored as the snake_case word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityState {
+    /// Not opened yet.
+    Pending,
+    /// Taking answers.
+    Open,
+    /// Answers closed (results shown or moved away mid-activity).
+    Closed,
+    /// Passed with `next`.
+    Done,
+}
+
+impl ActivityState {
+    pub const ALL: [ActivityState; 4] = [Self::Pending, Self::Open, Self::Closed, Self::Done];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Done => "done",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// Where an attendee takes part from. Stored and sent as the snake_case word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Room,
+    Twitch,
+    Youtube,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Self::Room, Self::Twitch, Self::Youtube];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Room => "room",
+            Self::Twitch => "twitch",
+            Self::Youtube => "youtube",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// Microseconds since the Unix epoch; every stored time uses it (portable across backends).
+pub type Micros = i64;
+
+pub fn now_micros() -> Micros {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingRecord {
+    pub id: MeetingId,
+    pub title: String,
+    pub code: String,
+    pub reward_fastest: bool,
+    pub flag_prefix: String,
+    pub status: MeetingStatus,
+    /// Index (0-based) into the meeting's activities, ordered by position.
+    pub position: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceRecord {
+    pub id: ChoiceId,
+    pub text: String,
+    pub slug: String,
+    pub correct: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityRecord {
+    pub id: ActivityId,
+    pub kind: ActivityKind,
+    pub title: String,
+    pub description: String,
+    /// Words per attendee in a word cloud.
+    pub word_limit: u32,
+    pub state: ActivityState,
+    /// In file order.
+    pub choices: Vec<ChoiceRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttendeeRecord {
+    pub id: AttendeeId,
+    pub meeting_id: MeetingId,
+    pub name: String,
+    pub platform: Platform,
+    pub platform_user_id: String,
+    pub score: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteRecord {
+    pub activity_id: ActivityId,
+    pub attendee_id: AttendeeId,
+    pub choice_id: ChoiceId,
+    /// `None` until the quiz was scored.
+    pub points: Option<i64>,
+    pub at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WordRecord {
+    pub activity_id: ActivityId,
+    pub attendee_id: AttendeeId,
+    pub text: String,
+    pub normalized: String,
+    pub at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRecord {
+    pub id: FlagId,
+    pub name: String,
+    pub code: String,
+    pub points: i64,
+    /// Bonus for the first finder.
+    pub first_blood: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureRecord {
+    pub flag_id: FlagId,
+    pub attendee_id: AttendeeId,
+    pub points: i64,
+    pub first_blood: bool,
+    pub at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagAttemptRecord {
+    pub attendee_id: AttendeeId,
+    pub submitted: String,
+    pub flag_id: Option<FlagId>,
+    pub outcome: String,
+    pub at: Micros,
+}
+
+/// Everything a meeting actor needs to rebuild its live state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedMeeting {
+    pub meeting: MeetingRecord,
+    /// Ordered by position.
+    pub activities: Vec<ActivityRecord>,
+    pub attendees: Vec<AttendeeRecord>,
+    /// Ordered by (at, id): earliest first.
+    pub votes: Vec<VoteRecord>,
+    /// Ordered by (at, id).
+    pub words: Vec<WordRecord>,
+    pub flags: Vec<FlagRecord>,
+    /// Ordered by (at, id).
+    pub captures: Vec<CaptureRecord>,
+    /// The latest 50 attempts, newest last.
+    pub recent_attempts: Vec<FlagAttemptRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingSummary {
+    pub id: MeetingId,
+    pub title: String,
+    pub status: MeetingStatus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub username: String,
+    pub password_hash: String,
+}
+
+/// Who a session token stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionSubject {
+    Staff { user_id: UserId, username: String },
+    Participant { meeting_id: MeetingId, attendee_id: AttendeeId },
+}
+
+/// One change to a meeting, written by [`crate::Store::apply`] inside a batch transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOp {
+    /// Unique per (activity, attendee): a second one is `StorageError::Duplicate`.
+    Vote { activity: ActivityId, attendee: AttendeeId, choice: ChoiceId, at: Micros },
+    /// Unique per (activity, attendee, normalized).
+    Word { activity: ActivityId, attendee: AttendeeId, text: String, normalized: String, at: Micros },
+    /// A log line of every flag submission, successful or not.
+    FlagAttempt {
+        meeting: MeetingId,
+        attendee: AttendeeId,
+        submitted: String,
+        flag: Option<FlagId>,
+        outcome: String,
+        at: Micros,
+    },
+    /// Unique per (flag, attendee). Also adds `points` to the attendee's score.
+    Capture { flag: FlagId, attendee: AttendeeId, points: i64, first_blood: bool, at: Micros },
+    /// Sets the meeting's status and position and, when given, activities' states.
+    Progress {
+        meeting: MeetingId,
+        status: MeetingStatus,
+        position: u32,
+        activities: Vec<(ActivityId, ActivityState)>,
+    },
+    /// Sets `points` on each listed attendee's vote in the activity and adds them to their score.
+    Award { activity: ActivityId, awards: Vec<(AttendeeId, i64)> },
+}

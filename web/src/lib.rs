@@ -1,0 +1,25 @@
+//! LibreKast web layer: the thin warp front of the engine, and the `librekast` binary.
+//!
+//! - [`config`]: the typed, validated configuration (flags and `LIBREKAST_*` variables).
+//! - [`server`]: [`Server`]: start-up, the accept loop (connection limit, graceful shutdown).
+//! - [`routes`]: HTTP routes (`/api/…`, static assets) as warp filters.
+//! - [`auth`]: passwords (argon2id), session tokens and cookies.
+//! - [`ws`]: the WebSocket upgrade and one task per connection.
+//! - [`protocol`]: parsing client frames into engine commands.
+//! - [`assets`]: the embedded `assets/` folder.
+//! - [`bootstrap`]: the demo meeting and the first staff account on an empty database.
+//! - [`error`]: [`WebError`].
+
+pub mod assets;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod error;
+pub mod protocol;
+pub mod routes;
+pub mod server;
+pub mod ws;
+
+pub use config::Config;
+pub use error::WebError;
+pub use server::Server;

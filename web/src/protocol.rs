@@ -1,0 +1,84 @@
+//! Client→server frames. A frame that is not a JSON object, has an unknown `type` or lacks a
+//! field becomes `bad_request` (echoing its `ref` when one can be read); nothing here closes
+//! the connection.
+
+use librekast_engine::{Command, Control};
+use librekast_storage::{ActivityId, ChoiceId};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Longest `ref` echoed back (a longer one is dropped, the frame still handled).
+const MAX_REF_CHARS: usize = 64;
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientFrame {
+    Vote { question_id: ActivityId, choice_id: ChoiceId },
+    Word { question_id: ActivityId, text: String },
+    Flag { code: String },
+    Control { action: Control },
+}
+
+/// A parsed frame: its `ref` (if readable) and the command, or why it is a bad request.
+#[derive(Debug)]
+pub struct Parsed {
+    pub reference: Option<Value>,
+    pub command: Option<Command>,
+}
+
+pub fn parse(text: &str) -> Parsed {
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return Parsed { reference: None, command: None };
+    };
+    let reference = value
+        .get("ref")
+        .filter(|r| match r {
+            Value::String(s) => s.chars().count() <= MAX_REF_CHARS,
+            Value::Number(_) => true,
+            _ => false,
+        })
+        .cloned();
+    let command = serde_json::from_value::<ClientFrame>(value).ok().map(|f| match f {
+        ClientFrame::Vote { question_id, choice_id } => Command::Vote { question_id, choice_id },
+        ClientFrame::Word { question_id, text } => Command::Word { question_id, text },
+        ClientFrame::Flag { code } => Command::Flag { code },
+        ClientFrame::Control { action } => Command::Control(action),
+    });
+    Parsed { reference, command }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_frames() {
+        let p = parse(r#"{"type":"vote","question_id":3,"choice_id":7,"ref":"r1"}"#);
+        assert_eq!(p.reference, Some(Value::from("r1")));
+        assert!(matches!(p.command, Some(Command::Vote { question_id: ActivityId(3), choice_id: ChoiceId(7) })));
+        let p = parse(r#"{"type":"control","action":"next","ref":9}"#);
+        assert!(matches!(p.command, Some(Command::Control(Control::Next))));
+        assert_eq!(p.reference, Some(Value::from(9)));
+        assert!(matches!(parse(r#"{"type":"word","question_id":1,"text":"x"}"#).command, Some(Command::Word { .. })));
+        assert!(matches!(parse(r#"{"type":"flag","code":"x"}"#).command, Some(Command::Flag { .. })));
+    }
+
+    #[test]
+    fn bad_frames_keep_their_ref() {
+        for bad in [
+            r#"{"type":"vote","question_id":3,"ref":"r2"}"#,
+            r#"{"type":"dance","ref":"r2"}"#,
+            r#"{"type":"control","action":"explode","ref":"r2"}"#,
+            r#"{"type":"vote","question_id":"3","choice_id":1,"ref":"r2"}"#,
+        ] {
+            let p = parse(bad);
+            assert!(p.command.is_none(), "{bad}");
+            assert_eq!(p.reference, Some(Value::from("r2")), "{bad}");
+        }
+        for bad in ["not json", "[1,2]", "\"x\"", "{", ""] {
+            let p = parse(bad);
+            assert!(p.command.is_none() && p.reference.is_none(), "{bad}");
+        }
+        assert!(parse(&format!(r#"{{"type":"x","ref":"{}"}}"#, "a".repeat(65))).reference.is_none());
+    }
+}

@@ -1,0 +1,262 @@
+//! HTTP routes. Every error answer is JSON `{"error": CODE}` (plus a human `message` where it
+//! helps); causes from the database are logged, never sent.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use librekast_engine::{Engine, EngineError};
+use librekast_storage::{MeetingId, Platform, SessionSubject};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::{Semaphore, mpsc, watch};
+use warp::http::StatusCode;
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+use crate::{assets, auth, ws};
+
+/// Longest display name, in characters.
+pub const MAX_NAME_CHARS: usize = 40;
+/// Largest JSON body accepted by the API.
+const MAX_BODY: u64 = 16 * 1024;
+
+#[derive(Clone)]
+pub struct App {
+    pub engine: Engine,
+    pub shutdown: watch::Receiver<bool>,
+    /// Held by every WebSocket task so shutdown can wait for them.
+    pub alive: mpsc::Sender<()>,
+    pub limit: Arc<Semaphore>,
+}
+
+impl App {
+    pub fn new(
+        engine: Engine,
+        shutdown: watch::Receiver<bool>,
+        alive: mpsc::Sender<()>,
+        limit: Arc<Semaphore>,
+    ) -> App {
+        App { engine, shutdown, alive, limit }
+    }
+}
+
+pub fn error(status: StatusCode, code: &str, message: Option<&str>) -> Response {
+    let body = match message {
+        Some(m) => json!({"error": code, "message": m}),
+        None => json!({"error": code}),
+    };
+    warp::reply::with_status(warp::reply::json(&body), status).into_response()
+}
+
+pub fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "request failed");
+    error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some("try again in a moment"))
+}
+
+fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
+    warp::any().map(move || app.clone())
+}
+
+pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
+    let json_body = warp::body::content_length_limit(MAX_BODY).and(warp::body::bytes());
+    let join = warp::path!("api" / "meetings" / i64 / "join")
+        .and(warp::post())
+        .and(warp::header::optional::<String>("cookie"))
+        .and(json_body)
+        .and(with_app(app.clone()))
+        .then(join);
+    let login = warp::path!("api" / "login")
+        .and(warp::post())
+        .and(json_body)
+        .and(with_app(app.clone()))
+        .then(login);
+    let meetings = warp::path!("api" / "meetings")
+        .and(warp::get())
+        .and(with_app(app.clone()))
+        .then(list_meetings);
+    let meeting = warp::path!("api" / "meetings" / i64)
+        .and(warp::get())
+        .and(with_app(app.clone()))
+        .then(meeting_info);
+    let health = warp::path!("healthz").and(warp::get()).map(|| warp::reply().into_response());
+    let websocket = warp::path!("ws" / "meetings" / i64)
+        .and(warp::get())
+        .and(warp::header::headers_cloned())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(warp::ext::optional::<ws::UpgradeSlot>())
+        .and(warp::ext::optional::<SocketAddr>())
+        .and(with_app(app.clone()))
+        .then(ws::upgrade);
+    let static_files = warp::get().and(warp::path::tail()).map(|tail: warp::path::Tail| assets::serve(tail.as_str()));
+    join.or(login)
+        .unify()
+        .or(meetings)
+        .unify()
+        .or(meeting)
+        .unify()
+        .or(health)
+        .unify()
+        .or(websocket)
+        .unify()
+        .or(static_files)
+        .unify()
+        .recover(recover)
+        .unify()
+        .boxed()
+}
+
+async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
+    let response = if rejection.is_not_found() {
+        error(StatusCode::NOT_FOUND, "not_found", None)
+    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+        error(StatusCode::PAYLOAD_TOO_LARGE, "bad_request", Some("body over 16 KiB"))
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        error(StatusCode::METHOD_NOT_ALLOWED, "bad_request", Some("method not allowed"))
+    } else {
+        error(StatusCode::BAD_REQUEST, "bad_request", None)
+    };
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct JoinBody {
+    code: String,
+    name: String,
+}
+
+/// Trims and collapses whitespace; `None` when empty or over [`MAX_NAME_CHARS`].
+pub fn clean_name(raw: &str) -> Option<String> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = name.chars().count();
+    (n > 0 && n <= MAX_NAME_CHARS && !name.chars().any(char::is_control)).then_some(name)
+}
+
+async fn join(id: i64, cookie: Option<String>, body: bytes::Bytes, app: App) -> Response {
+    let Ok(body) = serde_json::from_slice::<JoinBody>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "bad_request", Some("expected {\"code\",\"name\"}"));
+    };
+    let store = app.engine.store();
+    let meeting_id = MeetingId(id);
+    let meeting = match store.meeting(meeting_id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting")),
+        Err(e) => return internal(e),
+    };
+    if body.code.trim() != meeting.code {
+        return error(StatusCode::FORBIDDEN, "wrong_code", Some("wrong join code"));
+    }
+    let Some(name) = clean_name(&body.name) else {
+        return error(StatusCode::BAD_REQUEST, "bad_request", Some("the name must be 1 to 40 characters"));
+    };
+    // A browser that already joined this meeting keeps its seat (and score).
+    let mut platform_user_id = None;
+    if let Some(token) = cookie.as_deref().and_then(|c| auth::cookie_value(c, auth::PARTICIPANT_COOKIE))
+        && let Ok(Some(SessionSubject::Participant { meeting_id: m, attendee_id })) = store.find_session(token).await
+        && m == meeting_id
+        && let Ok(Some(a)) = store.attendee(attendee_id).await
+    {
+        platform_user_id = Some(a.platform_user_id);
+    }
+    let platform_user_id = platform_user_id.unwrap_or_else(|| auth::new_token()[..16].to_string());
+    let attendee = match store.upsert_attendee(meeting_id, &name, Platform::Room, &platform_user_id).await {
+        Ok(a) => a,
+        Err(e) => return internal(e),
+    };
+    let token = auth::new_token();
+    let subject = SessionSubject::Participant { meeting_id, attendee_id: attendee.id };
+    if let Err(e) = store.create_session(&token, &subject).await {
+        return internal(e);
+    }
+    if let Ok(handle) = app.engine.meeting(meeting_id).await {
+        handle.joined(attendee.clone());
+    }
+    let body = json!({"attendee_id": attendee.id, "token": token, "name": attendee.name, "meeting_id": meeting_id});
+    let reply = warp::reply::json(&body);
+    warp::reply::with_header(reply, "set-cookie", auth::set_cookie(auth::PARTICIPANT_COOKIE, &token)).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(body: bytes::Bytes, app: App) -> Response {
+    let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "bad_request", Some("expected {\"username\",\"password\"}"));
+    };
+    let store = app.engine.store();
+    let user = match store.find_user(body.username.trim()).await {
+        Ok(u) => u,
+        Err(e) => return internal(e),
+    };
+    // Hash even for an unknown user so timing does not reveal which usernames exist.
+    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
+    let password = body.password;
+    let valid = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|_| valid) else {
+        return error(StatusCode::UNAUTHORIZED, "wrong_credentials", Some("wrong username or password"));
+    };
+    let token = auth::new_token();
+    let subject = SessionSubject::Staff { user_id: user.id, username: user.username.clone() };
+    if let Err(e) = store.create_session(&token, &subject).await {
+        return internal(e);
+    }
+    let reply = warp::reply::json(&json!({"token": token, "username": user.username}));
+    warp::reply::with_header(reply, "set-cookie", auth::set_cookie(auth::STAFF_COOKIE, &token)).into_response()
+}
+
+/// An argon2id hash of a random string, verified against for unknown users.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1hVbRPrWKyyhmBhn4Ncg6TkOM6ZPcX38qzNhbXa6rNM";
+
+async fn list_meetings(app: App) -> Response {
+    match app.engine.store().list_meetings().await {
+        Ok(list) => {
+            let rows: Vec<_> = list
+                .into_iter()
+                .filter(|m| m.status != librekast_storage::MeetingStatus::After)
+                .map(|m| json!({"id": m.id, "title": m.title, "status": m.status.wire()}))
+                .collect();
+            warp::reply::json(&rows).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+async fn meeting_info(id: i64, app: App) -> Response {
+    match app.engine.store().meeting(MeetingId(id)).await {
+        Ok(Some(m)) => warp::reply::json(&json!({"id": m.id, "title": m.title, "status": m.status.wire()})).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting")),
+        Err(e) => internal(e),
+    }
+}
+
+pub fn engine_error(e: EngineError) -> Response {
+    match e {
+        EngineError::MeetingNotFound => error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting")),
+        other => internal(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(clean_name("  Ada   Lovelace "), Some("Ada Lovelace".into()));
+        assert_eq!(clean_name("   "), None);
+        assert_eq!(clean_name(&"x".repeat(41)), None);
+        assert!(clean_name(&"é".repeat(40)).is_some());
+    }
+
+    #[test]
+    fn dummy_hash_parses() {
+        assert!(!auth::verify_password("x", DUMMY_HASH));
+        assert!(argon2::PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+}

@@ -1,0 +1,339 @@
+//! The WebSocket endpoint. The upgrade is done here rather than with `warp::ws()` so the
+//! socket gets small buffers (tungstenite's default read buffer is 128 KiB per connection)
+//! and a 64 KiB frame limit. Each connection is one task: it reads frames, waits for acks
+//! (several in flight), and forwards the meeting's broadcast. The broadcast ring is the
+//! connection's bounded outbox: a connection that falls behind it skips to a fresh snapshot
+//! instead of slowing anyone, and one that cannot take a frame for 10 s is dropped.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::stream::FuturesUnordered;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
+use librekast_engine::wire::{ack_frame, score_frame};
+use librekast_engine::{AckOk, AckResult, Audience, MeetingHandle, Outbound, Sender, You};
+use librekast_storage::{AttendeeRecord, MeetingId, SessionSubject};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message;
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+use warp::Reply;
+
+use crate::routes::{App, engine_error, error, internal};
+use crate::{auth, protocol};
+
+/// Largest client frame; a larger one closes the connection with 1009.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Commands of one connection waiting for their ack; beyond it: `rate_limited`.
+pub const MAX_IN_FLIGHT: usize = 32;
+/// Sustained frames per second per connection, and the burst allowed above it.
+pub const RATE_PER_SECOND: f64 = 20.0;
+pub const RATE_BURST: f64 = 40.0;
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+const PING_EVERY: Duration = Duration::from_secs(30);
+const IDLE_LIMIT: Duration = Duration::from_secs(90);
+
+/// Close codes (see docs/protocol.md). 1012 and 1013: reconnect. 1008, 1009 and 4xxx: do not
+/// reconnect without changing something first.
+pub mod close {
+    pub const NORMAL: u16 = 1000;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    pub const RESTARTING: u16 = 1012;
+    pub const TRY_AGAIN: u16 = 1013;
+}
+
+/// The hyper upgrade future of a `/ws/…` request, handed to warp through request extensions.
+#[derive(Clone)]
+pub struct UpgradeSlot(Arc<Mutex<Option<OnUpgrade>>>);
+
+impl UpgradeSlot {
+    pub fn new(on_upgrade: OnUpgrade) -> UpgradeSlot {
+        UpgradeSlot(Arc::new(Mutex::new(Some(on_upgrade))))
+    }
+    fn take(&self) -> Option<OnUpgrade> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
+}
+
+pub enum Identity {
+    Staff { username: String },
+    Participant(AttendeeRecord),
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// Finds who is connecting: `?token=` first, else the cookies (`?role=` picks one when a
+/// browser holds both a staff and a participant session).
+async fn identify(
+    app: &App,
+    meeting: MeetingId,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<Option<Identity>, Response> {
+    let cookies = header(headers, "cookie");
+    let participant = auth::cookie_value(cookies, auth::PARTICIPANT_COOKIE);
+    let staff = auth::cookie_value(cookies, auth::STAFF_COOKIE);
+    let candidates: Vec<&str> = match (query.get("token"), query.get("role").map(String::as_str)) {
+        (Some(t), _) => vec![t.as_str()],
+        (None, Some("staff")) => staff.into_iter().collect(),
+        (None, Some("participant")) => participant.into_iter().collect(),
+        (None, _) => participant.into_iter().chain(staff).collect(),
+    };
+    let store = app.engine.store();
+    for token in candidates {
+        match store.find_session(token).await.map_err(internal)? {
+            Some(SessionSubject::Staff { username, .. }) => return Ok(Some(Identity::Staff { username })),
+            Some(SessionSubject::Participant { meeting_id, attendee_id }) if meeting_id == meeting => {
+                if let Some(a) = store.attendee(attendee_id).await.map_err(internal)? {
+                    return Ok(Some(Identity::Participant(a)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+pub async fn upgrade(
+    id: i64,
+    headers: HeaderMap,
+    query: HashMap<String, String>,
+    slot: Option<UpgradeSlot>,
+    peer: Option<SocketAddr>,
+    app: App,
+) -> Response {
+    let is_upgrade = header(&headers, "connection").to_ascii_lowercase().contains("upgrade")
+        && header(&headers, "upgrade").eq_ignore_ascii_case("websocket")
+        && header(&headers, "sec-websocket-version") == "13";
+    let key = header(&headers, "sec-websocket-key");
+    let Some(on_upgrade) = slot.and_then(|s| s.take()).filter(|_| is_upgrade && !key.is_empty()) else {
+        return error(StatusCode::BAD_REQUEST, "bad_request", Some("expected a WebSocket upgrade"));
+    };
+    let meeting_id = MeetingId(id);
+    let identity = match identify(&app, meeting_id, &headers, &query).await {
+        Ok(Some(i)) => i,
+        Ok(None) => {
+            return error(StatusCode::UNAUTHORIZED, "unauthorized", Some("join the meeting or log in first"));
+        }
+        Err(response) => return response,
+    };
+    let handle = match app.engine.meeting(meeting_id).await {
+        Ok(h) => h,
+        Err(e) => return engine_error(e),
+    };
+    let Ok(permit) = app.limit.clone().try_acquire_owned() else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "server_full", Some("too many connections, try again later"));
+    };
+    let accept = derive_accept_key(key.as_bytes());
+    let conn = Conn { handle, identity, shutdown: app.shutdown.clone(), _alive: app.alive.clone(), _permit: permit };
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                let config = WebSocketConfig::default()
+                    .read_buffer_size(4 * 1024)
+                    .write_buffer_size(0)
+                    .max_message_size(Some(MAX_FRAME_BYTES))
+                    .max_frame_size(Some(MAX_FRAME_BYTES));
+                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+                run(ws, conn).await;
+            }
+            Err(e) => tracing::debug!(error = %e, ?peer, "websocket upgrade failed"),
+        }
+    });
+    let reply = warp::reply::with_status(warp::reply(), StatusCode::SWITCHING_PROTOCOLS);
+    let reply = warp::reply::with_header(reply, "connection", "upgrade");
+    let reply = warp::reply::with_header(reply, "upgrade", "websocket");
+    warp::reply::with_header(reply, "sec-websocket-accept", accept).into_response()
+}
+
+/// Everything one connection needs; dropping it releases its connection slot.
+pub struct Conn {
+    pub handle: Arc<MeetingHandle>,
+    pub identity: Identity,
+    pub shutdown: watch::Receiver<bool>,
+    pub _alive: mpsc::Sender<()>,
+    pub _permit: OwnedSemaphorePermit,
+}
+
+/// Per-connection token bucket.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new() -> Bucket {
+        Bucket { tokens: RATE_BURST, at: Instant::now() }
+    }
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+type Pending = Pin<Box<dyn std::future::Future<Output = (Option<serde_json::Value>, AckResult)> + Send>>;
+
+async fn send<S>(sink: &mut S, text: String) -> bool
+where
+    S: Sink<Message, Error = WsError> + Unpin,
+{
+    matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::text(text))).await, Ok(Ok(())))
+}
+
+async fn close<S>(sink: &mut S, code: u16, reason: &'static str)
+where
+    S: Sink<Message, Error = WsError> + Unpin,
+{
+    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
+    let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(Message::Close(Some(frame)))).await;
+}
+
+/// Serves one connection until the peer leaves, the server shuts down or the peer stalls.
+/// Generic over the socket so tests can drive it without a network.
+pub async fn run<S>(ws: S, mut conn: Conn)
+where
+    S: Stream<Item = Result<Message, WsError>> + Sink<Message, Error = WsError> + Unpin,
+{
+    let (mut sink, mut stream) = ws.split();
+    let (audience, attendee, sender) = match &conn.identity {
+        Identity::Staff { username } => (Audience::Staff, None, Sender::Staff { username: username.clone() }),
+        Identity::Participant(a) => (
+            Audience::Participant,
+            Some(a.clone()),
+            Sender::Attendee { id: a.id, name: a.name.clone(), platform: a.platform },
+        ),
+    };
+    // Subscribe before the snapshot so nothing between the two is missed.
+    let mut events = conn.handle.subscribe(audience);
+    let Ok(snapshot) = conn.handle.snapshot(audience, attendee.clone()).await else {
+        close(&mut sink, close::TRY_AGAIN, "meeting unavailable").await;
+        return;
+    };
+    let mut you: Option<You> = snapshot.you;
+    if !send(&mut sink, snapshot.state.render(you.as_ref())).await {
+        return;
+    }
+    if audience == Audience::Participant {
+        conn.handle.presence(1);
+    } else {
+        let count = conn.handle.online();
+        let _ = send(&mut sink, format!(r#"{{"type":"participants","count":{count}}}"#)).await;
+    }
+    let mut pending: FuturesUnordered<Pending> = FuturesUnordered::new();
+    let mut bucket = Bucket::new();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    loop {
+        let ok = tokio::select! {
+            frame = stream.next() => {
+                last_heard = Instant::now();
+                match frame {
+                    None | Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => break,
+                    Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
+                        close(&mut sink, close::TOO_BIG, "frame over 64 KiB").await;
+                        break;
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "websocket read error");
+                        break;
+                    }
+                    Some(Ok(Message::Close(_))) => break,
+                    Some(Ok(Message::Text(text))) => {
+                        let parsed = protocol::parse(text.as_str());
+                        match parsed.command {
+                            None => send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(librekast_engine::ErrorCode::BadRequest))).await,
+                            Some(_) if !bucket.take() || pending.len() >= MAX_IN_FLIGHT => {
+                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(librekast_engine::ErrorCode::RateLimited))).await
+                            }
+                            Some(command) => {
+                                let handle = conn.handle.clone();
+                                let sender = sender.clone();
+                                let reference = parsed.reference;
+                                pending.push(Box::pin(async move { (reference, handle.command(sender, command).await) }));
+                                true
+                            }
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        send(&mut sink, ack_frame(None, &Err(librekast_engine::ErrorCode::BadRequest))).await
+                    }
+                    Some(Ok(_)) => true, // ping/pong: tungstenite answers pings itself
+                }
+            }
+            Some((reference, result)) = pending.next(), if !pending.is_empty() => {
+                if let (Ok(AckOk::Flag(f)), Some(y)) = (&result, you.as_mut()) {
+                    y.score = f.score;
+                }
+                send(&mut sink, ack_frame(reference.as_ref(), &result)).await
+            }
+            event = events.recv() => match event {
+                Ok(Outbound::Frame(frame)) => send(&mut sink, frame.to_string()).await,
+                Ok(Outbound::State(state)) => send(&mut sink, state.render(you.as_ref())).await,
+                Ok(Outbound::Scores(scores)) => match you.as_mut() {
+                    Some(y) => match scores.get(&y.attendee_id) {
+                        Some(&score) if score != y.score => {
+                            y.score = score;
+                            send(&mut sink, score_frame(score)).await
+                        }
+                        _ => true,
+                    },
+                    None => true,
+                },
+                Err(RecvError::Lagged(missed)) => {
+                    // Fell behind the broadcast ring: skip to the present.
+                    tracing::debug!(missed, meeting_id = %conn.handle.id, "connection lagged, resyncing");
+                    match conn.handle.snapshot(audience, attendee.clone()).await {
+                        Ok(s) => {
+                            you = s.you.or(you);
+                            send(&mut sink, s.state.render(you.as_ref())).await
+                        }
+                        Err(_) => false,
+                    }
+                }
+                Err(RecvError::Closed) => {
+                    close(&mut sink, close::TRY_AGAIN, "meeting stopped").await;
+                    false
+                }
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    false
+                } else {
+                    matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Ping(Vec::new().into()))).await, Ok(Ok(())))
+                }
+            }
+            _ = conn.shutdown.changed() => {
+                close(&mut sink, close::RESTARTING, "server restarting, reconnect").await;
+                false
+            }
+        };
+        if !ok {
+            break;
+        }
+    }
+    if audience == Audience::Participant {
+        conn.handle.presence(-1);
+    }
+}
