@@ -18,8 +18,16 @@ use crate::writer::{Job, Writer};
 use crate::{AckResult, ErrorCode};
 
 pub enum MeetingMsg {
-    Command { sender: Sender, command: Command, reply: oneshot::Sender<AckResult> },
-    Snapshot { audience: Audience, attendee: Option<AttendeeRecord>, reply: RpcReplyPort<Snapshot> },
+    Command {
+        sender: Sender,
+        command: Command,
+        reply: oneshot::Sender<AckResult>,
+    },
+    Snapshot {
+        audience: Audience,
+        attendee: Option<AttendeeRecord>,
+        reply: RpcReplyPort<Snapshot>,
+    },
     Joined(AttendeeRecord),
     /// Publish coalesced tallies, words and presence.
     Flush,
@@ -92,19 +100,33 @@ impl Actor for MeetingActor {
         state: &mut MeetingState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            MeetingMsg::Command { sender, command, reply } => {
+            MeetingMsg::Command {
+                sender,
+                command,
+                reply,
+            } => {
                 state.command(&myself, sender, command, reply).await;
             }
-            MeetingMsg::Snapshot { audience, attendee, reply } => {
+            MeetingMsg::Snapshot {
+                audience,
+                attendee,
+                reply,
+            } => {
                 let you = attendee.map(|a| {
-                    state.meeting.ensure_attendee(a.id, &a.name, a.platform);
+                    if state.meeting.ensure_attendee(a.id, &a.name, a.platform) {
+                        state.cache = None;
+                    }
                     a.id
                 });
                 let snapshot = state.snapshot(audience, you);
                 let _ = reply.send(snapshot);
             }
             MeetingMsg::Joined(a) => {
-                state.meeting.ensure_attendee(a.id, &a.name, a.platform);
+                // A new attendee changes the staff scoreboard: drop the cached snapshot (no
+                // broadcast: a join must not cost a frame to everyone).
+                if state.meeting.ensure_attendee(a.id, &a.name, a.platform) {
+                    state.cache = None;
+                }
                 state.mark(&myself, Dirty::Presence);
             }
             MeetingMsg::Presence => state.mark(&myself, Dirty::Presence),
@@ -145,7 +167,9 @@ impl MeetingState {
         let now = now_micros();
         let attendee = match &sender {
             Sender::Attendee { id, name, platform } => {
-                self.meeting.ensure_attendee(*id, name, *platform);
+                if self.meeting.ensure_attendee(*id, name, *platform) {
+                    self.cache = None;
+                }
                 Some(*id)
             }
             Sender::Staff { .. } => None,
@@ -154,8 +178,9 @@ impl MeetingState {
             (Command::Control(control), None) => match self.meeting.control(control) {
                 Ok(outcome) => {
                     self.cache = None;
-                    self.publish_states();
+                    // Scores first: connections render `you` in the state frame from them.
                     self.publish_scores(&outcome.scores);
+                    self.publish_states();
                     self.publish_tally_and_words();
                     tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", control = control.as_str(), status = self.meeting.status.wire(), position = self.meeting.position, "control applied");
                     (outcome.ops, AckOk::Plain)
@@ -164,15 +189,19 @@ impl MeetingState {
             },
             (Command::Control(_), Some(_)) => return refuse(reply, ErrorCode::Forbidden),
             (_, None) => return refuse(reply, ErrorCode::Forbidden),
-            (Command::Vote { question_id, choice_id }, Some(a)) => {
-                match self.meeting.vote(a, question_id, choice_id, now) {
-                    Ok(op) => {
-                        self.mark(myself, Dirty::Tally);
-                        (vec![op], AckOk::Plain)
-                    }
-                    Err(code) => return refuse(reply, code),
+            (
+                Command::Vote {
+                    question_id,
+                    choice_id,
+                },
+                Some(a),
+            ) => match self.meeting.vote(a, question_id, choice_id, now) {
+                Ok(op) => {
+                    self.mark(myself, Dirty::Tally);
+                    (vec![op], AckOk::Plain)
                 }
-            }
+                Err(code) => return refuse(reply, code),
+            },
             (Command::Word { question_id, text }, Some(a)) => {
                 match self.meeting.word(a, question_id, &text, now) {
                     Ok(Some(op)) => {
@@ -192,7 +221,8 @@ impl MeetingState {
                     if let Some(obj) = frame.as_object_mut() {
                         obj.insert("type".into(), "flag_attempt".into());
                     }
-                    self.handle().publish(Audience::Staff, Outbound::Frame(frame.to_string().into()));
+                    self.handle()
+                        .publish(Audience::Staff, Outbound::Frame(frame.to_string().into()));
                 }
                 match outcome.result {
                     Ok(ack) => {
@@ -204,7 +234,8 @@ impl MeetingState {
                     }
                     Err(code) => {
                         // The attempt is still logged; the ack does not wait for it.
-                        self.write(outcome.ops, None, Ok(AckOk::Plain), myself).await;
+                        self.write(outcome.ops, None, Ok(AckOk::Plain), myself)
+                            .await;
                         return refuse(reply, code);
                     }
                 }
@@ -226,7 +257,12 @@ impl MeetingState {
             }
             return;
         }
-        let job = Job { ops, reply, ok, meeting: Some(myself.clone()) };
+        let job = Job {
+            ops,
+            reply,
+            ok,
+            meeting: Some(myself.clone()),
+        };
         self.args.writer.submit(job).await;
     }
 
@@ -259,7 +295,8 @@ impl MeetingState {
         if online != self.last_online {
             self.last_online = online;
             let frame = format!(r#"{{"type":"participants","count":{online}}}"#);
-            self.handle().publish(Audience::Staff, Outbound::Frame(frame.into()));
+            self.handle()
+                .publish(Audience::Staff, Outbound::Frame(frame.into()));
         }
     }
 
@@ -267,15 +304,20 @@ impl MeetingState {
         if let Some(c) = &self.cache {
             return c.clone();
         }
-        let p = Arc::new(StateFrame::from_object(self.meeting.state_json(Audience::Participant)));
-        let s = Arc::new(StateFrame::from_object(self.meeting.state_json(Audience::Staff)));
+        let p = Arc::new(StateFrame::from_object(
+            self.meeting.state_json(Audience::Participant),
+        ));
+        let s = Arc::new(StateFrame::from_object(
+            self.meeting.state_json(Audience::Staff),
+        ));
         self.cache = Some((p.clone(), s.clone()));
         (p, s)
     }
 
     fn publish_states(&mut self) {
         let (p, s) = self.frames();
-        self.handle().publish(Audience::Participant, Outbound::State(p));
+        self.handle()
+            .publish(Audience::Participant, Outbound::State(p));
         self.handle().publish(Audience::Staff, Outbound::State(s));
     }
 
@@ -285,14 +327,18 @@ impl MeetingState {
         if let Some((frame, staff_only)) = self.meeting.tally_frame() {
             let frame: Arc<str> = frame.into();
             if !staff_only {
-                self.handle().publish(Audience::Participant, Outbound::Frame(frame.clone()));
+                self.handle()
+                    .publish(Audience::Participant, Outbound::Frame(frame.clone()));
             }
-            self.handle().publish(Audience::Staff, Outbound::Frame(frame));
+            self.handle()
+                .publish(Audience::Staff, Outbound::Frame(frame));
         }
         if let Some(frame) = self.meeting.words_frame() {
             let frame: Arc<str> = frame.into();
-            self.handle().publish(Audience::Participant, Outbound::Frame(frame.clone()));
-            self.handle().publish(Audience::Staff, Outbound::Frame(frame));
+            self.handle()
+                .publish(Audience::Participant, Outbound::Frame(frame.clone()));
+            self.handle()
+                .publish(Audience::Staff, Outbound::Frame(frame));
         }
     }
 
@@ -301,7 +347,8 @@ impl MeetingState {
             return;
         }
         let map: HashMap<_, _> = scores.iter().copied().collect();
-        self.handle().publish(Audience::Participant, Outbound::Scores(Arc::new(map)));
+        self.handle()
+            .publish(Audience::Participant, Outbound::Scores(Arc::new(map)));
     }
 
     fn publish_everything(&mut self) {
@@ -310,13 +357,20 @@ impl MeetingState {
         self.publish_tally_and_words();
     }
 
-    fn snapshot(&mut self, audience: Audience, you: Option<librekast_storage::AttendeeId>) -> Snapshot {
+    fn snapshot(
+        &mut self,
+        audience: Audience,
+        you: Option<librekast_storage::AttendeeId>,
+    ) -> Snapshot {
         let (p, s) = self.frames();
         let state = match audience {
             Audience::Participant => p,
             Audience::Staff => s,
         };
-        Snapshot { state, you: you.and_then(|id| self.meeting.you(id)) }
+        Snapshot {
+            state,
+            you: you.and_then(|id| self.meeting.you(id)),
+        }
     }
 }
 

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use librekast_storage::{ActivityId, AttendeeId, AttendeeRecord, ChoiceId, MeetingId, Platform, Store};
+use librekast_storage::{
+    ActivityId, AttendeeId, AttendeeRecord, ChoiceId, MeetingId, Platform, Store,
+};
 use ractor::{Actor, ActorRef};
 use tokio::sync::{broadcast, oneshot};
 
@@ -36,15 +38,29 @@ pub enum Outbound {
 /// Who sent a command.
 #[derive(Debug, Clone)]
 pub enum Sender {
-    Attendee { id: AttendeeId, name: String, platform: Platform },
-    Staff { username: String },
+    Attendee {
+        id: AttendeeId,
+        name: String,
+        platform: Platform,
+    },
+    Staff {
+        username: String,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub enum Command {
-    Vote { question_id: ActivityId, choice_id: ChoiceId },
-    Word { question_id: ActivityId, text: String },
-    Flag { code: String },
+    Vote {
+        question_id: ActivityId,
+        choice_id: ChoiceId,
+    },
+    Word {
+        question_id: ActivityId,
+        text: String,
+    },
+    Flag {
+        code: String,
+    },
     Control(Control),
 }
 
@@ -139,7 +155,11 @@ impl MeetingHandle {
         for _ in 0..6 {
             if let Some(actor) = self.actor() {
                 let (tx, rx) = oneshot::channel();
-                let msg = MeetingMsg::Command { sender: sender.clone(), command: command.clone(), reply: tx };
+                let msg = MeetingMsg::Command {
+                    sender: sender.clone(),
+                    command: command.clone(),
+                    reply: tx,
+                };
                 if actor.send_message(msg).is_ok() {
                     match tokio::time::timeout(self.ack_timeout, rx).await {
                         Ok(Ok(result)) => return result,
@@ -165,7 +185,11 @@ impl MeetingHandle {
             if let Some(actor) = self.actor() {
                 let attendee = attendee.clone();
                 let call = actor.call(
-                    |reply| MeetingMsg::Snapshot { audience, attendee, reply },
+                    |reply| MeetingMsg::Snapshot {
+                        audience,
+                        attendee,
+                        reply,
+                    },
                     Some(self.ack_timeout),
                 );
                 if let Ok(ractor::rpc::CallResult::Success(s)) = call.await {
@@ -219,7 +243,12 @@ impl Engine {
         let (supervisor, _) = Actor::spawn(None, MeetingSupervisor, args)
             .await
             .map_err(|e| EngineError::Actor(e.to_string()))?;
-        let engine = Engine { store, writer, registry, supervisor };
+        let engine = Engine {
+            store,
+            writer,
+            registry,
+            supervisor,
+        };
         for id in engine.store.running_meeting_ids().await? {
             if let Err(e) = engine.meeting(id).await {
                 tracing::error!(meeting_id = %id, error = %e, "could not resume meeting");
@@ -246,7 +275,10 @@ impl Engine {
         }
         let reply = self
             .supervisor
-            .call(|reply| SupervisorMsg::Ensure { id, reply }, Some(Duration::from_secs(30)))
+            .call(
+                |reply| SupervisorMsg::Ensure { id, reply },
+                Some(Duration::from_secs(30)),
+            )
             .await
             .map_err(|e| EngineError::Actor(e.to_string()))?;
         match reply {

@@ -8,7 +8,7 @@
 //! - [`actor`]: `MeetingActor`, the only writer of a meeting's live state.
 //! - [`supervisor`]: `MeetingSupervisor`, restarts failed meeting actors with backoff.
 //! - [`hub`]: [`Engine`] and [`MeetingHandle`], what the web layer and adapters talk to.
-//! - [`error`]: [`EngineError`] and the stable wire [`ErrorCode`]s.
+//! - [`error`]: the [`EngineError`] enum and the stable wire [`ErrorCode`]s.
 
 pub mod actor;
 pub mod error;

@@ -75,7 +75,10 @@ impl Activity {
     }
 
     fn record_word(&mut self, attendee: AttendeeId, word: &NormalizedWord) {
-        self.words_by.entry(attendee).or_default().push(word.key.clone());
+        self.words_by
+            .entry(attendee)
+            .or_default()
+            .push(word.key.clone());
         self.cloud.add(word);
     }
 
@@ -90,13 +93,22 @@ impl Activity {
     fn counts_json(&self) -> Map<String, Value> {
         self.choices
             .iter()
-            .map(|c| (c.id.to_string(), json!(self.counts.get(&c.id).copied().unwrap_or(0))))
+            .map(|c| {
+                (
+                    c.id.to_string(),
+                    json!(self.counts.get(&c.id).copied().unwrap_or(0)),
+                )
+            })
             .collect()
     }
 
     fn results_json(&self, with_correct: bool) -> Value {
         let correct: Vec<ChoiceId> = if with_correct {
-            self.choices.iter().filter(|c| c.correct).map(|c| c.id).collect()
+            self.choices
+                .iter()
+                .filter(|c| c.correct)
+                .map(|c| c.id)
+                .collect()
         } else {
             Vec::new()
         };
@@ -176,9 +188,13 @@ impl Meeting {
     /// Rebuilds the live state from what storage holds.
     pub fn from_loaded(loaded: LoadedMeeting) -> Meeting {
         let m = loaded.meeting;
-        let mut activities: Vec<Activity> = loaded.activities.into_iter().map(Activity::new).collect();
-        let index: HashMap<ActivityId, usize> =
-            activities.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        let mut activities: Vec<Activity> =
+            loaded.activities.into_iter().map(Activity::new).collect();
+        let index: HashMap<ActivityId, usize> = activities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
         for v in loaded.votes {
             if let Some(&i) = index.get(&v.activity_id) {
                 activities[i].record_vote(ScoredVote {
@@ -190,14 +206,26 @@ impl Meeting {
         }
         for w in loaded.words {
             if let Some(&i) = index.get(&w.activity_id) {
-                let word = NormalizedWord { text: w.text, key: w.normalized };
+                let word = NormalizedWord {
+                    text: w.text,
+                    key: w.normalized,
+                };
                 activities[i].record_word(w.attendee_id, &word);
             }
         }
         let attendees = loaded
             .attendees
             .into_iter()
-            .map(|a| (a.id, Attendee { name: a.name, platform: a.platform, score: a.score }))
+            .map(|a| {
+                (
+                    a.id,
+                    Attendee {
+                        name: a.name,
+                        platform: a.platform,
+                        score: a.score,
+                    },
+                )
+            })
             .collect::<HashMap<_, _>>();
         let mut captured = HashSet::new();
         let mut blooded = HashSet::new();
@@ -205,18 +233,39 @@ impl Meeting {
             captured.insert((c.flag_id, c.attendee_id));
             blooded.insert(c.flag_id);
         }
-        let flag_names: HashMap<FlagId, String> =
-            loaded.flags.iter().map(|f| (f.id, f.name.clone())).collect();
+        let flag_names: HashMap<FlagId, String> = loaded
+            .flags
+            .iter()
+            .map(|f| (f.id, f.name.clone()))
+            .collect();
+        let capture_points: HashMap<(FlagId, AttendeeId), i64> = loaded
+            .captures
+            .iter()
+            .map(|c| ((c.flag_id, c.attendee_id), c.points))
+            .collect();
         let recent_attempts = loaded
             .recent_attempts
             .into_iter()
-            .map(|a| AttemptView {
-                attendee_id: a.attendee_id,
-                name: attendees.get(&a.attendee_id).map(|x| x.name.clone()).unwrap_or_default(),
-                submitted: a.submitted,
-                outcome: outcome_name(&a.outcome),
-                flag: a.flag_id.and_then(|f| flag_names.get(&f).cloned()),
-                points: 0,
+            .map(|a| {
+                let outcome = outcome_name(&a.outcome);
+                let points = match (outcome, a.flag_id) {
+                    ("captured", Some(f)) => capture_points
+                        .get(&(f, a.attendee_id))
+                        .copied()
+                        .unwrap_or(0),
+                    _ => 0,
+                };
+                AttemptView {
+                    attendee_id: a.attendee_id,
+                    name: attendees
+                        .get(&a.attendee_id)
+                        .map(|x| x.name.clone())
+                        .unwrap_or_default(),
+                    submitted: a.submitted,
+                    outcome,
+                    flag: a.flag_id.and_then(|f| flag_names.get(&f).cloned()),
+                    points,
+                }
             })
             .collect();
         let position = (m.position as usize).min(activities.len().saturating_sub(1));
@@ -241,20 +290,41 @@ impl Meeting {
         self.activities.get(self.position)
     }
 
+    /// The current activity while it is shown with its answers (ongoing or results).
+    fn live_activity(&self) -> Option<&Activity> {
+        self.current()
+            .filter(|_| matches!(self.status, MeetingStatus::Ongoing | MeetingStatus::Results))
+    }
+
     /// Makes sure the attendee is known (a join may race a restart); keeps the newest name.
-    pub fn ensure_attendee(&mut self, id: AttendeeId, name: &str, platform: Platform) {
-        let a = self.attendees.entry(id).or_insert_with(|| Attendee {
-            name: name.to_string(),
-            platform,
-            score: 0,
-        });
-        if a.name != name {
-            a.name = name.to_string();
+    /// True when this changed anything (a new attendee or a new name).
+    pub fn ensure_attendee(&mut self, id: AttendeeId, name: &str, platform: Platform) -> bool {
+        match self.attendees.get_mut(&id) {
+            Some(a) if a.name == name => false,
+            Some(a) => {
+                a.name = name.to_string();
+                true
+            }
+            None => {
+                self.attendees.insert(
+                    id,
+                    Attendee {
+                        name: name.to_string(),
+                        platform,
+                        score: 0,
+                    },
+                );
+                true
+            }
         }
     }
 
     pub fn you(&self, id: AttendeeId) -> Option<You> {
-        self.attendees.get(&id).map(|a| You { attendee_id: id, name: a.name.clone(), score: a.score })
+        self.attendees.get(&id).map(|a| You {
+            attendee_id: id,
+            name: a.name.clone(),
+            score: a.score,
+        })
     }
 
     /// The open activity with the given id, or `not_open`.
@@ -285,8 +355,17 @@ impl Meeting {
         if activity.voted.contains_key(&attendee) {
             return Err(ErrorCode::AlreadyVoted);
         }
-        activity.record_vote(ScoredVote { attendee, choice, points: None });
-        Ok(WriteOp::Vote { activity: question, attendee, choice, at })
+        activity.record_vote(ScoredVote {
+            attendee,
+            choice,
+            points: None,
+        });
+        Ok(WriteOp::Vote {
+            activity: question,
+            attendee,
+            choice,
+            at,
+        })
     }
 
     /// `Ok(None)`: the same word again from the same attendee, acknowledged and ignored.
@@ -320,7 +399,11 @@ impl Meeting {
     }
 
     pub fn flag(&mut self, attendee: AttendeeId, submitted: &str, at: Micros) -> FlagOutcome {
-        let refuse = |code| FlagOutcome { result: Err(code), ops: Vec::new(), attempt: None };
+        let refuse = |code| FlagOutcome {
+            result: Err(code),
+            ops: Vec::new(),
+            attempt: None,
+        };
         if self.status == MeetingStatus::After {
             return refuse(ErrorCode::NotOpen);
         }
@@ -328,13 +411,19 @@ impl Meeting {
         if code.is_empty() || submitted.chars().count() > MAX_FLAG_CHARS {
             return refuse(ErrorCode::BadRequest);
         }
-        let name = self.attendees.get(&attendee).map(|a| a.name.clone()).unwrap_or_default();
+        let name = self
+            .attendees
+            .get(&attendee)
+            .map(|a| a.name.clone())
+            .unwrap_or_default();
         let flag = self.flags.iter().find(|f| f.code == code).cloned();
         let (result, outcome, mut ops) = match &flag {
             None => (Err(ErrorCode::NotFound), "not_found", Vec::new()),
-            Some(f) if self.captured.contains(&(f.id, attendee)) => {
-                (Err(ErrorCode::AlreadyFlagged), "already_flagged", Vec::new())
-            }
+            Some(f) if self.captured.contains(&(f.id, attendee)) => (
+                Err(ErrorCode::AlreadyFlagged),
+                "already_flagged",
+                Vec::new(),
+            ),
             Some(f) => {
                 let first_blood = self.blooded.insert(f.id);
                 self.captured.insert((f.id, attendee));
@@ -343,8 +432,19 @@ impl Meeting {
                     a.score += points;
                     a.score
                 });
-                let ack = FlagAck { name: f.name.clone(), points, first_blood, score };
-                let op = WriteOp::Capture { flag: f.id, attendee, points, first_blood, at };
+                let ack = FlagAck {
+                    name: f.name.clone(),
+                    points,
+                    first_blood,
+                    score,
+                };
+                let op = WriteOp::Capture {
+                    flag: f.id,
+                    attendee,
+                    points,
+                    first_blood,
+                    at,
+                };
                 (Ok(ack), "captured", vec![op])
             }
         };
@@ -368,7 +468,11 @@ impl Meeting {
         while self.recent_attempts.len() > RECENT_ATTEMPTS {
             self.recent_attempts.pop_front();
         }
-        FlagOutcome { result, ops, attempt: Some(attempt) }
+        FlagOutcome {
+            result,
+            ops,
+            attempt: Some(attempt),
+        }
     }
 
     pub fn control(&mut self, control: Control) -> Result<ControlOutcome, ErrorCode> {
@@ -377,13 +481,14 @@ impl Meeting {
         let mut out = ControlOutcome::default();
         let mut changed = Vec::new();
         let old = self.position;
-        if let Some(a) = self.activities.get_mut(old) {
-            if t.close_current && a.state == ActivityState::Open {
-                a.state = ActivityState::Closed;
-                changed.push((a.id, a.state));
-                if a.kind == ActivityKind::Quiz {
-                    self.score_quiz(old, &mut out);
-                }
+        if let Some(a) = self.activities.get_mut(old)
+            && t.close_current
+            && a.state == ActivityState::Open
+        {
+            a.state = ActivityState::Closed;
+            changed.push((a.id, a.state));
+            if a.kind == ActivityKind::Quiz {
+                self.score_quiz(old, &mut out);
             }
         }
         if let Some(a) = self.activities.get_mut(old)
@@ -413,8 +518,14 @@ impl Meeting {
 
     /// Awards the points of every vote not scored yet; called when a quiz closes.
     fn score_quiz(&mut self, index: usize, out: &mut ControlOutcome) {
-        let Some(activity) = self.activities.get_mut(index) else { return };
-        let awards = quiz_awards(&activity.votes, |c| activity.is_correct(c), self.reward_fastest);
+        let Some(activity) = self.activities.get_mut(index) else {
+            return;
+        };
+        let awards = quiz_awards(
+            &activity.votes,
+            |c| activity.is_correct(c),
+            self.reward_fastest,
+        );
         if awards.is_empty() {
             return;
         }
@@ -429,7 +540,10 @@ impl Meeting {
                 out.scores.push((attendee, a.score));
             }
         }
-        out.ops.push(WriteOp::Award { activity: activity.id, awards });
+        out.ops.push(WriteOp::Award {
+            activity: activity.id,
+            awards,
+        });
     }
 
     /// Sorted by score (highest first), then by who joined first.
@@ -465,7 +579,11 @@ impl Meeting {
             }
         }
         let scoreboard = if matches!(self.status, Scoreboard | After) || staff {
-            Value::Array(self.scoreboard(if staff { STAFF_SCOREBOARD } else { PARTICIPANT_SCOREBOARD }))
+            Value::Array(self.scoreboard(if staff {
+                STAFF_SCOREBOARD
+            } else {
+                PARTICIPANT_SCOREBOARD
+            }))
         } else {
             Value::Null
         };
@@ -499,7 +617,7 @@ impl Meeting {
 
     /// The live `tally` frame of the current poll or quiz, and whether only staff may see it.
     pub fn tally_frame(&self) -> Option<(String, bool)> {
-        let a = self.current()?;
+        let a = self.live_activity()?;
         if !a.kind.has_choices() {
             return None;
         }
@@ -509,9 +627,10 @@ impl Meeting {
     }
 
     pub fn words_frame(&self) -> Option<String> {
-        let a = self.current()?;
-        (a.kind == ActivityKind::Wordcloud)
-            .then(|| json!({"type": "words", "question_id": a.id, "words": a.words_json()}).to_string())
+        let a = self.live_activity()?;
+        (a.kind == ActivityKind::Wordcloud).then(|| {
+            json!({"type": "words", "question_id": a.id, "words": a.words_json()}).to_string()
+        })
     }
 }
 

@@ -45,20 +45,39 @@ mod tests {
     use super::*;
 
     fn v(a: i64, c: i64, points: Option<i64>) -> ScoredVote {
-        ScoredVote { attendee: AttendeeId(a), choice: ChoiceId(c), points }
+        ScoredVote {
+            attendee: AttendeeId(a),
+            choice: ChoiceId(c),
+            points,
+        }
     }
 
     #[test]
     fn correct_wrong_and_fastest() {
-        let votes = [v(1, 10, None), v(2, 20, None), v(3, 20, None), v(4, 30, None)];
+        let votes = [
+            v(1, 10, None),
+            v(2, 20, None),
+            v(3, 20, None),
+            v(4, 30, None),
+        ];
         let correct = |c: ChoiceId| c == ChoiceId(20);
         assert_eq!(
             quiz_awards(&votes, correct, true),
-            vec![(AttendeeId(1), 0), (AttendeeId(2), 3), (AttendeeId(3), 1), (AttendeeId(4), 0)]
+            vec![
+                (AttendeeId(1), 0),
+                (AttendeeId(2), 3),
+                (AttendeeId(3), 1),
+                (AttendeeId(4), 0)
+            ]
         );
         assert_eq!(
             quiz_awards(&votes, correct, false),
-            vec![(AttendeeId(1), 0), (AttendeeId(2), 1), (AttendeeId(3), 1), (AttendeeId(4), 0)]
+            vec![
+                (AttendeeId(1), 0),
+                (AttendeeId(2), 1),
+                (AttendeeId(3), 1),
+                (AttendeeId(4), 0)
+            ]
         );
     }
 

@@ -5,6 +5,7 @@
 //! - more than [`RESTART_BUDGET`] restarts in a minute → give up (error) until the next
 //!   request for that meeting starts it afresh;
 //! - a clean stop → the meeting is dropped from the registry.
+//!
 //! Every event is logged with the fields `meeting_id` and `actor`.
 
 use std::collections::{HashMap, VecDeque};
@@ -14,10 +15,10 @@ use std::time::{Duration, Instant};
 use librekast_storage::{MeetingId, Store};
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
+use crate::EngineError;
 use crate::actor::{MeetingActor, MeetingArgs};
 use crate::hub::{EngineConfig, MeetingHandle, Registry};
 use crate::writer::Writer;
-use crate::EngineError;
 
 pub const RESTART_BUDGET: usize = 10;
 const BUDGET_WINDOW: Duration = Duration::from_secs(60);
@@ -25,7 +26,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 pub enum SupervisorMsg {
     /// Start the meeting's actor unless it runs; reply with its handle.
-    Ensure { id: MeetingId, reply: RpcReplyPort<Result<Arc<MeetingHandle>, EngineError>> },
+    Ensure {
+        id: MeetingId,
+        reply: RpcReplyPort<Result<Arc<MeetingHandle>, EngineError>>,
+    },
     Respawn(MeetingId),
 }
 
@@ -46,7 +50,11 @@ pub struct MeetingSupervisor;
 
 impl SupervisorState {
     fn handle(&self, id: MeetingId) -> Option<Arc<MeetingHandle>> {
-        self.args.registry.read().ok().and_then(|r| r.get(&id).cloned())
+        self.args
+            .registry
+            .read()
+            .ok()
+            .and_then(|r| r.get(&id).cloned())
     }
 
     async fn spawn(
@@ -72,7 +80,10 @@ impl SupervisorState {
     fn backoff(&mut self, id: MeetingId) -> Option<Duration> {
         let now = Instant::now();
         let log = self.restarts.entry(id).or_default();
-        while log.front().is_some_and(|t| now.duration_since(*t) > BUDGET_WINDOW) {
+        while log
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > BUDGET_WINDOW)
+        {
             log.pop_front();
         }
         if log.len() >= RESTART_BUDGET {
@@ -107,7 +118,11 @@ impl Actor for MeetingSupervisor {
         args: SupervisorArgs,
     ) -> Result<SupervisorState, ActorProcessingErr> {
         tracing::info!(actor = "supervisor", "meeting supervisor started");
-        Ok(SupervisorState { args, by_actor: HashMap::new(), restarts: HashMap::new() })
+        Ok(SupervisorState {
+            args,
+            by_actor: HashMap::new(),
+            restarts: HashMap::new(),
+        })
     }
 
     async fn handle(
@@ -123,13 +138,20 @@ impl Actor for MeetingSupervisor {
                     existing => {
                         let known = match existing {
                             Some(_) => true,
-                            None => state.args.store.meeting(id).await.map(|m| m.is_some()).unwrap_or(false),
+                            None => state
+                                .args
+                                .store
+                                .meeting(id)
+                                .await
+                                .map(|m| m.is_some())
+                                .unwrap_or(false),
                         };
                         if !known {
                             Err(EngineError::MeetingNotFound)
                         } else {
-                            let handle = existing
-                                .unwrap_or_else(|| Arc::new(MeetingHandle::new(id, &state.args.config)));
+                            let handle = existing.unwrap_or_else(|| {
+                                Arc::new(MeetingHandle::new(id, &state.args.config))
+                            });
                             if let Ok(mut r) = state.args.registry.write() {
                                 r.insert(id, handle.clone());
                             }
@@ -150,7 +172,9 @@ impl Actor for MeetingSupervisor {
                 let _ = reply.send(result);
             }
             SupervisorMsg::Respawn(id) => {
-                let Some(handle) = state.handle(id) else { return Ok(()) };
+                let Some(handle) = state.handle(id) else {
+                    return Ok(());
+                };
                 if handle.is_running() {
                     return Ok(());
                 }
@@ -174,7 +198,9 @@ impl Actor for MeetingSupervisor {
     ) -> Result<(), ActorProcessingErr> {
         match event {
             SupervisionEvent::ActorFailed(cell, err) => {
-                let Some(id) = state.by_actor.remove(&cell.get_id()) else { return Ok(()) };
+                let Some(id) = state.by_actor.remove(&cell.get_id()) else {
+                    return Ok(());
+                };
                 tracing::warn!(meeting_id = %id, actor = "meeting", error = %err, "failed");
                 if let Some(h) = state.handle(id) {
                     h.set_actor(None);
@@ -182,7 +208,9 @@ impl Actor for MeetingSupervisor {
                 state.schedule_restart(&myself, id);
             }
             SupervisionEvent::ActorTerminated(cell, _, reason) => {
-                let Some(id) = state.by_actor.remove(&cell.get_id()) else { return Ok(()) };
+                let Some(id) = state.by_actor.remove(&cell.get_id()) else {
+                    return Ok(());
+                };
                 tracing::info!(meeting_id = %id, actor = "meeting", reason = reason.as_deref().unwrap_or(""), "stopped");
                 if let Some(h) = state.handle(id) {
                     h.set_actor(None);

@@ -175,13 +175,21 @@ mod tests {
 
     #[test]
     fn effects() {
-        let Ok(t) = apply(Ongoing, 1, 4, C::Results) else { panic!() };
+        let Ok(t) = apply(Ongoing, 1, 4, C::Results) else {
+            panic!()
+        };
         assert!(t.close_current && !t.open_new);
-        let Ok(t) = apply(Waiting, 1, 4, C::Start) else { panic!() };
+        let Ok(t) = apply(Waiting, 1, 4, C::Start) else {
+            panic!()
+        };
         assert!(t.open_new && !t.close_current);
-        let Ok(t) = apply(Ongoing, 1, 4, C::Next) else { panic!() };
+        let Ok(t) = apply(Ongoing, 1, 4, C::Next) else {
+            panic!()
+        };
         assert!(t.close_current && t.done_current);
-        let Ok(t) = apply(Ongoing, 1, 4, C::Back) else { panic!() };
+        let Ok(t) = apply(Ongoing, 1, 4, C::Back) else {
+            panic!()
+        };
         assert!(t.close_current && !t.done_current);
         assert_eq!(apply(Before, 0, 0, C::Start), Err(InvalidControl));
     }

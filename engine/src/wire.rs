@@ -86,8 +86,14 @@ pub fn ack_frame(reference: Option<&serde_json::Value>, result: &AckResult) -> S
         Ok(AckOk::Flag(f)) => (true, None, Some(f)),
         Err(code) => (false, Some(*code), None),
     };
-    serde_json::to_string(&Ack { r#type: "ack", reference, ok, error, flag })
-        .unwrap_or_else(|_| r#"{"type":"ack","ok":false,"error":"bad_request"}"#.to_string())
+    serde_json::to_string(&Ack {
+        r#type: "ack",
+        reference,
+        ok,
+        error,
+        flag,
+    })
+    .unwrap_or_else(|_| r#"{"type":"ack","ok":false,"error":"bad_request"}"#.to_string())
 }
 
 pub fn score_frame(score: i64) -> String {
@@ -129,7 +135,11 @@ mod tests {
         let f = StateFrame::from_object(r#"{"type":"state","status":"before"}"#.to_string());
         let v: serde_json::Value = serde_json::from_str(&f.render(None)).unwrap_or_default();
         assert_eq!(v["you"], serde_json::Value::Null);
-        let you = You { attendee_id: AttendeeId(3), name: "a\"b".into(), score: 4 };
+        let you = You {
+            attendee_id: AttendeeId(3),
+            name: "a\"b".into(),
+            score: 4,
+        };
         let v: serde_json::Value = serde_json::from_str(&f.render(Some(&you))).unwrap_or_default();
         assert_eq!(v["you"]["name"], "a\"b");
         assert_eq!(v["status"], "before");
@@ -138,7 +148,10 @@ mod tests {
     #[test]
     fn acks() {
         let r = serde_json::json!("r1");
-        assert_eq!(ack_frame(Some(&r), &Ok(AckOk::Plain)), r#"{"type":"ack","ref":"r1","ok":true}"#);
+        assert_eq!(
+            ack_frame(Some(&r), &Ok(AckOk::Plain)),
+            r#"{"type":"ack","ref":"r1","ok":true}"#
+        );
         assert_eq!(
             ack_frame(None, &Err(ErrorCode::BadRequest)),
             r#"{"type":"ack","ok":false,"error":"bad_request"}"#

@@ -75,7 +75,10 @@ impl Cloud {
                 (spelling, g.count)
             })
             .collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase())));
+        out.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase()))
+        });
         out.truncate(limit);
         out
     }
@@ -108,7 +111,10 @@ mod tests {
         assert_eq!(normalize("   "), Err(WordError::Empty));
         assert_eq!(normalize(""), Err(WordError::Empty));
         assert_eq!(normalize(&"a".repeat(41)), Err(WordError::TooLong));
-        assert!(normalize(&"é".repeat(40)).is_ok(), "counts characters, not bytes");
+        assert!(
+            normalize(&"é".repeat(40)).is_ok(),
+            "counts characters, not bytes"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use ractor::ActorRef;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::actor::MeetingMsg;
-use crate::{AckResult, ErrorCode};
+use crate::{AckOk, AckResult, ErrorCode};
 
 pub const QUEUE_CAPACITY: usize = 16_384;
 /// Jobs gathered into one transaction at most.
@@ -74,8 +74,16 @@ impl Writer {
 }
 
 fn fail(job: Job, code: ErrorCode) {
+    // The same word again from the same attendee is acknowledged and ignored, even when only
+    // the database noticed (memory was rebuilt in between).
+    let duplicate_word =
+        matches!(job.ops.first(), Some(WriteOp::Word { .. })) && code == ErrorCode::AlreadyVoted;
     if let Some(reply) = job.reply {
-        let _ = reply.send(Err(code));
+        let _ = reply.send(if duplicate_word {
+            Ok(AckOk::Plain)
+        } else {
+            Err(code)
+        });
     }
     if let Some(meeting) = job.meeting {
         let _ = meeting.send_message(MeetingMsg::WriteFailed);
@@ -92,7 +100,8 @@ fn succeed(job: Job) {
 fn code_for(ops: &[WriteOp], err: &StorageError) -> ErrorCode {
     match err {
         StorageError::Duplicate(_) => match ops.first() {
-            Some(WriteOp::Vote { .. }) => ErrorCode::AlreadyVoted,
+            // For a word, `fail` turns this into the ok ack of an ignored repeat.
+            Some(WriteOp::Vote { .. } | WriteOp::Word { .. }) => ErrorCode::AlreadyVoted,
             Some(WriteOp::Capture { .. }) => ErrorCode::AlreadyFlagged,
             _ => ErrorCode::Unavailable,
         },

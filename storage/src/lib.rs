@@ -5,10 +5,12 @@
 //! - [`entities`]: one sea-orm entity module per table.
 //! - [`migrations`]: timestamped schema migrations, applied by [`Store::connect`].
 //! - [`store`]: [`Store`], the connection handle, and its queries grouped per aggregate.
-//! - [`error`]: [`StorageError`].
+//! - [`error`]: the [`StorageError`] enum.
 //!
 //! SQLite (a file, WAL mode) is the default; PostgreSQL is used when the URL says `postgres://`.
 
+mod batch;
+mod convert;
 pub mod entities;
 pub mod error;
 pub mod meeting_file;

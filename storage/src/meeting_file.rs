@@ -1,9 +1,11 @@
 //! The meeting file: JSON for `librekast meeting import` / `export`.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
-use crate::model::ActivityKind;
 use crate::StorageError;
+use crate::model::ActivityKind;
 
 fn default_prefix() -> String {
     "LibreKast".to_string()
@@ -64,6 +66,145 @@ pub struct FlagFile {
 impl MeetingFile {
     /// Checks everything a running meeting relies on; the error says what to fix.
     pub fn validate(&self) -> Result<(), StorageError> {
-        todo!("helper: see storage task")
+        let fail = |msg: String| Err(StorageError::InvalidMeeting(msg));
+
+        if self.title.trim().is_empty() {
+            return fail("title is empty: give the meeting a title".into());
+        }
+        let title_len = self.title.chars().count();
+        if title_len > MAX_TITLE {
+            return fail(format!(
+                "title is {title_len} characters long: use at most {MAX_TITLE}"
+            ));
+        }
+        if self.code.is_empty() {
+            return fail("code is empty: give the join code attendees will type".into());
+        }
+        if self.code.chars().count() > MAX_CODE {
+            return fail(format!(
+                "code {:?} is too long: use at most {MAX_CODE} characters",
+                self.code
+            ));
+        }
+        if self.code.chars().any(char::is_whitespace) {
+            return fail(format!(
+                "code {:?} contains whitespace: use a single word",
+                self.code
+            ));
+        }
+        if self.flag_prefix.is_empty() || !is_slug(&self.flag_prefix) {
+            return fail(format!(
+                "flag_prefix {:?}: use letters, digits, '-' or '_' (at least one)",
+                self.flag_prefix
+            ));
+        }
+        if self.activities.is_empty() {
+            return fail("activities is empty: add at least one activity".into());
+        }
+
+        for (i, activity) in self.activities.iter().enumerate() {
+            let at = format!("activities[{i}]");
+            if activity.title.trim().is_empty() {
+                return fail(format!("{at}.title is empty: every activity needs a title"));
+            }
+            if !(MIN_WORD_LIMIT..=MAX_WORD_LIMIT).contains(&activity.word_limit) {
+                return fail(format!(
+                    "{at}.word_limit {}: use {MIN_WORD_LIMIT} to {MAX_WORD_LIMIT}",
+                    activity.word_limit
+                ));
+            }
+            if !activity.kind.has_choices() {
+                if !activity.choices.is_empty() {
+                    return fail(format!(
+                        "{at}.choices: a {} activity takes no choices; remove them or make it a poll or quiz",
+                        activity.kind.wire()
+                    ));
+                }
+                continue;
+            }
+            if activity.choices.len() < 2 {
+                return fail(format!(
+                    "{at}.choices: a {} needs at least 2 choices, found {}",
+                    activity.kind.wire(),
+                    activity.choices.len()
+                ));
+            }
+            let mut slugs = HashSet::new();
+            for (j, choice) in activity.choices.iter().enumerate() {
+                let at = format!("{at}.choices[{j}]");
+                if choice.text.trim().is_empty() {
+                    return fail(format!("{at}.text is empty: every choice needs a text"));
+                }
+                if choice.slug.is_empty() {
+                    return fail(format!(
+                        "{at}.slug is empty: give a short name like \"a\" that attendees can type"
+                    ));
+                }
+                if !is_slug(&choice.slug) {
+                    return fail(format!(
+                        "{at}.slug {:?}: use letters, digits, '-' or '_'",
+                        choice.slug
+                    ));
+                }
+                if choice.slug.chars().count() > MAX_SLUG {
+                    return fail(format!(
+                        "{at}.slug {:?} is too long: use at most {MAX_SLUG} characters",
+                        choice.slug
+                    ));
+                }
+                if !slugs.insert(choice.slug.as_str()) {
+                    return fail(format!(
+                        "{at}.slug {:?} is used twice in this activity: slugs must be unique",
+                        choice.slug
+                    ));
+                }
+            }
+            if activity.kind == ActivityKind::Quiz && !activity.choices.iter().any(|c| c.correct) {
+                return fail(format!(
+                    "{at}.choices: a quiz needs at least one choice with \"correct\": true"
+                ));
+            }
+        }
+
+        let mut codes = HashSet::new();
+        for (i, flag) in self.flags.iter().enumerate() {
+            let at = format!("flags[{i}]");
+            if flag.name.trim().is_empty() {
+                return fail(format!("{at}.name is empty: every flag needs a name"));
+            }
+            if flag.code.trim().is_empty() {
+                return fail(format!(
+                    "{at}.code is empty: every flag needs a code to submit"
+                ));
+            }
+            if !codes.insert(flag.code.as_str()) {
+                return fail(format!(
+                    "{at}.code {:?} is used by another flag: flag codes must be unique",
+                    flag.code
+                ));
+            }
+            if flag.points < 0 {
+                return fail(format!("{at}.points {}: use 0 or more", flag.points));
+            }
+            if flag.first_blood < 0 {
+                return fail(format!(
+                    "{at}.first_blood {}: use 0 or more",
+                    flag.first_blood
+                ));
+            }
+        }
+        Ok(())
     }
+}
+
+const MAX_TITLE: usize = 200;
+const MAX_CODE: usize = 64;
+const MAX_SLUG: usize = 32;
+const MIN_WORD_LIMIT: u32 = 1;
+const MAX_WORD_LIMIT: u32 = 50;
+
+/// Slugs and prefixes are typed in chat and embedded in flag strings, so they stay ASCII.
+fn is_slug(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

@@ -290,17 +290,34 @@ pub struct UserRecord {
 /// Who a session token stands for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionSubject {
-    Staff { user_id: UserId, username: String },
-    Participant { meeting_id: MeetingId, attendee_id: AttendeeId },
+    Staff {
+        user_id: UserId,
+        username: String,
+    },
+    Participant {
+        meeting_id: MeetingId,
+        attendee_id: AttendeeId,
+    },
 }
 
 /// One change to a meeting, written by [`crate::Store::apply`] inside a batch transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
     /// Unique per (activity, attendee): a second one is `StorageError::Duplicate`.
-    Vote { activity: ActivityId, attendee: AttendeeId, choice: ChoiceId, at: Micros },
+    Vote {
+        activity: ActivityId,
+        attendee: AttendeeId,
+        choice: ChoiceId,
+        at: Micros,
+    },
     /// Unique per (activity, attendee, normalized).
-    Word { activity: ActivityId, attendee: AttendeeId, text: String, normalized: String, at: Micros },
+    Word {
+        activity: ActivityId,
+        attendee: AttendeeId,
+        text: String,
+        normalized: String,
+        at: Micros,
+    },
     /// A log line of every flag submission, successful or not.
     FlagAttempt {
         meeting: MeetingId,
@@ -311,7 +328,13 @@ pub enum WriteOp {
         at: Micros,
     },
     /// Unique per (flag, attendee). Also adds `points` to the attendee's score.
-    Capture { flag: FlagId, attendee: AttendeeId, points: i64, first_blood: bool, at: Micros },
+    Capture {
+        flag: FlagId,
+        attendee: AttendeeId,
+        points: i64,
+        first_blood: bool,
+        at: Micros,
+    },
     /// Sets the meeting's status and position and, when given, activities' states.
     Progress {
         meeting: MeetingId,
@@ -320,5 +343,8 @@ pub enum WriteOp {
         activities: Vec<(ActivityId, ActivityState)>,
     },
     /// Sets `points` on each listed attendee's vote in the activity and adds them to their score.
-    Award { activity: ActivityId, awards: Vec<(AttendeeId, i64)> },
+    Award {
+        activity: ActivityId,
+        awards: Vec<(AttendeeId, i64)>,
+    },
 }

@@ -1,1 +1,6 @@
+//! End-to-end tests: the real server on a loopback port, driven over HTTP and WebSockets.
 
+mod crash;
+mod malformed;
+mod meeting;
+mod restart;

@@ -35,8 +35,8 @@ pub async fn run(store: &Store) -> Result<Option<String>, WebError> {
 }
 
 pub fn demo_file() -> Result<MeetingFile, WebError> {
-    let bytes = assets::demo_meeting().ok_or_else(|| WebError::Config("demo meeting missing from assets".into()))?;
-    serde_json::from_slice(&bytes).map_err(|e| WebError::Config(format!("demo meeting: {e}")))
+    serde_json::from_str(assets::DEMO_MEETING)
+        .map_err(|e| WebError::Config(format!("demo meeting: {e}")))
 }
 
 #[cfg(test)]
@@ -49,8 +49,23 @@ mod tests {
         assert!(file.validate().is_ok());
         assert_eq!(file.code, DEMO_CODE);
         for kind in librekast_storage::ActivityKind::ALL {
-            assert!(file.activities.iter().any(|a| a.kind == kind), "{kind:?} missing");
+            assert!(
+                file.activities.iter().any(|a| a.kind == kind),
+                "{kind:?} missing"
+            );
         }
         assert!(!file.flags.is_empty());
+    }
+
+    #[test]
+    fn demo_secrets_are_not_served() {
+        for path in ["demo/meeting.json", "demo-meeting.json"] {
+            assert_eq!(
+                assets::serve(path).status(),
+                warp::http::StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        assert_eq!(assets::serve("").status(), warp::http::StatusCode::OK);
     }
 }

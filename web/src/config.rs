@@ -38,7 +38,12 @@ impl Config {
                 "LIBREKAST_MAX_CONNECTIONS must be at least 1 (default 20000)".into(),
             ));
         }
-        Ok(Config { bind, database_url, max_connections, bootstrap: true })
+        Ok(Config {
+            bind,
+            database_url,
+            max_connections,
+            bootstrap: true,
+        })
     }
 
     /// For tests: a random loopback port and the given database.
@@ -60,9 +65,13 @@ mod tests {
     fn validates_with_helpful_messages() {
         assert!(Config::new("127.0.0.1:8000", DEFAULT_DATABASE_URL, 10).is_ok());
         assert!(Config::new("0.0.0.0:9000", "postgres://u:p@localhost/db", 10).is_ok());
-        let e = Config::new("localhost", DEFAULT_DATABASE_URL, 10).err().map(|e| e.to_string());
+        let e = Config::new("localhost", DEFAULT_DATABASE_URL, 10)
+            .err()
+            .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("LIBREKAST_BIND") && e.contains("127.0.0.1:8000")));
-        let e = Config::new(DEFAULT_BIND, "mysql://x", 10).err().map(|e| e.to_string());
+        let e = Config::new(DEFAULT_BIND, "mysql://x", 10)
+            .err()
+            .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("DATABASE_URL") && e.contains("postgres://")));
         assert!(Config::new(DEFAULT_BIND, DEFAULT_DATABASE_URL, 0).is_err());
     }

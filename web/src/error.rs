@@ -6,8 +6,13 @@ use thiserror::Error;
 pub enum WebError {
     #[error("configuration: {0}")]
     Config(String),
-    #[error("could not listen on {addr}: {source} (is another server running? set LIBREKAST_BIND to another address)")]
-    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error(
+        "could not listen on {addr}: {source} (is another server running? set LIBREKAST_BIND to another address)"
+    )]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Storage(#[from] librekast_storage::StorageError),
     #[error(transparent)]

@@ -8,7 +8,7 @@
 //! - [`protocol`]: parsing client frames into engine commands.
 //! - [`assets`]: the embedded `assets/` folder.
 //! - [`bootstrap`]: the demo meeting and the first staff account on an empty database.
-//! - [`error`]: [`WebError`].
+//! - [`error`]: the [`WebError`] enum.
 
 pub mod assets;
 pub mod auth;

@@ -11,13 +11,22 @@ use librekast_web::{Config, Server, auth};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "librekast", version, about = "Real-time polls, quizzes, word clouds and flags for meetings and streams")]
+#[command(
+    name = "librekast",
+    version,
+    about = "Real-time polls, quizzes, word clouds and flags for meetings and streams"
+)]
 struct Cli {
     /// Database: a SQLite file (default) or PostgreSQL.
     #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
     /// Log format: `text` or `json`.
-    #[arg(long, global = true, env = "LIBREKAST_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "LIBREKAST_LOG_FORMAT",
+        default_value = "text"
+    )]
     log_format: String,
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -66,8 +75,11 @@ enum MeetingCmd {
 }
 
 fn init_logging(format: &str, default_level: &str) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_env("LIBREKAST_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_env("LIBREKAST_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         "json" => builder.json().init(),
         "text" => builder.init(),
@@ -82,17 +94,39 @@ async fn main() -> anyhow::Result<()> {
     let serving = matches!(cli.command, None | Some(Cmd::Serve { .. }));
     init_logging(&cli.log_format, if serving { "info" } else { "warn" })?;
     match cli.command {
-        None => serve(&cli.database_url, &std::env::var("LIBREKAST_BIND").unwrap_or_else(|_| DEFAULT_BIND.into()), max_connections_from_env()?).await,
-        Some(Cmd::Serve { bind, max_connections }) => serve(&cli.database_url, &bind, max_connections).await,
-        Some(Cmd::User { command: UserCmd::Add { name, password_stdin: _ } }) => user_add(&cli.database_url, &name).await,
-        Some(Cmd::Meeting { command: MeetingCmd::Import { file } }) => meeting_import(&cli.database_url, &file).await,
-        Some(Cmd::Meeting { command: MeetingCmd::Export { id } }) => meeting_export(&cli.database_url, id).await,
+        None => {
+            serve(
+                &cli.database_url,
+                &std::env::var("LIBREKAST_BIND").unwrap_or_else(|_| DEFAULT_BIND.into()),
+                max_connections_from_env()?,
+            )
+            .await
+        }
+        Some(Cmd::Serve {
+            bind,
+            max_connections,
+        }) => serve(&cli.database_url, &bind, max_connections).await,
+        Some(Cmd::User {
+            command:
+                UserCmd::Add {
+                    name,
+                    password_stdin: _,
+                },
+        }) => user_add(&cli.database_url, &name).await,
+        Some(Cmd::Meeting {
+            command: MeetingCmd::Import { file },
+        }) => meeting_import(&cli.database_url, &file).await,
+        Some(Cmd::Meeting {
+            command: MeetingCmd::Export { id },
+        }) => meeting_export(&cli.database_url, id).await,
     }
 }
 
 fn max_connections_from_env() -> anyhow::Result<usize> {
     match std::env::var("LIBREKAST_MAX_CONNECTIONS") {
-        Ok(v) => v.trim().parse().with_context(|| format!("LIBREKAST_MAX_CONNECTIONS={v:?} is not a number (default 20000)")),
+        Ok(v) => v.trim().parse().with_context(|| {
+            format!("LIBREKAST_MAX_CONNECTIONS={v:?} is not a number (default 20000)")
+        }),
         Err(_) => Ok(20_000),
     }
 }
@@ -110,13 +144,14 @@ async fn serve(database_url: &str, bind: &str, max_connections: usize) -> anyhow
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -137,10 +172,18 @@ async fn user_add(database_url: &str, name: &str) -> anyhow::Result<()> {
         bail!("the user name must be 1 to 64 characters");
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
-    let password = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line
+        .strip_suffix('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .unwrap_or(&line);
     if password.is_empty() {
-        bail!("empty password: pipe it in, e.g. `echo 'my password' | librekast user add {name} --password-stdin`");
+        bail!(
+            "empty password: pipe it in, e.g. `echo 'my password' | librekast user add {name} --password-stdin`"
+        );
     }
     let hash = auth::hash_password(password)?;
     let store = open(database_url).await?;
@@ -152,12 +195,19 @@ async fn user_add(database_url: &str, name: &str) -> anyhow::Result<()> {
 async fn meeting_import(database_url: &str, file: &PathBuf) -> anyhow::Result<()> {
     let mut text = String::new();
     if file.as_os_str() == "-" {
-        std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
     } else {
-        text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     }
-    let meeting: MeetingFile = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a valid meeting file (see docs/meeting-file.md)", file.display()))?;
+    let meeting: MeetingFile = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a valid meeting file (see docs/meeting-file.md)",
+            file.display()
+        )
+    })?;
     meeting.validate()?;
     let store = open(database_url).await?;
     let id = store.import_meeting(&meeting).await?;

@@ -13,10 +13,20 @@ const MAX_REF_CHARS: usize = 64;
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ClientFrame {
-    Vote { question_id: ActivityId, choice_id: ChoiceId },
-    Word { question_id: ActivityId, text: String },
-    Flag { code: String },
-    Control { action: Control },
+    Vote {
+        question_id: ActivityId,
+        choice_id: ChoiceId,
+    },
+    Word {
+        question_id: ActivityId,
+        text: String,
+    },
+    Flag {
+        code: String,
+    },
+    Control {
+        action: Control,
+    },
 }
 
 /// A parsed frame: its `ref` (if readable) and the command, or why it is a bad request.
@@ -28,7 +38,10 @@ pub struct Parsed {
 
 pub fn parse(text: &str) -> Parsed {
     let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return Parsed { reference: None, command: None };
+        return Parsed {
+            reference: None,
+            command: None,
+        };
     };
     let reference = value
         .get("ref")
@@ -38,12 +51,20 @@ pub fn parse(text: &str) -> Parsed {
             _ => false,
         })
         .cloned();
-    let command = serde_json::from_value::<ClientFrame>(value).ok().map(|f| match f {
-        ClientFrame::Vote { question_id, choice_id } => Command::Vote { question_id, choice_id },
-        ClientFrame::Word { question_id, text } => Command::Word { question_id, text },
-        ClientFrame::Flag { code } => Command::Flag { code },
-        ClientFrame::Control { action } => Command::Control(action),
-    });
+    let command = serde_json::from_value::<ClientFrame>(value)
+        .ok()
+        .map(|f| match f {
+            ClientFrame::Vote {
+                question_id,
+                choice_id,
+            } => Command::Vote {
+                question_id,
+                choice_id,
+            },
+            ClientFrame::Word { question_id, text } => Command::Word { question_id, text },
+            ClientFrame::Flag { code } => Command::Flag { code },
+            ClientFrame::Control { action } => Command::Control(action),
+        });
     Parsed { reference, command }
 }
 
@@ -55,12 +76,24 @@ mod tests {
     fn good_frames() {
         let p = parse(r#"{"type":"vote","question_id":3,"choice_id":7,"ref":"r1"}"#);
         assert_eq!(p.reference, Some(Value::from("r1")));
-        assert!(matches!(p.command, Some(Command::Vote { question_id: ActivityId(3), choice_id: ChoiceId(7) })));
+        assert!(matches!(
+            p.command,
+            Some(Command::Vote {
+                question_id: ActivityId(3),
+                choice_id: ChoiceId(7)
+            })
+        ));
         let p = parse(r#"{"type":"control","action":"next","ref":9}"#);
         assert!(matches!(p.command, Some(Command::Control(Control::Next))));
         assert_eq!(p.reference, Some(Value::from(9)));
-        assert!(matches!(parse(r#"{"type":"word","question_id":1,"text":"x"}"#).command, Some(Command::Word { .. })));
-        assert!(matches!(parse(r#"{"type":"flag","code":"x"}"#).command, Some(Command::Flag { .. })));
+        assert!(matches!(
+            parse(r#"{"type":"word","question_id":1,"text":"x"}"#).command,
+            Some(Command::Word { .. })
+        ));
+        assert!(matches!(
+            parse(r#"{"type":"flag","code":"x"}"#).command,
+            Some(Command::Flag { .. })
+        ));
     }
 
     #[test]
@@ -79,6 +112,10 @@ mod tests {
             let p = parse(bad);
             assert!(p.command.is_none() && p.reference.is_none(), "{bad}");
         }
-        assert!(parse(&format!(r#"{{"type":"x","ref":"{}"}}"#, "a".repeat(65))).reference.is_none());
+        assert!(
+            parse(&format!(r#"{{"type":"x","ref":"{}"}}"#, "a".repeat(65)))
+                .reference
+                .is_none()
+        );
     }
 }

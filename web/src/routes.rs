@@ -38,7 +38,12 @@ impl App {
         alive: mpsc::Sender<()>,
         limit: Arc<Semaphore>,
     ) -> App {
-        App { engine, shutdown, alive, limit }
+        App {
+            engine,
+            shutdown,
+            alive,
+            limit,
+        }
     }
 }
 
@@ -52,7 +57,11 @@ pub fn error(status: StatusCode, code: &str, message: Option<&str>) -> Response 
 
 pub fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "request failed");
-    error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some("try again in a moment"))
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        Some("try again in a moment"),
+    )
 }
 
 fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
@@ -80,7 +89,9 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(with_app(app.clone()))
         .then(meeting_info);
-    let health = warp::path!("healthz").and(warp::get()).map(|| warp::reply().into_response());
+    let health = warp::path!("healthz")
+        .and(warp::get())
+        .map(|| warp::reply().into_response());
     let websocket = warp::path!("ws" / "meetings" / i64)
         .and(warp::get())
         .and(warp::header::headers_cloned())
@@ -89,7 +100,9 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::ext::optional::<SocketAddr>())
         .and(with_app(app.clone()))
         .then(ws::upgrade);
-    let static_files = warp::get().and(warp::path::tail()).map(|tail: warp::path::Tail| assets::serve(tail.as_str()));
+    let static_files = warp::get()
+        .and(warp::path::tail())
+        .map(|tail: warp::path::Tail| assets::serve(tail.as_str()));
     join.or(login)
         .unify()
         .or(meetings)
@@ -111,9 +124,17 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     let response = if rejection.is_not_found() {
         error(StatusCode::NOT_FOUND, "not_found", None)
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-        error(StatusCode::PAYLOAD_TOO_LARGE, "bad_request", Some("body over 16 KiB"))
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "bad_request",
+            Some("body over 16 KiB"),
+        )
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
-        error(StatusCode::METHOD_NOT_ALLOWED, "bad_request", Some("method not allowed"))
+        error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "bad_request",
+            Some("method not allowed"),
+        )
     } else {
         error(StatusCode::BAD_REQUEST, "bad_request", None)
     };
@@ -135,7 +156,11 @@ pub fn clean_name(raw: &str) -> Option<String> {
 
 async fn join(id: i64, cookie: Option<String>, body: bytes::Bytes, app: App) -> Response {
     let Ok(body) = serde_json::from_slice::<JoinBody>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "bad_request", Some("expected {\"code\",\"name\"}"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            Some("expected {\"code\",\"name\"}"),
+        );
     };
     let store = app.engine.store();
     let meeting_id = MeetingId(id);
@@ -148,24 +173,39 @@ async fn join(id: i64, cookie: Option<String>, body: bytes::Bytes, app: App) -> 
         return error(StatusCode::FORBIDDEN, "wrong_code", Some("wrong join code"));
     }
     let Some(name) = clean_name(&body.name) else {
-        return error(StatusCode::BAD_REQUEST, "bad_request", Some("the name must be 1 to 40 characters"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            Some("the name must be 1 to 40 characters"),
+        );
     };
     // A browser that already joined this meeting keeps its seat (and score).
     let mut platform_user_id = None;
-    if let Some(token) = cookie.as_deref().and_then(|c| auth::cookie_value(c, auth::PARTICIPANT_COOKIE))
-        && let Ok(Some(SessionSubject::Participant { meeting_id: m, attendee_id })) = store.find_session(token).await
+    if let Some(token) = cookie
+        .as_deref()
+        .and_then(|c| auth::cookie_value(c, auth::PARTICIPANT_COOKIE))
+        && let Ok(Some(SessionSubject::Participant {
+            meeting_id: m,
+            attendee_id,
+        })) = store.find_session(token).await
         && m == meeting_id
         && let Ok(Some(a)) = store.attendee(attendee_id).await
     {
         platform_user_id = Some(a.platform_user_id);
     }
     let platform_user_id = platform_user_id.unwrap_or_else(|| auth::new_token()[..16].to_string());
-    let attendee = match store.upsert_attendee(meeting_id, &name, Platform::Room, &platform_user_id).await {
+    let attendee = match store
+        .upsert_attendee(meeting_id, &name, Platform::Room, &platform_user_id)
+        .await
+    {
         Ok(a) => a,
         Err(e) => return internal(e),
     };
     let token = auth::new_token();
-    let subject = SessionSubject::Participant { meeting_id, attendee_id: attendee.id };
+    let subject = SessionSubject::Participant {
+        meeting_id,
+        attendee_id: attendee.id,
+    };
     if let Err(e) = store.create_session(&token, &subject).await {
         return internal(e);
     }
@@ -174,7 +214,12 @@ async fn join(id: i64, cookie: Option<String>, body: bytes::Bytes, app: App) -> 
     }
     let body = json!({"attendee_id": attendee.id, "token": token, "name": attendee.name, "meeting_id": meeting_id});
     let reply = warp::reply::json(&body);
-    warp::reply::with_header(reply, "set-cookie", auth::set_cookie(auth::PARTICIPANT_COOKIE, &token)).into_response()
+    warp::reply::with_header(
+        reply,
+        "set-cookie",
+        auth::set_cookie(auth::PARTICIPANT_COOKIE, &token),
+    )
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -185,7 +230,11 @@ struct LoginBody {
 
 async fn login(body: bytes::Bytes, app: App) -> Response {
     let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "bad_request", Some("expected {\"username\",\"password\"}"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            Some("expected {\"username\",\"password\"}"),
+        );
     };
     let store = app.engine.store();
     let user = match store.find_user(body.username.trim()).await {
@@ -193,21 +242,36 @@ async fn login(body: bytes::Bytes, app: App) -> Response {
         Err(e) => return internal(e),
     };
     // Hash even for an unknown user so timing does not reveal which usernames exist.
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
     let password = body.password;
     let valid = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .unwrap_or(false);
     let Some(user) = user.filter(|_| valid) else {
-        return error(StatusCode::UNAUTHORIZED, "wrong_credentials", Some("wrong username or password"));
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "wrong_credentials",
+            Some("wrong username or password"),
+        );
     };
     let token = auth::new_token();
-    let subject = SessionSubject::Staff { user_id: user.id, username: user.username.clone() };
+    let subject = SessionSubject::Staff {
+        user_id: user.id,
+        username: user.username.clone(),
+    };
     if let Err(e) = store.create_session(&token, &subject).await {
         return internal(e);
     }
     let reply = warp::reply::json(&json!({"token": token, "username": user.username}));
-    warp::reply::with_header(reply, "set-cookie", auth::set_cookie(auth::STAFF_COOKIE, &token)).into_response()
+    warp::reply::with_header(
+        reply,
+        "set-cookie",
+        auth::set_cookie(auth::STAFF_COOKIE, &token),
+    )
+    .into_response()
 }
 
 /// An argon2id hash of a random string, verified against for unknown users.
@@ -229,7 +293,10 @@ async fn list_meetings(app: App) -> Response {
 
 async fn meeting_info(id: i64, app: App) -> Response {
     match app.engine.store().meeting(MeetingId(id)).await {
-        Ok(Some(m)) => warp::reply::json(&json!({"id": m.id, "title": m.title, "status": m.status.wire()})).into_response(),
+        Ok(Some(m)) => {
+            warp::reply::json(&json!({"id": m.id, "title": m.title, "status": m.status.wire()}))
+                .into_response()
+        }
         Ok(None) => error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting")),
         Err(e) => internal(e),
     }
@@ -237,7 +304,9 @@ async fn meeting_info(id: i64, app: App) -> Response {
 
 pub fn engine_error(e: EngineError) -> Response {
     match e {
-        EngineError::MeetingNotFound => error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting")),
+        EngineError::MeetingNotFound => {
+            error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting"))
+        }
         other => internal(other),
     }
 }

@@ -39,21 +39,36 @@ impl Server {
     pub async fn start(config: Config) -> Result<Server, WebError> {
         let store = Store::connect(&config.database_url).await?;
         tracing::info!(backend = ?store.backend(), "storage ready");
-        let admin_password = if config.bootstrap { bootstrap::run(&store).await? } else { None };
+        let admin_password = if config.bootstrap {
+            bootstrap::run(&store).await?
+        } else {
+            None
+        };
         let engine = Engine::start(store, EngineConfig::default()).await?;
         let listener = TcpListener::bind(config.bind)
             .await
-            .map_err(|source| WebError::Bind { addr: config.bind, source })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| WebError::Bind { addr: config.bind, source })?;
+            .map_err(|source| WebError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| WebError::Bind {
+            addr: config.bind,
+            source,
+        })?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (alive_tx, alive) = mpsc::channel(1);
         let limit = Arc::new(Semaphore::new(config.max_connections));
         let app = App::new(engine.clone(), shutdown_rx.clone(), alive_tx, limit.clone());
         let task = tokio::spawn(accept_loop(listener, app, limit, shutdown_rx));
         tracing::info!(%addr, "LibreKast listening on http://{addr}");
-        Ok(Server { addr, engine, admin_password, shutdown, alive, task })
+        Ok(Server {
+            addr,
+            engine,
+            admin_password,
+            shutdown,
+            alive,
+            task,
+        })
     }
 
     pub fn url(&self) -> String {
@@ -110,7 +125,8 @@ async fn accept_loop(
         });
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
+            let mut builder =
+                hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
             builder
                 .http1()
                 .timer(hyper_util::rt::TokioTimer::new())
@@ -123,7 +139,10 @@ async fn accept_loop(
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("some HTTP connections did not finish in time");
     }
 }

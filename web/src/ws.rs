@@ -21,14 +21,14 @@ use librekast_storage::{AttendeeRecord, MeetingId, SessionSubject};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::Message;
+use warp::Reply;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
-use warp::Reply;
 
 use crate::routes::{App, engine_error, error, internal};
 use crate::{auth, protocol};
@@ -44,11 +44,9 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(90);
 
-/// Close codes (see docs/protocol.md). 1012 and 1013: reconnect. 1008, 1009 and 4xxx: do not
-/// reconnect without changing something first.
+/// Close codes (see docs/protocol.md). 1012 and 1013: reconnect. 1009: do not resend the
+/// same frame.
 pub mod close {
-    pub const NORMAL: u16 = 1000;
-    pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
     pub const RESTARTING: u16 = 1012;
     pub const TRY_AGAIN: u16 = 1013;
@@ -73,7 +71,10 @@ pub enum Identity {
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// Finds who is connecting: `?token=` first, else the cookies (`?role=` picks one when a
@@ -96,8 +97,13 @@ async fn identify(
     let store = app.engine.store();
     for token in candidates {
         match store.find_session(token).await.map_err(internal)? {
-            Some(SessionSubject::Staff { username, .. }) => return Ok(Some(Identity::Staff { username })),
-            Some(SessionSubject::Participant { meeting_id, attendee_id }) if meeting_id == meeting => {
+            Some(SessionSubject::Staff { username, .. }) => {
+                return Ok(Some(Identity::Staff { username }));
+            }
+            Some(SessionSubject::Participant {
+                meeting_id,
+                attendee_id,
+            }) if meeting_id == meeting => {
                 if let Some(a) = store.attendee(attendee_id).await.map_err(internal)? {
                     return Ok(Some(Identity::Participant(a)));
                 }
@@ -116,18 +122,31 @@ pub async fn upgrade(
     peer: Option<SocketAddr>,
     app: App,
 ) -> Response {
-    let is_upgrade = header(&headers, "connection").to_ascii_lowercase().contains("upgrade")
+    let is_upgrade = header(&headers, "connection")
+        .to_ascii_lowercase()
+        .contains("upgrade")
         && header(&headers, "upgrade").eq_ignore_ascii_case("websocket")
         && header(&headers, "sec-websocket-version") == "13";
     let key = header(&headers, "sec-websocket-key");
-    let Some(on_upgrade) = slot.and_then(|s| s.take()).filter(|_| is_upgrade && !key.is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, "bad_request", Some("expected a WebSocket upgrade"));
+    let Some(on_upgrade) = slot
+        .and_then(|s| s.take())
+        .filter(|_| is_upgrade && !key.is_empty())
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            Some("expected a WebSocket upgrade"),
+        );
     };
     let meeting_id = MeetingId(id);
     let identity = match identify(&app, meeting_id, &headers, &query).await {
         Ok(Some(i)) => i,
         Ok(None) => {
-            return error(StatusCode::UNAUTHORIZED, "unauthorized", Some("join the meeting or log in first"));
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                Some("join the meeting or log in first"),
+            );
         }
         Err(response) => return response,
     };
@@ -136,10 +155,20 @@ pub async fn upgrade(
         Err(e) => return engine_error(e),
     };
     let Ok(permit) = app.limit.clone().try_acquire_owned() else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "server_full", Some("too many connections, try again later"));
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server_full",
+            Some("too many connections, try again later"),
+        );
     };
     let accept = derive_accept_key(key.as_bytes());
-    let conn = Conn { handle, identity, shutdown: app.shutdown.clone(), _alive: app.alive.clone(), _permit: permit };
+    let conn = Conn {
+        handle,
+        identity,
+        shutdown: app.shutdown.clone(),
+        _alive: app.alive.clone(),
+        _permit: permit,
+    };
     tokio::spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
@@ -148,7 +177,12 @@ pub async fn upgrade(
                     .write_buffer_size(0)
                     .max_message_size(Some(MAX_FRAME_BYTES))
                     .max_frame_size(Some(MAX_FRAME_BYTES));
-                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+                let ws = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(config),
+                )
+                .await;
                 run(ws, conn).await;
             }
             Err(e) => tracing::debug!(error = %e, ?peer, "websocket upgrade failed"),
@@ -177,11 +211,15 @@ struct Bucket {
 
 impl Bucket {
     fn new() -> Bucket {
-        Bucket { tokens: RATE_BURST, at: Instant::now() }
+        Bucket {
+            tokens: RATE_BURST,
+            at: Instant::now(),
+        }
     }
     fn take(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SECOND)
+            .min(RATE_BURST);
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -192,21 +230,32 @@ impl Bucket {
     }
 }
 
-type Pending = Pin<Box<dyn std::future::Future<Output = (Option<serde_json::Value>, AckResult)> + Send>>;
+type Pending =
+    Pin<Box<dyn std::future::Future<Output = (Option<serde_json::Value>, AckResult)> + Send>>;
 
 async fn send<S>(sink: &mut S, text: String) -> bool
 where
     S: Sink<Message, Error = WsError> + Unpin,
 {
-    matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::text(text))).await, Ok(Ok(())))
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::text(text))).await,
+        Ok(Ok(()))
+    )
 }
 
 async fn close<S>(sink: &mut S, code: u16, reason: &'static str)
 where
     S: Sink<Message, Error = WsError> + Unpin,
 {
-    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
-    let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(Message::Close(Some(frame)))).await;
+    let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        sink.send(Message::Close(Some(frame))),
+    )
+    .await;
 }
 
 /// Serves one connection until the peer leaves, the server shuts down or the peer stalls.
@@ -217,11 +266,21 @@ where
 {
     let (mut sink, mut stream) = ws.split();
     let (audience, attendee, sender) = match &conn.identity {
-        Identity::Staff { username } => (Audience::Staff, None, Sender::Staff { username: username.clone() }),
+        Identity::Staff { username } => (
+            Audience::Staff,
+            None,
+            Sender::Staff {
+                username: username.clone(),
+            },
+        ),
         Identity::Participant(a) => (
             Audience::Participant,
             Some(a.clone()),
-            Sender::Attendee { id: a.id, name: a.name.clone(), platform: a.platform },
+            Sender::Attendee {
+                id: a.id,
+                name: a.name.clone(),
+                platform: a.platform,
+            },
         ),
     };
     // Subscribe before the snapshot so nothing between the two is missed.
@@ -238,7 +297,11 @@ where
         conn.handle.presence(1);
     } else {
         let count = conn.handle.online();
-        let _ = send(&mut sink, format!(r#"{{"type":"participants","count":{count}}}"#)).await;
+        let _ = send(
+            &mut sink,
+            format!(r#"{{"type":"participants","count":{count}}}"#),
+        )
+        .await;
     }
     let mut pending: FuturesUnordered<Pending> = FuturesUnordered::new();
     let mut bucket = Bucket::new();
@@ -261,10 +324,15 @@ where
                     }
                     Some(Ok(Message::Close(_))) => break,
                     Some(Ok(Message::Text(text))) => {
+                        // Every frame spends from the bucket, well-formed or not.
+                        let allowed = bucket.take();
                         let parsed = protocol::parse(text.as_str());
                         match parsed.command {
+                            _ if !allowed => {
+                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(librekast_engine::ErrorCode::RateLimited))).await
+                            }
                             None => send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(librekast_engine::ErrorCode::BadRequest))).await,
-                            Some(_) if !bucket.take() || pending.len() >= MAX_IN_FLIGHT => {
+                            Some(_) if pending.len() >= MAX_IN_FLIGHT => {
                                 send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(librekast_engine::ErrorCode::RateLimited))).await
                             }
                             Some(command) => {
@@ -277,7 +345,8 @@ where
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
-                        send(&mut sink, ack_frame(None, &Err(librekast_engine::ErrorCode::BadRequest))).await
+                        let code = if bucket.take() { librekast_engine::ErrorCode::BadRequest } else { librekast_engine::ErrorCode::RateLimited };
+                        send(&mut sink, ack_frame(None, &Err(code))).await
                     }
                     Some(Ok(_)) => true, // ping/pong: tungstenite answers pings itself
                 }

@@ -8,7 +8,12 @@ const A2: AttendeeId = AttendeeId(2);
 const A3: AttendeeId = AttendeeId(3);
 
 fn choice(id: i64, slug: &str, correct: bool) -> ChoiceRecord {
-    ChoiceRecord { id: ChoiceId(id), text: format!("choice {slug}"), slug: slug.into(), correct }
+    ChoiceRecord {
+        id: ChoiceId(id),
+        text: format!("choice {slug}"),
+        slug: slug.into(),
+        correct,
+    }
 }
 
 fn activity(id: i64, kind: ActivityKind, choices: Vec<ChoiceRecord>) -> ActivityRecord {
@@ -48,14 +53,28 @@ fn meeting(reward_fastest: bool) -> Meeting {
         },
         activities: vec![
             activity(10, ActivityKind::Text, vec![]),
-            activity(20, ActivityKind::Poll, vec![choice(21, "a", false), choice(22, "b", false)]),
-            activity(30, ActivityKind::Quiz, vec![choice(31, "a", false), choice(32, "b", true)]),
+            activity(
+                20,
+                ActivityKind::Poll,
+                vec![choice(21, "a", false), choice(22, "b", false)],
+            ),
+            activity(
+                30,
+                ActivityKind::Quiz,
+                vec![choice(31, "a", false), choice(32, "b", true)],
+            ),
             activity(40, ActivityKind::Wordcloud, vec![]),
         ],
         attendees,
         votes: vec![],
         words: vec![],
-        flags: vec![FlagRecord { id: FlagId(7), name: "f".into(), code: "s3cret".into(), points: 5, first_blood: 3 }],
+        flags: vec![FlagRecord {
+            id: FlagId(7),
+            name: "f".into(),
+            code: "s3cret".into(),
+            points: 5,
+            first_blood: 3,
+        }],
         captures: vec![],
         recent_attempts: vec![],
     })
@@ -74,39 +93,80 @@ fn state(m: &Meeting, audience: Audience) -> Value {
 #[test]
 fn votes_only_on_the_open_activity() {
     let mut m = meeting(false);
-    assert_eq!(m.vote(A1, ActivityId(20), ChoiceId(21), 0), Err(ErrorCode::NotOpen));
-    assert!(matches!(m.control(Control::Next), Err(ErrorCode::InvalidControl)), "start comes first");
+    assert_eq!(
+        m.vote(A1, ActivityId(20), ChoiceId(21), 0),
+        Err(ErrorCode::NotOpen)
+    );
+    assert!(
+        matches!(m.control(Control::Next), Err(ErrorCode::InvalidControl)),
+        "start comes first"
+    );
     go(&mut m, &[Control::Start, Control::Next]);
     assert_eq!(m.status, MeetingStatus::Waiting);
-    assert_eq!(m.vote(A1, ActivityId(20), ChoiceId(21), 0), Err(ErrorCode::NotOpen), "waiting");
+    assert_eq!(
+        m.vote(A1, ActivityId(20), ChoiceId(21), 0),
+        Err(ErrorCode::NotOpen),
+        "waiting"
+    );
     go(&mut m, &[Control::Start]);
     assert!(m.vote(A1, ActivityId(20), ChoiceId(21), 0).is_ok());
-    assert_eq!(m.vote(A1, ActivityId(20), ChoiceId(22), 0), Err(ErrorCode::AlreadyVoted));
-    assert_eq!(m.vote(A2, ActivityId(20), ChoiceId(99), 0), Err(ErrorCode::UnknownChoice));
-    assert_eq!(m.vote(A2, ActivityId(30), ChoiceId(31), 0), Err(ErrorCode::NotOpen), "not the open one");
-    assert_eq!(m.vote(A2, ActivityId(20), ChoiceId(31), 0), Err(ErrorCode::UnknownChoice), "other activity's choice");
+    assert_eq!(
+        m.vote(A1, ActivityId(20), ChoiceId(22), 0),
+        Err(ErrorCode::AlreadyVoted)
+    );
+    assert_eq!(
+        m.vote(A2, ActivityId(20), ChoiceId(99), 0),
+        Err(ErrorCode::UnknownChoice)
+    );
+    assert_eq!(
+        m.vote(A2, ActivityId(30), ChoiceId(31), 0),
+        Err(ErrorCode::NotOpen),
+        "not the open one"
+    );
+    assert_eq!(
+        m.vote(A2, ActivityId(20), ChoiceId(31), 0),
+        Err(ErrorCode::UnknownChoice),
+        "other activity's choice"
+    );
     assert!(m.vote(A2, ActivityId(20), ChoiceId(22), 0).is_ok());
-    let Some((tally, staff_only)) = m.tally_frame() else { panic!("no tally") };
+    let Some((tally, staff_only)) = m.tally_frame() else {
+        panic!("no tally")
+    };
     assert!(!staff_only);
     let tally: Value = serde_json::from_str(&tally).unwrap_or_default();
     assert_eq!(tally["counts"]["21"], 1);
     assert_eq!(tally["counts"]["22"], 1);
     assert_eq!(tally["total"], 2);
     go(&mut m, &[Control::Results]);
-    assert_eq!(m.vote(A3, ActivityId(20), ChoiceId(21), 0), Err(ErrorCode::NotOpen), "closed at results");
+    assert_eq!(
+        m.vote(A3, ActivityId(20), ChoiceId(21), 0),
+        Err(ErrorCode::NotOpen),
+        "closed at results"
+    );
 }
 
 #[test]
 fn quiz_points_awarded_at_close_with_fastest_bonus() {
     let mut m = meeting(true);
-    go(&mut m, &[Control::Start, Control::Next, Control::Next, Control::Start]);
+    go(
+        &mut m,
+        &[Control::Start, Control::Next, Control::Next, Control::Start],
+    );
     assert_eq!(m.current().map(|a| a.kind), Some(ActivityKind::Quiz));
     for (a, c) in [(A1, 31), (A2, 32), (A3, 32)] {
         assert!(m.vote(a, ActivityId(30), ChoiceId(c), 0).is_ok());
     }
-    assert_eq!(m.tally_frame().map(|t| t.1), Some(true), "quiz tally is staff-only while open");
+    assert_eq!(
+        m.tally_frame().map(|t| t.1),
+        Some(true),
+        "quiz tally is staff-only while open"
+    );
     let p = state(&m, Audience::Participant);
-    assert_eq!(p["results"], Value::Null, "no counts leak to participants before the reveal");
+    assert_eq!(
+        p["results"],
+        Value::Null,
+        "no counts leak to participants before the reveal"
+    );
     assert_eq!(m.attendees[&A2].score, 0, "nothing awarded before close");
     let out = m.control(Control::Results).unwrap_or_default();
     assert_eq!(m.attendees[&A1].score, 0);
@@ -118,7 +178,15 @@ fn quiz_points_awarded_at_close_with_fastest_bonus() {
     assert_eq!(p["results"]["correct"], serde_json::json!([32]));
     assert_eq!(p["results"]["counts"]["32"], 2);
     // Back and reveal again: nobody is paid twice.
-    go(&mut m, &[Control::Back, Control::Next, Control::Start, Control::Results]);
+    go(
+        &mut m,
+        &[
+            Control::Back,
+            Control::Next,
+            Control::Start,
+            Control::Results,
+        ],
+    );
     assert_eq!(m.attendees[&A2].score, 3);
     assert_eq!(m.attendees[&A3].score, 1);
 }
@@ -126,7 +194,10 @@ fn quiz_points_awarded_at_close_with_fastest_bonus() {
 #[test]
 fn quiz_without_fastest_reward() {
     let mut m = meeting(false);
-    go(&mut m, &[Control::Start, Control::Next, Control::Next, Control::Start]);
+    go(
+        &mut m,
+        &[Control::Start, Control::Next, Control::Next, Control::Start],
+    );
     assert!(m.vote(A2, ActivityId(30), ChoiceId(32), 0).is_ok());
     go(&mut m, &[Control::Next]);
     assert_eq!(m.attendees[&A2].score, 1, "closing with next awards too");
@@ -135,37 +206,83 @@ fn quiz_without_fastest_reward() {
 #[test]
 fn word_cloud_rules() {
     let mut m = meeting(false);
-    go(&mut m, &[Control::Start, Control::Next, Control::Next, Control::Next, Control::Start]);
+    go(
+        &mut m,
+        &[
+            Control::Start,
+            Control::Next,
+            Control::Next,
+            Control::Next,
+            Control::Start,
+        ],
+    );
     let q = ActivityId(40);
     assert!(matches!(m.word(A1, q, "  Rust  ", 0), Ok(Some(_))));
-    assert!(matches!(m.word(A1, q, "rust", 0), Ok(None)), "same word again is ignored");
+    assert!(
+        matches!(m.word(A1, q, "rust", 0), Ok(None)),
+        "same word again is ignored"
+    );
     assert!(matches!(m.word(A1, q, "Go", 0), Ok(Some(_))));
     assert_eq!(m.word(A1, q, "Zig", 0), Err(ErrorCode::LimitReached));
     assert_eq!(m.word(A2, q, "   ", 0), Err(ErrorCode::BadRequest));
-    assert_eq!(m.word(A2, q, &"x".repeat(41), 0), Err(ErrorCode::BadRequest));
+    assert_eq!(
+        m.word(A2, q, &"x".repeat(41), 0),
+        Err(ErrorCode::BadRequest)
+    );
     assert!(matches!(m.word(A2, q, "Rust", 0), Ok(Some(_))));
     assert!(matches!(m.word(A3, q, "Rust", 0), Ok(Some(_))));
     assert_eq!(m.vote(A3, q, ChoiceId(21), 0), Err(ErrorCode::BadRequest));
-    let Some(words) = m.words_frame() else { panic!("no words") };
+    let Some(words) = m.words_frame() else {
+        panic!("no words")
+    };
     let words: Value = serde_json::from_str(&words).unwrap_or_default();
-    assert_eq!(words["words"][0], serde_json::json!({"text": "Rust", "count": 3}));
-    assert_eq!(words["words"][1], serde_json::json!({"text": "Go", "count": 1}));
+    assert_eq!(
+        words["words"][0],
+        serde_json::json!({"text": "Rust", "count": 3})
+    );
+    assert_eq!(
+        words["words"][1],
+        serde_json::json!({"text": "Go", "count": 1})
+    );
 }
 
 #[test]
 fn flags_first_blood_and_repeats() {
     let mut m = meeting(false);
     let first = m.flag(A1, "LK{s3cret}", 0);
-    assert_eq!(first.result, Ok(FlagAck { name: "f".into(), points: 8, first_blood: true, score: 8 }));
+    assert_eq!(
+        first.result,
+        Ok(FlagAck {
+            name: "f".into(),
+            points: 8,
+            first_blood: true,
+            score: 8
+        })
+    );
     assert_eq!(first.ops.len(), 2);
     let second = m.flag(A2, "s3cret", 0);
-    assert_eq!(second.result, Ok(FlagAck { name: "f".into(), points: 5, first_blood: false, score: 5 }));
-    assert_eq!(m.flag(A1, "s3cret", 0).result, Err(ErrorCode::AlreadyFlagged));
+    assert_eq!(
+        second.result,
+        Ok(FlagAck {
+            name: "f".into(),
+            points: 5,
+            first_blood: false,
+            score: 5
+        })
+    );
+    assert_eq!(
+        m.flag(A1, "s3cret", 0).result,
+        Err(ErrorCode::AlreadyFlagged)
+    );
     assert_eq!(m.flag(A1, "nope", 0).result, Err(ErrorCode::NotFound));
     assert_eq!(m.flag(A1, "LK{}", 0).result, Err(ErrorCode::BadRequest));
     assert_eq!(m.recent_attempts.len(), 4);
     go(&mut m, &[Control::End]);
-    assert_eq!(m.flag(A3, "s3cret", 0).result, Err(ErrorCode::NotOpen), "no flags after the end");
+    assert_eq!(
+        m.flag(A3, "s3cret", 0).result,
+        Err(ErrorCode::NotOpen),
+        "no flags after the end"
+    );
 }
 
 #[test]
@@ -174,18 +291,29 @@ fn snapshots_per_audience() {
     let p = state(&m, Audience::Participant);
     let s = state(&m, Audience::Staff);
     assert_eq!(p["status"], "before");
-    assert_eq!(p["question"], Value::Null, "participants see nothing before the start");
+    assert_eq!(
+        p["question"],
+        Value::Null,
+        "participants see nothing before the start"
+    );
     assert_eq!(s["question"]["id"], 10, "staff see the upcoming activity");
     assert!(s["plan"].is_array());
     assert!(p.get("plan").is_none());
     go(&mut m, &[Control::Start]);
     let p = state(&m, Audience::Participant);
     assert_eq!(p["question"]["kind"], "text");
-    assert_eq!(p["question"]["description_html"], "<p>&lt;b&gt;desc&lt;/b&gt;</p>");
+    assert_eq!(
+        p["question"]["description_html"],
+        "<p>&lt;b&gt;desc&lt;/b&gt;</p>"
+    );
     go(&mut m, &[Control::Next, Control::Start]);
     assert!(m.vote(A1, ActivityId(20), ChoiceId(21), 0).is_ok());
     let p = state(&m, Audience::Participant);
-    assert_eq!(p["results"]["counts"], serde_json::json!({"21": 1, "22": 0}), "zeros included");
+    assert_eq!(
+        p["results"]["counts"],
+        serde_json::json!({"21": 1, "22": 0}),
+        "zeros included"
+    );
     go(&mut m, &[Control::Scoreboard]);
     let p = state(&m, Audience::Participant);
     assert_eq!(p["question"], Value::Null);
@@ -195,11 +323,24 @@ fn snapshots_per_audience() {
 #[test]
 fn next_after_last_ends_cleanly_and_controls_are_refused_after() {
     let mut m = meeting(false);
-    go(&mut m, &[Control::Start, Control::Next, Control::Next, Control::Next, Control::Start, Control::Next]);
+    go(
+        &mut m,
+        &[
+            Control::Start,
+            Control::Next,
+            Control::Next,
+            Control::Next,
+            Control::Start,
+            Control::Next,
+        ],
+    );
     assert_eq!(m.status, MeetingStatus::After);
     assert_eq!(m.position, 3);
     for c in Control::ALL {
-        assert!(matches!(m.control(c), Err(ErrorCode::InvalidControl)), "{c:?}");
+        assert!(
+            matches!(m.control(c), Err(ErrorCode::InvalidControl)),
+            "{c:?}"
+        );
     }
     assert_eq!(m.activities[3].state, ActivityState::Done);
     let p = state(&m, Audience::Participant);
@@ -211,7 +352,10 @@ fn rebuild_from_storage_restores_answers_and_scores() {
     let mut m = meeting(true);
     go(&mut m, &[Control::Start, Control::Next, Control::Start]);
     let mut ops = Vec::new();
-    ops.push(m.vote(A1, ActivityId(20), ChoiceId(21), 5).unwrap_or_else(|e| panic!("{e}")));
+    ops.push(
+        m.vote(A1, ActivityId(20), ChoiceId(21), 5)
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     // What storage would hand back after a crash.
     let mut loaded = LoadedMeeting {
         meeting: MeetingRecord {
@@ -231,12 +375,25 @@ fn rebuild_from_storage_restores_answers_and_scores() {
         captures: vec![],
         recent_attempts: vec![],
     };
-    let mut poll = activity(20, ActivityKind::Poll, vec![choice(21, "a", false), choice(22, "b", false)]);
+    let mut poll = activity(
+        20,
+        ActivityKind::Poll,
+        vec![choice(21, "a", false), choice(22, "b", false)],
+    );
     poll.state = ActivityState::Open;
     loaded.activities = vec![activity(10, ActivityKind::Text, vec![]), poll];
-    loaded.votes = vec![VoteRecord { activity_id: ActivityId(20), attendee_id: A1, choice_id: ChoiceId(21), points: None, at: 5 }];
+    loaded.votes = vec![VoteRecord {
+        activity_id: ActivityId(20),
+        attendee_id: A1,
+        choice_id: ChoiceId(21),
+        points: None,
+        at: 5,
+    }];
     let mut r = Meeting::from_loaded(loaded);
-    assert_eq!(r.vote(A1, ActivityId(20), ChoiceId(22), 6), Err(ErrorCode::AlreadyVoted));
+    assert_eq!(
+        r.vote(A1, ActivityId(20), ChoiceId(22), 6),
+        Err(ErrorCode::AlreadyVoted)
+    );
     r.ensure_attendee(A2, "late", Platform::Room);
     assert!(r.vote(A2, ActivityId(20), ChoiceId(22), 6).is_ok());
     assert_eq!(r.current().map(Activity::total_votes), Some(2));

@@ -1,0 +1,108 @@
+//! Rows to records. The database only holds codes this crate wrote, so an unknown code or an
+//! out-of-range number means the data was edited by hand: it is reported, never guessed at.
+
+use sea_orm::DbErr;
+
+use crate::StorageError;
+use crate::entities::{activities, attendees, choices, flags, meetings};
+use crate::model::*;
+
+pub(crate) fn corrupt(what: String) -> StorageError {
+    StorageError::Database(DbErr::Custom(format!(
+        "unexpected data in the database: {what}"
+    )))
+}
+
+pub(crate) fn to_u32(value: i32, what: impl FnOnce() -> String) -> Result<u32, StorageError> {
+    u32::try_from(value).map_err(|_| corrupt(format!("{} is {value}", what())))
+}
+
+pub(crate) fn to_i32<T>(value: T, what: &str) -> Result<i32, StorageError>
+where
+    T: TryInto<i32> + Copy + std::fmt::Display,
+{
+    value.try_into().map_err(|_| {
+        StorageError::Database(DbErr::Custom(format!("{what} {value} is out of range")))
+    })
+}
+
+pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError> {
+    let status = MeetingStatus::from_code(&m.status)
+        .ok_or_else(|| corrupt(format!("meeting {} has status {:?}", m.id, m.status)))?;
+    let position = to_u32(m.position, || format!("meeting {} position", m.id))?;
+    Ok(MeetingRecord {
+        id: MeetingId(m.id),
+        title: m.title,
+        code: m.code,
+        reward_fastest: m.reward_fastest,
+        flag_prefix: m.flag_prefix,
+        status,
+        position,
+    })
+}
+
+pub(crate) fn meeting_summary(m: meetings::Model) -> Result<MeetingSummary, StorageError> {
+    let status = MeetingStatus::from_code(&m.status)
+        .ok_or_else(|| corrupt(format!("meeting {} has status {:?}", m.id, m.status)))?;
+    Ok(MeetingSummary {
+        id: MeetingId(m.id),
+        title: m.title,
+        status,
+    })
+}
+
+pub(crate) fn activity_kind(a: &activities::Model) -> Result<ActivityKind, StorageError> {
+    ActivityKind::from_code(&a.kind)
+        .ok_or_else(|| corrupt(format!("activity {} has kind {:?}", a.id, a.kind)))
+}
+
+pub(crate) fn activity(
+    a: activities::Model,
+    choices: Vec<ChoiceRecord>,
+) -> Result<ActivityRecord, StorageError> {
+    let kind = activity_kind(&a)?;
+    let state = ActivityState::from_code(&a.state)
+        .ok_or_else(|| corrupt(format!("activity {} has state {:?}", a.id, a.state)))?;
+    let word_limit = to_u32(a.word_limit, || format!("activity {} word_limit", a.id))?;
+    Ok(ActivityRecord {
+        id: ActivityId(a.id),
+        kind,
+        title: a.title,
+        description: a.description,
+        word_limit,
+        state,
+        choices,
+    })
+}
+
+pub(crate) fn choice(c: choices::Model) -> ChoiceRecord {
+    ChoiceRecord {
+        id: ChoiceId(c.id),
+        text: c.text,
+        slug: c.slug,
+        correct: c.correct,
+    }
+}
+
+pub(crate) fn attendee(a: attendees::Model) -> Result<AttendeeRecord, StorageError> {
+    let platform = Platform::from_code(&a.platform)
+        .ok_or_else(|| corrupt(format!("attendee {} has platform {:?}", a.id, a.platform)))?;
+    Ok(AttendeeRecord {
+        id: AttendeeId(a.id),
+        meeting_id: MeetingId(a.meeting_id),
+        name: a.name,
+        platform,
+        platform_user_id: a.platform_user_id,
+        score: a.score,
+    })
+}
+
+pub(crate) fn flag(f: flags::Model) -> FlagRecord {
+    FlagRecord {
+        id: FlagId(f.id),
+        name: f.name,
+        code: f.code,
+        points: f.points,
+        first_blood: f.first_blood,
+    }
+}

@@ -1,0 +1,46 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "activities")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub meeting_id: i64,
+    /// Order within the meeting, 0-based; unique per meeting.
+    pub position: i32,
+    /// [`crate::ActivityKind::code`].
+    pub kind: String,
+    pub title: String,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    pub word_limit: i32,
+    /// [`crate::ActivityState::code`].
+    pub state: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::meetings::Entity",
+        from = "Column::MeetingId",
+        to = "super::meetings::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Meeting,
+    #[sea_orm(has_many = "super::choices::Entity")]
+    Choices,
+}
+
+impl Related<super::meetings::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Meeting.def()
+    }
+}
+
+impl Related<super::choices::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Choices.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,46 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "meetings")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub title: String,
+    pub code: String,
+    pub reward_fastest: bool,
+    pub flag_prefix: String,
+    /// [`crate::MeetingStatus::code`]: one seed letter.
+    pub status: String,
+    pub position: i32,
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::activities::Entity")]
+    Activities,
+    #[sea_orm(has_many = "super::attendees::Entity")]
+    Attendees,
+    #[sea_orm(has_many = "super::flags::Entity")]
+    Flags,
+}
+
+impl Related<super::activities::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Activities.def()
+    }
+}
+
+impl Related<super::attendees::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Attendees.def()
+    }
+}
+
+impl Related<super::flags::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Flags.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

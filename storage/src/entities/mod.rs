@@ -1,0 +1,14 @@
+//! One sea-orm entity per table. Ids and times are `i64` (BIGINT on PostgreSQL, INTEGER on
+//! SQLite); enums are stored as their string codes from [`crate::model`].
+
+pub mod activities;
+pub mod attendees;
+pub mod choices;
+pub mod flag_attempts;
+pub mod flag_captures;
+pub mod flags;
+pub mod meetings;
+pub mod sessions;
+pub mod users;
+pub mod votes;
+pub mod words;

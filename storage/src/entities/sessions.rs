@@ -1,0 +1,51 @@
+use sea_orm::entity::prelude::*;
+
+/// Which columns are set depends on `kind`: `staff` has `user_id`; `participant` has
+/// `meeting_id` and `attendee_id`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sessions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub token: String,
+    pub kind: String,
+    pub user_id: Option<i64>,
+    pub meeting_id: Option<i64>,
+    pub attendee_id: Option<i64>,
+    pub created_at: i64,
+}
+
+pub const KIND_STAFF: &str = "staff";
+pub const KIND_PARTICIPANT: &str = "participant";
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::UserId",
+        to = "super::users::Column::Id",
+        on_delete = "Cascade"
+    )]
+    User,
+    #[sea_orm(
+        belongs_to = "super::meetings::Entity",
+        from = "Column::MeetingId",
+        to = "super::meetings::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Meeting,
+    #[sea_orm(
+        belongs_to = "super::attendees::Entity",
+        from = "Column::AttendeeId",
+        to = "super::attendees::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Attendee,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::User.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

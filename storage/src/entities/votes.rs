@@ -1,0 +1,60 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "votes")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// (activity_id, attendee_id) is a unique index: one vote per attendee per question.
+    pub activity_id: i64,
+    pub attendee_id: i64,
+    pub choice_id: i64,
+    /// `None` until a quiz is scored.
+    pub points: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::activities::Entity",
+        from = "Column::ActivityId",
+        to = "super::activities::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Activity,
+    #[sea_orm(
+        belongs_to = "super::attendees::Entity",
+        from = "Column::AttendeeId",
+        to = "super::attendees::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Attendee,
+    #[sea_orm(
+        belongs_to = "super::choices::Entity",
+        from = "Column::ChoiceId",
+        to = "super::choices::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Choice,
+}
+
+impl Related<super::activities::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Activity.def()
+    }
+}
+
+impl Related<super::attendees::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Attendee.def()
+    }
+}
+
+impl Related<super::choices::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Choice.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,16 @@
+//! Schema migrations, applied in order by [`Store::connect`](crate::Store::connect).
+//!
+//! A migration file is never edited once released: schema changes go in a new
+//! `mYYYYMMDD_NNNNNN_name.rs` module appended to [`Migrator::migrations`].
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+mod m20261124_000001_initial;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,1311 @@
+//! Storage tests. Every body is an `async fn(Store)` run twice: on a fresh SQLite file and on
+//! a fresh PostgreSQL database (`LIBREKAST_TEST_POSTGRES`, see `run_postgres`).
+
+use std::future::Future;
+use std::path::Path;
+
+use librekast_storage::*;
+use sea_orm::{ConnectionTrait, Database, Statement};
+
+// ---------------------------------------------------------------- harness
+
+/// Declares `<name>::sqlite` and `<name>::postgres` tests running the body `<name>`.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::run_sqlite(super::$name).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::run_postgres(super::$name).await;
+            }
+        }
+    )*};
+}
+
+on_both!(
+    import_export_round_trip,
+    invalid_files_are_refused,
+    upsert_attendee_is_idempotent,
+    second_vote_is_duplicate_and_rolls_back_batch,
+    duplicate_inside_one_batch,
+    word_duplicates,
+    capture_adds_score,
+    award_sets_points_and_adds_score,
+    progress_updates_meeting_and_activities,
+    progress_for_unknown_rows_is_not_found,
+    sessions_round_trip,
+    put_user_replaces_hash,
+    load_meeting_ordering,
+    recent_attempts_are_latest_fifty,
+    running_meeting_ids_by_status,
+    five_thousand_votes_in_one_batch,
+    migrations_go_down_and_up,
+);
+
+fn unique_suffix() -> String {
+    format!("{}_{:016x}", std::process::id(), rand::random::<u64>())
+}
+
+/// Runs `body` on its own SQLite file, then deletes the file whether the body passed or not.
+async fn run_sqlite<F, Fut>(body: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let path = std::env::temp_dir().join(format!("librekast-test-{}.db", unique_suffix()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let store = Store::connect(&url).await.expect("connect sqlite");
+    assert_eq!(store.backend(), Backend::Sqlite);
+    let outcome = tokio::spawn(body(store.clone())).await;
+    store
+        .connection()
+        .clone()
+        .close()
+        .await
+        .expect("close sqlite");
+    remove_sqlite_files(&path);
+    if let Err(err) = outcome {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+fn remove_sqlite_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.to_path_buf().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+}
+
+/// Runs `body` on a new database created through `LIBREKAST_TEST_POSTGRES` (a URL whose
+/// role may CREATE DATABASE), dropped afterwards whether the body passed or not.
+async fn run_postgres<F, Fut>(body: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Ok(admin_url) = std::env::var("LIBREKAST_TEST_POSTGRES") else {
+        if std::env::var("LIBREKAST_REQUIRE_ALL").as_deref() == Ok("1") {
+            panic!("LIBREKAST_REQUIRE_ALL=1 but LIBREKAST_TEST_POSTGRES is not set");
+        }
+        eprintln!(
+            "\n*** SKIPPED PostgreSQL: set LIBREKAST_TEST_POSTGRES=postgres://librekast:librekast@127.0.0.1:5432/postgres \
+             (a role with CREATEDB) to run this test on PostgreSQL too ***\n"
+        );
+        return;
+    };
+    let name = format!("lk_test_{}", unique_suffix());
+    let admin = Database::connect(admin_url.as_str())
+        .await
+        .expect("connect to LIBREKAST_TEST_POSTGRES");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+
+    let store = Store::connect(&with_database(&admin_url, &name))
+        .await
+        .expect("connect postgres");
+    assert_eq!(store.backend(), Backend::Postgres);
+    let outcome = tokio::spawn(body(store.clone())).await;
+    store
+        .connection()
+        .clone()
+        .close()
+        .await
+        .expect("close postgres");
+    drop_database(&admin, &name).await;
+    admin.close().await.expect("close admin connection");
+    if let Err(err) = outcome {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+/// Plain DROP DATABASE, not `WITH (FORCE)`: the store's pool is closed by now, and FORCE
+/// fails for a non-superuser when an autovacuum worker (run as another role) is busy in the
+/// database, which the big-batch test makes likely. Plain DROP cancels autovacuum itself.
+async fn drop_database(admin: &sea_orm::DatabaseConnection, name: &str) {
+    let mut last = None;
+    for _ in 0..10 {
+        match admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+        {
+            Ok(_) => return,
+            Err(err) => last = Some(err),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("could not drop test database {name}: {last:?}");
+}
+
+/// `postgres://u:p@h:5432/postgres?x=y` with the database name replaced.
+fn with_database(url: &str, database: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let (base, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{database}{query}", &base[..authority_end])
+}
+
+// ---------------------------------------------------------------- fixtures
+
+fn choice(text: &str, slug: &str, correct: bool) -> ChoiceFile {
+    ChoiceFile {
+        text: text.into(),
+        slug: slug.into(),
+        correct,
+    }
+}
+
+fn activity(kind: ActivityKind, title: &str, choices: Vec<ChoiceFile>) -> ActivityFile {
+    ActivityFile {
+        kind,
+        title: title.into(),
+        description: String::new(),
+        choices,
+        word_limit: 3,
+    }
+}
+
+/// One activity of each kind plus two flags: activities[1] is a poll, [2] a quiz, [3] a cloud.
+fn sample_meeting(title: &str) -> MeetingFile {
+    MeetingFile {
+        title: title.into(),
+        code: "JOIN-42".into(),
+        reward_fastest: true,
+        flag_prefix: "LK".into(),
+        activities: vec![
+            ActivityFile {
+                description: "Welcome!\nSecond line, ünïcödé.".into(),
+                ..activity(ActivityKind::Text, "Intro", vec![])
+            },
+            activity(
+                ActivityKind::Poll,
+                "Favourite colour?",
+                vec![
+                    choice("Red", "red", false),
+                    choice("Green", "green", false),
+                    choice("Blue", "b", false),
+                ],
+            ),
+            activity(
+                ActivityKind::Quiz,
+                "2 + 2?",
+                vec![
+                    choice("3", "a", false),
+                    choice("4", "b", true),
+                    choice("5", "c", false),
+                ],
+            ),
+            ActivityFile {
+                word_limit: 5,
+                ..activity(ActivityKind::Wordcloud, "One word", vec![])
+            },
+        ],
+        flags: vec![
+            FlagFile {
+                name: "Hidden".into(),
+                code: "h1dd3n".into(),
+                points: 50,
+                first_blood: 25,
+            },
+            FlagFile {
+                name: "Easy".into(),
+                code: "easy".into(),
+                points: 10,
+                first_blood: 0,
+            },
+        ],
+    }
+}
+
+struct Fixture {
+    meeting: MeetingId,
+    loaded: LoadedMeeting,
+}
+
+impl Fixture {
+    fn activity(&self, index: usize) -> ActivityId {
+        self.loaded.activities[index].id
+    }
+    fn choice(&self, activity: usize, index: usize) -> ChoiceId {
+        self.loaded.activities[activity].choices[index].id
+    }
+    fn flag(&self, index: usize) -> FlagId {
+        self.loaded.flags[index].id
+    }
+}
+
+async fn fixture(store: &Store) -> Fixture {
+    let meeting = store
+        .import_meeting(&sample_meeting("Fixture"))
+        .await
+        .expect("import");
+    let loaded = store.load_meeting(meeting).await.expect("load");
+    Fixture { meeting, loaded }
+}
+
+async fn attendee(store: &Store, meeting: MeetingId, user: &str) -> AttendeeId {
+    store
+        .upsert_attendee(meeting, user, Platform::Room, user)
+        .await
+        .expect("upsert")
+        .id
+}
+
+fn vote(activity: ActivityId, attendee: AttendeeId, choice: ChoiceId, at: Micros) -> WriteOp {
+    WriteOp::Vote {
+        activity,
+        attendee,
+        choice,
+        at,
+    }
+}
+
+fn word(activity: ActivityId, attendee: AttendeeId, text: &str, at: Micros) -> WriteOp {
+    WriteOp::Word {
+        activity,
+        attendee,
+        text: text.into(),
+        normalized: text.to_lowercase(),
+        at,
+    }
+}
+
+fn score_of(loaded: &LoadedMeeting, attendee: AttendeeId) -> i64 {
+    loaded
+        .attendees
+        .iter()
+        .find(|a| a.id == attendee)
+        .expect("attendee loaded")
+        .score
+}
+
+#[track_caller]
+fn assert_duplicate<T: std::fmt::Debug>(result: Result<T, StorageError>) {
+    match result {
+        Err(StorageError::Duplicate(_)) => {}
+        other => panic!("expected StorageError::Duplicate, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- bodies
+
+async fn import_export_round_trip(store: Store) {
+    let file = sample_meeting("Round trip");
+    let first = store.import_meeting(&file).await.unwrap();
+    let exported = store.export_meeting(first).await.unwrap();
+    assert_eq!(exported, file);
+
+    // Through JSON, as `meeting export` / `meeting import` do.
+    let json = serde_json::to_string_pretty(&exported).unwrap();
+    let reparsed: MeetingFile = serde_json::from_str(&json).unwrap();
+    let second = store.import_meeting(&reparsed).await.unwrap();
+    assert_ne!(first, second);
+    assert_eq!(store.export_meeting(second).await.unwrap(), file);
+
+    let record = store.meeting(second).await.unwrap().unwrap();
+    assert_eq!(record.title, "Round trip");
+    assert_eq!(record.code, "JOIN-42");
+    assert!(record.reward_fastest);
+    assert_eq!(record.flag_prefix, "LK");
+    assert_eq!(record.status, MeetingStatus::Before);
+    assert_eq!(record.position, 0);
+
+    let loaded = store.load_meeting(second).await.unwrap();
+    assert!(
+        loaded
+            .activities
+            .iter()
+            .all(|a| a.state == ActivityState::Pending)
+    );
+    assert_eq!(loaded.activities[3].word_limit, 5);
+
+    assert_eq!(store.meeting_count().await.unwrap(), 2);
+    assert!(store.meeting(MeetingId(i64::MAX)).await.unwrap().is_none());
+    assert!(matches!(
+        store.export_meeting(MeetingId(i64::MAX)).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        store.load_meeting(MeetingId(i64::MAX)).await,
+        Err(StorageError::NotFound)
+    ));
+
+    // The defaults a hand-written file leaves out come back explicitly and stable.
+    let minimal: MeetingFile = serde_json::from_str(
+        r#"{"title":"Min","code":"m","activities":[{"kind":"text","title":"Hi"}]}"#,
+    )
+    .unwrap();
+    let id = store.import_meeting(&minimal).await.unwrap();
+    assert_eq!(store.export_meeting(id).await.unwrap(), minimal);
+}
+
+/// Makes a valid file invalid in one place.
+type Breakage = fn(&mut MeetingFile);
+
+async fn invalid_files_are_refused(store: Store) {
+    let cases: Vec<(Breakage, &str)> = vec![
+        (|f| f.title = "  ".into(), "title"),
+        (|f| f.title = "x".repeat(201), "title"),
+        (|f| f.code = "has space".into(), "code"),
+        (|f| f.code = String::new(), "code"),
+        (|f| f.code = "c".repeat(65), "code"),
+        (|f| f.flag_prefix = "L K".into(), "flag_prefix"),
+        (|f| f.activities.clear(), "activities"),
+        (
+            |f| f.activities[0].title = String::new(),
+            "activities[0].title",
+        ),
+        (
+            |f| f.activities[1].choices.truncate(1),
+            "activities[1].choices",
+        ),
+        (
+            |f| f.activities[1].choices[0].slug = "a b".into(),
+            r#"activities[1].choices[0].slug "a b""#,
+        ),
+        (
+            |f| f.activities[1].choices[0].slug = String::new(),
+            "activities[1].choices[0].slug",
+        ),
+        (
+            |f| f.activities[1].choices[0].slug = "s".repeat(33),
+            "activities[1].choices[0].slug",
+        ),
+        (
+            |f| f.activities[1].choices[2].slug = "red".into(),
+            "activities[1].choices[2].slug",
+        ),
+        (
+            |f| f.activities[1].choices[1].text = " ".into(),
+            "activities[1].choices[1].text",
+        ),
+        (
+            |f| f.activities[2].choices[1].correct = false,
+            "activities[2].choices",
+        ),
+        (
+            |f| f.activities[0].choices = vec![choice("x", "x", false)],
+            "activities[0].choices",
+        ),
+        (
+            |f| f.activities[3].word_limit = 0,
+            "activities[3].word_limit",
+        ),
+        (
+            |f| f.activities[3].word_limit = 51,
+            "activities[3].word_limit",
+        ),
+        (|f| f.flags[1].code = "h1dd3n".into(), "flags[1].code"),
+        (|f| f.flags[0].name = String::new(), "flags[0].name"),
+        (|f| f.flags[0].code = String::new(), "flags[0].code"),
+        (|f| f.flags[0].points = -1, "flags[0].points"),
+        (|f| f.flags[0].first_blood = -1, "flags[0].first_blood"),
+    ];
+    for (break_it, place) in cases {
+        let mut file = sample_meeting("Broken");
+        break_it(&mut file);
+        match store.import_meeting(&file).await {
+            Err(StorageError::InvalidMeeting(msg)) => {
+                assert!(
+                    msg.starts_with(place),
+                    "message {msg:?} should start with {place:?}"
+                )
+            }
+            other => panic!("{place}: expected InvalidMeeting, got {other:?}"),
+        }
+    }
+    let mut slug = sample_meeting("Slug");
+    slug.activities[1].choices[0].slug = "a b".into();
+    let Err(StorageError::InvalidMeeting(msg)) = slug.validate() else {
+        panic!("slug accepted")
+    };
+    assert_eq!(
+        msg,
+        r#"activities[1].choices[0].slug "a b": use letters, digits, '-' or '_'"#
+    );
+
+    assert!(sample_meeting("Fine").validate().is_ok());
+    assert_eq!(
+        store.meeting_count().await.unwrap(),
+        0,
+        "nothing of a refused file is stored"
+    );
+}
+
+async fn upsert_attendee_is_idempotent(store: Store) {
+    let f = fixture(&store).await;
+    let first = store
+        .upsert_attendee(f.meeting, "Ann", Platform::Twitch, "tw-1")
+        .await
+        .unwrap();
+    assert_eq!(first.score, 0);
+    assert_eq!(first.meeting_id, f.meeting);
+    assert_eq!(first.platform, Platform::Twitch);
+    assert_eq!(first.platform_user_id, "tw-1");
+
+    let again = store
+        .upsert_attendee(f.meeting, "Ann", Platform::Twitch, "tw-1")
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+
+    let renamed = store
+        .upsert_attendee(f.meeting, "Annie", Platform::Twitch, "tw-1")
+        .await
+        .unwrap();
+    assert_eq!(renamed.id, first.id);
+    assert_eq!(renamed.name, "Annie");
+
+    // Same user id on another platform, or in another meeting, is someone else.
+    let youtube = store
+        .upsert_attendee(f.meeting, "Ann", Platform::Youtube, "tw-1")
+        .await
+        .unwrap();
+    assert_ne!(youtube.id, first.id);
+    let other_meeting = store
+        .import_meeting(&sample_meeting("Other"))
+        .await
+        .unwrap();
+    let elsewhere = store
+        .upsert_attendee(other_meeting, "Ann", Platform::Twitch, "tw-1")
+        .await
+        .unwrap();
+    assert_ne!(elsewhere.id, first.id);
+
+    // A score survives a rename.
+    store
+        .apply(&[WriteOp::Capture {
+            flag: f.flag(1),
+            attendee: first.id,
+            points: 10,
+            first_blood: false,
+            at: 1,
+        }])
+        .await
+        .unwrap();
+    let renamed = store
+        .upsert_attendee(f.meeting, "Ann again", Platform::Twitch, "tw-1")
+        .await
+        .unwrap();
+    assert_eq!(renamed.score, 10);
+
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(loaded.attendees.len(), 2);
+    assert_eq!(store.attendee(first.id).await.unwrap(), Some(renamed));
+    assert_eq!(store.attendee(AttendeeId(i64::MAX)).await.unwrap(), None);
+
+    assert!(matches!(
+        store
+            .upsert_attendee(MeetingId(i64::MAX), "Nobody", Platform::Room, "x")
+            .await,
+        Err(StorageError::NotFound)
+    ));
+}
+
+async fn second_vote_is_duplicate_and_rolls_back_batch(store: Store) {
+    let f = fixture(&store).await;
+    let ann = attendee(&store, f.meeting, "ann").await;
+    let bob = attendee(&store, f.meeting, "bob").await;
+    let poll = f.activity(1);
+
+    store
+        .apply(&[vote(poll, ann, f.choice(1, 0), 10)])
+        .await
+        .unwrap();
+
+    // Bob's vote and word sit in the same batch as Ann's second vote: none of it may stay.
+    let batch = [
+        vote(poll, bob, f.choice(1, 1), 20),
+        word(f.activity(3), bob, "hello", 21),
+        vote(poll, ann, f.choice(1, 2), 22),
+        WriteOp::Capture {
+            flag: f.flag(0),
+            attendee: bob,
+            points: 50,
+            first_blood: true,
+            at: 23,
+        },
+    ];
+    assert_duplicate(store.apply(&batch).await);
+
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(loaded.votes.len(), 1);
+    assert_eq!(loaded.votes[0].attendee_id, ann);
+    assert_eq!(loaded.votes[0].choice_id, f.choice(1, 0));
+    assert!(loaded.words.is_empty());
+    assert!(loaded.captures.is_empty());
+    assert_eq!(score_of(&loaded, bob), 0);
+
+    // A vote in another activity is fine, and so is Bob's once retried alone.
+    store
+        .apply(&[
+            vote(f.activity(2), ann, f.choice(2, 1), 30),
+            vote(poll, bob, f.choice(1, 1), 31),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.load_meeting(f.meeting).await.unwrap().votes.len(), 3);
+}
+
+async fn duplicate_inside_one_batch(store: Store) {
+    let f = fixture(&store).await;
+    let ann = attendee(&store, f.meeting, "ann").await;
+    let bob = attendee(&store, f.meeting, "bob").await;
+    let poll = f.activity(1);
+    let batch = [
+        vote(poll, bob, f.choice(1, 0), 1),
+        vote(poll, ann, f.choice(1, 0), 2),
+        vote(poll, ann, f.choice(1, 1), 3),
+    ];
+    assert_duplicate(store.apply(&batch).await);
+    assert!(
+        store
+            .load_meeting(f.meeting)
+            .await
+            .unwrap()
+            .votes
+            .is_empty()
+    );
+
+    let batch = [
+        word(f.activity(3), ann, "Rust", 1),
+        word(f.activity(3), ann, "rust", 2),
+    ];
+    assert_duplicate(store.apply(&batch).await);
+    assert!(
+        store
+            .load_meeting(f.meeting)
+            .await
+            .unwrap()
+            .words
+            .is_empty()
+    );
+}
+
+async fn word_duplicates(store: Store) {
+    let f = fixture(&store).await;
+    let ann = attendee(&store, f.meeting, "ann").await;
+    let bob = attendee(&store, f.meeting, "bob").await;
+    let cloud = f.activity(3);
+
+    store
+        .apply(&[word(cloud, ann, "Rust", 1), word(cloud, ann, "Tokio", 2)])
+        .await
+        .unwrap();
+    // Same normalized word from the same attendee.
+    assert_duplicate(store.apply(&[word(cloud, ann, "RUST", 3)]).await);
+    // Another attendee may send it.
+    store.apply(&[word(cloud, bob, "rust", 4)]).await.unwrap();
+
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    let words: Vec<(AttendeeId, &str, &str)> = loaded
+        .words
+        .iter()
+        .map(|w| (w.attendee_id, w.text.as_str(), w.normalized.as_str()))
+        .collect();
+    assert_eq!(
+        words,
+        vec![
+            (ann, "Rust", "rust"),
+            (ann, "Tokio", "tokio"),
+            (bob, "rust", "rust")
+        ]
+    );
+    assert_eq!(loaded.words[2].activity_id, cloud);
+    assert_eq!(loaded.words[2].at, 4);
+}
+
+async fn capture_adds_score(store: Store) {
+    let f = fixture(&store).await;
+    let ann = attendee(&store, f.meeting, "ann").await;
+    let bob = attendee(&store, f.meeting, "bob").await;
+
+    store
+        .apply(&[
+            WriteOp::FlagAttempt {
+                meeting: f.meeting,
+                attendee: ann,
+                submitted: "LK{h1dd3n}".into(),
+                flag: Some(f.flag(0)),
+                outcome: "captured".into(),
+                at: 1,
+            },
+            WriteOp::Capture {
+                flag: f.flag(0),
+                attendee: ann,
+                points: 75,
+                first_blood: true,
+                at: 1,
+            },
+            WriteOp::Capture {
+                flag: f.flag(1),
+                attendee: ann,
+                points: 10,
+                first_blood: false,
+                at: 2,
+            },
+            WriteOp::Capture {
+                flag: f.flag(0),
+                attendee: bob,
+                points: 50,
+                first_blood: false,
+                at: 3,
+            },
+        ])
+        .await
+        .unwrap();
+
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(score_of(&loaded, ann), 85);
+    assert_eq!(score_of(&loaded, bob), 50);
+    assert_eq!(
+        loaded.captures,
+        vec![
+            CaptureRecord {
+                flag_id: f.flag(0),
+                attendee_id: ann,
+                points: 75,
+                first_blood: true,
+                at: 1
+            },
+            CaptureRecord {
+                flag_id: f.flag(1),
+                attendee_id: ann,
+                points: 10,
+                first_blood: false,
+                at: 2
+            },
+            CaptureRecord {
+                flag_id: f.flag(0),
+                attendee_id: bob,
+                points: 50,
+                first_blood: false,
+                at: 3
+            },
+        ]
+    );
+    assert_eq!(loaded.recent_attempts.len(), 1);
+    assert_eq!(loaded.recent_attempts[0].flag_id, Some(f.flag(0)));
+    assert_eq!(loaded.recent_attempts[0].outcome, "captured");
+
+    // The same flag twice: refused, and the score is not touched.
+    assert_duplicate(
+        store
+            .apply(&[WriteOp::Capture {
+                flag: f.flag(0),
+                attendee: ann,
+                points: 50,
+                first_blood: false,
+                at: 4,
+            }])
+            .await,
+    );
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(score_of(&loaded, ann), 85);
+    assert_eq!(loaded.captures.len(), 3);
+}
+
+async fn award_sets_points_and_adds_score(store: Store) {
+    let f = fixture(&store).await;
+    let ann = attendee(&store, f.meeting, "ann").await;
+    let bob = attendee(&store, f.meeting, "bob").await;
+    let cat = attendee(&store, f.meeting, "cat").await;
+    let quiz = f.activity(2);
+
+    store
+        .apply(&[
+            vote(quiz, ann, f.choice(2, 1), 1),
+            vote(quiz, bob, f.choice(2, 0), 2),
+            vote(quiz, cat, f.choice(2, 1), 3),
+            WriteOp::Capture {
+                flag: f.flag(1),
+                attendee: ann,
+                points: 10,
+                first_blood: false,
+                at: 4,
+            },
+        ])
+        .await
+        .unwrap();
+    store
+        .apply(&[WriteOp::Award {
+            activity: quiz,
+            awards: vec![(ann, 100), (bob, 0), (cat, 80)],
+        }])
+        .await
+        .unwrap();
+
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    let points: Vec<(AttendeeId, Option<i64>)> = loaded
+        .votes
+        .iter()
+        .map(|v| (v.attendee_id, v.points))
+        .collect();
+    assert_eq!(
+        points,
+        vec![(ann, Some(100)), (bob, Some(0)), (cat, Some(80))]
+    );
+    assert_eq!(score_of(&loaded, ann), 110);
+    assert_eq!(score_of(&loaded, bob), 0);
+    assert_eq!(score_of(&loaded, cat), 80);
+
+    // Awards add up; a vote in another activity keeps its points unset.
+    store
+        .apply(&[vote(f.activity(1), ann, f.choice(1, 0), 5)])
+        .await
+        .unwrap();
+    store
+        .apply(&[WriteOp::Award {
+            activity: quiz,
+            awards: vec![(ann, 5)],
+        }])
+        .await
+        .unwrap();
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(score_of(&loaded, ann), 115);
+    let poll_vote = loaded
+        .votes
+        .iter()
+        .find(|v| v.activity_id == f.activity(1))
+        .unwrap();
+    assert_eq!(poll_vote.points, None);
+    let quiz_vote = loaded
+        .votes
+        .iter()
+        .find(|v| v.activity_id == quiz && v.attendee_id == ann)
+        .unwrap();
+    assert_eq!(quiz_vote.points, Some(5));
+}
+
+async fn progress_updates_meeting_and_activities(store: Store) {
+    let f = fixture(&store).await;
+    store
+        .apply(&[WriteOp::Progress {
+            meeting: f.meeting,
+            status: MeetingStatus::Ongoing,
+            position: 1,
+            activities: vec![
+                (f.activity(0), ActivityState::Done),
+                (f.activity(1), ActivityState::Open),
+            ],
+        }])
+        .await
+        .unwrap();
+    let record = store.meeting(f.meeting).await.unwrap().unwrap();
+    assert_eq!(
+        (record.status, record.position),
+        (MeetingStatus::Ongoing, 1)
+    );
+    let states: Vec<ActivityState> = store
+        .load_meeting(f.meeting)
+        .await
+        .unwrap()
+        .activities
+        .iter()
+        .map(|a| a.state)
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ActivityState::Done,
+            ActivityState::Open,
+            ActivityState::Pending,
+            ActivityState::Pending
+        ]
+    );
+
+    // Status only, no activities; then several progress ops in one batch, last one wins.
+    store
+        .apply(&[
+            WriteOp::Progress {
+                meeting: f.meeting,
+                status: MeetingStatus::Results,
+                position: 1,
+                activities: vec![],
+            },
+            WriteOp::Progress {
+                meeting: f.meeting,
+                status: MeetingStatus::Scoreboard,
+                position: 3,
+                activities: vec![
+                    (f.activity(1), ActivityState::Closed),
+                    (f.activity(1), ActivityState::Done),
+                    (f.activity(3), ActivityState::Closed),
+                ],
+            },
+        ])
+        .await
+        .unwrap();
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(
+        (loaded.meeting.status, loaded.meeting.position),
+        (MeetingStatus::Scoreboard, 3)
+    );
+    let states: Vec<ActivityState> = loaded.activities.iter().map(|a| a.state).collect();
+    assert_eq!(
+        states,
+        vec![
+            ActivityState::Done,
+            ActivityState::Done,
+            ActivityState::Pending,
+            ActivityState::Closed
+        ]
+    );
+}
+
+async fn progress_for_unknown_rows_is_not_found(store: Store) {
+    let f = fixture(&store).await;
+    let other = fixture(&store).await;
+    let result = store
+        .apply(&[WriteOp::Progress {
+            meeting: MeetingId(i64::MAX),
+            status: MeetingStatus::Ongoing,
+            position: 0,
+            activities: vec![],
+        }])
+        .await;
+    assert!(matches!(result, Err(StorageError::NotFound)), "{result:?}");
+
+    // An activity of another meeting: refused, and the status change is rolled back with it.
+    let result = store
+        .apply(&[WriteOp::Progress {
+            meeting: f.meeting,
+            status: MeetingStatus::Ongoing,
+            position: 1,
+            activities: vec![(other.activity(0), ActivityState::Open)],
+        }])
+        .await;
+    assert!(matches!(result, Err(StorageError::NotFound)), "{result:?}");
+    let record = store.meeting(f.meeting).await.unwrap().unwrap();
+    assert_eq!((record.status, record.position), (MeetingStatus::Before, 0));
+    let other_loaded = store.load_meeting(other.meeting).await.unwrap();
+    assert_eq!(other_loaded.activities[0].state, ActivityState::Pending);
+}
+
+async fn sessions_round_trip(store: Store) {
+    let f = fixture(&store).await;
+    let ann = attendee(&store, f.meeting, "ann").await;
+    let admin = store.put_user("admin", "$argon2id$hash").await.unwrap();
+
+    let staff = SessionSubject::Staff {
+        user_id: admin,
+        username: "admin".into(),
+    };
+    let participant = SessionSubject::Participant {
+        meeting_id: f.meeting,
+        attendee_id: ann,
+    };
+    store.create_session("staff-token", &staff).await.unwrap();
+    store
+        .create_session("participant-token", &participant)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.find_session("staff-token").await.unwrap(),
+        Some(staff.clone())
+    );
+    assert_eq!(
+        store.find_session("participant-token").await.unwrap(),
+        Some(participant)
+    );
+    assert_eq!(store.find_session("no-such-token").await.unwrap(), None);
+
+    assert_duplicate(store.create_session("staff-token", &staff).await);
+    // A session for a user that does not exist.
+    let ghost = SessionSubject::Staff {
+        user_id: UserId(i64::MAX),
+        username: "ghost".into(),
+    };
+    assert!(matches!(
+        store.create_session("ghost", &ghost).await,
+        Err(StorageError::NotFound)
+    ));
+
+    // Replacing the password keeps the user, so the session still resolves.
+    store.put_user("admin", "$argon2id$other").await.unwrap();
+    assert_eq!(
+        store.find_session("staff-token").await.unwrap(),
+        Some(staff)
+    );
+}
+
+async fn put_user_replaces_hash(store: Store) {
+    assert_eq!(store.user_count().await.unwrap(), 0);
+    assert_eq!(store.find_user("admin").await.unwrap(), None);
+
+    let id = store.put_user("admin", "hash-1").await.unwrap();
+    let again = store.put_user("admin", "hash-2").await.unwrap();
+    assert_eq!(id, again);
+    assert_eq!(store.user_count().await.unwrap(), 1);
+    assert_eq!(
+        store.find_user("admin").await.unwrap(),
+        Some(UserRecord {
+            id,
+            username: "admin".into(),
+            password_hash: "hash-2".into()
+        })
+    );
+
+    let other = store.put_user("Admin", "hash-3").await.unwrap();
+    assert_ne!(other, id, "usernames are case-sensitive");
+    assert_eq!(store.user_count().await.unwrap(), 2);
+}
+
+async fn load_meeting_ordering(store: Store) {
+    let mut file = sample_meeting("Ordering");
+    // Slugs out of alphabetical order: choices must come back in file order.
+    file.activities[1].choices = vec![
+        choice("Zed", "z", false),
+        choice("Alpha", "a", false),
+        choice("Mid", "m", false),
+    ];
+    let id = store.import_meeting(&file).await.unwrap();
+    let loaded = store.load_meeting(id).await.unwrap();
+
+    let titles: Vec<&str> = loaded.activities.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        vec!["Intro", "Favourite colour?", "2 + 2?", "One word"]
+    );
+    let kinds: Vec<ActivityKind> = loaded.activities.iter().map(|a| a.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ActivityKind::Text,
+            ActivityKind::Poll,
+            ActivityKind::Quiz,
+            ActivityKind::Wordcloud
+        ]
+    );
+    let slugs: Vec<&str> = loaded.activities[1]
+        .choices
+        .iter()
+        .map(|c| c.slug.as_str())
+        .collect();
+    assert_eq!(slugs, vec!["z", "a", "m"]);
+    assert_eq!(
+        loaded.activities[0].description,
+        "Welcome!\nSecond line, ünïcödé."
+    );
+    assert!(loaded.activities[2].choices[1].correct);
+    assert!(!loaded.activities[2].choices[0].correct);
+    let flags: Vec<&str> = loaded.flags.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(flags, vec!["h1dd3n", "easy"]);
+    assert_eq!(
+        (loaded.flags[0].points, loaded.flags[0].first_blood),
+        (50, 25)
+    );
+
+    let ann = attendee(&store, id, "ann").await;
+    let bob = attendee(&store, id, "bob").await;
+    let cat = attendee(&store, id, "cat").await;
+    let poll = loaded.activities[1].id;
+    let quiz = loaded.activities[2].id;
+    let c = |a: usize, i: usize| loaded.activities[a].choices[i].id;
+    // Written out of time order, across batches; ties on time fall back to insertion order.
+    store
+        .apply(&[vote(poll, cat, c(1, 2), 300), vote(quiz, cat, c(2, 0), 100)])
+        .await
+        .unwrap();
+    store
+        .apply(&[vote(poll, ann, c(1, 0), 200), vote(poll, bob, c(1, 1), 100)])
+        .await
+        .unwrap();
+    store.apply(&[vote(quiz, ann, c(2, 1), 100)]).await.unwrap();
+
+    let loaded = store.load_meeting(id).await.unwrap();
+    let order: Vec<(ActivityId, AttendeeId, Micros)> = loaded
+        .votes
+        .iter()
+        .map(|v| (v.activity_id, v.attendee_id, v.at))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (quiz, cat, 100),
+            (poll, bob, 100),
+            (quiz, ann, 100),
+            (poll, ann, 200),
+            (poll, cat, 300)
+        ]
+    );
+    let attendees: Vec<&str> = loaded.attendees.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(attendees, vec!["ann", "bob", "cat"]);
+
+    // Another meeting's answers never leak in.
+    let other = fixture(&store).await;
+    let dan = attendee(&store, other.meeting, "dan").await;
+    store
+        .apply(&[vote(other.activity(1), dan, other.choice(1, 0), 1)])
+        .await
+        .unwrap();
+    assert_eq!(store.load_meeting(id).await.unwrap().votes.len(), 5);
+    assert_eq!(
+        store.load_meeting(other.meeting).await.unwrap().votes.len(),
+        1
+    );
+}
+
+async fn recent_attempts_are_latest_fifty(store: Store) {
+    let f = fixture(&store).await;
+    let ann = attendee(&store, f.meeting, "ann").await;
+    let attempts: Vec<WriteOp> = (0..60)
+        .map(|i| WriteOp::FlagAttempt {
+            meeting: f.meeting,
+            attendee: ann,
+            submitted: format!("LK{{guess{i}}}"),
+            flag: None,
+            outcome: "wrong".into(),
+            at: 1_000 + i,
+        })
+        .collect();
+    store.apply(&attempts).await.unwrap();
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(loaded.recent_attempts.len(), 50);
+    assert_eq!(loaded.recent_attempts[0].submitted, "LK{guess10}");
+    assert_eq!(loaded.recent_attempts[49].submitted, "LK{guess59}");
+    assert!(loaded.recent_attempts.windows(2).all(|w| w[0].at < w[1].at));
+}
+
+async fn running_meeting_ids_by_status(store: Store) {
+    let mut ids = Vec::new();
+    for status in MeetingStatus::ALL {
+        let id = store
+            .import_meeting(&sample_meeting(status.wire()))
+            .await
+            .unwrap();
+        store
+            .apply(&[WriteOp::Progress {
+                meeting: id,
+                status,
+                position: 0,
+                activities: vec![],
+            }])
+            .await
+            .unwrap();
+        ids.push((status, id));
+    }
+    let expected: Vec<MeetingId> = ids
+        .iter()
+        .filter(|(s, _)| {
+            matches!(
+                s,
+                MeetingStatus::Waiting
+                    | MeetingStatus::Ongoing
+                    | MeetingStatus::Results
+                    | MeetingStatus::Scoreboard
+            )
+        })
+        .map(|(_, id)| *id)
+        .collect();
+    assert_eq!(expected.len(), 4);
+    assert_eq!(store.running_meeting_ids().await.unwrap(), expected);
+
+    // Newest first; created in ALL order, so the listing is that order reversed.
+    let listed: Vec<(MeetingId, MeetingStatus)> = store
+        .list_meetings()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.id, m.status))
+        .collect();
+    let mut newest_first: Vec<(MeetingId, MeetingStatus)> =
+        ids.iter().map(|(s, id)| (*id, *s)).collect();
+    newest_first.reverse();
+    assert_eq!(listed, newest_first);
+    assert_eq!(store.list_meetings().await.unwrap()[0].title, "undefined");
+}
+
+async fn five_thousand_votes_in_one_batch(store: Store) {
+    let f = fixture(&store).await;
+    // 2,500 attendees each answering the poll and the quiz: 5,000 votes in one apply.
+    let mut attendees = Vec::new();
+    for i in 0..2_500 {
+        attendees.push(attendee(&store, f.meeting, &format!("user{i}")).await);
+    }
+    let mut ops = Vec::new();
+    for (i, who) in attendees.iter().enumerate() {
+        let at = i as Micros;
+        ops.push(vote(f.activity(1), *who, f.choice(1, i % 3), at));
+        ops.push(vote(f.activity(2), *who, f.choice(2, i % 3), at));
+    }
+    assert_eq!(ops.len(), 5_000);
+    // Interleave other kinds so the batch is split into several multi-row inserts.
+    ops.insert(1_234, word(f.activity(3), attendees[0], "interleaved", 0));
+    ops.insert(
+        3_000,
+        WriteOp::Capture {
+            flag: f.flag(1),
+            attendee: attendees[1],
+            points: 10,
+            first_blood: true,
+            at: 0,
+        },
+    );
+
+    let started = std::time::Instant::now();
+    store.apply(&ops).await.unwrap();
+    eprintln!(
+        "{:?}: applied {} ops in {:?}",
+        store.backend(),
+        ops.len(),
+        started.elapsed()
+    );
+
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(loaded.votes.len(), 5_000);
+    assert_eq!(loaded.words.len(), 1);
+    assert_eq!(loaded.captures.len(), 1);
+
+    // As with reward_fastest: a different amount for nearly everyone.
+    let points = |i: usize| 1_000 - (i as i64 % 700);
+    let awards: Vec<(AttendeeId, i64)> = attendees
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (*a, points(i)))
+        .collect();
+    let started = std::time::Instant::now();
+    store
+        .apply(&[WriteOp::Award {
+            activity: f.activity(2),
+            awards,
+        }])
+        .await
+        .unwrap();
+    eprintln!(
+        "{:?}: awarded 2,500 attendees in {:?}",
+        store.backend(),
+        started.elapsed()
+    );
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    for (i, who) in attendees.iter().enumerate() {
+        let bonus = if i == 1 { 10 } else { 0 };
+        assert_eq!(score_of(&loaded, *who), points(i) + bonus, "attendee {i}");
+    }
+    for v in &loaded.votes {
+        let i = attendees.iter().position(|a| *a == v.attendee_id).unwrap();
+        let expected = (v.activity_id == f.activity(2)).then(|| points(i));
+        assert_eq!(v.points, expected);
+    }
+}
+
+async fn migrations_go_down_and_up(store: Store) {
+    use librekast_storage::migrations::Migrator;
+    use sea_orm_migration::MigratorTrait;
+
+    fixture(&store).await;
+    Migrator::down(store.connection(), None)
+        .await
+        .expect("down");
+    assert!(
+        matches!(store.meeting_count().await, Err(StorageError::Database(_))),
+        "tables dropped"
+    );
+    Migrator::up(store.connection(), None)
+        .await
+        .expect("up again");
+    assert_eq!(store.meeting_count().await.unwrap(), 0);
+    fixture(&store).await;
+    assert_eq!(store.meeting_count().await.unwrap(), 1);
+}
+
+// ---------------------------------------------------------------- SQLite only
+
+#[tokio::test]
+async fn sqlite_file_uses_wal_and_survives_reconnect() {
+    let path = std::env::temp_dir().join(format!("librekast-test-{}.db", unique_suffix()));
+    // `sqlite:path` with no mode still creates the file.
+    let url = format!("sqlite:{}", path.display());
+    let store = Store::connect(&url).await.unwrap();
+    assert!(path.exists());
+
+    let pragma = |name: &'static str| {
+        let store = store.clone();
+        async move {
+            let row = store
+                .connection()
+                .query_one_raw(Statement::from_string(
+                    store.connection().get_database_backend(),
+                    format!("PRAGMA {name}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .unwrap()
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("foreign_keys").await, "1");
+    assert_eq!(pragma("synchronous").await, "2", "FULL");
+    assert_eq!(pragma("busy_timeout").await, "5000");
+
+    let id = store
+        .import_meeting(&sample_meeting("Persisted"))
+        .await
+        .unwrap();
+    store.connection().clone().close().await.unwrap();
+
+    // Migrations are idempotent and the data is still there.
+    let store = Store::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.export_meeting(id).await.unwrap(),
+        sample_meeting("Persisted")
+    );
+    store.connection().clone().close().await.unwrap();
+    remove_sqlite_files(&path);
+}
+
+#[tokio::test]
+async fn sqlite_memory_is_one_shared_database() {
+    let store = Store::connect("sqlite::memory:").await.unwrap();
+    let id = store
+        .import_meeting(&sample_meeting("Memory"))
+        .await
+        .unwrap();
+    let clone = store.clone();
+    let (a, b) = tokio::join!(store.load_meeting(id), clone.export_meeting(id));
+    assert_eq!(a.unwrap().meeting.title, "Memory");
+    assert_eq!(b.unwrap().title, "Memory");
+    assert_eq!(clone.meeting_count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn bad_urls_say_what_to_use() {
+    for url in [
+        "",
+        "mysql://user:secret@host/db",
+        "librekast.db",
+        "http://x",
+        "sqlite://x.db?mode=bogus",
+        "postgres://user:secret@host:notaport/db",
+    ] {
+        match Store::connect(url).await {
+            Err(StorageError::BadUrl(msg)) => {
+                assert!(
+                    msg.contains("sqlite://") && msg.contains("postgres://"),
+                    "{url:?}: {msg}"
+                );
+                assert!(
+                    !msg.contains("secret"),
+                    "the password must not be echoed: {msg}"
+                );
+            }
+            other => panic!("{url:?}: expected BadUrl, got {other:?}"),
+        }
+    }
+}

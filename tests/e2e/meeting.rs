@@ -1,0 +1,331 @@
+//! A whole demo meeting with 50 participants and one organizer, asserting every tally, every
+//! score and the final scoreboard.
+
+use std::collections::HashMap;
+
+use librekast_storage::MeetingId;
+use librekast_tests::*;
+use serde_json::{Value, json};
+
+const PARTICIPANTS: usize = 50;
+
+async fn everyone_open(clients: &mut [Client], kind: &str) -> anyhow::Result<()> {
+    for c in clients.iter_mut() {
+        c.wait_open(kind).await?;
+    }
+    Ok(())
+}
+
+async fn everyone(clients: &mut [Client], status: &str) -> anyhow::Result<()> {
+    for c in clients.iter_mut() {
+        c.wait_status(status).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
+    let ts = TestServer::start("meeting").await?;
+    let meeting = ts.demo_meeting().await?;
+    let mut org = ts.connect(meeting, &ts.admin_token().await?).await?;
+    assert_eq!(org.state["status"], "before");
+    assert_eq!(
+        org.state["question"]["kind"], "text",
+        "staff see the upcoming activity"
+    );
+
+    // Wrong code, unknown meeting, bad names.
+    let bad = ts
+        .http
+        .post(ts.url(&format!("/api/meetings/{meeting}/join")))
+        .json(&json!({"code": "nope", "name": "x"}))
+        .send()
+        .await?;
+    assert_eq!(bad.status(), 403);
+    assert_eq!(bad.json::<Value>().await?["error"], "wrong_code");
+    let bad = ts
+        .http
+        .post(ts.url("/api/meetings/999999/join"))
+        .json(&json!({"code": "Pour1nf0", "name": "x"}))
+        .send()
+        .await?;
+    assert_eq!(bad.status(), 404);
+    for name in ["", "   ", &"n".repeat(41)] {
+        let bad = ts
+            .http
+            .post(ts.url(&format!("/api/meetings/{meeting}/join")))
+            .json(&json!({"code": "Pour1nf0", "name": name}))
+            .send()
+            .await?;
+        assert_eq!(bad.status(), 400, "name {name:?}");
+    }
+    let bad = ts
+        .http
+        .post(ts.url("/api/login"))
+        .json(&json!({"username": "admin", "password": "wrong"}))
+        .send()
+        .await?;
+    assert_eq!(bad.status(), 401);
+
+    let mut ids = Vec::new();
+    let mut people = Vec::new();
+    for i in 0..PARTICIPANTS {
+        let (id, token) = ts
+            .join(meeting, "Pour1nf0", &format!("player {i:02}"))
+            .await?;
+        let c = ts.connect(meeting, &token).await?;
+        assert_eq!(c.state["status"], "before");
+        assert_eq!(
+            c.state["question"],
+            Value::Null,
+            "participants see nothing before the start"
+        );
+        assert_eq!(c.state["you"]["attendee_id"], id);
+        ids.push(id);
+        people.push(c);
+    }
+    org.wait_for(|v| v["type"] == "participants" && v["count"] == PARTICIPANTS)
+        .await?;
+
+    // A participant may not drive the meeting.
+    assert_eq!(error_code(&people[0].control("start").await?), "forbidden");
+    assert_eq!(
+        error_code(&org.control("next").await?),
+        "invalid_control",
+        "start comes first"
+    );
+
+    // 1. Text slide.
+    ok(&org.control("start").await?)?;
+    everyone(&mut people, "ongoing").await?;
+    assert_eq!(people[7].state["question"]["kind"], "text");
+
+    // 2. Poll: player i picks choice i % 4.
+    ok(&org.control("next").await?)?;
+    everyone(&mut people, "waiting").await?;
+    assert_eq!(people[0].state["question"], Value::Null);
+    let poll = org.state["question"]["id"].as_i64().unwrap_or(-1);
+    assert_eq!(
+        error_code(&people[0].vote(poll, 1).await?),
+        "not_open",
+        "not started yet"
+    );
+    ok(&org.control("start").await?)?;
+    everyone_open(&mut people, "poll").await?;
+    let choices = choice_ids(&people[0].state);
+    assert_eq!(choices.len(), 4);
+    let mut expected: HashMap<String, u64> = choices.iter().map(|c| (c.to_string(), 0)).collect();
+    for (i, p) in people.iter_mut().enumerate() {
+        let choice = choices[i % 4];
+        ok(&p.vote(poll, choice).await?)?;
+        *expected.entry(choice.to_string()).or_default() += 1;
+    }
+    assert_eq!(
+        error_code(&people[3].vote(poll, choices[0]).await?),
+        "already_voted"
+    );
+    assert_eq!(
+        error_code(&people[3].vote(poll, 987_654).await?),
+        "unknown_choice"
+    );
+    let expected = json!(expected);
+    assert_eq!(
+        expected,
+        json!({choices[0].to_string(): 13, choices[1].to_string(): 13, choices[2].to_string(): 12, choices[3].to_string(): 12})
+    );
+    for p in people.iter_mut() {
+        p.wait_counts(poll, &expected).await?;
+    }
+    org.wait_counts(poll, &expected).await?;
+    ok(&org.control("results").await?)?;
+    for p in people.iter_mut() {
+        let s = p.wait_status("results").await?;
+        assert_eq!(s["results"]["counts"], expected);
+        assert_eq!(s["results"]["total"], PARTICIPANTS);
+    }
+    assert_eq!(
+        error_code(&people[1].vote(poll, choices[0]).await?),
+        "not_open",
+        "closed at results"
+    );
+
+    // 3. Quiz: player 0 answers right first, then even players right, odd players wrong.
+    ok(&org.control("next").await?)?;
+    everyone(&mut people, "waiting").await?;
+    ok(&org.control("start").await?)?;
+    everyone_open(&mut people, "quiz").await?;
+    let quiz = people[0].state["question"]["id"].as_i64().unwrap_or(-1);
+    let quiz_choices = choice_ids(&people[0].state);
+    let (wrong, right) = (quiz_choices[0], quiz_choices[1]);
+    assert!(
+        people[0].state["results"].is_null(),
+        "no quiz counts before the reveal"
+    );
+    for (i, p) in people.iter_mut().enumerate() {
+        ok(&p.vote(quiz, if i % 2 == 0 { right } else { wrong }).await?)?;
+    }
+    let quiz_counts = json!({wrong.to_string(): 25, right.to_string(): 25, quiz_choices[2].to_string(): 0, quiz_choices[3].to_string(): 0});
+    org.wait_counts(quiz, &quiz_counts).await?;
+    for p in people.iter_mut() {
+        p.drain().await;
+        assert!(
+            !p.counts.contains_key(&quiz),
+            "a participant saw quiz counts before the reveal"
+        );
+        assert_eq!(p.score, Some(0), "no points before the reveal");
+    }
+    ok(&org.control("results").await?)?;
+    let mut scores: HashMap<i64, i64> = HashMap::new();
+    for (i, p) in people.iter_mut().enumerate() {
+        let s = p.wait_status("results").await?;
+        assert_eq!(s["results"]["counts"], quiz_counts);
+        assert_eq!(s["results"]["correct"], json!([right]));
+        let points = match i {
+            0 => 3,
+            i if i % 2 == 0 => 1,
+            _ => 0,
+        };
+        if points > 0 {
+            // The `score` frame comes before the results `state` that shows it in `you`.
+            assert!(
+                p.frames
+                    .iter()
+                    .any(|v| v["type"] == "score" && v["score"] == points),
+                "player {i} got a score frame"
+            );
+        }
+        assert_eq!(p.score, Some(points), "player {i}");
+        assert_eq!(p.state["you"]["score"], points);
+        scores.insert(ids[i], points);
+    }
+
+    // 4. Word cloud (limit 3 per attendee).
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    everyone_open(&mut people, "wordcloud").await?;
+    let cloud = people[0].state["question"]["id"].as_i64().unwrap_or(-1);
+    assert_eq!(people[0].state["question"]["kind"], "wordcloud");
+    for (i, p) in people.iter_mut().enumerate() {
+        let spelling = if i % 3 == 0 {
+            "Rust"
+        } else if i % 3 == 1 {
+            "rust"
+        } else {
+            "  Rust "
+        };
+        ok(&p.word(cloud, spelling).await?)?;
+        ok(&p.word(cloud, &format!("team{}", i % 5)).await?)?;
+    }
+    ok(&people[0].word(cloud, "RUST").await?)?; // the same word again: acknowledged, ignored
+    ok(&people[0].word(cloud, "third").await?)?;
+    assert_eq!(
+        error_code(&people[0].word(cloud, "fourth").await?),
+        "limit_reached"
+    );
+    assert_eq!(
+        error_code(&people[1].word(cloud, "   ").await?),
+        "bad_request"
+    );
+    assert_eq!(
+        error_code(&people[1].word(cloud, &"x".repeat(41)).await?),
+        "bad_request"
+    );
+    for p in people.iter_mut() {
+        p.wait_for(|v| v["type"] == "words" && v["words"].as_array().is_some_and(|w| w.len() == 7))
+            .await?;
+        let words = &p.words[&cloud];
+        // 33 × "Rust" (two spellings that normalise alike) beat 17 × "rust".
+        assert_eq!(words[0], json!({"text": "Rust", "count": 50}));
+        for t in 0..5 {
+            assert!(
+                words
+                    .as_array()
+                    .is_some_and(|w| w.contains(&json!({"text": format!("team{t}"), "count": 10}))),
+                "{words}"
+            );
+        }
+    }
+
+    // 5. Flags: first blood, a second finder, repeats and misses.
+    let ack = people[1].flag("LibreKast{hello-world}").await?;
+    ok(&ack)?;
+    assert_eq!(
+        ack["flag"],
+        json!({"name": "Welcome flag", "points": 8, "first_blood": true, "score": 8})
+    );
+    let ack = people[2].flag("hello-world").await?;
+    assert_eq!(
+        ack["flag"],
+        json!({"name": "Welcome flag", "points": 5, "first_blood": false, "score": 6})
+    );
+    assert_eq!(
+        error_code(&people[1].flag("hello-world").await?),
+        "already_flagged"
+    );
+    assert_eq!(
+        error_code(&people[1].flag("LibreKast{nope}").await?),
+        "not_found"
+    );
+    org.wait_for(|v| v["type"] == "flag_attempt" && v["outcome"] == "not_found")
+        .await?;
+    *scores.entry(ids[1]).or_default() += 8;
+    *scores.entry(ids[2]).or_default() += 5;
+
+    // 6. Scoreboard, then `next` past the last activity ends the meeting cleanly.
+    ok(&org.control("scoreboard").await?)?;
+    let board = org.wait_status("scoreboard").await?["scoreboard"].clone();
+    let rows = board.as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), PARTICIPANTS);
+    for row in &rows {
+        let id = row["attendee_id"].as_i64().unwrap_or(-1);
+        assert_eq!(row["score"], scores[&id], "score of {id}");
+        assert_eq!(row["platform"], "room");
+    }
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0]["score"].as_i64() >= w[1]["score"].as_i64()),
+        "sorted"
+    );
+    assert_eq!(rows[0]["attendee_id"], ids[1], "8 points leads");
+    let p_board = people[5].wait_status("scoreboard").await?;
+    assert_eq!(
+        p_board["scoreboard"].as_array().map(Vec::len),
+        Some(10),
+        "participants get the top 10"
+    );
+    ok(&org.control("next").await?)?;
+    everyone(&mut people, "after").await?;
+    org.wait_status("after").await?;
+    for action in ["start", "results", "next", "back", "scoreboard", "end"] {
+        assert_eq!(
+            error_code(&org.control(action).await?),
+            "invalid_control",
+            "{action} after the end"
+        );
+    }
+    assert_eq!(
+        error_code(&people[9].flag("hello-world").await?),
+        "not_open"
+    );
+
+    // Everything acknowledged is in storage.
+    let loaded = ts
+        .server
+        .engine
+        .store()
+        .load_meeting(MeetingId(meeting))
+        .await?;
+    assert_eq!(loaded.votes.len(), 2 * PARTICIPANTS);
+    assert_eq!(loaded.words.len(), 2 * PARTICIPANTS + 1);
+    assert_eq!(loaded.captures.len(), 2);
+    for a in &loaded.attendees {
+        assert_eq!(
+            a.score,
+            scores.get(&a.id.0).copied().unwrap_or(0),
+            "stored score of {}",
+            a.name
+        );
+    }
+    ts.server.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! The `librekast` binary's operator commands, as scripts use them.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn temp_db(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let path = std::env::temp_dir().join(format!(
+        "librekast-cli-{tag}-{}-{nanos}.db",
+        std::process::id()
+    ));
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn run(db: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_librekast"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env_remove("LIBREKAST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn librekast: {e}"));
+    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+        let _ = input.write_all(text.as_bytes());
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+const MEETING: &str = r#"{
+  "title": "Round trip",
+  "code": "abc123",
+  "reward_fastest": true,
+  "flag_prefix": "CTF",
+  "activities": [
+    {"kind": "text", "title": "Hello", "description": "line one\nline two"},
+    {"kind": "poll", "title": "Pick", "choices": [{"text": "One", "slug": "a"}, {"text": "Two", "slug": "b"}]},
+    {"kind": "quiz", "title": "Right?", "choices": [{"text": "Yes", "slug": "y", "correct": true}, {"text": "No", "slug": "n"}]},
+    {"kind": "wordcloud", "title": "Words", "word_limit": 5}
+  ],
+  "flags": [{"name": "F", "code": "c0de", "points": 10, "first_blood": 5}]
+}"#;
+
+#[test]
+fn import_export_round_trip() {
+    let db = temp_db("roundtrip");
+    let dir = std::env::temp_dir();
+    let file = dir.join(format!("librekast-cli-{}.json", std::process::id()));
+    std::fs::write(&file, MEETING).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(
+        &db,
+        &["meeting", "import", &file.display().to_string()],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let id = text.lines().last().unwrap_or("").trim().to_string();
+    assert!(
+        id.parse::<i64>().is_ok(),
+        "last line is the id alone: {text:?}"
+    );
+
+    let exported = run(&db, &["meeting", "export", &id], None);
+    assert!(exported.status.success());
+    let first: serde_json::Value = serde_json::from_str(&stdout(&exported)).unwrap_or_default();
+    let original: serde_json::Value = serde_json::from_str(MEETING).unwrap_or_default();
+    assert_eq!(first["activities"][3]["word_limit"], 5);
+    assert_eq!(first["title"], original["title"]);
+    assert_eq!(first["flags"], original["flags"]);
+
+    // Export → import → export gives the same file.
+    let again = run(&db, &["meeting", "import", "-"], Some(&stdout(&exported)));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let id2 = stdout(&again)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    assert_ne!(id, id2);
+    let second = run(&db, &["meeting", "export", &id2], None);
+    assert_eq!(stdout(&second), stdout(&exported));
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let db = temp_db("bad");
+    let out = run(&db, &["meeting", "import", "-"], Some("{\"title\": 3}"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid meeting file"));
+    let bad = MEETING.replace("\"slug\": \"b\"", "\"slug\": \"a\"");
+    let out = run(&db, &["meeting", "import", "-"], Some(&bad));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("slug"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&db, &["meeting", "export", "424242"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no meeting with id 424242"));
+    let out = run("mysql://nope", &["meeting", "export", "1"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
+}
+
+#[test]
+fn user_add_reads_one_line_from_stdin() {
+    let db = temp_db("user");
+    let out = run(
+        &db,
+        &["user", "add", "alice", "--password-stdin"],
+        Some("pa ss\nignored second line\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&db, &["user", "add", "bob", "--password-stdin"], Some("\n"));
+    assert!(!out.status.success(), "empty password refused");
+    // The stored hash verifies the password without its newline.
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(async {
+        let store = librekast_storage::Store::connect(&db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let user = store
+            .find_user("alice")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("alice missing"));
+        assert!(librekast_web::auth::verify_password(
+            "pa ss",
+            &user.password_hash
+        ));
+        assert!(!librekast_web::auth::verify_password(
+            "pa ss\n",
+            &user.password_hash
+        ));
+    });
+}
