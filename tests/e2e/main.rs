@@ -4,3 +4,4 @@ mod crash;
 mod malformed;
 mod meeting;
 mod restart;
+mod slow;

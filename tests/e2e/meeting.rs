@@ -115,6 +115,8 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     let choices = choice_ids(&people[0].state);
     assert_eq!(choices.len(), 4);
     let mut expected: HashMap<String, u64> = choices.iter().map(|c| (c.to_string(), 0)).collect();
+    let burst = std::time::Instant::now();
+    let tallies_before = org.frames.iter().filter(|v| v["type"] == "tally").count();
     for (i, p) in people.iter_mut().enumerate() {
         let choice = choices[i % 4];
         ok(&p.vote(poll, choice).await?)?;
@@ -137,6 +139,14 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         p.wait_counts(poll, &expected).await?;
     }
     org.wait_counts(poll, &expected).await?;
+    // Coalesced: at most one tally per 100 ms, not one per vote.
+    let tallies = org.frames.iter().filter(|v| v["type"] == "tally").count() - tallies_before;
+    let window = burst.elapsed().as_millis() as usize / 100 + 2;
+    assert!(
+        tallies <= window,
+        "{tallies} tallies for 50 votes in {:?}",
+        burst.elapsed()
+    );
     ok(&org.control("results").await?)?;
     for p in people.iter_mut() {
         let s = p.wait_status("results").await?;

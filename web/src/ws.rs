@@ -37,9 +37,11 @@ use crate::{auth, protocol};
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Commands of one connection waiting for their ack; beyond it: `rate_limited`.
 pub const MAX_IN_FLIGHT: usize = 32;
-/// Sustained frames per second per connection, and the burst allowed above it.
+/// Sustained frames per second per participant connection, and the burst allowed above it.
 pub const RATE_PER_SECOND: f64 = 20.0;
 pub const RATE_BURST: f64 = 40.0;
+/// Staff connections are authenticated operators (and presenter tools): ten times more.
+pub const STAFF_RATE_FACTOR: f64 = 10.0;
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(90);
@@ -206,20 +208,25 @@ pub struct Conn {
 /// Per-connection token bucket.
 struct Bucket {
     tokens: f64,
+    rate: f64,
+    burst: f64,
     at: Instant,
 }
 
 impl Bucket {
-    fn new() -> Bucket {
+    fn new(factor: f64) -> Bucket {
+        let burst = RATE_BURST * factor;
         Bucket {
-            tokens: RATE_BURST,
+            tokens: burst,
+            rate: RATE_PER_SECOND * factor,
+            burst,
             at: Instant::now(),
         }
     }
     fn take(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SECOND)
-            .min(RATE_BURST);
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -304,7 +311,11 @@ where
         .await;
     }
     let mut pending: FuturesUnordered<Pending> = FuturesUnordered::new();
-    let mut bucket = Bucket::new();
+    let mut bucket = Bucket::new(if audience == Audience::Staff {
+        STAFF_RATE_FACTOR
+    } else {
+        1.0
+    });
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut last_heard = Instant::now();
@@ -371,8 +382,10 @@ where
                     None => true,
                 },
                 Err(RecvError::Lagged(missed)) => {
-                    // Fell behind the broadcast ring: skip to the present.
+                    // Fell behind the broadcast ring: skip to the present. Resubscribing at the
+                    // tail drops the stale frames still in the ring (older than the snapshot).
                     tracing::debug!(missed, meeting_id = %conn.handle.id, "connection lagged, resyncing");
+                    events = events.resubscribe();
                     match conn.handle.snapshot(audience, attendee.clone()).await {
                         Ok(s) => {
                             you = s.you.or(you);
