@@ -15,7 +15,8 @@ function render() {
   $("#status").textContent = state.status;
   if (state.you) { $("#you").textContent = state.you.name; $("#score").textContent = state.you.score; }
   const q = state.question;
-  $("#question").textContent = q ? q.title : (state.status === "after" ? "Thank you!" : "Waiting for the next activity…");
+  const idle = { after: "Thank you!", scoreboard: "Scoreboard", before: "The meeting starts soon…" };
+  $("#question").textContent = q ? q.title : idle[state.status] || "Waiting for the next activity…";
   $("#description").innerHTML = q ? q.description_html : ""; // escaped by the server
   const choices = $("#choices");
   choices.replaceChildren();
@@ -64,7 +65,10 @@ $("#flag-form").addEventListener("submit", async (ev) => {
 const live = new Live(wsUrl(`/ws/meetings/${meeting}?role=participant`), {
   onFrame(f) {
     if (f.type === "state") {
-      if (!state || !state.question || !f.question || state.question.id !== f.question.id) myVote = null;
+      if (!state || !state.question || !f.question || state.question.id !== f.question.id) {
+        myVote = null;
+        toast("", true);
+      }
       state = f; render();
     } else if (f.type === "tally" && state && state.question && state.question.id === f.question_id) {
       state.results = { ...(state.results || {}), counts: f.counts, total: f.total }; render();

@@ -51,6 +51,7 @@ pub struct MeetingState {
     tally_dirty: bool,
     words_dirty: bool,
     state_dirty: bool,
+    staff_dirty: bool,
     flush_scheduled: bool,
     last_online: i64,
     /// Snapshot frames for (participants, staff), valid until the next change.
@@ -84,6 +85,7 @@ impl Actor for MeetingActor {
             tally_dirty: false,
             words_dirty: false,
             state_dirty: false,
+            staff_dirty: false,
             flush_scheduled: false,
             last_online: -1,
             cache: None,
@@ -149,6 +151,8 @@ enum Dirty {
     Tally,
     Words,
     State,
+    /// Only the staff snapshot changed (their scoreboard).
+    StaffState,
     Presence,
 }
 
@@ -227,9 +231,14 @@ impl MeetingState {
                 match outcome.result {
                     Ok(ack) => {
                         self.publish_scores(&[(a, ack.score)]);
-                        if self.meeting.status == MeetingStatus::Scoreboard {
-                            self.mark(myself, Dirty::State);
-                        }
+                        // The scoreboard changed: everyone sees it on the scoreboard screen,
+                        // staff see it always.
+                        let dirty = if self.meeting.status == MeetingStatus::Scoreboard {
+                            Dirty::State
+                        } else {
+                            Dirty::StaffState
+                        };
+                        self.mark(myself, dirty);
                         (outcome.ops, AckOk::Flag(ack))
                     }
                     Err(code) => {
@@ -271,6 +280,7 @@ impl MeetingState {
             Dirty::Tally => self.tally_dirty = true,
             Dirty::Words => self.words_dirty = true,
             Dirty::State => self.state_dirty = true,
+            Dirty::StaffState => self.staff_dirty = true,
             Dirty::Presence => {}
         }
         if !matches!(what, Dirty::Presence) {
@@ -286,7 +296,13 @@ impl MeetingState {
         self.flush_scheduled = false;
         if self.state_dirty {
             self.state_dirty = false;
+            self.staff_dirty = false;
             self.publish_states();
+        } else if self.staff_dirty {
+            self.staff_dirty = false;
+            let (_, staff) = self.frames();
+            self.handle()
+                .publish(Audience::Staff, Outbound::State(staff));
         }
         if self.tally_dirty || self.words_dirty {
             self.publish_tally_and_words();

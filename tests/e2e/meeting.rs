@@ -278,6 +278,21 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     );
     org.wait_for(|v| v["type"] == "flag_attempt" && v["outcome"] == "not_found")
         .await?;
+    // Staff see the flag points on their scoreboard without a status change.
+    let finder = ids[1];
+    org.wait_for(|v| {
+        v["type"] == "state"
+            && v["scoreboard"].as_array().is_some_and(|rows| {
+                rows.iter()
+                    .any(|r| r["attendee_id"] == finder && r["score"] == 8)
+            })
+    })
+    .await?;
+    // A late joiner's snapshot is not stale either.
+    let (_, late) = ts.join(meeting, "Pour1nf0", "late comer").await?;
+    let late = ts.connect(meeting, &late).await?;
+    assert_eq!(late.state["status"], "ongoing");
+    assert_eq!(late.state["words"][0]["count"], 50);
     *scores.entry(ids[1]).or_default() += 8;
     *scores.entry(ids[2]).or_default() += 5;
 
@@ -285,10 +300,14 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     ok(&org.control("scoreboard").await?)?;
     let board = org.wait_status("scoreboard").await?["scoreboard"].clone();
     let rows = board.as_array().cloned().unwrap_or_default();
-    assert_eq!(rows.len(), PARTICIPANTS);
+    assert_eq!(rows.len(), PARTICIPANTS + 1, "the late comer too");
     for row in &rows {
         let id = row["attendee_id"].as_i64().unwrap_or(-1);
-        assert_eq!(row["score"], scores[&id], "score of {id}");
+        assert_eq!(
+            row["score"],
+            scores.get(&id).copied().unwrap_or(0),
+            "score of {id}"
+        );
         assert_eq!(row["platform"], "room");
     }
     assert!(
@@ -328,6 +347,7 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     assert_eq!(loaded.votes.len(), 2 * PARTICIPANTS);
     assert_eq!(loaded.words.len(), 2 * PARTICIPANTS + 1);
     assert_eq!(loaded.captures.len(), 2);
+    assert_eq!(loaded.attendees.len(), PARTICIPANTS + 1);
     for a in &loaded.attendees {
         assert_eq!(
             a.score,
