@@ -95,6 +95,15 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         "start comes first"
     );
 
+    // A second organizer tab opens, controls, and closes: the meeting neither ends nor stalls.
+    let admin = ts.admin_token().await?;
+    let mut tab = ts.connect(meeting, &admin).await?;
+    assert_eq!(
+        error_code(&tab.control("results").await?),
+        "invalid_control"
+    );
+    drop(tab);
+
     // 1. Text slide.
     ok(&org.control("start").await?)?;
     everyone(&mut people, "ongoing").await?;
