@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server on a loopback port, driven over HTTP and WebSockets.
 
 mod crash;
+mod kill9;
 mod malformed;
 mod meeting;
 mod restart;
