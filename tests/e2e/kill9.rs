@@ -58,6 +58,14 @@ struct Child_ {
     lines: std::sync::mpsc::Receiver<String>,
 }
 
+/// A failing test must not leave its server running.
+impl Drop for Child_ {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn spawn_server(db: &str) -> anyhow::Result<Child_> {
     let mut child = Command::new(std::env::current_exe()?)
         .args([
@@ -279,7 +287,15 @@ async fn terminate(mut server: Child_) -> anyhow::Result<()> {
         .status()?;
     assert!(status.success());
     assert_eq!(c.close_code().await?, 1012, "told to reconnect");
-    let exit = tokio::task::spawn_blocking(move || server.child.wait()).await??;
+    let mut exit = None;
+    for _ in 0..100 {
+        if let Some(status) = server.child.try_wait()? {
+            exit = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let exit = exit.context("no exit within 10 s of SIGTERM")?;
     assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
     let stopped = server.lines.try_iter().any(|l| l.contains("STOPPED"));
     assert!(stopped, "shutdown completed");
