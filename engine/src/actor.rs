@@ -3,14 +3,17 @@
 //! happened. It validates in memory, hands the rows to the [`Writer`] (which acks after the
 //! commit) and publishes frames; tallies and word clouds are coalesced.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use librekast_storage::{AttendeeRecord, MeetingStatus, Store, WriteOp, now_micros};
+use librekast_storage::{
+    ActivityKind, AttendeeRecord, MeetingStatus, Platform, Store, WriteOp, now_micros,
+};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::oneshot;
 
+use crate::chat::{ChatMessage, ChatReport, Intent, parse_intent};
 use crate::hub::{Audience, Command, MeetingHandle, Outbound, Sender};
 use crate::meeting::Meeting;
 use crate::wire::{AckOk, Snapshot, StateFrame};
@@ -28,6 +31,11 @@ pub enum MeetingMsg {
         attendee: Option<AttendeeRecord>,
         reply: RpcReplyPort<Snapshot>,
     },
+    /// A batch of chat lines (see [`MeetingHandle::chat`]).
+    Chat {
+        lines: Arc<[ChatMessage]>,
+        reply: RpcReplyPort<ChatReport>,
+    },
     Joined(AttendeeRecord),
     /// Publish coalesced tallies, words and presence.
     Flush,
@@ -43,6 +51,8 @@ pub struct MeetingArgs {
     pub store: Store,
     pub writer: Writer,
     pub flush_interval: Duration,
+    pub interaction: char,
+    pub bot_prefix: String,
 }
 
 pub struct MeetingState {
@@ -122,6 +132,10 @@ impl Actor for MeetingActor {
                 });
                 let snapshot = state.snapshot(audience, you);
                 let _ = reply.send(snapshot);
+            }
+            MeetingMsg::Chat { lines, reply } => {
+                let report = state.chat(&myself, &lines).await;
+                let _ = reply.send(report);
             }
             MeetingMsg::Joined(a) => {
                 // A new attendee changes the staff scoreboard: drop the cached snapshot (no
@@ -251,6 +265,95 @@ impl MeetingState {
             }
         };
         self.write(ops, Some(reply), Ok(ok), myself).await;
+    }
+
+    /// Applies a batch of chat lines: new viewers who answer become attendees (one bulk
+    /// upsert), `#slug` votes on the open poll or quiz, `#word` adds to the open word cloud.
+    /// All the answers of the batch go to the writer as one job.
+    async fn chat(&mut self, myself: &ActorRef<MeetingMsg>, lines: &[ChatMessage]) -> ChatReport {
+        let mut report = ChatReport {
+            lines: lines.len(),
+            ..ChatReport::default()
+        };
+        let (interaction, prefix) = (self.args.interaction, self.args.bot_prefix.clone());
+        let intents: Vec<Intent> = lines
+            .iter()
+            .map(|l| parse_intent(&l.text, interaction, &prefix))
+            .collect();
+        let open = self.meeting.open_question();
+        if open.is_some() {
+            let mut new: HashMap<Platform, Vec<(String, String)>> = HashMap::new();
+            let mut seen = HashSet::new();
+            for (line, intent) in lines.iter().zip(&intents) {
+                if matches!(intent, Intent::Answer(_))
+                    && self.meeting.viewer(line.platform, &line.user_id).is_none()
+                    && seen.insert((line.platform, line.user_id.as_str()))
+                {
+                    new.entry(line.platform)
+                        .or_default()
+                        .push((line.user_id.clone(), line.user_name.clone()));
+                }
+            }
+            for (platform, viewers) in new {
+                match self
+                    .args
+                    .store
+                    .upsert_attendees(self.meeting.id, platform, &viewers)
+                    .await
+                {
+                    Ok(records) => records.iter().for_each(|r| self.meeting.add_viewer(r)),
+                    // Their answers are refused below; the next batch tries again.
+                    Err(e) => {
+                        tracing::warn!(meeting_id = %self.meeting.id, actor = "meeting", error = %e, "could not record chat viewers")
+                    }
+                }
+                self.cache = None;
+            }
+        }
+        let now = now_micros();
+        let mut ops = Vec::new();
+        for (line, intent) in lines.iter().zip(intents) {
+            let Intent::Answer(answer) = intent else {
+                report.other += 1;
+                continue;
+            };
+            let (Some((question, kind)), Some(attendee)) =
+                (open, self.meeting.viewer(line.platform, &line.user_id))
+            else {
+                report.refused += 1;
+                continue;
+            };
+            let at = if line.at > 0 { line.at } else { now };
+            let result = match kind {
+                ActivityKind::Poll | ActivityKind::Quiz => {
+                    match self.meeting.choice_by_slug(&answer) {
+                        Some(choice) => self.meeting.vote(attendee, question, choice, at).map(Some),
+                        None => Err(ErrorCode::UnknownChoice),
+                    }
+                }
+                ActivityKind::Wordcloud => self.meeting.word(attendee, question, &answer, at),
+                ActivityKind::Text => Err(ErrorCode::NotOpen),
+            };
+            match result {
+                Ok(Some(op)) => {
+                    if matches!(op, WriteOp::Vote { .. }) {
+                        report.votes += 1;
+                    } else {
+                        report.words += 1;
+                    }
+                    ops.push(op);
+                }
+                Ok(None) | Err(_) => report.refused += 1,
+            }
+        }
+        if report.votes > 0 {
+            self.mark(myself, Dirty::Tally);
+        }
+        if report.words > 0 {
+            self.mark(myself, Dirty::Words);
+        }
+        self.write(ops, None, Ok(AckOk::Plain), myself).await;
+        report
     }
 
     async fn write(

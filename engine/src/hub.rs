@@ -17,7 +17,7 @@ use crate::actor::MeetingMsg;
 use crate::supervisor::{MeetingSupervisor, SupervisorArgs, SupervisorMsg};
 use crate::wire::{Snapshot, StateFrame};
 use crate::writer::Writer;
-use crate::{AckResult, Control, EngineError, ErrorCode};
+use crate::{AckResult, ChatMessage, ChatReport, Control, EngineError, ErrorCode};
 
 /// Who receives a frame: participants or staff (organizers, presenter screens).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,6 +72,10 @@ pub struct EngineConfig {
     pub flush_interval: Duration,
     /// How long a connection waits for its ack.
     pub ack_timeout: Duration,
+    /// The character that marks an answer in chat (`#a`, `#rust`).
+    pub interaction: char,
+    /// What our bots put before their messages; such lines are never counted.
+    pub bot_prefix: String,
 }
 
 impl Default for EngineConfig {
@@ -80,6 +84,8 @@ impl Default for EngineConfig {
             broadcast_capacity: 256,
             flush_interval: Duration::from_millis(100),
             ack_timeout: Duration::from_secs(10),
+            interaction: '#',
+            bot_prefix: "🤖 ".to_string(),
         }
     }
 }
@@ -196,6 +202,33 @@ impl MeetingHandle {
                     return Ok(s);
                 }
             }
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+        Err(EngineError::Unavailable)
+    }
+
+    /// Hands a batch of chat lines to the meeting and returns what they did once the
+    /// answers are queued for storage. Backpressure: a caller sends its next batch after this
+    /// returns, so chat never piles up in the actor's mailbox.
+    pub async fn chat(&self, lines: Vec<ChatMessage>) -> Result<ChatReport, EngineError> {
+        let lines: Arc<[ChatMessage]> = lines.into();
+        let mut delay = Duration::from_millis(50);
+        for _ in 0..6 {
+            if let Some(actor) = self.actor() {
+                let batch = lines.clone();
+                let call = actor.call(
+                    |reply| MeetingMsg::Chat {
+                        lines: batch,
+                        reply,
+                    },
+                    Some(self.ack_timeout),
+                );
+                if let Ok(ractor::rpc::CallResult::Success(report)) = call.await {
+                    return Ok(report);
+                }
+            }
+            // Replaying a batch is safe: one vote per viewer, one copy of each word.
             tokio::time::sleep(delay).await;
             delay *= 2;
         }

@@ -1,5 +1,6 @@
 //! LibreKast engine: the meeting domain and its actors. No HTTP, no SQL strings, no platform SDKs.
 //!
+//! - [`chat`]: chat lines from any platform and what they ask for.
 //! - [`transition`]: the meeting status machine as a pure function (`apply`), tested as a table.
 //! - [`words`], [`flags`], [`scoring`]: pure rules for word clouds, flag codes and quiz points.
 //! - [`meeting`]: the live, in-memory state of one meeting and the changes each command makes.
@@ -11,6 +12,7 @@
 //! - [`error`]: the [`EngineError`] enum and the stable wire [`ErrorCode`]s.
 
 pub mod actor;
+pub mod chat;
 pub mod error;
 pub mod flags;
 pub mod hub;
@@ -22,6 +24,7 @@ pub mod wire;
 pub mod words;
 pub mod writer;
 
+pub use chat::{ChatMessage, ChatReport};
 pub use error::{EngineError, ErrorCode};
 pub use hub::{Audience, Command, Engine, EngineConfig, MeetingHandle, Outbound, Sender};
 pub use transition::Control;

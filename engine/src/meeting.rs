@@ -4,8 +4,9 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use librekast_storage::{
-    ActivityId, ActivityKind, ActivityRecord, ActivityState, AttendeeId, ChoiceId, ChoiceRecord,
-    FlagId, FlagRecord, LoadedMeeting, MeetingId, MeetingStatus, Micros, Platform, WriteOp,
+    ActivityId, ActivityKind, ActivityRecord, ActivityState, AttendeeId, AttendeeRecord, ChoiceId,
+    ChoiceRecord, FlagId, FlagRecord, LoadedMeeting, MeetingId, MeetingStatus, Micros, Platform,
+    WriteOp,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -178,6 +179,8 @@ pub struct Meeting {
     pub position: usize,
     pub activities: Vec<Activity>,
     pub attendees: HashMap<AttendeeId, Attendee>,
+    /// Attendees by (platform, platform user id): how chat viewers are recognised.
+    viewers: HashMap<(Platform, String), AttendeeId>,
     flags: Vec<FlagRecord>,
     captured: HashSet<(FlagId, AttendeeId)>,
     blooded: HashSet<FlagId>,
@@ -213,6 +216,11 @@ impl Meeting {
                 activities[i].record_word(w.attendee_id, &word);
             }
         }
+        let viewers = loaded
+            .attendees
+            .iter()
+            .map(|a| ((a.platform, a.platform_user_id.clone()), a.id))
+            .collect();
         let attendees = loaded
             .attendees
             .into_iter()
@@ -279,6 +287,7 @@ impl Meeting {
             position,
             activities,
             attendees,
+            viewers,
             flags: loaded.flags,
             captured,
             blooded,
@@ -317,6 +326,33 @@ impl Meeting {
                 true
             }
         }
+    }
+
+    /// The attendee a chat viewer already is, if any.
+    pub fn viewer(&self, platform: Platform, user_id: &str) -> Option<AttendeeId> {
+        self.viewers.get(&(platform, user_id.to_string())).copied()
+    }
+
+    pub fn add_viewer(&mut self, a: &AttendeeRecord) {
+        self.viewers
+            .insert((a.platform, a.platform_user_id.clone()), a.id);
+        self.ensure_attendee(a.id, &a.name, a.platform);
+    }
+
+    /// The activity taking answers right now, if any.
+    pub fn open_question(&self) -> Option<(ActivityId, ActivityKind)> {
+        self.current()
+            .filter(|a| self.status == MeetingStatus::Ongoing && a.state == ActivityState::Open)
+            .map(|a| (a.id, a.kind))
+    }
+
+    /// A choice of the current activity by its slug (case-insensitive, as typed in chat).
+    pub fn choice_by_slug(&self, slug: &str) -> Option<ChoiceId> {
+        self.current()?
+            .choices
+            .iter()
+            .find(|c| c.slug.eq_ignore_ascii_case(slug))
+            .map(|c| c.id)
     }
 
     pub fn you(&self, id: AttendeeId) -> Option<You> {

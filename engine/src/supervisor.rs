@@ -67,6 +67,8 @@ impl SupervisorState {
             store: self.args.store.clone(),
             writer: self.args.writer.clone(),
             flush_interval: self.args.config.flush_interval,
+            interaction: self.args.config.interaction,
+            bot_prefix: self.args.config.bot_prefix.clone(),
         };
         let (actor, _) = Actor::spawn_linked(None, MeetingActor, args, myself.get_cell())
             .await

@@ -29,6 +29,7 @@ on_both!(
     import_export_round_trip,
     invalid_files_are_refused,
     upsert_attendee_is_idempotent,
+    bulk_upsert_of_chat_viewers,
     second_vote_is_duplicate_and_rolls_back_batch,
     duplicate_inside_one_batch,
     word_duplicates,
@@ -1308,4 +1309,43 @@ async fn bad_urls_say_what_to_use() {
             other => panic!("{url:?}: expected BadUrl, got {other:?}"),
         }
     }
+}
+
+async fn bulk_upsert_of_chat_viewers(store: Store) {
+    let f = fixture(&store).await;
+    let known = store
+        .upsert_attendee(f.meeting, "old name", Platform::Youtube, "yt-7")
+        .await
+        .unwrap();
+    let viewers: Vec<(String, String)> = (0..1_200)
+        .map(|i| (format!("yt-{i}"), format!("viewer {i}")))
+        .collect();
+    let got = store
+        .upsert_attendees(f.meeting, Platform::Youtube, &viewers)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1_200);
+    let seven = got.iter().find(|a| a.platform_user_id == "yt-7").unwrap();
+    assert_eq!(seven.id, known.id, "an existing viewer keeps its seat");
+    assert_eq!(seven.name, "viewer 7", "and gets its new name");
+    let again = store
+        .upsert_attendees(f.meeting, Platform::Youtube, &viewers[..10])
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 10);
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(
+        loaded
+            .attendees
+            .iter()
+            .filter(|a| a.platform == Platform::Youtube)
+            .count(),
+        1_200
+    );
+    assert!(matches!(
+        store
+            .upsert_attendees(MeetingId(999_999), Platform::Twitch, &viewers[..1])
+            .await,
+        Err(StorageError::NotFound)
+    ));
 }

@@ -98,6 +98,15 @@ async fn malformed_frames_are_refused_without_harm() -> anyhow::Result<()> {
     assert_eq!(again.state["status"], "results");
     assert_eq!(error_code(&again.vote(poll, choices[1]).await?), "not_open");
 
+    // A client that closes gets the closing handshake answered, not a reset.
+    again.socket.close(None).await?;
+    let reply =
+        tokio::time::timeout(TIMEOUT, futures_util::StreamExt::next(&mut again.socket)).await?;
+    assert!(
+        matches!(reply, Some(Ok(Message::Close(_)))),
+        "close answered: {reply:?}"
+    );
+
     // Refusals before the upgrade: no credentials, a bad token, a participant of another meeting.
     let url = format!("ws://{}/ws/meetings/{meeting}", ts.server.addr);
     assert!(Client::connect(&url).await.is_err());

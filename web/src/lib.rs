@@ -7,6 +7,7 @@
 //! - [`ws`]: the WebSocket upgrade and one task per connection.
 //! - [`protocol`]: parsing client frames into engine commands.
 //! - [`assets`]: the embedded `assets/` folder.
+//! - [`loadtest`]: `librekast loadtest`, which drives a running server over the real protocol.
 //! - [`bootstrap`]: the demo meeting and the first staff account on an empty database.
 //! - [`error`]: the [`WebError`] enum.
 
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod error;
+pub mod loadtest;
 pub mod protocol;
 pub mod routes;
 pub mod server;

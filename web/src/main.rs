@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use librekast_storage::{MeetingFile, MeetingId, Store};
 use librekast_web::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL};
-use librekast_web::{Config, Server, auth};
+use librekast_web::{Config, Server, auth, loadtest};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -53,6 +53,8 @@ enum Cmd {
         #[command(subcommand)]
         command: MeetingCmd,
     },
+    /// Drive a running server with simulated participants and report latencies.
+    Loadtest(loadtest::Args),
 }
 
 #[derive(Subcommand)]
@@ -119,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Cmd::Meeting {
             command: MeetingCmd::Export { id },
         }) => meeting_export(&cli.database_url, id).await,
+        Some(Cmd::Loadtest(args)) => loadtest::run(args).await,
     }
 }
 
@@ -133,6 +136,16 @@ fn max_connections_from_env() -> anyhow::Result<usize> {
 
 async fn serve(database_url: &str, bind: &str, max_connections: usize) -> anyhow::Result<()> {
     let config = Config::new(bind, database_url, max_connections)?;
+    // Every connection holds a file descriptor; shells often start at a soft limit of 1024.
+    match librekast_web::loadtest::sys::raise_nofile_limit() {
+        Ok((soft, _)) if soft < max_connections as u64 + 64 => tracing::warn!(
+            open_files = soft,
+            max_connections,
+            "the open-file limit is below LIBREKAST_MAX_CONNECTIONS: connections beyond it will fail; raise `ulimit -Hn` or lower LIBREKAST_MAX_CONNECTIONS"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
     let server = Server::start(config).await?;
     println!("LibreKast is running on {} (Ctrl-C to stop)", server.url());
     shutdown_signal().await;

@@ -418,4 +418,7 @@ where
     if audience == Audience::Participant {
         conn.handle.presence(-1);
     }
+    // Completes the closing handshake: sends the reply tungstenite queued when the peer
+    // closed (or our own close frame) and flushes it before the socket is dropped.
+    let _ = tokio::time::timeout(Duration::from_secs(2), sink.close()).await;
 }

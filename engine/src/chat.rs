@@ -1,6 +1,9 @@
-//! A chat line from any platform and what it asks for.
+//! Chat: a line from any platform (Twitch, YouTube, the room) and what it asks for. The
+//! platform adapters produce [`ChatMessage`]s; [`crate::MeetingHandle::chat`] takes them in
+//! batches.
 
 use librekast_storage::{Micros, Platform};
+use serde::Serialize;
 
 /// Messages longer than this are cut before parsing (chat lines are short; a flood is not).
 pub const MAX_CHAT_CHARS: usize = 500;
@@ -13,6 +16,20 @@ pub struct ChatMessage {
     pub user_name: String,
     pub text: String,
     pub at: Micros,
+}
+
+/// What one batch of chat lines did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChatReport {
+    pub lines: usize,
+    /// Votes counted (first vote of a viewer on the open poll or quiz).
+    pub votes: usize,
+    /// Words added to the open word cloud.
+    pub words: usize,
+    /// Answers refused: a second vote, an unknown slug, nothing open, a word over the limit.
+    pub refused: usize,
+    /// Talk, bot messages and `!commands`: never counted as answers.
+    pub other: usize,
 }
 
 /// What a chat line asks for.

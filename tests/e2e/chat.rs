@@ -1,0 +1,111 @@
+//! Chat lines (Twitch, YouTube) land in the same meeting as the room: `#slug` votes, `#word`
+//! words, one vote per viewer, bot lines and talk never counted, viewers on the scoreboard.
+
+use librekast_engine::{ChatMessage, ChatReport};
+use librekast_storage::{MeetingId, Platform};
+use librekast_tests::*;
+use serde_json::json;
+
+fn line(platform: Platform, user: &str, text: &str) -> ChatMessage {
+    ChatMessage {
+        platform,
+        user_id: user.into(),
+        user_name: format!("{user} name"),
+        text: text.into(),
+        at: 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_votes_and_words_join_the_room() -> anyhow::Result<()> {
+    let ts = TestServer::start("chat").await?;
+    let meeting = ts.demo_meeting().await?;
+    let handle = ts.server.engine.meeting(MeetingId(meeting)).await?;
+    let mut org = ts.connect(meeting, &ts.admin_token().await?).await?;
+    let (_, token) = ts.join(meeting, "Pour1nf0", "room person").await?;
+    let mut room = ts.connect(meeting, &token).await?;
+
+    // Nothing open yet: answers are refused, and no viewer is created for them.
+    let r = handle
+        .chat(vec![line(Platform::Twitch, "t1", "#a")])
+        .await?;
+    assert_eq!(
+        r,
+        ChatReport {
+            lines: 1,
+            refused: 1,
+            ..ChatReport::default()
+        }
+    );
+
+    for action in ["start", "next", "start"] {
+        ok(&org.control(action).await?)?;
+    }
+    room.wait_open("poll").await?;
+    let poll = room.state["question"]["id"].as_i64().unwrap_or(-1);
+    let choices = choice_ids(&room.state);
+    ok(&room.vote(poll, choices[0]).await?)?;
+    let report = handle
+        .chat(vec![
+            line(Platform::Twitch, "t1", "#a"),
+            line(Platform::Twitch, "t1", "#b"), // second vote of the same viewer
+            line(Platform::Twitch, "t2", "  #B  "),
+            line(Platform::Youtube, "t1", "#b"), // another platform, another person
+            line(Platform::Youtube, "y2", "#zz"), // no such slug
+            line(Platform::Youtube, "y3", "hello everyone"),
+            line(Platform::Twitch, "bot", "🤖 #a is winning"),
+            line(Platform::Twitch, "t4", "!score"),
+        ])
+        .await?;
+    assert_eq!(
+        report,
+        ChatReport {
+            lines: 8,
+            votes: 3,
+            words: 0,
+            refused: 2,
+            other: 3
+        }
+    );
+    let expected = json!({choices[0].to_string(): 2, choices[1].to_string(): 2, choices[2].to_string(): 0, choices[3].to_string(): 0});
+    room.wait_counts(poll, &expected).await?;
+
+    // Word cloud from chat.
+    for action in ["results", "next", "next", "start"] {
+        ok(&org.control(action).await?)?;
+    }
+    room.wait_open("wordcloud").await?;
+    let cloud = room.state["question"]["id"].as_i64().unwrap_or(-1);
+    let report = handle
+        .chat(vec![
+            line(Platform::Twitch, "t1", "#Rust"),
+            line(Platform::Twitch, "t1", "#rust"),
+            line(Platform::Youtube, "y9", "#rust"),
+        ])
+        .await?;
+    assert_eq!(report.words, 2);
+    room.wait_for(|v| v["type"] == "words" && v["words"][0]["count"] == 2)
+        .await?;
+    assert_eq!(room.words[&cloud][0]["text"], "Rust");
+
+    // Viewers are attendees: stored, on the staff scoreboard with their platform.
+    let loaded = ts
+        .server
+        .engine
+        .store()
+        .load_meeting(MeetingId(meeting))
+        .await?;
+    assert_eq!(loaded.votes.len(), 4);
+    assert_eq!(loaded.words.len(), 2);
+    let platforms: Vec<_> = loaded.attendees.iter().map(|a| a.platform).collect();
+    assert!(platforms.contains(&Platform::Twitch) && platforms.contains(&Platform::Youtube));
+    ok(&org.control("scoreboard").await?)?;
+    let board = org.wait_status("scoreboard").await?;
+    assert!(
+        board["scoreboard"]
+            .as_array()
+            .is_some_and(|rows| rows.iter().any(|r| r["platform"] == "twitch"))
+    );
+    ts.server.shutdown().await;
+    Ok(())
+}

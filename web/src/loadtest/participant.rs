@@ -1,0 +1,356 @@
+//! One simulated participant per task: join, open the WebSocket, then follow the
+//! coordinator's phases (vote, check the final view, close) while reading every frame the
+//! server pushes, as a phone would. Everything measured goes back as [`Event`]s.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::http::{Http, error_chain};
+use super::wire::{Counts, ParticipantFrame, Ref};
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Small buffers: the generator holds as many sockets as the server and shares its cores.
+/// Participant frames are well under 4 KiB; larger ones still arrive, the buffer grows.
+pub fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+}
+
+/// What every participant task shares.
+pub struct Shared {
+    pub http: Http,
+    /// `ws://host:port`.
+    pub ws_base: String,
+    pub meeting: i64,
+    pub code: String,
+    /// Caps joins + handshakes in flight, so a slow server sees a queue, not a stampede.
+    pub handshakes: Semaphore,
+    pub start: Instant,
+    pub ramp_per_second: f64,
+    pub timeout: Duration,
+    pub events: mpsc::UnboundedSender<Event>,
+}
+
+/// What the coordinator asks of every participant; a `watch` so that one send wakes them
+/// all at once (the vote burst).
+#[derive(Debug, Clone)]
+pub enum Phase {
+    Idle,
+    /// Vote on `question_id`, picking `choices[idx % len]`; `seq` is the vote's `ref`.
+    Vote {
+        seq: u64,
+        question_id: i64,
+        choices: Arc<[i64]>,
+    },
+    /// Report when this connection's view of `question_id` became `expected`.
+    Check {
+        seq: u64,
+        question_id: i64,
+        expected: Arc<Counts>,
+        deadline: Instant,
+    },
+    Close,
+}
+
+#[derive(Debug)]
+pub enum Event {
+    Connected {
+        idx: usize,
+        join: Duration,
+        handshake: Duration,
+        at: Instant,
+    },
+    Failed {
+        idx: usize,
+        reason: String,
+    },
+    /// The connection ended before the coordinator closed it.
+    Dropped {
+        idx: usize,
+        reason: String,
+    },
+    Acked {
+        idx: usize,
+        seq: u64,
+        sent: Instant,
+        at: Instant,
+        error: Option<String>,
+    },
+    /// `exact_at`: when the view (already) held the expected counts; `None`: not by the
+    /// deadline.
+    Viewed {
+        idx: usize,
+        seq: u64,
+        exact_at: Option<Instant>,
+    },
+    /// `error`: why the close handshake did not complete, `None` when it did.
+    Closed {
+        idx: usize,
+        error: Option<String>,
+    },
+}
+
+/// The latest counts this connection knows, and since when it has known exactly these.
+/// Counts only grow while votes land, so the moment they first equal the expected counts is
+/// the moment they last changed: no longer history is needed.
+struct View {
+    question_id: i64,
+    counts: Counts,
+    since: Instant,
+}
+
+fn observe(view: &mut Option<View>, question_id: i64, counts: Counts, now: Instant) {
+    if let Some(v) = view
+        && v.question_id == question_id
+        && v.counts == counts
+    {
+        return;
+    }
+    *view = Some(View {
+        question_id,
+        counts,
+        since: now,
+    });
+}
+
+fn exact_since(view: &Option<View>, question_id: i64, expected: &Counts) -> Option<Instant> {
+    view.as_ref()
+        .filter(|v| v.question_id == question_id && v.counts == *expected)
+        .map(|v| v.since)
+}
+
+struct Check {
+    seq: u64,
+    question_id: i64,
+    expected: Arc<Counts>,
+    deadline: Instant,
+}
+
+pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Phase>) {
+    let events = &shared.events;
+    let (mut ws, mut view) = match connect(idx, &shared).await {
+        Ok(c) => c,
+        Err(reason) => {
+            let _ = events.send(Event::Failed { idx, reason });
+            return;
+        }
+    };
+    let mut pending_vote: Option<(u64, Instant)> = None;
+    let mut check: Option<Check> = None;
+    loop {
+        let deadline = check.as_ref().map(|c| c.deadline);
+        tokio::select! {
+            msg = ws.next() => {
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(frame))) => {
+                        let code = frame.map(|f| u16::from(f.code).to_string());
+                        let reason = format!("closed by the server ({})", code.as_deref().unwrap_or("no code"));
+                        let _ = events.send(Event::Dropped { idx, reason });
+                        return;
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => {
+                        let _ = events.send(Event::Dropped { idx, reason: error_chain(&e) });
+                        return;
+                    }
+                    None => {
+                        let _ = events.send(Event::Dropped { idx, reason: "connection ended".into() });
+                        return;
+                    }
+                };
+                // Frames this client cannot read are not its business (the protocol adds
+                // frame types freely); a broken tally shows up as an inexact view anyway.
+                let Ok(frame) = serde_json::from_str::<ParticipantFrame>(text.as_str()) else {
+                    continue;
+                };
+                let now = Instant::now();
+                match &*frame.kind {
+                    "ack" => {
+                        if let (Some((seq, sent)), Ref(Some(r))) = (pending_vote, frame.reference)
+                            && r == seq
+                        {
+                            pending_vote = None;
+                            let error = (frame.ok != Some(true)).then(|| {
+                                frame.error.map_or_else(|| "no error code".into(), |e| e.into_owned())
+                            });
+                            let _ = events.send(Event::Acked { idx, seq, sent, at: now, error });
+                        }
+                    }
+                    "tally" => {
+                        if let (Some(q), Some(c)) = (frame.question_id, frame.counts) {
+                            observe(&mut view, q, c, now);
+                        }
+                    }
+                    "state" => {
+                        if let Some(r) = frame.results {
+                            observe(&mut view, r.question_id, r.counts, now);
+                        }
+                    }
+                    _ => {}
+                }
+                if let Some(c) = &check
+                    && let Some(at) = exact_since(&view, c.question_id, &c.expected)
+                {
+                    let _ = events.send(Event::Viewed { idx, seq: c.seq, exact_at: Some(at) });
+                    check = None;
+                }
+            }
+            changed = phase.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let current = phase.borrow_and_update().clone();
+                match current {
+                    Phase::Idle => {}
+                    Phase::Vote { seq, question_id, choices } => {
+                        let Some(&choice) = choices.get(idx % choices.len().max(1)) else {
+                            continue;
+                        };
+                        let text = format!(
+                            r#"{{"type":"vote","question_id":{question_id},"choice_id":{choice},"ref":{seq}}}"#
+                        );
+                        let sent = Instant::now();
+                        if let Err(e) = ws.send(Message::text(text)).await {
+                            let _ = events.send(Event::Dropped { idx, reason: error_chain(&e) });
+                            return;
+                        }
+                        pending_vote = Some((seq, sent));
+                    }
+                    Phase::Check { seq, question_id, expected, deadline } => {
+                        if let Some(at) = exact_since(&view, question_id, &expected) {
+                            let _ = events.send(Event::Viewed { idx, seq, exact_at: Some(at) });
+                        } else {
+                            check = Some(Check { seq, question_id, expected, deadline });
+                        }
+                    }
+                    Phase::Close => {
+                        if let Some(c) = check.take() {
+                            let _ = events.send(Event::Viewed { idx, seq: c.seq, exact_at: None });
+                        }
+                        let error = close(&mut ws).await.err();
+                        let _ = events.send(Event::Closed { idx, error });
+                        return;
+                    }
+                }
+            }
+            () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                if let Some(c) = check.take() {
+                    let _ = events.send(Event::Viewed { idx, seq: c.seq, exact_at: None });
+                }
+            }
+        }
+    }
+}
+
+/// Waits for this participant's slot in the ramp, then joins and opens the WebSocket.
+/// Errors are short and free of per-participant details so that they aggregate.
+async fn connect(idx: usize, shared: &Shared) -> Result<(Ws, Option<View>), String> {
+    let slot = Duration::from_secs_f64(idx as f64 / shared.ramp_per_second);
+    sleep_until(shared.start + slot).await;
+    let _permit = shared
+        .handshakes
+        .acquire()
+        .await
+        .map_err(|_| "stopped".to_string())?;
+    let t0 = Instant::now();
+    let name = format!("Load test {idx}");
+    let token = timeout(
+        shared.timeout,
+        shared.http.join(shared.meeting, &shared.code, &name),
+    )
+    .await
+    .map_err(|_| "join: timed out".to_string())?
+    .map_err(|e| format!("join: {e}"))?;
+    let t1 = Instant::now();
+    let url = format!(
+        "{}/ws/meetings/{}?token={token}",
+        shared.ws_base, shared.meeting
+    );
+    let (mut ws, _) = timeout(
+        shared.timeout,
+        tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), true),
+    )
+    .await
+    .map_err(|_| "websocket: timed out".to_string())?
+    .map_err(|e| format!("websocket: {}", ws_error(&e)))?;
+    let first = timeout(shared.timeout, ws.next())
+        .await
+        .map_err(|_| "websocket: no first frame".to_string())?;
+    let text = match first {
+        Some(Ok(Message::Text(t))) => t,
+        Some(Ok(Message::Close(f))) => {
+            let code = f.map(|f| u16::from(f.code).to_string());
+            return Err(format!(
+                "websocket: closed at once ({})",
+                code.as_deref().unwrap_or("no code")
+            ));
+        }
+        Some(Ok(_)) => return Err("websocket: first frame is not text".into()),
+        Some(Err(e)) => return Err(format!("websocket: {}", ws_error(&e))),
+        None => return Err("websocket: ended before the first frame".into()),
+    };
+    let now = Instant::now();
+    let frame = serde_json::from_str::<ParticipantFrame>(text.as_str())
+        .map_err(|_| "websocket: first frame is not JSON".to_string())?;
+    if frame.kind != "state" {
+        return Err("websocket: first frame is not a state".into());
+    }
+    let mut view = None;
+    if let Some(r) = frame.results {
+        observe(&mut view, r.question_id, r.counts, now);
+    }
+    let _ = shared.events.send(Event::Connected {
+        idx,
+        join: t1 - t0,
+        handshake: now - t1,
+        at: now,
+    });
+    Ok((ws, view))
+}
+
+/// A refused upgrade reads "HTTP 503 server_full" rather than tungstenite's debug dump.
+pub fn ws_error(e: &WsError) -> String {
+    match e {
+        WsError::Http(res) => {
+            let code = res
+                .body()
+                .as_deref()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+                .and_then(|v| v.get("error")?.as_str().map(str::to_string))
+                .unwrap_or_else(|| "no error code".into());
+            format!("HTTP {} {code}", res.status().as_u16())
+        }
+        other => error_chain(other),
+    }
+}
+
+/// Sends a close frame and waits for the server's answering one (RFC 6455 §5.5.1).
+pub async fn close(ws: &mut Ws) -> Result<(), String> {
+    ws.close(None).await.map_err(|e| error_chain(&e))?;
+    let drained = timeout(Duration::from_secs(5), async {
+        let mut answered = false;
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(_))) => answered = true,
+                Some(Ok(_)) => {}
+                None if answered => return Ok(()),
+                None => return Err("connection ended without a close frame".to_string()),
+                Some(Err(e)) => return Err(error_chain(&e)),
+            }
+        }
+    });
+    drained
+        .await
+        .unwrap_or_else(|_| Err("no close frame within 5 s".into()))
+}

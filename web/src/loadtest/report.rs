@@ -1,0 +1,309 @@
+//! The load test's figures, printed as an aligned table or as one JSON object (the same
+//! fields, snake_case).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::wire::Counts;
+
+/// Nearest-rank percentile of an ascending slice: the smallest value with at least `p`
+/// percent of the values at or below it. Nearest rank reports a latency that some request
+/// actually had, never an interpolation between two.
+pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Stats {
+    pub count: usize,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Stats {
+    pub fn of(mut values: Vec<f64>) -> Stats {
+        values.sort_unstable_by(f64::total_cmp);
+        Stats {
+            count: values.len(),
+            p50: percentile(&values, 50.0),
+            p90: percentile(&values, 90.0),
+            p99: percentile(&values, 99.0),
+            max: values.last().copied(),
+        }
+    }
+
+    fn line(&self, unit: &str) -> String {
+        match (self.p50, self.p90, self.p99, self.max) {
+            (Some(a), Some(b), Some(c), Some(d)) => {
+                format!("p50 {a:.1}  p90 {b:.1}  p99 {c:.1}  max {d:.1} {unit}")
+            }
+            _ => "-".into(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ConnectReport {
+    pub participants: usize,
+    pub target_rate_per_s: f64,
+    pub opened: usize,
+    pub failed: usize,
+    pub failure_reasons: BTreeMap<String, usize>,
+    /// From the first join to the last WebSocket's first `state`.
+    pub duration_s: f64,
+    pub join_rate_per_s: f64,
+    /// `POST /join` round trip, then upgrade until the first `state`.
+    pub join_ms: Stats,
+    pub handshake_ms: Stats,
+    /// What the organizer's `participants` frame said once everyone was connected.
+    pub server_participant_count: Option<u64>,
+    /// Connections lost after opening, before the final close.
+    pub dropped: usize,
+    pub drop_reasons: BTreeMap<String, usize>,
+    pub closed_cleanly: usize,
+    /// Why close handshakes did not complete (the organizer's included).
+    pub close_errors: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BurstReport {
+    pub kind: &'static str,
+    pub question_id: i64,
+    pub choices: usize,
+    pub votes_sent: usize,
+    pub acks_ok: usize,
+    pub ack_errors: BTreeMap<String, usize>,
+    pub ack_latency_ms: Stats,
+    /// First to last vote sent: how simultaneous the burst was on the generator's side.
+    pub send_spread_ms: Option<f64>,
+    pub first_vote_to_last_ack_ms: Option<f64>,
+    pub expected_counts: Counts,
+    /// What `exact_after_ms` counts from: `last_ack` (poll) or `results_ack` (quiz).
+    pub exact_reference: &'static str,
+    /// Per participant: from the reference until its view held the expected counts
+    /// (0 when it already did).
+    pub exact_after_ms: Stats,
+    /// What caused the final counts: `first_vote_sent` (poll) or `results_sent` (quiz).
+    pub cause: &'static str,
+    /// From the cause until the last participant's view became exact.
+    pub cause_to_all_exact_ms: Option<f64>,
+    pub checked_views: usize,
+    pub exact_views: usize,
+    pub exact_share: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServerReport {
+    pub pid: u32,
+    pub rss_before_mib: f64,
+    pub rss_connected_mib: f64,
+    pub rss_end_mib: f64,
+    pub rss_per_participant_kib: Option<f64>,
+    pub cpu_connect_s: f64,
+    pub cpu_bursts_s: f64,
+    pub cpu_total_s: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub url: String,
+    pub meeting: i64,
+    pub passed: bool,
+    pub error: Option<String>,
+    pub connect: ConnectReport,
+    pub poll: Option<BurstReport>,
+    pub quiz: Option<BurstReport>,
+    pub server: Option<ServerReport>,
+}
+
+fn row(out: &mut String, label: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "  {label:<34} {value}");
+}
+
+fn reasons(map: &BTreeMap<String, usize>) -> String {
+    if map.is_empty() {
+        return "none".into();
+    }
+    let mut v: Vec<_> = map.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    v.iter()
+        .map(|(k, n)| format!("{n}× {k}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.1} ms"))
+}
+
+impl Report {
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "LibreKast load test: meeting {} at {}: {}",
+            self.meeting,
+            self.url,
+            if self.passed { "PASSED" } else { "FAILED" }
+        );
+        if let Some(e) = &self.error {
+            let _ = writeln!(out, "  error: {e}");
+        }
+        let c = &self.connect;
+        let _ = writeln!(out, "\nconnect");
+        row(&mut out, "participants", c.participants);
+        row(&mut out, "connections opened", c.opened);
+        row(&mut out, "connections failed", c.failed);
+        if c.failed > 0 {
+            row(&mut out, "  why", reasons(&c.failure_reasons));
+        }
+        row(
+            &mut out,
+            "join rate (achieved / target)",
+            format!("{:.0}/s / {:.0}/s", c.join_rate_per_s, c.target_rate_per_s),
+        );
+        row(
+            &mut out,
+            "time to connect all",
+            format!("{:.2} s", c.duration_s),
+        );
+        row(&mut out, "join round trip", c.join_ms.line("ms"));
+        row(
+            &mut out,
+            "upgrade to first state",
+            c.handshake_ms.line("ms"),
+        );
+        row(
+            &mut out,
+            "server participant count",
+            c.server_participant_count
+                .map_or_else(|| "-".into(), |n| n.to_string()),
+        );
+        row(&mut out, "dropped during the run", c.dropped);
+        if c.dropped > 0 {
+            row(&mut out, "  why", reasons(&c.drop_reasons));
+        }
+        row(
+            &mut out,
+            "closed cleanly at the end",
+            format!("{}/{}", c.closed_cleanly, c.opened),
+        );
+        if !c.close_errors.is_empty() {
+            row(&mut out, "  why not", reasons(&c.close_errors));
+        }
+        for b in [&self.poll, &self.quiz].into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "\n{} burst (question {}, {} choices)",
+                b.kind, b.question_id, b.choices
+            );
+            row(&mut out, "votes sent", b.votes_sent);
+            row(&mut out, "acks ok", b.acks_ok);
+            row(&mut out, "ack errors", reasons(&b.ack_errors));
+            row(&mut out, "ack latency", b.ack_latency_ms.line("ms"));
+            row(&mut out, "first → last vote sent", ms(b.send_spread_ms));
+            row(
+                &mut out,
+                "first vote sent → last ack",
+                ms(b.first_vote_to_last_ack_ms),
+            );
+            let expected = serde_json::to_string(&b.expected_counts).unwrap_or_default();
+            row(&mut out, "expected counts", expected);
+            let from = match b.exact_reference {
+                "results_ack" => "results ack",
+                _ => "last ack",
+            };
+            row(
+                &mut out,
+                &format!("{from} → all views exact"),
+                ms(b.exact_after_ms.max),
+            );
+            row(
+                &mut out,
+                &format!("{from} → view exact"),
+                b.exact_after_ms.line("ms"),
+            );
+            let cause = match b.cause {
+                "results_sent" => "results sent",
+                _ => "first vote sent",
+            };
+            row(
+                &mut out,
+                &format!("{cause} → all views exact"),
+                ms(b.cause_to_all_exact_ms),
+            );
+            row(
+                &mut out,
+                "exact final views",
+                format!(
+                    "{}/{} ({:.1}%)",
+                    b.exact_views,
+                    b.checked_views,
+                    b.exact_share * 100.0
+                ),
+            );
+        }
+        if let Some(s) = &self.server {
+            let _ = writeln!(out, "\nserver (pid {})", s.pid);
+            row(
+                &mut out,
+                "RSS before / connected / end",
+                format!(
+                    "{:.1} / {:.1} / {:.1} MiB",
+                    s.rss_before_mib, s.rss_connected_mib, s.rss_end_mib
+                ),
+            );
+            row(
+                &mut out,
+                "RSS per connected participant",
+                s.rss_per_participant_kib
+                    .map_or_else(|| "-".into(), |v| format!("{v:.1} KiB")),
+            );
+            row(
+                &mut out,
+                "CPU connect / bursts / total",
+                format!(
+                    "{:.2} / {:.2} / {:.2} s",
+                    s.cpu_connect_s, s.cpu_bursts_s, s.cpu_total_s
+                ),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_uses_the_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), Some(50.0));
+        assert_eq!(percentile(&v, 90.0), Some(90.0));
+        assert_eq!(percentile(&v, 99.0), Some(99.0));
+        assert_eq!(percentile(&v, 100.0), Some(100.0));
+        assert_eq!(percentile(&v, 0.0), Some(1.0));
+        assert_eq!(percentile(&[7.0], 99.0), Some(7.0));
+        assert_eq!(percentile(&[1.0, 2.0, 3.0], 50.0), Some(2.0));
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 50.0), Some(2.0));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
+
+    #[test]
+    fn stats_sort_their_input() {
+        let s = Stats::of(vec![5.0, 1.0, 3.0, 2.0, 4.0]);
+        assert_eq!(
+            (s.count, s.p50, s.p99, s.max),
+            (5, Some(3.0), Some(5.0), Some(5.0))
+        );
+    }
+}
