@@ -138,7 +138,7 @@ async fn serve(database_url: &str, bind: &str, max_connections: usize) -> anyhow
     let config = Config::new(bind, database_url, max_connections)?;
     // Every connection holds a file descriptor; shells often start at a soft limit of 1024.
     match librekast_web::loadtest::sys::raise_nofile_limit() {
-        Ok((soft, _)) if soft < max_connections as u64 + 64 => tracing::warn!(
+        Ok((soft, _)) if soft < max_connections as u64 => tracing::warn!(
             open_files = soft,
             max_connections,
             "the open-file limit is below LIBREKAST_MAX_CONNECTIONS: connections beyond it will fail; raise `ulimit -Hn` or lower LIBREKAST_MAX_CONNECTIONS"
