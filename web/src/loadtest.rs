@@ -35,7 +35,7 @@ use self::wire::Counts;
 const HANDSHAKES: usize = 256;
 const PASSWORD_ENV: &str = "LIBREKAST_LOADTEST_PASSWORD";
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct Args {
     /// Base URL of the server (plain HTTP).
     #[arg(long, default_value = "http://127.0.0.1:8000")]
@@ -43,6 +43,10 @@ pub struct Args {
     /// Meeting to drive. It must still have a poll ahead, then a quiz; each run uses them up.
     #[arg(long)]
     pub meeting: i64,
+    /// Drive this many meetings at once: ids MEETING, MEETING+1, … (each with
+    /// `--participants` participants, the same join code and one staff login).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub meetings: u32,
     /// The meeting's join code.
     #[arg(long, default_value = "Pour1nf0")]
     pub code: String,
@@ -73,48 +77,192 @@ pub struct Args {
 /// Runs the load test; prints the report, then fails if any connection failed or dropped,
 /// or any participant's final view was not exact.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let n = args.participants as usize;
-    let limit = Duration::from_secs(args.timeout_secs);
-    let (http_base, ws_base) = endpoints(&args.url)?;
-    let password = read_password(args.password_stdin)?;
-
+    let total = args.participants as usize * args.meetings as usize;
     match sys::raise_nofile_limit() {
-        Ok((_, hard)) if hard < n as u64 + 100 => eprintln!(
-            "warning: at most {hard} open files (RLIMIT_NOFILE) for {n} participants: \
+        Ok((_, hard)) if hard < total as u64 + 100 => eprintln!(
+            "warning: at most {hard} open files (RLIMIT_NOFILE) for {total} participants: \
              expect failed connections; raise it with `ulimit -Hn` as root"
         ),
         Ok(_) => {}
         Err(e) => eprintln!("warning: could not raise the open-file limit: {e}"),
     }
+    let password = read_password(args.password_stdin)?;
+    if args.meetings > 1 {
+        return run_many(args, password).await;
+    }
+    let report = run_one(&args, args.meeting, &password, false).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
+    if !report.passed {
+        bail!(
+            "load test failed: {}",
+            report.error.as_deref().unwrap_or(
+                "failed or dropped connections, or participants without the exact final counts"
+            )
+        );
+    }
+    Ok(())
+}
+
+/// Many meetings at once: each runs the whole single-meeting test concurrently; the summary
+/// gives totals and the worst meeting's figures.
+async fn run_many(args: Args, password: String) -> anyhow::Result<()> {
+    let before = args.server_pid.map(sys::sample).transpose()?;
+    let start = Instant::now();
+    eprintln!(
+        "driving {} meetings ({}..={}) with {} participants each…",
+        args.meetings,
+        args.meeting,
+        args.meeting + i64::from(args.meetings) - 1,
+        args.participants
+    );
+    let (http_base, _) = endpoints(&args.url)?;
+    let token = login(&args, &Http::new(&http_base, 1), &password).await?;
+    let mut set = JoinSet::new();
+    for k in 0..i64::from(args.meetings) {
+        let (args, token) = (args.clone(), token.clone());
+        set.spawn(async move {
+            let id = args.meeting + k;
+            (id, run_one_with(&args, id, &token, true).await)
+        });
+    }
+    let mut reports = Vec::new();
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((_, Ok(r))) => {
+                if let Some(e) = &r.error {
+                    *errors.entry(e.clone()).or_default() += 1;
+                }
+                reports.push(r);
+            }
+            Ok((id, Err(e))) => *errors.entry(format!("meeting {id}: {e:#}")).or_default() += 1,
+            Err(e) => *errors.entry(format!("task: {e}")).or_default() += 1,
+        }
+    }
+    let end = later_sample(args.server_pid);
+    let worst = |f: &dyn Fn(&Report) -> Option<f64>| {
+        reports
+            .iter()
+            .filter_map(f)
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+    };
+    let passed_count = reports.iter().filter(|r| r.passed).count();
+    let opened: usize = reports.iter().map(|r| r.connect.opened).sum();
+    let failed: usize = reports.iter().map(|r| r.connect.failed).sum();
+    let views = |b: &Option<BurstReport>| {
+        b.as_ref()
+            .map_or((0, 0), |b| (b.exact_views, b.checked_views))
+    };
+    let (exact, checked) = reports
+        .iter()
+        .flat_map(|r| [views(&r.poll), views(&r.quiz)])
+        .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+    let summary = serde_json::json!({
+        "meetings": args.meetings,
+        "meetings_passed": passed_count,
+        "participants_per_meeting": args.participants,
+        "connections_opened": opened,
+        "connections_failed": failed,
+        "duration_s": round(start.elapsed().as_secs_f64(), 2),
+        "worst_poll_ack_p99_ms": worst(&|r| r.poll.as_ref().and_then(|b| b.ack_latency_ms.p99)),
+        "worst_quiz_ack_p99_ms": worst(&|r| r.quiz.as_ref().and_then(|b| b.ack_latency_ms.p99)),
+        "worst_poll_ack_max_ms": worst(&|r| r.poll.as_ref().and_then(|b| b.ack_latency_ms.max)),
+        "worst_poll_all_exact_after_last_ack_ms": worst(&|r| r.poll.as_ref().and_then(|b| b.cause_to_all_exact_ms)),
+        "exact_final_views": exact,
+        "checked_final_views": checked,
+        "server_rss_before_mib": before.as_ref().map(|b| round(b.rss_kib as f64 / 1024.0, 1)),
+        "server_rss_end_mib": end.as_ref().map(|e| round(e.rss_kib as f64 / 1024.0, 1)),
+        "server_cpu_s": before.as_ref().zip(end.as_ref()).map(|(b, e)| round(e.cpu_s - b.cpu_s, 2)),
+        "errors": errors,
+    });
+    let passed = passed_count == args.meetings as usize && failed == 0 && exact == checked;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!(
+            "LibreKast load test: {} meetings at {}: {}",
+            args.meetings,
+            args.url,
+            if passed { "PASSED" } else { "FAILED" }
+        );
+        if let Some(map) = summary.as_object() {
+            for (k, v) in map {
+                println!("  {k:<42} {v}");
+            }
+        }
+    }
+    if !passed {
+        bail!(
+            "load test failed: {passed_count} of {} meetings passed",
+            args.meetings
+        );
+    }
+    Ok(())
+}
+
+/// The whole test against one meeting. `quiet`: no progress lines and no server figures
+/// (a multi-meeting run samples the server once for all).
+async fn run_one(args: &Args, meeting: i64, password: &str, quiet: bool) -> anyhow::Result<Report> {
+    let (http_base, _) = endpoints(&args.url)?;
+    let http = Http::new(&http_base, HANDSHAKES);
+    let token = login(args, &http, password).await?;
+    run_one_with(args, meeting, &token, quiet).await
+}
+
+async fn login(args: &Args, http: &Http, password: &str) -> anyhow::Result<String> {
+    let (http_base, _) = endpoints(&args.url)?;
+    timeout(
+        Duration::from_secs(args.timeout_secs),
+        http.login(&args.username, password),
+    )
+    .await
+    .context("login timed out")?
+    .with_context(|| format!("logging in as {:?} at {http_base}", args.username))
+}
+
+/// The test against one meeting with an existing staff session (shared by a multi-meeting
+/// run: a thousand organizers do not log in in the same second).
+async fn run_one_with(
+    args: &Args,
+    meeting: i64,
+    staff_token: &str,
+    quiet: bool,
+) -> anyhow::Result<Report> {
+    let n = args.participants as usize;
+    let limit = Duration::from_secs(args.timeout_secs);
+    let (http_base, ws_base) = endpoints(&args.url)?;
+    let server_pid = if quiet { None } else { args.server_pid };
 
     let http = Http::new(&http_base, HANDSHAKES);
-    let staff_token = timeout(limit, http.login(&args.username, &password))
-        .await
-        .context("login timed out")?
-        .with_context(|| format!("logging in as {:?} at {http_base}", args.username))?;
     let mut org = Organizer::connect(
-        &format!("{ws_base}/ws/meetings/{}?token={staff_token}", args.meeting),
+        &format!("{ws_base}/ws/meetings/{}?token={staff_token}", meeting),
         limit,
     )
     .await?;
-    check_plan(&org.view(), args.meeting)?;
+    check_plan(&org.view(), meeting)?;
 
-    let before = match args.server_pid {
+    let before = match server_pid {
         Some(pid) => Some(sys::sample(pid)?),
         None => None,
     };
 
-    eprintln!(
-        "connecting {n} participants at {}/s to meeting {}…",
-        args.ramp, args.meeting
-    );
+    if !quiet {
+        eprintln!(
+            "connecting {n} participants at {}/s to meeting {}…",
+            args.ramp, meeting
+        );
+    }
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
     let start = Instant::now();
     let shared = Arc::new(Shared {
         http,
         ws_base,
-        meeting: args.meeting,
+        meeting,
         code: args.code.clone(),
         handshakes: Semaphore::new(HANDSHAKES),
         start,
@@ -132,7 +280,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .pump(Waiting::Connect, start + ramp_time + limit)
         .await;
     tracker.give_up_connecting();
-    let connected = later_sample(args.server_pid);
+    let connected = later_sample(server_pid);
     let mut connect = tracker.connect_report(start, f64::from(args.ramp));
     // The count is coalesced (at most every 100 ms): give it a moment to catch up.
     let opened = connect.opened as u64;
@@ -144,10 +292,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     )
     .await;
     connect.server_participant_count = org.view().participants;
-    eprintln!(
-        "{} connected, {} failed in {:.1} s",
-        connect.opened, connect.failed, connect.duration_s
-    );
+    if !quiet {
+        eprintln!(
+            "{} connected, {} failed in {:.1} s",
+            connect.opened, connect.failed, connect.duration_s
+        );
+    }
 
     let mut error = None;
     let mut bursts = [None, None];
@@ -158,25 +308,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         if error.is_some() {
             break;
         }
-        eprintln!("{} burst…", kind.name());
-        match burst(
-            &mut tracker,
-            &mut org,
-            &phase_tx,
-            k,
-            kind,
-            args.meeting,
-            limit,
-        )
-        .await
-        {
+        if !quiet {
+            eprintln!("{} burst…", kind.name());
+        }
+        match burst(&mut tracker, &mut org, &phase_tx, k, kind, meeting, limit).await {
             Ok(r) => bursts[k] = Some(r),
             Err(e) => error = Some(format!("{} burst: {e:#}", kind.name())),
         }
     }
-    let end = later_sample(args.server_pid);
+    let end = later_sample(server_pid);
 
-    eprintln!("closing…");
+    if !quiet {
+        eprintln!("closing…");
+    }
     phase_tx.send_replace(Phase::Close);
     tracker
         .pump(Waiting::Close, Instant::now() + Duration::from_secs(10))
@@ -195,7 +339,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .or_default() += 1;
     }
 
-    let server = match (args.server_pid, before, connected, end) {
+    let server = match (server_pid, before, connected, end) {
         (Some(pid), Some(b), Some(c), Some(e)) => Some(server_report(pid, b, c, e, connect.opened)),
         _ => None,
     };
@@ -206,7 +350,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let passed = error.is_none() && connect.failed == 0 && connect.dropped == 0 && all_exact;
     let report = Report {
         url: args.url.clone(),
-        meeting: args.meeting,
+        meeting,
         passed,
         error,
         connect,
@@ -214,20 +358,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         quiz,
         server,
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", report.table());
-    }
-    if !passed {
-        bail!(
-            "load test failed: {}",
-            report.error.as_deref().unwrap_or(
-                "failed or dropped connections, or participants without the exact final counts"
-            )
-        );
-    }
-    Ok(())
+    Ok(report)
 }
 
 /// After the first sample succeeded, a failing one means the server died: the report still

@@ -19,6 +19,8 @@ use crate::{assets, auth, ws};
 
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
+/// How long a login waits for a password-check slot before `503 busy`.
+const PASSWORD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Largest JSON body accepted by the API.
 const MAX_BODY: u64 = 16 * 1024;
 
@@ -29,6 +31,9 @@ pub struct App {
     /// Held by every WebSocket task so shutdown can wait for them.
     pub alive: mpsc::Sender<()>,
     pub limit: Arc<Semaphore>,
+    /// Password checks running at once. Each argon2id check holds 19 MiB for tens of ms:
+    /// unbounded, a burst of 1,000 logins took 9 GiB of memory. One per core.
+    pub password_slots: Arc<Semaphore>,
 }
 
 impl App {
@@ -38,11 +43,13 @@ impl App {
         alive: mpsc::Sender<()>,
         limit: Arc<Semaphore>,
     ) -> App {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         App {
             engine,
             shutdown,
             alive,
             limit,
+            password_slots: Arc::new(Semaphore::new(cores)),
         }
     }
 }
@@ -247,6 +254,15 @@ async fn login(body: bytes::Bytes, app: App) -> Response {
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_string());
     let password = body.password;
+    let Ok(Ok(_slot)) =
+        tokio::time::timeout(PASSWORD_QUEUE_WAIT, app.password_slots.acquire()).await
+    else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            Some("too many logins at once, try again"),
+        );
+    };
     let valid = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .unwrap_or(false);
