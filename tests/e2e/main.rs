@@ -3,6 +3,7 @@
 mod chat;
 mod crash;
 mod kill9;
+mod loadtest;
 mod malformed;
 mod meeting;
 mod restart;

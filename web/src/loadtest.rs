@@ -72,6 +72,9 @@ pub struct Args {
     /// Limit for each wait: one connection, all acks of a burst, all final views.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_secs: u64,
+    /// The password itself, for callers that embed the load test (tests); never a flag.
+    #[arg(skip)]
+    pub password: Option<String>,
 }
 
 /// Runs the load test; prints the report, then fails if any connection failed or dropped,
@@ -86,7 +89,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Ok(_) => {}
         Err(e) => eprintln!("warning: could not raise the open-file limit: {e}"),
     }
-    let password = read_password(args.password_stdin)?;
+    let password = match &args.password {
+        Some(p) => p.clone(),
+        None => read_password(args.password_stdin)?,
+    };
     if args.meetings > 1 {
         return run_many(args, password).await;
     }
