@@ -24,6 +24,7 @@ pub struct Stats {
     pub count: usize,
     pub p50: Option<f64>,
     pub p90: Option<f64>,
+    pub p95: Option<f64>,
     pub p99: Option<f64>,
     pub max: Option<f64>,
 }
@@ -35,15 +36,16 @@ impl Stats {
             count: values.len(),
             p50: percentile(&values, 50.0),
             p90: percentile(&values, 90.0),
+            p95: percentile(&values, 95.0),
             p99: percentile(&values, 99.0),
             max: values.last().copied(),
         }
     }
 
     fn line(&self, unit: &str) -> String {
-        match (self.p50, self.p90, self.p99, self.max) {
-            (Some(a), Some(b), Some(c), Some(d)) => {
-                format!("p50 {a:.1}  p90 {b:.1}  p99 {c:.1}  max {d:.1} {unit}")
+        match (self.p50, self.p90, self.p95, self.p99, self.max) {
+            (Some(a), Some(b), Some(e), Some(c), Some(d)) => {
+                format!("p50 {a:.1}  p90 {b:.1}  p95 {e:.1}  p99 {c:.1}  max {d:.1} {unit}")
             }
             _ => "-".into(),
         }
@@ -302,8 +304,10 @@ mod tests {
     fn stats_sort_their_input() {
         let s = Stats::of(vec![5.0, 1.0, 3.0, 2.0, 4.0]);
         assert_eq!(
-            (s.count, s.p50, s.p99, s.max),
-            (5, Some(3.0), Some(5.0), Some(5.0))
+            (s.count, s.p50, s.p95, s.p99, s.max),
+            (5, Some(3.0), Some(5.0), Some(5.0), Some(5.0))
         );
+        let s = Stats::of((1..=100).rev().map(f64::from).collect());
+        assert_eq!((s.p90, s.p95), (Some(90.0), Some(95.0)));
     }
 }
