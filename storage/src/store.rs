@@ -172,35 +172,13 @@ impl Store {
             return convert::attendee(existing);
         }
 
-        let _guard = self.write_guard().await;
-        // ON CONFLICT rather than insert-or-update in two steps: two connections may meet the
-        // same new chat user at once.
-        attendees::Entity::insert(attendees::ActiveModel {
-            id: NotSet,
-            meeting_id: Set(meeting.0),
-            name: Set(name.to_owned()),
-            platform: Set(platform.code().to_owned()),
-            platform_user_id: Set(platform_user_id.to_owned()),
-            score: Set(0),
-            created_at: Set(now_micros()),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                attendees::Column::MeetingId,
-                attendees::Column::Platform,
-                attendees::Column::PlatformUserId,
-            ])
-            .update_column(attendees::Column::Name)
-            .to_owned(),
-        )
-        .exec_without_returning(&self.db)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => StorageError::NotFound,
-            _ => map_err("attendee", e),
-        })?;
-        let row = find().one(&self.db).await?.ok_or(StorageError::NotFound)?;
-        convert::attendee(row)
+        // ON CONFLICT (in upsert_attendees) rather than insert-or-update in two steps: two
+        // connections may meet the same new chat user at once.
+        let viewer = [(platform_user_id.to_owned(), name.to_owned())];
+        self.upsert_attendees(meeting, platform, &viewer)
+            .await?
+            .pop()
+            .ok_or(StorageError::NotFound)
     }
 
     /// Finds or creates many attendees of one platform at once (chat viewers), in one
