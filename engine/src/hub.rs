@@ -10,7 +10,8 @@ use std::time::Duration;
 use librekast_storage::{
     ActivityId, AttendeeId, AttendeeRecord, ChoiceId, MeetingId, Platform, Store,
 };
-use ractor::{Actor, ActorRef};
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorRef, RpcReplyPort};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::actor::MeetingMsg;
@@ -90,6 +91,10 @@ impl Default for EngineConfig {
     }
 }
 
+/// Attempts, and the first delay (doubling), while a meeting's actor restarts: ~3 s in all.
+const RETRIES: usize = 6;
+const RETRY_DELAY: Duration = Duration::from_millis(50);
+
 /// A running meeting as seen from outside its actor.
 pub struct MeetingHandle {
     pub id: MeetingId,
@@ -157,8 +162,8 @@ impl MeetingHandle {
     /// Sends a command and waits for its ack. While the actor restarts, the command is retried
     /// a few times (it was not applied: an actor replies or dies before touching anything).
     pub async fn command(&self, sender: Sender, command: Command) -> AckResult {
-        let mut delay = Duration::from_millis(50);
-        for _ in 0..6 {
+        let mut delay = RETRY_DELAY;
+        for _ in 0..RETRIES {
             if let Some(actor) = self.actor() {
                 let (tx, rx) = oneshot::channel();
                 let msg = MeetingMsg::Command {
@@ -186,26 +191,12 @@ impl MeetingHandle {
         audience: Audience,
         attendee: Option<AttendeeRecord>,
     ) -> Result<Snapshot, EngineError> {
-        let mut delay = Duration::from_millis(50);
-        for _ in 0..6 {
-            if let Some(actor) = self.actor() {
-                let attendee = attendee.clone();
-                let call = actor.call(
-                    |reply| MeetingMsg::Snapshot {
-                        audience,
-                        attendee,
-                        reply,
-                    },
-                    Some(self.ack_timeout),
-                );
-                if let Ok(ractor::rpc::CallResult::Success(s)) = call.await {
-                    return Ok(s);
-                }
-            }
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
-        Err(EngineError::Unavailable)
+        self.ask(|reply| MeetingMsg::Snapshot {
+            audience,
+            attendee: attendee.clone(),
+            reply,
+        })
+        .await
     }
 
     /// Hands a batch of chat lines to the meeting and returns what they did once the
@@ -213,22 +204,27 @@ impl MeetingHandle {
     /// returns, so chat never piles up in the actor's mailbox.
     pub async fn chat(&self, lines: Vec<ChatMessage>) -> Result<ChatReport, EngineError> {
         let lines: Arc<[ChatMessage]> = lines.into();
-        let mut delay = Duration::from_millis(50);
-        for _ in 0..6 {
-            if let Some(actor) = self.actor() {
-                let batch = lines.clone();
-                let call = actor.call(
-                    |reply| MeetingMsg::Chat {
-                        lines: batch,
-                        reply,
-                    },
-                    Some(self.ack_timeout),
-                );
-                if let Ok(ractor::rpc::CallResult::Success(report)) = call.await {
-                    return Ok(report);
-                }
+        // Replaying a batch after a restart is safe: one vote per viewer, one copy of a word.
+        self.ask(|reply| MeetingMsg::Chat {
+            lines: lines.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// Asks the current actor a question, retrying with backoff while the meeting restarts.
+    async fn ask<T: Send + 'static>(
+        &self,
+        message: impl Fn(RpcReplyPort<T>) -> MeetingMsg,
+    ) -> Result<T, EngineError> {
+        let mut delay = RETRY_DELAY;
+        for _ in 0..RETRIES {
+            if let Some(actor) = self.actor()
+                && let Ok(CallResult::Success(answer)) =
+                    actor.call(&message, Some(self.ack_timeout)).await
+            {
+                return Ok(answer);
             }
-            // Replaying a batch is safe: one vote per viewer, one copy of each word.
             tokio::time::sleep(delay).await;
             delay *= 2;
         }
@@ -315,7 +311,7 @@ impl Engine {
             .await
             .map_err(|e| EngineError::Actor(e.to_string()))?;
         match reply {
-            ractor::rpc::CallResult::Success(result) => result,
+            CallResult::Success(result) => result,
             _ => Err(EngineError::Unavailable),
         }
     }

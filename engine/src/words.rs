@@ -82,14 +82,6 @@ impl Cloud {
         out.truncate(limit);
         out
     }
-
-    pub fn len(&self) -> usize {
-        self.groups.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
-    }
 }
 
 #[cfg(test)]

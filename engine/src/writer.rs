@@ -74,7 +74,7 @@ impl Writer {
     /// Waits for room when the queue is full (see the module's overflow policy).
     pub async fn submit(&self, job: Job) {
         if let Err(mpsc::error::SendError(Item::Job(job))) = self.tx.send(Item::Job(job)).await {
-            fail(&self.stats, job, ErrorCode::Unavailable);
+            fail(&self.stats, job, Err(ErrorCode::Unavailable));
         }
     }
 
@@ -85,25 +85,12 @@ impl Writer {
             let _ = rx.await;
         }
     }
-
-    /// Jobs waiting in the queue (for metrics and tests).
-    pub fn queued(&self) -> usize {
-        QUEUE_CAPACITY - self.tx.capacity()
-    }
 }
 
-fn fail(stats: &Stats, job: Job, code: ErrorCode) {
+fn fail(stats: &Stats, job: Job, answer: AckResult) {
     stats.failed.fetch_add(1, Ordering::Relaxed);
-    // The same word again from the same attendee is acknowledged and ignored, even when only
-    // the database noticed (memory was rebuilt in between).
-    let duplicate_word =
-        matches!(job.ops.first(), Some(WriteOp::Word { .. })) && code == ErrorCode::AlreadyVoted;
     if let Some(reply) = job.reply {
-        let _ = reply.send(if duplicate_word {
-            Ok(AckOk::Plain)
-        } else {
-            Err(code)
-        });
+        let _ = reply.send(answer);
     }
     if let Some(meeting) = job.meeting {
         let _ = meeting.send_message(MeetingMsg::WriteFailed);
@@ -118,15 +105,16 @@ fn succeed(stats: &Stats, job: Job) {
 }
 
 /// What a refused write means to the client who sent it.
-fn code_for(ops: &[WriteOp], err: &StorageError) -> ErrorCode {
-    match err {
-        StorageError::Duplicate(_) => match ops.first() {
-            // For a word, `fail` turns this into the ok ack of an ignored repeat.
-            Some(WriteOp::Vote { .. } | WriteOp::Word { .. }) => ErrorCode::AlreadyVoted,
-            Some(WriteOp::Capture { .. }) => ErrorCode::AlreadyFlagged,
-            _ => ErrorCode::Unavailable,
-        },
-        _ => ErrorCode::Unavailable,
+fn answer_for(ops: &[WriteOp], err: &StorageError) -> AckResult {
+    match (err, ops.first()) {
+        (StorageError::Duplicate(_), Some(WriteOp::Vote { .. })) => Err(ErrorCode::AlreadyVoted),
+        (StorageError::Duplicate(_), Some(WriteOp::Capture { .. })) => {
+            Err(ErrorCode::AlreadyFlagged)
+        }
+        // The same word again from the same attendee is acknowledged and ignored, even when
+        // only the database noticed (memory was rebuilt in between).
+        (StorageError::Duplicate(_), Some(WriteOp::Word { .. })) => Ok(AckOk::Plain),
+        _ => Err(ErrorCode::Unavailable),
     }
 }
 
@@ -180,8 +168,8 @@ fn commit<'a>(
                 // A refused job, or an outage that outlasted the retries: nothing was written.
                 tracing::warn!(actor = "writer", error = %err, jobs = jobs.len(), "write failed");
                 for job in jobs {
-                    let code = code_for(&job.ops, &err);
-                    fail(stats, job, code);
+                    let answer = answer_for(&job.ops, &err);
+                    fail(stats, job, answer);
                 }
             }
         }

@@ -14,8 +14,6 @@ pub struct Config {
     pub database_url: String,
     /// Open connections (HTTP and WebSocket) at most; beyond it new ones wait.
     pub max_connections: usize,
-    /// Create the demo meeting and the `admin` account on an empty database.
-    pub bootstrap: bool,
 }
 
 impl Config {
@@ -42,7 +40,6 @@ impl Config {
             bind,
             database_url,
             max_connections,
-            bootstrap: true,
         })
     }
 
@@ -52,7 +49,6 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_string(),
             max_connections: 20_000,
-            bootstrap: true,
         }
     }
 }

@@ -39,11 +39,7 @@ impl Server {
     pub async fn start(config: Config) -> Result<Server, WebError> {
         let store = Store::connect(&config.database_url).await?;
         tracing::info!(backend = ?store.backend(), "storage ready");
-        let admin_password = if config.bootstrap {
-            bootstrap::run(&store).await?
-        } else {
-            None
-        };
+        let admin_password = bootstrap::run(&store).await?;
         let engine = Engine::start(store, EngineConfig::default()).await?;
         let listener = TcpListener::bind(config.bind)
             .await
