@@ -1,6 +1,8 @@
 //! Shared harness for LibreKast's end-to-end tests: a real server on a random loopback port
 //! (its own SQLite file, or PostgreSQL when asked), HTTP helpers, and a WebSocket client
 //! that speaks the JSON protocol and remembers what it was told.
+//!
+//! - [`browser`]: headless Chromium sessions at phone and projector size, waits, screenshots.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -12,6 +14,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub mod browser;
 
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 

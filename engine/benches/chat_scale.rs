@@ -99,7 +99,14 @@ fn main() {
         };
         let control = |c| {
             let handle = handle.clone();
-            async move { assert!(handle.command(staff(), Command::Control(c)).await.is_ok()) }
+            async move {
+                assert!(
+                    handle
+                        .command(staff(), Command::Control(c, None))
+                        .await
+                        .is_ok()
+                )
+            }
         };
         control(Control::Start).await;
 

@@ -62,7 +62,7 @@ async fn prepare(
         username: "bench".into(),
     };
     let started = handle
-        .command(staff, Command::Control(Control::Start))
+        .command(staff, Command::Control(Control::Start, None))
         .await;
     assert!(started.is_ok(), "{started:?}");
     let loaded = store

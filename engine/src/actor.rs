@@ -62,6 +62,8 @@ pub struct MeetingState {
     words_dirty: bool,
     state_dirty: bool,
     staff_dirty: bool,
+    /// Scores changed since the last standings were published (a flag capture).
+    standings_dirty: bool,
     flush_scheduled: bool,
     last_online: i64,
     /// Snapshot frames for (participants, staff), valid until the next change.
@@ -99,6 +101,7 @@ impl Actor for MeetingActor {
             words_dirty: false,
             state_dirty: false,
             staff_dirty: false,
+            standings_dirty: false,
             flush_scheduled: false,
             last_online: -1,
             cache: None,
@@ -196,19 +199,23 @@ impl MeetingState {
             Sender::Staff { .. } => None,
         };
         let (ops, ok) = match (command, attendee) {
-            (Command::Control(control), None) => match self.meeting.control(control) {
-                Ok(outcome) => {
-                    self.cache = None;
-                    // Scores first: connections render `you` in the state frame from them.
-                    self.publish_scores(&outcome.scores);
-                    self.publish_states();
-                    self.publish_tally_and_words();
-                    tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", control = control.as_str(), status = self.meeting.status.wire(), position = self.meeting.position, "control applied");
-                    (outcome.ops, AckOk::Plain)
+            (Command::Control(control, expect), None) => {
+                match self.meeting.control_if(control, expect) {
+                    Ok(outcome) => {
+                        self.cache = None;
+                        // Standings first: connections render `you` in the state frame from them.
+                        if !outcome.awards.is_empty() {
+                            self.publish_standings(&outcome.awards);
+                        }
+                        self.publish_states();
+                        self.publish_tally_and_words();
+                        tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", control = control.as_str(), status = self.meeting.status.wire(), position = self.meeting.position, "control applied");
+                        (outcome.ops, AckOk::Plain)
+                    }
+                    Err(code) => return refuse(reply, code),
                 }
-                Err(code) => return refuse(reply, code),
-            },
-            (Command::Control(_), Some(_)) => return refuse(reply, ErrorCode::Forbidden),
+            }
+            (Command::Control(..), Some(_)) => return refuse(reply, ErrorCode::Forbidden),
             (_, None) => return refuse(reply, ErrorCode::Forbidden),
             (
                 Command::Vote {
@@ -247,7 +254,9 @@ impl MeetingState {
                 }
                 match outcome.result {
                     Ok(ack) => {
-                        self.publish_scores(&[(a, ack.score)]);
+                        // The capturer learns its score from the ack; everyone's rank follows
+                        // within one coalescing window.
+                        self.standings_dirty = true;
                         // The scoreboard changed: everyone sees it on the scoreboard screen,
                         // staff see it always.
                         let dirty = if self.meeting.status == MeetingStatus::Scoreboard {
@@ -410,6 +419,9 @@ impl MeetingState {
 
     fn flush(&mut self) {
         self.flush_scheduled = false;
+        if self.standings_dirty {
+            self.publish_standings(&[]);
+        }
         if self.state_dirty {
             self.state_dirty = false;
             self.staff_dirty = false;
@@ -474,17 +486,27 @@ impl MeetingState {
         }
     }
 
-    fn publish_scores(&self, scores: &[(librekast_storage::AttendeeId, i64)]) {
-        if scores.is_empty() {
-            return;
-        }
-        let map: HashMap<_, _> = scores.iter().copied().collect();
-        self.handle()
-            .publish(Audience::Participant, Outbound::Scores(Arc::new(map)));
+    /// Everyone's score and rank (one sort of the attendees), with the awards of the quiz
+    /// that just closed. Published before the `state` that shows them.
+    fn publish_standings(
+        &mut self,
+        awards: &[(
+            librekast_storage::AttendeeId,
+            librekast_storage::ActivityId,
+            i64,
+        )],
+    ) {
+        self.standings_dirty = false;
+        let standings = self.meeting.standings(awards);
+        self.handle().publish(
+            Audience::Participant,
+            Outbound::Standings(Arc::new(standings)),
+        );
     }
 
     fn publish_everything(&mut self) {
         self.cache = None;
+        self.publish_standings(&[]);
         self.publish_states();
         self.publish_tally_and_words();
     }

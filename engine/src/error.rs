@@ -15,6 +15,8 @@ pub enum ErrorCode {
     NotFound,
     Forbidden,
     InvalidControl,
+    /// A control carried an `expect` that no longer holds: another organizer moved first.
+    StaleControl,
     BadRequest,
     RateLimited,
     /// The answer could not be stored (database outage, meeting restarting): nothing was
@@ -23,7 +25,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         Self::AlreadyVoted,
         Self::NotOpen,
         Self::UnknownChoice,
@@ -32,6 +34,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::Forbidden,
         Self::InvalidControl,
+        Self::StaleControl,
         Self::BadRequest,
         Self::RateLimited,
         Self::Unavailable,
@@ -47,6 +50,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::Forbidden => "forbidden",
             Self::InvalidControl => "invalid_control",
+            Self::StaleControl => "stale_control",
             Self::BadRequest => "bad_request",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",

@@ -15,7 +15,9 @@ use ractor::{Actor, ActorRef, RpcReplyPort};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::actor::MeetingMsg;
+use crate::meeting::Expect;
 use crate::supervisor::{MeetingSupervisor, SupervisorArgs, SupervisorMsg};
+use crate::wire::Standings;
 use crate::wire::{Snapshot, StateFrame};
 use crate::writer::Writer;
 use crate::{AckResult, ChatMessage, ChatReport, Control, EngineError, ErrorCode};
@@ -32,8 +34,8 @@ pub enum Audience {
 pub enum Outbound {
     Frame(Arc<str>),
     State(Arc<StateFrame>),
-    /// New scores by attendee; each participant connection picks its own.
-    Scores(Arc<HashMap<AttendeeId, i64>>),
+    /// New scores and ranks by attendee; each participant connection picks its own.
+    Standings(Arc<Standings>),
 }
 
 /// Who sent a command.
@@ -62,7 +64,8 @@ pub enum Command {
     Flag {
         code: String,
     },
-    Control(Control),
+    /// A staff control, applied only if the meeting is still where `Expect` says (if given).
+    Control(Control, Option<Expect>),
 }
 
 #[derive(Debug, Clone)]

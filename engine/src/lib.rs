@@ -27,5 +27,6 @@ pub mod writer;
 pub use chat::{ChatMessage, ChatReport};
 pub use error::{EngineError, ErrorCode};
 pub use hub::{Audience, Command, Engine, EngineConfig, MeetingHandle, Outbound, Sender};
+pub use meeting::Expect;
 pub use transition::Control;
-pub use wire::{AckOk, AckResult, FlagAck, Snapshot, You};
+pub use wire::{AckOk, AckResult, Answer, FlagAck, Snapshot, Standings, You};

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::scoring::{ScoredVote, quiz_awards};
 use crate::transition::{self, Control};
-use crate::wire::{FlagAck, You, description_html};
+use crate::wire::{Answer, FlagAck, Standings, You, description_html};
 use crate::words::{Cloud, NormalizedWord, normalize};
 use crate::{Audience, ErrorCode};
 
@@ -166,6 +166,16 @@ pub struct ControlOutcome {
     pub ops: Vec<WriteOp>,
     /// Attendees whose score changed, with their new score.
     pub scores: Vec<(AttendeeId, i64)>,
+    /// Every vote the closing quiz scored just now: voter, quiz, points (0 when wrong).
+    pub awards: Vec<(AttendeeId, ActivityId, i64)>,
+}
+
+/// Where a staff client believes the meeting is when it sends a control. Two dashboards
+/// pressing "next" at the same moment must move the meeting once, not twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expect {
+    pub status: MeetingStatus,
+    pub position: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -360,7 +370,60 @@ impl Meeting {
             attendee_id: id,
             name: a.name.clone(),
             score: a.score,
+            rank: self.rank_of(id, a.score),
+            answer: self.answer_of(id),
         })
+    }
+
+    /// One linear pass: cheaper than keeping a sorted index up to date on every join, and
+    /// only paid when a connection takes a snapshot.
+    fn rank_of(&self, id: AttendeeId, score: i64) -> u32 {
+        let ahead = self
+            .attendees
+            .iter()
+            .filter(|(other, a)| a.score > score || (a.score == score && **other < id))
+            .count();
+        u32::try_from(ahead + 1).unwrap_or(u32::MAX)
+    }
+
+    fn answer_of(&self, id: AttendeeId) -> Option<Answer> {
+        let a = self.current()?;
+        if let Some(&i) = a.voted.get(&id) {
+            let vote = a.votes.get(i)?;
+            return Some(Answer {
+                question_id: a.id,
+                choice_id: Some(vote.choice),
+                words: Vec::new(),
+                points: vote.points.filter(|_| a.kind == ActivityKind::Quiz),
+            });
+        }
+        a.words_by.get(&id).map(|words| Answer {
+            question_id: a.id,
+            choice_id: None,
+            words: words.clone(),
+            points: None,
+        })
+    }
+
+    /// Everyone's score and rank, in scoreboard order.
+    pub fn standings(&self, awards: &[(AttendeeId, ActivityId, i64)]) -> Standings {
+        let mut rows: Vec<(AttendeeId, i64)> = self
+            .attendees
+            .iter()
+            .map(|(id, a)| (*id, a.score))
+            .collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Standings {
+            ranks: rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, (id, score))| (id, (score, u32::try_from(i + 1).unwrap_or(u32::MAX))))
+                .collect(),
+            awards: awards
+                .iter()
+                .map(|&(attendee, quiz, points)| (attendee, (quiz, points)))
+                .collect(),
+        }
     }
 
     /// The open activity with the given id, or `not_open`.
@@ -512,6 +575,21 @@ impl Meeting {
     }
 
     pub fn control(&mut self, control: Control) -> Result<ControlOutcome, ErrorCode> {
+        self.control_if(control, None)
+    }
+
+    /// A control that applies only if the meeting is still where `expect` says
+    /// (`stale_control` otherwise, nothing changes).
+    pub fn control_if(
+        &mut self,
+        control: Control,
+        expect: Option<Expect>,
+    ) -> Result<ControlOutcome, ErrorCode> {
+        if let Some(e) = expect
+            && (e.status != self.status || e.position != self.position)
+        {
+            return Err(ErrorCode::StaleControl);
+        }
         let t = transition::apply(self.status, self.position, self.activities.len(), control)
             .map_err(|_| ErrorCode::InvalidControl)?;
         let mut out = ControlOutcome::default();
@@ -569,6 +647,7 @@ impl Meeting {
             if let Some(&i) = activity.voted.get(&attendee) {
                 activity.votes[i].points = Some(points);
             }
+            out.awards.push((attendee, activity.id, points));
             if points != 0
                 && let Some(a) = self.attendees.get_mut(&attendee)
             {

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use librekast_storage::AttendeeId;
+use std::collections::HashMap;
+
+use librekast_storage::{ActivityId, AttendeeId, ChoiceId};
 use serde::Serialize;
 
 use crate::ErrorCode;
@@ -43,6 +45,81 @@ pub struct You {
     pub attendee_id: AttendeeId,
     pub name: String,
     pub score: i64,
+    /// 1-based place in the scoreboard order (score, then who joined first).
+    pub rank: u32,
+    /// What this participant gave to the current activity, if anything.
+    pub answer: Option<Answer>,
+}
+
+/// A participant's answer to one activity: the choice of a poll or quiz (with the points a
+/// closed quiz paid for it), or the words given to a word cloud. It lets a page that was
+/// reloaded show "your answer" and the quiz correction again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub question_id: ActivityId,
+    pub choice_id: Option<ChoiceId>,
+    pub words: Vec<String>,
+    /// Quiz points paid for this answer once the quiz closed; `None` while open and for polls.
+    pub points: Option<i64>,
+}
+
+impl You {
+    /// Folds this connection's own accepted vote into its seat.
+    pub fn voted(&mut self, question_id: ActivityId, choice_id: ChoiceId) {
+        self.answer = Some(Answer {
+            question_id,
+            choice_id: Some(choice_id),
+            words: Vec::new(),
+            points: None,
+        });
+    }
+
+    /// Folds this connection's own accepted word (its normalised key) into its seat.
+    pub fn gave_word(&mut self, question_id: ActivityId, key: String) {
+        match &mut self.answer {
+            Some(a) if a.question_id == question_id => {
+                if !a.words.contains(&key) {
+                    a.words.push(key);
+                }
+            }
+            _ => {
+                self.answer = Some(Answer {
+                    question_id,
+                    choice_id: None,
+                    words: vec![key],
+                    points: None,
+                })
+            }
+        }
+    }
+
+    /// Takes this participant's score, rank and quiz award from new standings. True when the
+    /// score changed (the connection then sends a `score` frame).
+    pub fn apply(&mut self, standings: &Standings) -> bool {
+        let Some(&(score, rank)) = standings.ranks.get(&self.attendee_id) else {
+            return false;
+        };
+        self.rank = rank;
+        if let (Some(&(question, points)), Some(answer)) = (
+            standings.awards.get(&self.attendee_id),
+            self.answer.as_mut(),
+        ) && answer.question_id == question
+        {
+            answer.points = Some(points);
+        }
+        let changed = score != self.score;
+        self.score = score;
+        changed
+    }
+}
+
+/// Everyone's score and rank, published when scores changed; each participant connection
+/// picks its own. `awards` holds the points of the quiz that just closed (0 for a wrong
+/// answer), by voter.
+#[derive(Debug, Clone, Default)]
+pub struct Standings {
+    pub ranks: HashMap<AttendeeId, (i64, u32)>,
+    pub awards: HashMap<AttendeeId, (ActivityId, i64)>,
 }
 
 /// What a connection needs to render on connect or after it lagged.
@@ -96,8 +173,8 @@ pub fn ack_frame(reference: Option<&serde_json::Value>, result: &AckResult) -> S
     .unwrap_or_else(|_| r#"{"type":"ack","ok":false,"error":"bad_request"}"#.to_string())
 }
 
-pub fn score_frame(score: i64) -> String {
-    format!(r#"{{"type":"score","score":{score}}}"#)
+pub fn score_frame(score: i64, rank: u32) -> String {
+    format!(r#"{{"type":"score","score":{score},"rank":{rank}}}"#)
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -139,10 +216,44 @@ mod tests {
             attendee_id: AttendeeId(3),
             name: "a\"b".into(),
             score: 4,
+            rank: 1,
+            answer: None,
         };
         let v: serde_json::Value = serde_json::from_str(&f.render(Some(&you))).unwrap_or_default();
         assert_eq!(v["you"]["name"], "a\"b");
         assert_eq!(v["status"], "before");
+        assert_eq!(v["you"]["rank"], 1);
+    }
+
+    #[test]
+    fn a_seat_follows_its_own_answers_and_the_standings() {
+        let mut you = You {
+            attendee_id: AttendeeId(3),
+            name: "Ada".into(),
+            score: 4,
+            rank: 2,
+            answer: None,
+        };
+        you.voted(ActivityId(7), ChoiceId(70));
+        let mut st = Standings::default();
+        st.ranks.insert(AttendeeId(3), (7, 1));
+        st.awards.insert(AttendeeId(3), (ActivityId(7), 3));
+        assert!(you.apply(&st));
+        assert_eq!((you.score, you.rank), (7, 1));
+        assert_eq!(you.answer.as_ref().and_then(|a| a.points), Some(3));
+        // Same standings again: nothing new to send.
+        assert!(!you.apply(&st));
+        // An award for another quiz does not touch this answer.
+        you.voted(ActivityId(8), ChoiceId(80));
+        assert!(!you.apply(&st));
+        assert_eq!(you.answer.as_ref().and_then(|a| a.points), None);
+        you.gave_word(ActivityId(9), "rust".into());
+        you.gave_word(ActivityId(9), "rust".into());
+        you.gave_word(ActivityId(9), "fun".into());
+        assert_eq!(
+            you.answer.as_ref().map(|a| a.words.clone()),
+            Some(vec!["rust".to_string(), "fun".to_string()])
+        );
     }
 
     #[test]

@@ -215,8 +215,27 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         }
         assert_eq!(p.score, Some(points), "player {i}");
         assert_eq!(p.state["you"]["score"], points);
+        // The correction a reloaded page needs: its own answer and what it earned.
+        let mine = if i % 2 == 0 { right } else { wrong };
+        assert_eq!(
+            p.state["you"]["answer"],
+            json!({"question_id": quiz, "choice_id": mine, "words": [], "points": points}),
+            "player {i}"
+        );
+        // Ranks: the fastest first, then the other right answers in join order.
+        let rank = match i {
+            0 => 1,
+            i if i % 2 == 0 => 1 + i / 2,
+            i => 25 + (i + 1) / 2,
+        };
+        assert_eq!(p.state["you"]["rank"], rank, "player {i}");
         scores.insert(ids[i], points);
     }
+    // A dashboard that still believes the quiz is open cannot move the meeting a second time.
+    let stale = org
+        .call(json!({"type": "control", "action": "next", "expect": {"status": "ongoing", "position": 2}}))
+        .await?;
+    assert_eq!(error_code(&stale), "stale_control");
 
     // 4. Word cloud (limit 3 per attendee).
     ok(&org.control("next").await?)?;

@@ -2,8 +2,8 @@
 //! field becomes `bad_request` (echoing its `ref` when one can be read); nothing here closes
 //! the connection.
 
-use librekast_engine::{Command, Control};
-use librekast_storage::{ActivityId, ChoiceId};
+use librekast_engine::{Command, Control, Expect};
+use librekast_storage::{ActivityId, ChoiceId, MeetingStatus};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -26,7 +26,17 @@ enum ClientFrame {
     },
     Control {
         action: Control,
+        #[serde(default)]
+        expect: Option<ExpectFrame>,
     },
+}
+
+/// `"expect": {"status": "ongoing", "position": 1}` on a control: apply it only if the
+/// meeting is still there.
+#[derive(Debug, Deserialize)]
+struct ExpectFrame {
+    status: String,
+    position: usize,
 }
 
 /// A parsed frame: its `ref` (if readable) and the command, or why it is a bad request.
@@ -53,17 +63,31 @@ pub fn parse(text: &str) -> Parsed {
         .cloned();
     let command = serde_json::from_value::<ClientFrame>(value)
         .ok()
-        .map(|f| match f {
-            ClientFrame::Vote {
-                question_id,
-                choice_id,
-            } => Command::Vote {
-                question_id,
-                choice_id,
-            },
-            ClientFrame::Word { question_id, text } => Command::Word { question_id, text },
-            ClientFrame::Flag { code } => Command::Flag { code },
-            ClientFrame::Control { action } => Command::Control(action),
+        .and_then(|f| {
+            Some(match f {
+                ClientFrame::Vote {
+                    question_id,
+                    choice_id,
+                } => Command::Vote {
+                    question_id,
+                    choice_id,
+                },
+                ClientFrame::Word { question_id, text } => Command::Word { question_id, text },
+                ClientFrame::Flag { code } => Command::Flag { code },
+                ClientFrame::Control { action, expect } => {
+                    let expect = match expect {
+                        None => None,
+                        // An unknown status word is a malformed frame, like an unknown action.
+                        Some(e) => Some(Expect {
+                            status: MeetingStatus::ALL
+                                .into_iter()
+                                .find(|s| s.wire() == e.status)?,
+                            position: e.position,
+                        }),
+                    };
+                    Command::Control(action, expect)
+                }
+            })
         });
     Parsed { reference, command }
 }
@@ -84,7 +108,26 @@ mod tests {
             })
         ));
         let p = parse(r#"{"type":"control","action":"next","ref":9}"#);
-        assert!(matches!(p.command, Some(Command::Control(Control::Next))));
+        assert!(matches!(
+            p.command,
+            Some(Command::Control(Control::Next, None))
+        ));
+        let p = parse(
+            r#"{"type":"control","action":"next","expect":{"status":"ongoing","position":2}}"#,
+        );
+        assert!(matches!(
+            p.command,
+            Some(Command::Control(
+                Control::Next,
+                Some(Expect {
+                    status: MeetingStatus::Ongoing,
+                    position: 2
+                })
+            ))
+        ));
+        let p =
+            parse(r#"{"type":"control","action":"next","expect":{"status":"soon","position":2}}"#);
+        assert!(p.command.is_none());
         assert_eq!(p.reference, Some(Value::from(9)));
         assert!(matches!(
             parse(r#"{"type":"word","question_id":1,"text":"x"}"#).command,

@@ -16,8 +16,9 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use librekast_engine::wire::{ack_frame, score_frame};
-use librekast_engine::{AckOk, AckResult, Audience, MeetingHandle, Outbound, Sender, You};
-use librekast_storage::{AttendeeRecord, MeetingId, SessionSubject};
+use librekast_engine::words::normalize;
+use librekast_engine::{AckOk, AckResult, Audience, Command, MeetingHandle, Outbound, Sender, You};
+use librekast_storage::{ActivityId, AttendeeRecord, ChoiceId, MeetingId, SessionSubject};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio_tungstenite::WebSocketStream;
@@ -238,7 +239,39 @@ impl Bucket {
 }
 
 type Pending =
-    Pin<Box<dyn std::future::Future<Output = (Option<serde_json::Value>, AckResult)> + Send>>;
+    Pin<Box<dyn std::future::Future<Output = (Option<serde_json::Value>, Own, AckResult)> + Send>>;
+
+/// What an accepted command of this connection adds to its own seat (`you.answer`), so the
+/// next `state` it renders shows it without asking the meeting.
+enum Own {
+    Nothing,
+    Vote(ActivityId, ChoiceId),
+    Word(ActivityId, String),
+}
+
+impl Own {
+    fn of(command: &Command) -> Own {
+        match command {
+            Command::Vote {
+                question_id,
+                choice_id,
+            } => Own::Vote(*question_id, *choice_id),
+            Command::Word { question_id, text } => match normalize(text) {
+                Ok(w) => Own::Word(*question_id, w.key),
+                Err(_) => Own::Nothing,
+            },
+            _ => Own::Nothing,
+        }
+    }
+
+    fn apply(self, you: &mut You) {
+        match self {
+            Own::Nothing => {}
+            Own::Vote(q, c) => you.voted(q, c),
+            Own::Word(q, key) => you.gave_word(q, key),
+        }
+    }
+}
 
 async fn send<S>(sink: &mut S, text: String) -> bool
 where
@@ -350,7 +383,8 @@ where
                                 let handle = conn.handle.clone();
                                 let sender = sender.clone();
                                 let reference = parsed.reference;
-                                pending.push(Box::pin(async move { (reference, handle.command(sender, command).await) }));
+                                let own = Own::of(&command);
+                                pending.push(Box::pin(async move { (reference, own, handle.command(sender, command).await) }));
                                 true
                             }
                         }
@@ -362,23 +396,26 @@ where
                     Some(Ok(_)) => true, // ping/pong: tungstenite answers pings itself
                 }
             }
-            Some((reference, result)) = pending.next(), if !pending.is_empty() => {
-                if let (Ok(AckOk::Flag(f)), Some(y)) = (&result, you.as_mut()) {
-                    y.score = f.score;
+            Some((reference, own, result)) = pending.next(), if !pending.is_empty() => {
+                if let (Ok(ok), Some(y)) = (&result, you.as_mut()) {
+                    match ok {
+                        AckOk::Flag(f) => y.score = f.score,
+                        AckOk::Plain => own.apply(y),
+                    }
                 }
                 send(&mut sink, ack_frame(reference.as_ref(), &result)).await
             }
             event = events.recv() => match event {
                 Ok(Outbound::Frame(frame)) => send(&mut sink, frame.to_string()).await,
                 Ok(Outbound::State(state)) => send(&mut sink, state.render(you.as_ref())).await,
-                Ok(Outbound::Scores(scores)) => match you.as_mut() {
-                    Some(y) => match scores.get(&y.attendee_id) {
-                        Some(&score) if score != y.score => {
-                            y.score = score;
-                            send(&mut sink, score_frame(score)).await
+                Ok(Outbound::Standings(standings)) => match you.as_mut() {
+                    Some(y) => {
+                        if y.apply(&standings) {
+                            send(&mut sink, score_frame(y.score, y.rank)).await
+                        } else {
+                            true
                         }
-                        _ => true,
-                    },
+                    }
                     None => true,
                 },
                 Err(RecvError::Lagged(missed)) => {

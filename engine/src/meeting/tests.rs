@@ -399,3 +399,89 @@ fn rebuild_from_storage_restores_answers_and_scores() {
     assert_eq!(r.current().map(Activity::total_votes), Some(2));
     assert_eq!(ops.len(), 1);
 }
+
+#[test]
+fn a_seat_carries_rank_answer_and_quiz_points() {
+    let mut m = meeting(true);
+    go(
+        &mut m,
+        &[Control::Start, Control::Next, Control::Next, Control::Start],
+    );
+    for (a, c) in [(A1, 31), (A2, 32)] {
+        assert!(m.vote(a, ActivityId(30), ChoiceId(c), 0).is_ok());
+    }
+    // Before the reveal: the answer is there (a reloaded page shows it), no points yet, and
+    // everyone still ties at 0, ranked by who joined first.
+    let you = m.you(A2).unwrap_or_else(|| panic!("A2 is known"));
+    assert_eq!(you.rank, 2);
+    let answer = you.answer.unwrap_or_else(|| panic!("A2 voted"));
+    assert_eq!(
+        (answer.question_id, answer.choice_id, answer.points),
+        (ActivityId(30), Some(ChoiceId(32)), None)
+    );
+    assert_eq!(m.you(A3).and_then(|y| y.answer), None, "A3 did not answer");
+    let out = m.control(Control::Results).unwrap_or_default();
+    assert_eq!(
+        out.awards,
+        vec![(A1, ActivityId(30), 0), (A2, ActivityId(30), 3)],
+        "wrong answers are awarded 0, so their page can say so"
+    );
+    let a2 = m.you(A2).unwrap_or_else(|| panic!("A2 is known"));
+    assert_eq!((a2.score, a2.rank), (3, 1));
+    assert_eq!(a2.answer.and_then(|a| a.points), Some(3));
+    assert_eq!(
+        m.you(A1).and_then(|y| y.answer).and_then(|a| a.points),
+        Some(0)
+    );
+    // The published standings agree with the per-seat ranks.
+    let st = m.standings(&out.awards);
+    assert_eq!(st.ranks[&A2], (3, 1));
+    assert_eq!(st.ranks[&A1], (0, 2));
+    assert_eq!(st.ranks[&A3], (0, 3));
+    assert_eq!(st.awards[&A1], (ActivityId(30), 0));
+    for id in [A1, A2, A3] {
+        assert_eq!(m.you(id).map(|y| y.rank), Some(st.ranks[&id].1));
+    }
+}
+
+#[test]
+fn a_seat_lists_its_words() {
+    let mut m = meeting(true);
+    go(
+        &mut m,
+        &[
+            Control::Start,
+            Control::Next,
+            Control::Next,
+            Control::Next,
+            Control::Start,
+        ],
+    );
+    assert!(m.word(A1, ActivityId(40), "Rust", 0).is_ok());
+    assert!(m.word(A1, ActivityId(40), "  fun ", 0).is_ok());
+    let answer = m.you(A1).and_then(|y| y.answer);
+    assert_eq!(
+        answer.map(|a| (a.question_id, a.choice_id, a.words)),
+        Some((ActivityId(40), None, vec!["rust".into(), "fun".into()]))
+    );
+}
+
+#[test]
+fn a_control_with_a_stale_expectation_changes_nothing() {
+    let mut m = meeting(true);
+    go(&mut m, &[Control::Start]);
+    let here = Expect {
+        status: MeetingStatus::Ongoing,
+        position: 0,
+    };
+    // Two dashboards press "next" from the same screen: the first moves, the second is stale.
+    assert!(m.control_if(Control::Next, Some(here)).is_ok());
+    assert_eq!(
+        m.control_if(Control::Next, Some(here)).map(|_| ()),
+        Err(ErrorCode::StaleControl)
+    );
+    assert_eq!((m.status, m.position), (MeetingStatus::Waiting, 1));
+    // Without an expectation a control applies wherever the meeting is.
+    assert!(m.control_if(Control::Next, None).is_ok());
+    assert_eq!(m.position, 2);
+}

@@ -1,0 +1,413 @@
+//! Headless Chromium for UI tests, driven over WebDriver by Debian's `chromedriver`.
+//!
+//! ```ignore
+//! let Some(chromium) = browser::chromium().await? else { return Ok(()) };
+//! let driver = chromium.session(Size::Mobile, "fr").await?;
+//! driver.goto(server.url("/")).await?;
+//! browser::wait_for(&driver, "h1", TIMEOUT).await?;
+//! browser::screenshot(&driver, "home-mobile").await?;
+//! driver.quit().await?; // always: see `Chromium::session`
+//! ```
+//!
+//! Everything stays on the machine: the browser is told not to phone home and cannot resolve
+//! any host name but `localhost`, so a page that pulls in a CDN shows up as a failure here.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use serde_json::{Value, json};
+use thirtyfour::error::WebDriverErrorInner;
+use thirtyfour::prelude::*;
+use thirtyfour::{LoggingPrefsLogLevel, WebElement};
+use tokio::process::{Child, Command};
+
+/// Debian's path, passed explicitly so the driver never picks up some other Chrome install.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+const INSTALL_HINT: &str = "apt-get install -y chromium chromium-driver";
+const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(100);
+
+/// The viewports the UI is designed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    /// A common phone (iPhone 12–15 class), in CSS pixels at scale 1.
+    Mobile,
+    /// A 1080p projector or TV showing the organizer's screen.
+    Projector,
+}
+
+impl Size {
+    pub fn viewport(self) -> (u32, u32) {
+        match self {
+            Size::Mobile => (390, 844),
+            Size::Projector => (1920, 1080),
+        }
+    }
+}
+
+/// A running `chromedriver`; sessions (one browser each) are opened from it.
+///
+/// Dropping it kills the driver and deletes the browser profiles, so keep it alive for as long
+/// as any of its sessions.
+pub struct Chromium {
+    url: String,
+    /// One temp dir per driver holds every session's profile and the driver's log.
+    profiles: PathBuf,
+    next_profile: AtomicU64,
+    child: Child,
+}
+
+/// Starts `chromedriver`, or returns `None` after a loud skip message when Chromium or its
+/// driver is not installed. With `LIBREKAST_REQUIRE_ALL=1` a missing browser panics instead
+/// (see [`crate::require`]), so CI cannot silently skip the UI tests.
+pub async fn chromium() -> anyhow::Result<Option<Chromium>> {
+    let driver = find_chromedriver();
+    let available = driver.is_some() && is_executable(Path::new(CHROMIUM));
+    if !crate::require(
+        "browser tests (need chromium and chromedriver)",
+        available,
+        INSTALL_HINT,
+    ) {
+        return Ok(None);
+    }
+    let driver = driver.ok_or_else(|| anyhow!("chromedriver vanished"))?;
+    Chromium::start(&driver).await.map(Some)
+}
+
+fn find_chromedriver() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|dir| dir.join("chromedriver"));
+    // Debian puts it in /usr/bin, which a minimal PATH (cron, some CI shells) may lack.
+    on_path
+        .chain([PathBuf::from("/usr/bin/chromedriver")])
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    // The port is released before chromedriver binds it; another process could grab it in
+    // between, which shows up as the driver exiting early with a clear message.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+impl Chromium {
+    async fn start(driver: &Path) -> anyhow::Result<Chromium> {
+        let profiles = std::env::temp_dir().join(format!(
+            "librekast-chromium-{}-{:x}",
+            std::process::id(),
+            crate::rand_u64()
+        ));
+        std::fs::create_dir_all(&profiles)
+            .with_context(|| format!("creating {}", profiles.display()))?;
+        let port = free_port()?;
+        let log = profiles.join("chromedriver.log");
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("spawning {}", driver.display()))?;
+        let mut chromium = Chromium {
+            url: format!("http://127.0.0.1:{port}"),
+            profiles,
+            next_profile: AtomicU64::new(0),
+            child,
+        };
+        let started = Instant::now();
+        chromium.wait_ready().await?;
+        eprintln!("chromedriver ready in {:?}", started.elapsed());
+        Ok(chromium)
+    }
+
+    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()?;
+        let status_url = format!("{}/status", self.url);
+        let deadline = Instant::now() + DRIVER_START_TIMEOUT;
+        let mut last = String::from("no answer yet");
+        while Instant::now() < deadline {
+            if let Some(exit) = self.child.try_wait()? {
+                bail!(
+                    "chromedriver exited during startup ({exit}); its log:\n{}",
+                    self.log_tail()
+                );
+            }
+            match http.get(&status_url).send().await {
+                Ok(res) => match res.json::<Value>().await {
+                    Ok(body) if body["value"]["ready"] == true => return Ok(()),
+                    Ok(body) => last = body.to_string(),
+                    Err(e) => last = e.to_string(),
+                },
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        bail!(
+            "chromedriver at {status_url} not ready after {DRIVER_START_TIMEOUT:?} (last: {last}); its log:\n{}",
+            self.log_tail()
+        )
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.profiles.join("chromedriver.log"))
+            .unwrap_or_else(|e| format!("(no log: {e})"));
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+
+    /// Opens a fresh browser (own profile, no cookies or storage) whose viewport is exactly
+    /// `size`, at device scale 1, preferring the language `lang` (e.g. `"fr"`, `"en-US"`).
+    ///
+    /// Call `driver.quit().await` at the end of the test. If a test fails before that,
+    /// thirtyfour's drop quits synchronously (with a warning) and dropping the [`Chromium`]
+    /// kills whatever is left.
+    pub async fn session(&self, size: Size, lang: &str) -> anyhow::Result<WebDriver> {
+        let (width, height) = size.viewport();
+        let n = self.next_profile.fetch_add(1, Ordering::Relaxed);
+        let profile = self.profiles.join(format!("profile-{n}"));
+        std::fs::create_dir_all(&profile)?;
+
+        // `chrome()` rather than `chromium()`: chromedriver only accepts browserName "chrome".
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(CHROMIUM)?;
+        for arg in [
+            "--headless=new",
+            // Containers and CI run as root, where the sandbox refuses to start.
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // Docker's /dev/shm is 64 MB, which crashes renderers on big pages.
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            // Without it the screenshot size follows the host's display settings.
+            "--force-device-scale-factor=1",
+            // No test may reach the internet: every other host name fails to resolve.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+        ] {
+            caps.add_arg(arg)?;
+        }
+        caps.add_arg(&format!("--window-size={width},{height}"))?;
+        caps.add_arg(&format!("--lang={lang}"))?;
+        caps.add_arg(&format!("--user-data-dir={}", profile.display()))?;
+        // `--lang` sets the UI locale and navigator.language; the pref sets Accept-Language
+        // and navigator.languages, which is what the app negotiates on.
+        caps.add_experimental_option("prefs", json!({ "intl.accept_languages": lang }))?;
+        // Lets `js_errors` read uncaught exceptions and console.error calls.
+        caps.set_browser_log_level(LoggingPrefsLogLevel::Severe)?;
+
+        let driver = WebDriver::new(self.url.as_str(), caps)
+            .await
+            .with_context(|| format!("opening a {size:?} session on {}", self.url))?;
+        if let Err(e) = fit_viewport(&driver, width, height).await {
+            let _ = driver.quit().await;
+            return Err(e);
+        }
+        Ok(driver)
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        // Kill first: the profiles cannot be removed cleanly while a browser still writes to them.
+        let _ = self.child.start_kill();
+        let _ = std::fs::remove_dir_all(&self.profiles);
+    }
+}
+
+/// `--window-size` sizes the outer window: Chromium 156's `--headless=new` keeps 143 px of it
+/// for (invisible) browser UI and widens anything under 500 px, so the page would see 500x701
+/// instead of 390x844. Tests need exactly the requested viewport, so measure and resize.
+async fn fit_viewport(driver: &WebDriver, width: u32, height: u32) -> anyhow::Result<()> {
+    let mut seen = (0, 0, 0.0);
+    for _ in 0..3 {
+        seen = viewport(driver).await?;
+        if seen == (width, height, 1.0) {
+            return Ok(());
+        }
+        let rect = driver.get_window_rect().await?;
+        let grow = |outer: i64, want: u32, got: u32| {
+            u32::try_from(outer + i64::from(want) - i64::from(got)).unwrap_or(want)
+        };
+        driver
+            .set_window_rect(
+                0,
+                0,
+                grow(rect.width, width, seen.0),
+                grow(rect.height, height, seen.1),
+            )
+            .await?;
+    }
+    bail!(
+        "viewport is {}x{} at scale {} instead of {width}x{height} at scale 1",
+        seen.0,
+        seen.1,
+        seen.2
+    )
+}
+
+async fn viewport(driver: &WebDriver) -> anyhow::Result<(u32, u32, f64)> {
+    let ret = driver
+        .execute(
+            "return [window.innerWidth, window.innerHeight, window.devicePixelRatio];",
+            vec![],
+        )
+        .await?;
+    let (w, h, scale): (u32, u32, f64) = ret
+        .convert()
+        .with_context(|| format!("viewport script returned {}", ret.json()))?;
+    Ok((w, h, scale))
+}
+
+/// Where screenshots go: `<target dir>/screenshots`, beside the build rather than in the tree.
+pub fn screenshot_dir() -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        // Cargo resolves a relative CARGO_TARGET_DIR against the directory it ran in, which
+        // the test cannot know; the workspace root is where CI and the README run it.
+        Some(dir) => workspace.join(dir),
+        None => workspace.join("target"),
+    };
+    target.join("screenshots")
+}
+
+/// Saves what the viewport shows as `<target dir>/screenshots/<name>.png` and returns the path.
+pub async fn screenshot(driver: &WebDriver, name: &str) -> anyhow::Result<PathBuf> {
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        bail!("screenshot name {name:?} must be a plain file name");
+    }
+    let dir = screenshot_dir();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .with_context(|| format!("creating {}", dir.display()))?;
+    let png = driver.screenshot_as_png().await?;
+    let path = dir.join(format!("{name}.png"));
+    tokio::fs::write(&path, png)
+        .await
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// Where the page is and what it says, to make a failed wait readable.
+async fn describe_page(driver: &WebDriver) -> String {
+    let url = match driver.current_url().await {
+        Ok(url) => url.to_string(),
+        Err(e) => format!("(url unavailable: {e})"),
+    };
+    let text = match driver
+        .execute(
+            "return document.body ? document.body.innerText : '';",
+            vec![],
+        )
+        .await
+    {
+        Ok(ret) => {
+            let text = ret.json().as_str().unwrap_or_default().to_string();
+            let mut excerpt: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if let Some((cut, _)) = excerpt.char_indices().nth(400) {
+                excerpt.truncate(cut);
+                excerpt.push('…');
+            }
+            excerpt
+        }
+        // Typically an open alert, which blocks scripts.
+        Err(e) => format!("(text unavailable: {e})"),
+    };
+    format!("page {url} says: {text:?}")
+}
+
+async fn find_visible(driver: &WebDriver, css: &str) -> Option<WebElement> {
+    let el = driver.find(By::Css(css)).await.ok()?;
+    el.is_displayed().await.unwrap_or(false).then_some(el)
+}
+
+/// The first element matching `css` once it exists and is displayed.
+pub async fn wait_for(
+    driver: &WebDriver,
+    css: &str,
+    timeout: Duration,
+) -> anyhow::Result<WebElement> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(el) = find_visible(driver, css).await {
+            return Ok(el);
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "no visible {css:?} after {timeout:?}; {}",
+                describe_page(driver).await
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The first element matching `css` once it is displayed and its text contains `needle`.
+pub async fn wait_text(
+    driver: &WebDriver,
+    css: &str,
+    needle: &str,
+    timeout: Duration,
+) -> anyhow::Result<WebElement> {
+    let deadline = Instant::now() + timeout;
+    let mut last = None;
+    loop {
+        if let Some(el) = find_visible(driver, css).await
+            && let Ok(text) = el.text().await
+        {
+            if text.contains(needle) {
+                return Ok(el);
+            }
+            last = Some(text);
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "{css:?} never contained {needle:?} within {timeout:?} (last text: {last:?}); {}",
+                describe_page(driver).await
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Fails when an alert, confirm or prompt dialog is open: the UI must report errors in the page.
+pub async fn assert_no_alert(driver: &WebDriver) -> anyhow::Result<()> {
+    match driver.get_alert_text().await {
+        Ok(text) => bail!("unexpected dialog open: {text:?}"),
+        Err(e) if matches!(e.as_inner(), WebDriverErrorInner::NoSuchAlert(_)) => Ok(()),
+        Err(e) => Err(e).context("checking for an open dialog"),
+    }
+}
+
+/// Uncaught exceptions, console.error calls and failed loads since the previous call
+/// (chromedriver empties the log on every read).
+pub async fn js_errors(driver: &WebDriver) -> anyhow::Result<Vec<String>> {
+    let entries = driver.browser_log().await?;
+    Ok(entries
+        .into_iter()
+        .filter(|e| e.level == "SEVERE")
+        // The browser asks for /favicon.ico on its own; the pages never reference it.
+        .filter(|e| !e.message.contains("/favicon.ico "))
+        .map(|e| e.message)
+        .collect())
+}
