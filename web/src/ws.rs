@@ -408,16 +408,13 @@ where
             event = events.recv() => match event {
                 Ok(Outbound::Frame(frame)) => send(&mut sink, frame.to_string()).await,
                 Ok(Outbound::State(state)) => send(&mut sink, state.render(you.as_ref())).await,
-                Ok(Outbound::Standings(standings)) => match you.as_mut() {
-                    Some(y) => {
-                        if y.apply(&standings) {
-                            send(&mut sink, score_frame(y.score, y.rank)).await
-                        } else {
-                            true
-                        }
+                Ok(Outbound::Standings(standings)) => {
+                    let changed = you.as_mut().and_then(|y| y.apply(&standings).then(|| score_frame(y.score, y.rank)));
+                    match changed {
+                        Some(frame) => send(&mut sink, frame).await,
+                        None => true,
                     }
-                    None => true,
-                },
+                }
                 Err(RecvError::Lagged(missed)) => {
                     // Fell behind the broadcast ring: skip to the present. Resubscribing at the
                     // tail drops the stale frames still in the ring (older than the snapshot).
