@@ -226,7 +226,7 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         let rank = match i {
             0 => 1,
             i if i % 2 == 0 => 1 + i / 2,
-            i => 25 + (i + 1) / 2,
+            i => 25 + i.div_ceil(2),
         };
         assert_eq!(p.state["you"]["rank"], rank, "player {i}");
         scores.insert(ids[i], points);
