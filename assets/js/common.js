@@ -1,67 +1,59 @@
-// Shared helpers: DOM building without innerHTML for user text, and a WebSocket that reconnects.
+// Shared helpers: DOM building that only ever inserts user text as text, JSON calls, and a
+// WebSocket that reconnects with jittered backoff (docs/protocol.md, "Reconnecting").
+
+import { t } from "./i18n.js";
 
 export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
+/// `el("p", {class: "x"}, "text", child)`. Strings become text nodes: never HTML.
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
     if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
+    else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
   return node;
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+/// An icon from the embedded sprite.
+export function icon(name, cls = "icon") {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", cls);
+  svg.setAttribute("aria-hidden", "true");
+  const use = document.createElementNS(SVG, "use");
+  use.setAttribute("href", `/icons.svg#${name}`);
+  svg.append(use);
+  return svg;
+}
+
 export async function postJson(url, body) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  let data = {};
-  try { data = await res.json(); } catch { /* empty body */ }
-  return { ok: res.ok, status: res.status, data };
-}
-
-/// A WebSocket that reconnects with exponential backoff. Every (re)connection starts with a
-/// `state` snapshot, so the page simply re-renders from it.
-export class Live {
-  constructor(url, { onFrame, onStatus, onRefused }) {
-    this.url = url; this.onFrame = onFrame; this.onStatus = onStatus; this.onRefused = onRefused;
-    this.delay = 500; this.seq = 0; this.pending = new Map(); this.opened = false;
-    this.connect();
-  }
-  connect() {
-    const ws = new WebSocket(this.url);
-    this.ws = ws; this.opened = false;
-    ws.onopen = () => { this.opened = true; this.everOpened = true; this.delay = 500; this.onStatus?.("online"); };
-    ws.onmessage = (ev) => {
-      let frame; try { frame = JSON.parse(ev.data); } catch { return; }
-      if (frame.type === "ack" && frame.ref && this.pending.has(frame.ref)) {
-        this.pending.get(frame.ref)(frame); this.pending.delete(frame.ref);
-      }
-      this.onFrame(frame);
-    };
-    ws.onclose = async (ev) => {
-      // Never connected: maybe not joined / not logged in (the upgrade was refused).
-      if (!this.everOpened && this.onRefused && (await this.onRefused(ev))) return;
-      if (ev.code === 1008 || ev.code === 1009) { this.onStatus?.("closed"); return; }
-      this.onStatus?.("reconnecting");
-      setTimeout(() => this.connect(), this.delay);
-      this.delay = Math.min(this.delay * 2, 10000);
-    };
-  }
-  /// Sends a frame and resolves with its ack.
-  send(frame) {
-    const ref = "r" + (++this.seq);
-    return new Promise((resolve) => {
-      if (this.ws.readyState !== WebSocket.OPEN) { resolve({ ok: false, error: "offline" }); return; }
-      this.pending.set(ref, resolve);
-      this.ws.send(JSON.stringify({ ...frame, ref }));
-    });
+  try {
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
+    let data = {};
+    try { data = await res.json(); } catch { /* empty body */ }
+    return { ok: res.ok, status: res.status, data };
+  } catch {
+    return { ok: false, status: 0, data: { error: "offline" } };
   }
 }
 
-/// True when the server answers: a refused WebSocket then means "not signed in".
-export async function serverUp() {
-  try { return (await fetch("/healthz")).ok; } catch { return false; }
+export async function getJson(url) {
+  try {
+    const res = await fetch(url, { headers: { accept: "application/json" } });
+    let data = null;
+    try { data = await res.json(); } catch { /* empty body */ }
+    return { ok: res.ok, status: res.status, data };
+  } catch {
+    return { ok: false, status: 0, data: null };
+  }
 }
 
 export function wsUrl(path) {
@@ -69,32 +61,90 @@ export function wsUrl(path) {
   return `${proto}//${location.host}${path}`;
 }
 
-export const MESSAGES = {
-  already_voted: "You already answered.", not_open: "This activity is not open.", unknown_choice: "Unknown choice.",
-  limit_reached: "You have sent all your words.", already_flagged: "You already found this flag.", not_found: "No such flag.",
-  forbidden: "Not allowed.", invalid_control: "Not possible now.", bad_request: "Invalid input.",
-  rate_limited: "Slow down a little.", unavailable: "Server busy, try again.", offline: "Offline: reconnecting…",
-};
+/// The localized sentence for a wire error code.
+export function errorText(code) {
+  const key = `error.${code}`;
+  const text = t(key);
+  return text === key ? t("error.unknown") : text;
+}
 
-export function bars(container, question, results) {
-  container.replaceChildren();
-  const total = Math.max(1, results.total || 0);
-  const correct = new Set(results.correct || []);
-  for (const c of question.choices) {
-    const n = results.counts[String(c.id)] || 0;
-    const fill = el("div", { class: "bar-fill" });
-    fill.style.width = `${Math.round((100 * n) / total)}%`;
-    container.append(el("div", { class: "bar-row" + (correct.has(c.id) ? " correct" : "") },
-      el("span", {}, c.text), el("span", {}, `${n}`), el("div", { class: "bar-track" }, fill)));
+/// The meeting id from `?meeting=`, or null.
+export function meetingParam() {
+  const v = new URLSearchParams(location.search).get("meeting");
+  return v && /^\d+$/.test(v) ? Number(v) : null;
+}
+
+/// A WebSocket that reconnects: 0.5 s doubling to 30 s, times a random 0.5–1 so a room full
+/// of phones does not come back in the same instant. Every (re)connection starts with a
+/// `state` snapshot, so the page re-renders from it. `onStatus` gets "connecting", "online",
+/// "reconnecting" or "closed".
+export class Live {
+  constructor(url, { onFrame, onStatus, onRefused }) {
+    Object.assign(this, { url, onFrame, onStatus, onRefused });
+    this.delay = 500; this.seq = 0; this.pending = new Map(); this.failures = 0; this.timer = null;
+    window.addEventListener("online", () => this.retryNow());
+    this.connect();
+  }
+  connect() {
+    clearTimeout(this.timer);
+    this.onStatus?.(this.failures ? "reconnecting" : "connecting");
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    let opened = false;
+    ws.onopen = () => { opened = true; };
+    ws.onmessage = (ev) => {
+      let frame;
+      try { frame = JSON.parse(ev.data); } catch { return; }
+      if (frame.type === "state") { this.delay = 500; this.failures = 0; this.onStatus?.("online"); }
+      if (frame.type === "ack" && frame.ref !== undefined && this.pending.has(frame.ref)) {
+        const { resolve, timer } = this.pending.get(frame.ref);
+        clearTimeout(timer); this.pending.delete(frame.ref); resolve(frame);
+      }
+      this.onFrame(frame);
+    };
+    ws.onclose = async (ev) => {
+      if (this.ws !== ws) return;
+      for (const { resolve, timer } of this.pending.values()) { clearTimeout(timer); resolve({ ok: false, error: "offline" }); }
+      this.pending.clear();
+      if (ev.code === 1009) { this.onStatus?.("closed"); return; }
+      this.failures += 1;
+      // A refused upgrade looks like 1006 before open: maybe no session (any more).
+      if (!opened && this.onRefused && (await this.onRefused(this.failures))) return;
+      this.onStatus?.("reconnecting");
+      const wait = this.delay * (0.5 + Math.random() / 2);
+      this.delay = Math.min(this.delay * 2, 30000);
+      this.timer = setTimeout(() => this.connect(), wait);
+    };
+  }
+  retryNow() {
+    if (this.ws && this.ws.readyState !== WebSocket.OPEN && this.ws.readyState !== WebSocket.CONNECTING) this.connect();
+  }
+  /// Sends a frame and resolves with its ack (or `{ok:false,error:"offline"}`).
+  send(frame) {
+    const ref = "r" + (++this.seq);
+    return new Promise((resolve) => {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) { resolve({ ok: false, error: "offline" }); return; }
+      const timer = setTimeout(() => { this.pending.delete(ref); resolve({ ok: false, error: "unavailable" }); }, 15000);
+      this.pending.set(ref, { resolve, timer });
+      this.ws.send(JSON.stringify({ ...frame, ref }));
+    });
   }
 }
 
-export function words(container, list) {
-  container.replaceChildren();
-  const max = Math.max(1, ...list.map((w) => w.count));
-  for (const w of list) {
-    const span = el("span", {}, w.text);
-    span.style.fontSize = `${1 + (1.6 * w.count) / max}rem`;
-    container.append(span);
+/// Shows the floating "reconnecting" banner while the connection is down.
+export function connectionBanner(status) {
+  let banner = $("#net");
+  if (!banner) {
+    banner = el("div", { id: "net", class: "net", role: "status", hidden: true }, el("span", { class: "dot" }), el("span", { class: "net-text" }));
+    document.body.append(banner);
   }
+  const down = status === "reconnecting" || status === "closed";
+  banner.hidden = !down;
+  $(".net-text", banner).textContent = status === "closed" ? t("net.closed") : t("net.reconnecting");
+  document.body.classList.toggle("offline", down);
+}
+
+/// Rank as "1st"/"1er" etc.
+export function ordinal(n) {
+  return t(n === 1 ? "rank.first" : "rank.nth", { n });
 }

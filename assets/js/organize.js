@@ -1,78 +1,175 @@
-import { $, el, Live, wsUrl, MESSAGES, bars, words, postJson, serverUp } from "./common.js";
+// The organizer dashboard: plan, controls (with keyboard shortcuts), live results of every
+// kind, participant count, flag attempts and scoreboard. Several staff may have it open:
+// each control carries `expect` (where this dashboard believes the meeting is), so two
+// people pressing "next" on the same screen move the meeting once.
 
-const meeting = new URLSearchParams(location.search).get("meeting");
+import { $, $$, el, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner } from "./common.js";
+import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
+import { Bars } from "./charts.js";
+import { Cloud } from "./cloud.js";
+import { ensureStaff, pickMeeting, logout } from "./staff.js";
+
+applyTheme();
+mountTools();
+
+const meeting = meetingParam();
 let state = null;
 let live = null;
-const KEYS = { s: "start", r: "results", ArrowLeft: "back", ArrowRight: "next", b: "scoreboard", e: "end" };
+let online = 0;
+let endArmed = null;
+const bars = new Bars($("#bars"));
+const cloud = new Cloud($("#cloud"), { minSize: 14, maxSize: 44 });
 
-function show(id) {
-  for (const p of ["login-panel", "pick-panel", "control-panel", "side-panel"]) $("#" + p).classList.toggle("hidden", !id.includes(p));
-}
-
-async function pick() {
-  show(["pick-panel"]);
-  const list = await (await fetch("/api/meetings")).json();
-  $("#meetings").replaceChildren(...list.map((m) => el("li", {}, el("a", { class: "button", href: `?meeting=${m.id}` }, m.title))));
-}
+// The transition table of docs/protocol.md: which controls each status allows.
+const ALLOWED = {
+  before: ["start", "end"],
+  waiting: ["start", "next", "back", "scoreboard", "end"],
+  ongoing: ["results", "next", "back", "scoreboard", "end"],
+  results: ["next", "back", "scoreboard", "end"],
+  scoreboard: ["next", "back", "end"],
+  after: [],
+  undefined: [],
+};
+const KEYS = { s: "start", r: "results", ArrowLeft: "back", p: "back", ArrowRight: "next", n: "next", b: "scoreboard", e: "end" };
 
 function render() {
+  if (!state) return;
+  document.title = `${state.title} · ${t("org.title")}`;
   $("#title").textContent = state.title;
-  $("#status").textContent = `${state.status} · ${state.position + 1}/${state.activity_count}`;
-  const q = state.question;
-  $("#question").textContent = q ? `${q.kind}: ${q.title}` : "—";
-  if (q && state.results) bars($("#bars"), q, state.results); else $("#bars").replaceChildren();
-  if (state.words) words($("#words"), state.words); else $("#words").replaceChildren();
-  $("#plan").replaceChildren(...(state.plan || []).map((a, i) =>
-    el("li", { class: i === state.position ? "current" : "" }, `${a.title} (${a.kind}, ${a.state})`)));
-  $("#scoreboard").replaceChildren(...(state.scoreboard || []).slice(0, 20).map((r) => el("li", {}, `${r.name} — ${r.score}`)));
+  const q = state.question, s = state.status;
+  $("#status").textContent = t(`status.${s}`);
+  $("#status").classList.toggle("live", s === "ongoing");
+  $("#progress").textContent = t("play.progress", { n: state.position + 1, total: state.activity_count });
+  $("#question").textContent = q ? `${t(`kind.${q.kind}`)} · ${q.title}` : "—";
+  $("#description").innerHTML = q ? q.description_html : ""; // escaped by the server
+  const allowed = new Set(ALLOWED[s] || []);
+  for (const b of $$("button[data-action]")) b.disabled = !allowed.has(b.dataset.action);
+
+  $("#plan").replaceChildren(...(state.plan || []).map((a, i) => el("li", {
+    class: i === state.position ? "current" : "", "aria-current": i === state.position ? "step" : null, "data-state": a.state,
+  }, el("span", { class: "kind" }, `${i + 1} · ${t(`kind.${a.kind}`)}`),
+    el("span", { class: `badge state state-${a.state}` }, t(`plan.${a.state}`)),
+    el("span", { class: "title" }, a.title))));
+
+  let answers = 0;
+  if (q && (q.kind === "poll" || q.kind === "quiz") && state.results) {
+    // Staff see a quiz's correct answer before the reveal.
+    bars.update(q, state.results, { reveal: q.kind === "quiz" });
+    answers = state.results.total;
+  } else bars.clear();
+  const isCloud = q && q.kind === "wordcloud" && state.words;
+  $("#cloud").classList.toggle("hidden", !isCloud);
+  if (isCloud) { cloud.update(q.id, state.words); answers = state.words.reduce((n, w) => n + w.count, 0); } else cloud.clear();
+  $("#answers").textContent = answers;
+
+  $("#scoreboard").replaceChildren(...(state.scoreboard || []).slice(0, 10).map((r, i) => el("li", {},
+    el("span", { class: "pos" }, `${i + 1}.`), el("span", { class: "who" }, r.name), el("span", { class: "pts" }, String(r.score)))));
+  if (!(state.scoreboard || []).length) $("#scoreboard").append(el("li", { class: "muted" }, t("score.empty")));
   renderAttempts();
 }
 
 function renderAttempts() {
-  $("#attempts").replaceChildren(...(state.flag_attempts || []).slice(-10).reverse().map((a) =>
-    el("li", {}, `${a.name}: ${a.submitted} → ${a.outcome}`)));
+  const list = (state?.flag_attempts || []).slice(-10).reverse();
+  $("#attempts").replaceChildren(...list.map((a) => el("li", {},
+    el("span", {}, a.name),
+    el("span", { class: `outcome-${a.outcome}` }, a.outcome === "captured" ? `+${a.points}` : t(`attempt.${a.outcome}`)),
+    el("span", { class: "sub" }, a.submitted))));
+  if (!list.length) $("#attempts").append(el("li", { class: "muted" }, t("org.no_attempts")));
+}
+
+function setOnline(n) {
+  online = n;
+  $("#online").textContent = n;
+  $("#online-big").textContent = n;
+  $("#online-badge").setAttribute("aria-label", t("org.online_n", { n }));
+}
+
+function toast(text, ok = false) {
+  $("#toast").textContent = text;
+  $("#toast").className = "toast " + (text ? (ok ? "ok" : "bad") : "");
+}
+
+function disarmEnd() {
+  clearTimeout(endArmed);
+  endArmed = null;
+  $(".end-label").textContent = t("ctl.end");
 }
 
 async function control(action) {
-  const ack = await live.send({ type: "control", action });
-  $("#toast").textContent = ack.ok ? "" : MESSAGES[ack.error] || ack.error;
+  if (!live || !state) return;
+  if (!(ALLOWED[state.status] || []).includes(action)) return;
+  // Ending is final: the first press arms, a second within 4 s ends.
+  if (action === "end" && !endArmed) {
+    $(".end-label").textContent = t("ctl.end_confirm");
+    endArmed = setTimeout(disarmEnd, 4000);
+    toast(t("ctl.end_hint"));
+    return;
+  }
+  disarmEnd();
+  const ack = await live.send({ type: "control", action, expect: { status: state.status, position: state.position } });
+  if (ack.ok) toast("");
+  else if (ack.error === "stale_control") toast(t("ctl.stale"));
+  else toast(errorText(ack.error));
+}
+
+async function loadInvite() {
+  const res = await getJson(`/api/meetings/${meeting}/invite`);
+  if (!res.ok) return;
+  $("#invite-url").textContent = res.data.base;
+  $("#invite-code").textContent = res.data.code;
+  $("#qr-mini").src = `/api/meetings/${meeting}/qr.svg`;
+  $("#qr-mini").alt = t("org.qr_alt", { url: res.data.url });
 }
 
 function connect() {
-  show(["control-panel", "side-panel"]);
+  $("#dash").classList.remove("hidden");
+  $("#online-badge").classList.remove("hidden");
+  const link = $("#present-link");
+  link.href = `/present.html?meeting=${meeting}`;
+  link.classList.remove("hidden");
+  loadInvite();
   live = new Live(wsUrl(`/ws/meetings/${meeting}?role=staff`), {
     onFrame(f) {
       if (f.type === "state") { state = f; render(); }
+      else if (f.type === "participants") setOnline(f.count);
       else if (!state) return;
-      else if (f.type === "tally" && state.question && state.question.id === f.question_id) {
+      else if (f.type === "tally" && state.question?.id === f.question_id) {
         state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total }; render();
-      } else if (f.type === "words") { state.words = f.words; render(); }
-      else if (f.type === "participants") $("#online").textContent = f.count;
-      else if (f.type === "flag_attempt") { (state.flag_attempts ||= []).push(f); renderAttempts(); }
+      } else if (f.type === "words" && state.question?.id === f.question_id) { state.words = f.words; render(); }
+      else if (f.type === "flag_attempt") {
+        const { type: _type, ...attempt } = f;
+        (state.flag_attempts ||= []).push(attempt);
+        if (state.flag_attempts.length > 50) state.flag_attempts.shift();
+        renderAttempts();
+      }
     },
-    onStatus(s) { const c = $("#conn"); c.textContent = s; c.classList.toggle("down", s !== "online"); },
+    onStatus: connectionBanner,
     async onRefused() {
-      if (!(await serverUp())) return false;
-      show(["login-panel"]);
-      return true;
+      const me = await getJson("/api/me");
+      if (me.status === 401) { location.reload(); return true; }
+      const m = await getJson(`/api/meetings/${meeting}`);
+      if (m.status === 404) { location.replace("/organize.html"); return true; }
+      return false;
     },
   });
 }
 
 document.addEventListener("click", (ev) => {
   const action = ev.target.closest("button[data-action]")?.dataset.action;
-  if (action && live) control(action);
+  if (action) control(action);
 });
 document.addEventListener("keydown", (ev) => {
-  if (ev.target.closest("input") || !live || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-  const action = KEYS[ev.key];
-  if (action) { ev.preventDefault(); control(action); }
+  if (ev.target.closest("input, textarea, select") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  const action = KEYS[ev.key] || KEYS[ev.key.toLowerCase()];
+  if (action && live) { ev.preventDefault(); control(action); }
 });
-$("#login").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const res = await postJson("/api/login", { username: $("#username").value, password: $("#password").value });
-  if (!res.ok) { $("#login-error").textContent = res.data.message || "Login failed."; return; }
-  if (meeting) connect(); else pick();
-});
+$("#logout").addEventListener("click", logout);
+onLangChange(() => { render(); setOnline(online); disarmEnd(); });
+window.addEventListener("resize", () => { if (state?.words) cloud.layout(); });
 
-if (meeting) connect(); else pick();
+(async () => {
+  await ensureStaff();
+  $("#logout").classList.remove("hidden");
+  if (meeting === null) pickMeeting((m) => `/organize.html?meeting=${m.id}`);
+  else connect();
+})();

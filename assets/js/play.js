@@ -1,84 +1,218 @@
-import { $, el, Live, wsUrl, MESSAGES, bars, words, serverUp } from "./common.js";
+// The participant app: renders the current activity from the last `state` snapshot plus the
+// live `tally`/`words`/`score` frames, and sends votes, words and flags.
 
-const meeting = new URLSearchParams(location.search).get("meeting");
+import { $, el, icon, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner, ordinal } from "./common.js";
+import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
+import { Bars } from "./charts.js";
+import { Cloud } from "./cloud.js";
+import { renderScoreboard } from "./podium.js";
+
+applyTheme();
+mountTools();
+
+const meeting = meetingParam();
+if (meeting === null) location.replace("/");
+
 let state = null;
-let myVote = null;
+let shownQuestion = null;
+const bars = new Bars($("#bars"));
+const cloud = new Cloud($("#cloud"), { minSize: 16, maxSize: 48 });
 
-function toast(text, ok) {
-  const t = $("#toast");
-  t.textContent = text; t.className = "toast " + (ok ? "ok" : "bad");
+function toast(text, ok, where = "#toast") {
+  const n = $(where);
+  n.textContent = text;
+  n.className = "toast " + (text ? (ok ? "ok" : "bad") : "");
+}
+
+/// The participant's answer to the current activity (from `you.answer`), if any.
+function myAnswer() {
+  const a = state?.you?.answer;
+  return a && state.question && a.question_id === state.question.id ? a : null;
+}
+
+function letterOf(q, id) { return q.choices.find((c) => c.id === id); }
+
+function renderYou() {
+  const you = state?.you;
+  if (!you) return;
+  $("#you-name").textContent = you.name;
+  $("#score").textContent = you.score;
+  // Everyone ties at 0 before the first points: a rank would mean nothing yet.
+  const ranked = you.rank && (you.score > 0 || ["scoreboard", "after"].includes(state.status));
+  $("#rank").textContent = ranked ? ordinal(you.rank) : "";
+}
+
+function emptyState(iconName, title, text) {
+  const box = $("#empty");
+  box.replaceChildren(icon(iconName), el("p", { class: "muted" }, text || ""));
+  box.classList.remove("hidden");
+  $("#question").textContent = title;
 }
 
 function render() {
   if (!state) return;
+  document.title = `${state.title} · LibreKast`;
   $("#title").textContent = state.title;
-  $("#status").textContent = state.status;
-  if (state.you) { $("#you").textContent = state.you.name; $("#score").textContent = state.you.score; }
-  const q = state.question;
-  const idle = { after: "Thank you!", scoreboard: "Scoreboard", before: "The meeting starts soon…" };
-  $("#question").textContent = q ? q.title : idle[state.status] || "Waiting for the next activity…";
-  $("#description").innerHTML = q ? q.description_html : ""; // escaped by the server
-  const choices = $("#choices");
-  choices.replaceChildren();
-  const open = state.status === "ongoing";
-  if (q && (q.kind === "poll" || q.kind === "quiz") && !(state.results && state.status === "results")) {
-    for (const c of q.choices) {
-      const b = el("button", { type: "button", "data-choice": c.id, class: myVote === c.id ? "picked" : "" }, c.text);
-      b.disabled = !open;
-      b.addEventListener("click", () => vote(q.id, c.id));
-      choices.append(b);
+  renderYou();
+  const q = state.question, s = state.status;
+  $("#status").textContent = t(`status.${s}`);
+  $("#status").classList.toggle("live", s === "ongoing");
+  $("#progress").textContent = q ? t("play.progress", { n: state.position + 1, total: state.activity_count }) : "";
+  $("#empty").classList.add("hidden");
+  $("#description").replaceChildren();
+  $("#verdict").replaceChildren();
+  $("#choices").replaceChildren();
+  $("#scoreboard").replaceChildren();
+  const answer = myAnswer();
+  const open = s === "ongoing";
+
+  if (q) {
+    $("#question").textContent = q.title;
+    // description_html is plain text escaped by the server (docs/protocol.md).
+    $("#description").innerHTML = q.description_html;
+  } else if (s === "before" || s === "undefined") emptyState("clock", t("play.before"), t("play.before_hint", { name: state.you?.name || "" }));
+  else if (s === "waiting") emptyState("spark", t("play.waiting"), t("play.waiting_hint"));
+  else if (s === "scoreboard") $("#question").textContent = t("play.scoreboard");
+  else if (s === "after") $("#question").textContent = t("play.after");
+
+  const choiceKind = q && (q.kind === "poll" || q.kind === "quiz");
+  if (choiceKind) {
+    const picked = answer?.choice_id ?? null;
+    const revealQuiz = q.kind === "quiz" && s === "results";
+    if (!(s === "results")) {
+      for (const c of q.choices) {
+        $("#choices").append(el("button", {
+          type: "button", class: "choice", "data-choice": c.id, "aria-pressed": String(picked === c.id),
+          disabled: !open || picked !== null, onclick: () => vote(q.id, c.id),
+        }, el("span", { class: "letter", "aria-hidden": "true" }, c.slug), el("span", {}, c.text)));
+      }
     }
+    if (revealQuiz) renderVerdict(q, answer);
+    else if (q.kind === "quiz" && picked !== null && open) toast(t("quiz.saved"), true);
+    const showBars = state.results && (q.kind === "poll" ? (picked !== null || s === "results") : revealQuiz);
+    if (showBars) bars.update(q, state.results, { reveal: revealQuiz, mine: picked });
+    else bars.clear();
+  } else bars.clear();
+
+  const isCloud = q && q.kind === "wordcloud";
+  const words = answer?.words || [];
+  const left = isCloud ? Math.max(0, (q.word_limit || 3) - words.length) : 0;
+  $("#word-form").classList.toggle("hidden", !(isCloud && open));
+  $("#words-left").textContent = isCloud ? (left ? t("cloud.left", { n: left }) : t("cloud.done")) : "";
+  $("#word").disabled = isCloud && left === 0;
+  $("#word-send").disabled = isCloud && left === 0;
+  $("#my-words").replaceChildren(...(isCloud ? words.map((w) => el("li", {}, w)) : []));
+  $("#cloud").classList.toggle("hidden", !(isCloud && state.words));
+  if (isCloud && state.words) cloud.update(q.id, state.words); else cloud.clear();
+  void left;
+
+  if (s === "scoreboard" || s === "after") {
+    const board = state.scoreboard || [];
+    renderScoreboard($("#scoreboard"), board, { me: state.you?.attendee_id });
+    if (state.you) $("#scoreboard").append(el("p", { class: "me-line" }, t("score.you", { rank: ordinal(state.you.rank), n: state.you.score })));
+    if (s === "after") $("#scoreboard").prepend(el("p", { class: "muted" }, t("play.after_hint")));
   }
-  $("#word-form").classList.toggle("hidden", !(q && q.kind === "wordcloud" && open));
-  const barBox = $("#bars");
-  if (q && state.results && (q.kind === "poll" || state.status === "results")) bars(barBox, q, state.results);
-  else barBox.replaceChildren();
-  if (state.words) words($("#words"), state.words); else $("#words").replaceChildren();
-  const sb = $("#scoreboard");
-  sb.replaceChildren(...(state.scoreboard || []).map((r) => el("li", {}, `${r.name} — ${r.score}`)));
+
+  // A new activity: announce it by moving focus to its title unless the visitor is typing.
+  const key = `${s}:${q?.id ?? ""}`;
+  if (key !== shownQuestion) {
+    shownQuestion = key;
+    toast("", true);
+    const active = document.activeElement;
+    if (!active || active === document.body || !document.body.contains(active) || active.classList.contains("choice")) $("#question").focus({ preventScroll: true });
+  }
+}
+
+function renderVerdict(q, answer) {
+  const correct = new Set(state.results?.correct || []);
+  const rightOnes = q.choices.filter((c) => correct.has(c.id)).map((c) => `${c.slug.toUpperCase()}: ${c.text}`).join(", ");
+  let box;
+  if (!answer || answer.choice_id === null) {
+    box = el("div", { class: "verdict none" }, icon("clock"), el("div", {}, el("div", { class: "big" }, t("quiz.no_answer")), el("div", {}, t("quiz.answer_was", { answer: rightOnes }))));
+  } else if (correct.has(answer.choice_id)) {
+    const pts = answer.points ?? 1;
+    box = el("div", { class: "verdict right" }, icon("check"), el("div", {}, el("div", { class: "big" }, t("quiz.right")), el("div", {}, t("quiz.earned", { n: pts }))));
+  } else {
+    const mine = letterOf(q, answer.choice_id);
+    box = el("div", { class: "verdict wrong" }, icon("cross"), el("div", {},
+      el("div", { class: "big" }, t("quiz.wrong")),
+      el("div", {}, t("quiz.you_said", { answer: mine ? `${mine.slug.toUpperCase()}: ${mine.text}` : "?" })),
+      el("div", {}, t("quiz.answer_was", { answer: rightOnes }))));
+  }
+  box.dataset.verdict = box.className.split(" ")[1];
+  $("#verdict").append(box);
 }
 
 async function vote(question_id, choice_id) {
+  for (const b of document.querySelectorAll(".choice")) b.disabled = true;
   const ack = await live.send({ type: "vote", question_id, choice_id });
-  if (ack.ok) { myVote = choice_id; toast("Answer saved.", true); render(); }
-  else toast(MESSAGES[ack.error] || ack.error, false);
+  if (ack.ok || ack.error === "already_voted") {
+    if (ack.ok && state.you) state.you.answer = { question_id, choice_id, words: [], points: null };
+    if (state.question?.kind === "poll") toast(t("poll.saved"), true);
+    render();
+  } else {
+    toast(errorText(ack.error), false);
+    render();
+  }
 }
 
 $("#word-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const input = $("#word");
-  const ack = await live.send({ type: "word", question_id: state.question.id, text: input.value });
-  if (ack.ok) { input.value = ""; toast("Word sent.", true); } else toast(MESSAGES[ack.error] || ack.error, false);
+  const text = input.value.trim();
+  if (!text) { toast(t("cloud.empty"), false); input.focus(); return; }
+  const q = state?.question;
+  if (!q) return;
+  const ack = await live.send({ type: "word", question_id: q.id, text });
+  if (ack.ok) {
+    input.value = "";
+    const key = text.split(/\s+/).join(" ").toLowerCase();
+    if (state.you) {
+      const a = myAnswer() || { question_id: q.id, choice_id: null, words: [], points: null };
+      if (!a.words.includes(key)) a.words.push(key);
+      state.you.answer = a;
+    }
+    toast(t("cloud.sent"), true);
+    render();
+  } else toast(errorText(ack.error), false);
+  input.focus();
 });
 
 $("#flag-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const input = $("#flag");
-  const ack = await live.send({ type: "flag", code: input.value });
+  const code = input.value.trim();
+  if (!code) { toast(t("flag.empty"), false, "#flag-toast"); input.focus(); return; }
+  const ack = await live.send({ type: "flag", code });
   if (ack.ok) {
     input.value = "";
-    toast(`Flag "${ack.flag.name}": +${ack.flag.points} points${ack.flag.first_blood ? " (first!)" : ""}`, true);
-    $("#score").textContent = ack.flag.score;
-  } else toast(MESSAGES[ack.error] || ack.error, false);
+    const f = ack.flag;
+    toast(t(f.first_blood ? "flag.first" : "flag.ok", { name: f.name, n: f.points }), true, "#flag-toast");
+    if (state?.you) { state.you.score = f.score; renderYou(); }
+  } else toast(errorText(ack.error === "not_found" ? "flag_not_found" : ack.error), false, "#flag-toast");
 });
 
 const live = new Live(wsUrl(`/ws/meetings/${meeting}?role=participant`), {
   onFrame(f) {
-    if (f.type === "state") {
-      if (!state || !state.question || !f.question || state.question.id !== f.question.id) {
-        myVote = null;
-        toast("", true);
-      }
-      state = f; render();
-    } else if (f.type === "tally" && state && state.question && state.question.id === f.question_id) {
-      state.results = { ...(state.results || {}), counts: f.counts, total: f.total }; render();
-    } else if (f.type === "words" && state) { state.words = f.words; render(); }
-    else if (f.type === "score") $("#score").textContent = f.score;
+    if (f.type === "state") { state = f; render(); }
+    else if (!state) return;
+    else if (f.type === "tally" && state.question?.id === f.question_id) {
+      state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total }; render();
+    } else if (f.type === "words" && state.question?.id === f.question_id) { state.words = f.words; render(); }
+    else if (f.type === "score" && state.you) { state.you.score = f.score; if (f.rank) state.you.rank = f.rank; renderYou(); }
   },
-  onStatus(s) { const c = $("#conn"); c.textContent = s; c.classList.toggle("down", s !== "online"); },
+  onStatus: connectionBanner,
   async onRefused() {
-    if (!(await serverUp())) return false;
-    location.href = `/?meeting=${meeting}`;
-    return true;
+    const seat = await getJson(`/api/meetings/${meeting}/seat`);
+    if (seat.status === 401) { location.replace(`/?meeting=${meeting}`); return true; }
+    if (seat.status === 404) {
+      connectionBanner("online");
+      $("#question").textContent = t("play.gone");
+      return true;
+    }
+    return false; // server down or restarting: keep trying
   },
 });
+
+onLangChange(render);
+window.addEventListener("resize", () => { if (state?.words) cloud.layout(); });

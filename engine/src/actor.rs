@@ -459,6 +459,10 @@ impl MeetingState {
     }
 
     fn publish_states(&mut self) {
+        // A capture's new ranks must reach connections before the state that shows them.
+        if self.standings_dirty {
+            self.publish_standings(&[]);
+        }
         let (p, s) = self.frames();
         self.handle()
             .publish(Audience::Participant, Outbound::State(p));

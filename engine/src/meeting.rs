@@ -137,6 +137,7 @@ impl Activity {
             "kind": self.kind.wire(),
             "title": self.title,
             "description_html": self.description_html,
+            "word_limit": self.word_limit,
             "choices": self.choices.iter().map(|c| json!({"id": c.id, "text": c.text, "slug": c.slug})).collect::<Vec<_>>(),
         })
     }

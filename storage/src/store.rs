@@ -331,6 +331,14 @@ impl Store {
         })?;
         Ok(())
     }
+    /// Ends a session (logout). Unknown tokens are fine: the outcome is the same.
+    pub async fn delete_session(&self, token: &str) -> Result<(), StorageError> {
+        let _guard = self.write_guard().await;
+        sessions::Entity::delete_by_id(token.to_owned())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
     pub async fn find_session(&self, token: &str) -> Result<Option<SessionSubject>, StorageError> {
         let Some(session) = sessions::Entity::find_by_id(token.to_owned())
             .one(&self.db)

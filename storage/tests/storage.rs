@@ -939,6 +939,18 @@ async fn sessions_round_trip(store: Store) {
         store.find_session("staff-token").await.unwrap(),
         Some(staff)
     );
+
+    // Logout ends one session only; ending an unknown one is not an error.
+    store.delete_session("staff-token").await.unwrap();
+    assert_eq!(store.find_session("staff-token").await.unwrap(), None);
+    assert!(
+        store
+            .find_session("participant-token")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    store.delete_session("staff-token").await.unwrap();
 }
 
 async fn put_user_replaces_hash(store: Store) {

@@ -14,6 +14,9 @@ pub struct Config {
     pub database_url: String,
     /// Open connections (HTTP and WebSocket) at most; beyond it new ones wait.
     pub max_connections: usize,
+    /// The address participants type or scan (`LIBREKAST_PUBLIC_URL`), without a trailing
+    /// slash. `None`: the `Host` the presenter screen was opened with.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -40,7 +43,28 @@ impl Config {
             bind,
             database_url,
             max_connections,
+            public_url: None,
         })
+    }
+
+    /// Sets the public address; an empty value keeps the default.
+    pub fn with_public_url(mut self, url: Option<&str>) -> Result<Config, WebError> {
+        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        self.public_url = match url {
+            None => None,
+            Some(u)
+                if (u.starts_with("http://") || u.starts_with("https://"))
+                    && !u.contains(char::is_whitespace) =>
+            {
+                Some(u.trim_end_matches('/').to_string())
+            }
+            Some(u) => {
+                return Err(WebError::Config(format!(
+                    "LIBREKAST_PUBLIC_URL={u:?} is not a web address: use the address phones open, e.g. https://quiz.example.org or http://192.168.1.20:8000"
+                )));
+            }
+        };
+        Ok(self)
     }
 
     /// For tests: a random loopback port and the given database.
@@ -49,6 +73,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_string(),
             max_connections: 20_000,
+            public_url: None,
         }
     }
 }
@@ -70,5 +95,16 @@ mod tests {
             .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("DATABASE_URL") && e.contains("postgres://")));
         assert!(Config::new(DEFAULT_BIND, DEFAULT_DATABASE_URL, 0).is_err());
+        let c = Config::new(DEFAULT_BIND, DEFAULT_DATABASE_URL, 1)
+            .and_then(|c| c.with_public_url(Some("https://quiz.example.org/")));
+        assert_eq!(
+            c.ok().and_then(|c| c.public_url),
+            Some("https://quiz.example.org".to_string())
+        );
+        let e = Config::new(DEFAULT_BIND, DEFAULT_DATABASE_URL, 1)
+            .and_then(|c| c.with_public_url(Some("quiz.example.org")))
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("LIBREKAST_PUBLIC_URL")));
     }
 }

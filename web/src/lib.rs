@@ -3,6 +3,8 @@
 //! - [`config`]: the typed, validated configuration (flags and `LIBREKAST_*` variables).
 //! - [`server`]: [`Server`]: start-up, the accept loop (connection limit, graceful shutdown).
 //! - [`routes`]: HTTP routes (`/api/…`, static assets) as warp filters.
+//! - [`account`]: who is asking: `/api/me`, logout, a participant's seat, the join link and
+//!   its QR code.
 //! - [`auth`]: passwords (argon2id), session tokens and cookies.
 //! - [`ws`]: the WebSocket upgrade and one task per connection.
 //! - [`protocol`]: parsing client frames into engine commands.
@@ -11,6 +13,7 @@
 //! - [`bootstrap`]: the demo meeting and the first staff account on an empty database.
 //! - [`error`]: the [`WebError`] enum.
 
+pub mod account;
 pub mod assets;
 pub mod auth;
 pub mod bootstrap;

@@ -42,6 +42,10 @@ enum Cmd {
         /// Open connections at most.
         #[arg(long, env = "LIBREKAST_MAX_CONNECTIONS", default_value_t = 20_000)]
         max_connections: usize,
+        /// The address participants open (shown and encoded in the join QR code), e.g.
+        /// https://quiz.example.org. Default: the address the presenter screen was opened with.
+        #[arg(long, env = "LIBREKAST_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Manage staff accounts.
     User {
@@ -101,13 +105,23 @@ async fn main() -> anyhow::Result<()> {
                 &cli.database_url,
                 &std::env::var("LIBREKAST_BIND").unwrap_or_else(|_| DEFAULT_BIND.into()),
                 max_connections_from_env()?,
+                std::env::var("LIBREKAST_PUBLIC_URL").ok().as_deref(),
             )
             .await
         }
         Some(Cmd::Serve {
             bind,
             max_connections,
-        }) => serve(&cli.database_url, &bind, max_connections).await,
+            public_url,
+        }) => {
+            serve(
+                &cli.database_url,
+                &bind,
+                max_connections,
+                public_url.as_deref(),
+            )
+            .await
+        }
         Some(Cmd::User {
             command:
                 UserCmd::Add {
@@ -134,8 +148,13 @@ fn max_connections_from_env() -> anyhow::Result<usize> {
     }
 }
 
-async fn serve(database_url: &str, bind: &str, max_connections: usize) -> anyhow::Result<()> {
-    let config = Config::new(bind, database_url, max_connections)?;
+async fn serve(
+    database_url: &str,
+    bind: &str,
+    max_connections: usize,
+    public_url: Option<&str>,
+) -> anyhow::Result<()> {
+    let config = Config::new(bind, database_url, max_connections)?.with_public_url(public_url)?;
     // Every connection holds a file descriptor; shells often start at a soft limit of 1024.
     match librekast_web::loadtest::sys::raise_nofile_limit() {
         Ok((soft, _)) if soft < max_connections as u64 => tracing::warn!(

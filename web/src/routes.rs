@@ -15,7 +15,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use crate::{assets, auth, ws};
+use crate::{account, assets, auth, ws};
 
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
@@ -34,6 +34,8 @@ pub struct App {
     /// Password checks running at once. Each argon2id check holds 19 MiB for tens of ms:
     /// unbounded, a burst of 1,000 logins took 9 GiB of memory. One per core.
     pub password_slots: Arc<Semaphore>,
+    /// `LIBREKAST_PUBLIC_URL`, for join links and QR codes.
+    pub public_url: Option<Arc<str>>,
 }
 
 impl App {
@@ -50,6 +52,7 @@ impl App {
             alive,
             limit,
             password_slots: Arc::new(Semaphore::new(cores)),
+            public_url: None,
         }
     }
 }
@@ -96,6 +99,31 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(with_app(app.clone()))
         .then(meeting_info);
+    let me = warp::path!("api" / "me")
+        .and(warp::get())
+        .and(warp::header::optional::<String>("cookie"))
+        .and(with_app(app.clone()))
+        .then(account::me);
+    let seat = warp::path!("api" / "meetings" / i64 / "seat")
+        .and(warp::get())
+        .and(warp::header::optional::<String>("cookie"))
+        .and(with_app(app.clone()))
+        .then(account::seat);
+    let logout = warp::path!("api" / "logout")
+        .and(warp::post())
+        .and(warp::header::optional::<String>("cookie"))
+        .and(with_app(app.clone()))
+        .then(account::logout);
+    let invite = warp::path!("api" / "meetings" / i64 / "invite")
+        .and(warp::get())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(account::invite);
+    let qr = warp::path!("api" / "meetings" / i64 / "qr.svg")
+        .and(warp::get())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(account::qr_svg);
     let health = warp::path!("healthz")
         .and(warp::get())
         .map(|| warp::reply().into_response());
@@ -115,6 +143,16 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .or(meetings)
         .unify()
         .or(meeting)
+        .unify()
+        .or(me)
+        .unify()
+        .or(seat)
+        .unify()
+        .or(logout)
+        .unify()
+        .or(invite)
+        .unify()
+        .or(qr)
         .unify()
         .or(health)
         .unify()

@@ -54,7 +54,8 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (alive_tx, alive) = mpsc::channel(1);
         let limit = Arc::new(Semaphore::new(config.max_connections));
-        let app = App::new(engine.clone(), shutdown_rx.clone(), alive_tx, limit.clone());
+        let mut app = App::new(engine.clone(), shutdown_rx.clone(), alive_tx, limit.clone());
+        app.public_url = config.public_url.clone().map(Arc::from);
         let task = tokio::spawn(accept_loop(listener, app, limit, shutdown_rx));
         tracing::info!(%addr, "LibreKast listening on http://{addr}");
         Ok(Server {

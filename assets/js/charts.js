@@ -1,0 +1,44 @@
+// Bar charts for polls and quizzes. Rows are kept by choice id between updates, so a new
+// count animates the bar (CSS transition on width) instead of redrawing it.
+
+import { el } from "./common.js";
+import { t } from "./i18n.js";
+
+export class Bars {
+  constructor(container) { this.box = container; this.question = null; this.rows = new Map(); }
+
+  clear() { this.box.replaceChildren(); this.rows.clear(); this.question = null; }
+
+  /// `results`: {counts, total, correct}; `opts.reveal` marks the correct choices,
+  /// `opts.mine` the participant's own choice.
+  update(question, results, { reveal = false, mine = null } = {}) {
+    if (this.question !== question.id) {
+      this.clear();
+      this.question = question.id;
+      for (const c of question.choices) {
+        const fill = el("div", { class: "bar-fill" });
+        const count = el("span", { class: "count" });
+        const row = el("div", { class: "bar-row", "data-choice": c.id },
+          el("span", { class: "letter", "aria-hidden": "true" }, c.slug),
+          el("span", { class: "label" }, c.text), count,
+          el("div", { class: "bar-track", role: "presentation" }, fill));
+        this.rows.set(c.id, { row, fill, count });
+        this.box.append(row);
+      }
+    }
+    const total = results?.total || 0;
+    const correct = new Set(reveal ? results?.correct || [] : []);
+    for (const c of question.choices) {
+      const r = this.rows.get(c.id);
+      if (!r) continue;
+      const n = results?.counts?.[String(c.id)] || 0;
+      const pct = total ? Math.round((100 * n) / total) : 0;
+      // Set on the next frame so a freshly built row animates from 0.
+      requestAnimationFrame(() => { r.fill.style.width = `${pct}%`; });
+      r.count.textContent = `${n} · ${pct}%`;
+      r.row.classList.toggle("correct", correct.has(c.id));
+      r.row.classList.toggle("mine", mine === c.id);
+      r.row.setAttribute("aria-label", t("bars.row", { choice: c.text, n, pct }) + (correct.has(c.id) ? ` (${t("quiz.correct_choice")})` : ""));
+    }
+  }
+}

@@ -1,0 +1,259 @@
+//! Who is asking: the staff session (`/api/me`, logout), a participant's seat in a meeting,
+//! and the meeting's invitation for staff (join link with its code, and the QR code the
+//! presenter screen shows).
+
+use librekast_storage::{MeetingId, SessionSubject};
+use qrcode::render::svg;
+use qrcode::{EcLevel, QrCode};
+use serde_json::json;
+use warp::Reply;
+use warp::http::{HeaderMap, StatusCode, header};
+use warp::reply::Response;
+
+use crate::auth;
+use crate::routes::{App, error, internal};
+
+/// The staff username behind the request's `lk_staff` cookie, or the response to send.
+async fn staff(app: &App, cookie: Option<&str>) -> Result<String, Response> {
+    let token = cookie.and_then(|c| auth::cookie_value(c, auth::STAFF_COOKIE));
+    let Some(token) = token else {
+        return Err(unauthorized());
+    };
+    match app.engine.store().find_session(token).await {
+        Ok(Some(SessionSubject::Staff { username, .. })) => Ok(username),
+        Ok(_) => Err(unauthorized()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn unauthorized() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        Some("log in as staff first"),
+    )
+}
+
+fn cookie_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::COOKIE).and_then(|v| v.to_str().ok())
+}
+
+/// `GET /api/me`: `{"username"}` for a staff session, else `401 unauthorized`.
+pub async fn me(cookie: Option<String>, app: App) -> Response {
+    match staff(&app, cookie.as_deref()).await {
+        Ok(username) => warp::reply::json(&json!({"username": username})).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `GET /api/meetings/{id}/seat`: the participant behind the `lk_participant` cookie, if it
+/// belongs to this meeting (`{"attendee_id","name"}`), else `401 unauthorized`. Pages use it
+/// to tell "not joined" from "server restarting" when a WebSocket is refused.
+pub async fn seat(id: i64, cookie: Option<String>, app: App) -> Response {
+    let token = cookie
+        .as_deref()
+        .and_then(|c| auth::cookie_value(c, auth::PARTICIPANT_COOKIE));
+    let store = app.engine.store();
+    let session = match token {
+        Some(t) => store.find_session(t).await,
+        None => Ok(None),
+    };
+    match session {
+        Ok(Some(SessionSubject::Participant {
+            meeting_id,
+            attendee_id,
+        })) if meeting_id == MeetingId(id) => match store.attendee(attendee_id).await {
+            Ok(Some(a)) => {
+                warp::reply::json(&json!({"attendee_id": a.id, "name": a.name})).into_response()
+            }
+            Ok(None) => not_joined(),
+            Err(e) => internal(e),
+        },
+        Ok(_) => not_joined(),
+        Err(e) => internal(e),
+    }
+}
+
+fn not_joined() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        Some("join this meeting first"),
+    )
+}
+
+/// `POST /api/logout`: ends the staff session (if any) and clears its cookie. Always `200`.
+pub async fn logout(cookie: Option<String>, app: App) -> Response {
+    if let Some(token) = cookie
+        .as_deref()
+        .and_then(|c| auth::cookie_value(c, auth::STAFF_COOKIE))
+        && let Err(e) = app.engine.store().delete_session(token).await
+    {
+        return internal(e);
+    }
+    let reply = warp::reply::json(&json!({}));
+    warp::reply::with_header(
+        reply,
+        header::SET_COOKIE,
+        auth::clear_cookie(auth::STAFF_COOKIE),
+    )
+    .into_response()
+}
+
+/// The join link: the public address, the meeting and its code (the QR code opens the join
+/// form filled in).
+struct Invitation {
+    base: String,
+    url: String,
+    code: String,
+}
+
+async fn invitation(id: i64, headers: &HeaderMap, app: &App) -> Result<Invitation, Response> {
+    staff(app, cookie_header(headers)).await?;
+    let meeting = match app.engine.store().meeting(MeetingId(id)).await {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            return Err(error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                Some("no such meeting"),
+            ));
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    let base = match &app.public_url {
+        Some(u) => u.to_string(),
+        None => base_from_headers(headers).ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                Some("no usable Host header: set LIBREKAST_PUBLIC_URL"),
+            )
+        })?,
+    };
+    let url = format!(
+        "{base}/?meeting={id}&code={}",
+        percent_encode(&meeting.code)
+    );
+    Ok(Invitation {
+        base,
+        url,
+        code: meeting.code,
+    })
+}
+
+/// `http://HOST` from the request (`https` behind a proxy that says so). A `Host` with
+/// anything but host-name characters is refused rather than echoed into a QR code.
+fn base_from_headers(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let valid = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    if !valid {
+        return None;
+    }
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    Some(format!("{}://{host}", if https { "https" } else { "http" }))
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `GET /api/meetings/{id}/invite` (staff): `{"base","url","code"}`.
+pub async fn invite(id: i64, headers: HeaderMap, app: App) -> Response {
+    match invitation(id, &headers, &app).await {
+        Ok(i) => warp::reply::json(&json!({"base": i.base, "url": i.url, "code": i.code}))
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `GET /api/meetings/{id}/qr.svg` (staff): the join link as a QR code.
+pub async fn qr_svg(id: i64, headers: HeaderMap, app: App) -> Response {
+    let invitation = match invitation(id, &headers, &app).await {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match qr_code(&invitation.url) {
+        Some(svg) => {
+            let reply = warp::reply::with_header(svg, header::CONTENT_TYPE, "image/svg+xml");
+            let reply = warp::reply::with_header(reply, header::CACHE_CONTROL, "no-store");
+            reply.into_response()
+        }
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            Some("the join link is too long for a QR code"),
+        ),
+    }
+}
+
+/// Medium error correction: still scans from the back of a room when the projector washes
+/// out a few modules.
+pub fn qr_code(text: &str) -> Option<String> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
+    Some(
+        code.render::<svg::Color<'_>>()
+            .min_dimensions(320, 320)
+            .quiet_zone(true)
+            .dark_color(svg::Color("#000000"))
+            .light_color(svg::Color("#ffffff"))
+            .build(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_links() {
+        assert_eq!(percent_encode("Pour1nf0"), "Pour1nf0");
+        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::HOST,
+            "192.168.1.20:8000"
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(
+            base_from_headers(&h).as_deref(),
+            Some("http://192.168.1.20:8000")
+        );
+        h.insert(
+            "x-forwarded-proto",
+            "https".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(
+            base_from_headers(&h).as_deref(),
+            Some("https://192.168.1.20:8000")
+        );
+        h.insert(
+            header::HOST,
+            "evil\"><x".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(base_from_headers(&h), None);
+    }
+
+    #[test]
+    fn qr_codes_are_svg() {
+        let svg = qr_code("http://127.0.0.1:8000/?meeting=1&code=Pour1nf0").unwrap_or_default();
+        assert!(svg.starts_with("<?xml") || svg.starts_with("<svg"));
+        assert!(svg.contains("<path") || svg.contains("<rect"));
+    }
+}
