@@ -236,6 +236,13 @@ impl Drop for Chromium {
 /// `--window-size` sizes the outer window: Chromium 156's `--headless=new` keeps 143 px of it
 /// for (invisible) browser UI and widens anything under 500 px, so the page would see 500x701
 /// instead of 390x844. Tests need exactly the requested viewport, so measure and resize.
+/// Resizes a session's viewport to another size (one session can then screenshot a screen at
+/// both sizes).
+pub async fn resize(driver: &WebDriver, size: Size) -> anyhow::Result<()> {
+    let (w, h) = size.viewport();
+    fit_viewport(driver, w, h).await
+}
+
 async fn fit_viewport(driver: &WebDriver, width: u32, height: u32) -> anyhow::Result<()> {
     let mut seen = (0, 0, 0.0);
     for _ in 0..3 {

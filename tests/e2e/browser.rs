@@ -36,7 +36,7 @@ async fn browser_smoke() -> anyhow::Result<()> {
         eprintln!("{size:?} session ready in {:?}", started.elapsed());
 
         driver.goto(server.url("/")).await?;
-        browser::wait_text(&driver, "h1", "LibreKast", TIMEOUT).await?;
+        browser::wait_text(&driver, ".brand", "LibreKast", TIMEOUT).await?;
         browser::assert_no_alert(&driver).await?;
         let languages = driver
             .execute("return navigator.languages;", vec![])

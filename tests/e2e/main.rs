@@ -9,3 +9,4 @@ mod malformed;
 mod meeting;
 mod restart;
 mod slow;
+mod ui;
