@@ -22,8 +22,10 @@ function overlaps(a, list) {
 }
 
 export class Cloud {
-  constructor(container, { minSize = 16, maxSize = 64 } = {}) {
-    this.box = container; this.minSize = minSize; this.maxSize = maxSize;
+  /// `reference`: a box width at which the sizes apply as given; a narrower box scales them
+  /// down (the presenter screen shown small).
+  constructor(container, { minSize = 16, maxSize = 64, reference = 0 } = {}) {
+    this.box = container; this.minSize = minSize; this.maxSize = maxSize; this.reference = reference;
     this.nodes = new Map(); this.spots = new Map(); this.question = null;
     this.measure = el("span", { class: "cloud-measure", "aria-hidden": "true" });
     this.list = el("ul", { class: "sr-only" });
@@ -48,7 +50,7 @@ export class Cloud {
     const W = this.box.clientWidth, H = this.box.clientHeight;
     if (!W || !H) return;
     const max = Math.max(1, ...words.map((w) => w.count));
-    let scale = 1, placed = null;
+    let scale = this.reference ? Math.min(1, W / this.reference) : 1, placed = null;
     for (let attempt = 0; attempt < 8 && !placed; attempt++, scale *= 0.82) placed = this.place(words, max, scale, W, H);
     placed ||= this.place(words, max, scale, W, H, true);
     const keep = new Set();

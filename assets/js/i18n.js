@@ -23,9 +23,17 @@ function pick() {
 
 export function currentLang() { return lang; }
 
-/// `t("key", {n: 3})` replaces `{n}`. A missing key shows itself (and fails the key test).
+function plural(n) {
+  return new Intl.PluralRules(lang).select(n) === "one" ? "one" : "other";
+}
+
+/// `t("key", {n: 3})` replaces `{n}`; when the language has `key.one` / `key.other`, the
+/// count `n` picks the plural form by the language's rules (French says "0 point", English
+/// "0 points"). A missing key shows itself (and fails the key test).
 export function t(key, vars = {}) {
-  const text = LANGS[lang][key] ?? LANGS.en[key] ?? key;
+  let k = key;
+  if (typeof vars.n === "number" && LANGS[lang][`${key}.other`]) k = `${key}.${plural(vars.n)}`;
+  const text = LANGS[lang][k] ?? LANGS.en[k] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 

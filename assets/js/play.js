@@ -55,6 +55,9 @@ function render() {
   $("#title").textContent = state.title;
   renderYou();
   const q = state.question, s = state.status;
+  const key = `${s}:${q?.id ?? ""}`;
+  const fresh = key !== shownQuestion;
+  if (fresh) { shownQuestion = key; toast("", true); }
   $("#status").textContent = t(`status.${s}`);
   $("#status").classList.toggle("live", s === "ongoing");
   $("#progress").textContent = q ? t("play.progress", { n: state.position + 1, total: state.activity_count }) : "";
@@ -114,10 +117,7 @@ function render() {
   }
 
   // A new activity: announce it by moving focus to its title unless the visitor is typing.
-  const key = `${s}:${q?.id ?? ""}`;
-  if (key !== shownQuestion) {
-    shownQuestion = key;
-    toast("", true);
+  if (fresh) {
     const active = document.activeElement;
     if (!active || active === document.body || !document.body.contains(active) || active.classList.contains("choice")) $("#question").focus({ preventScroll: true });
   }

@@ -54,7 +54,7 @@ function render() {
         bars = new Bars($("#bars"));
       } else if (q.kind === "wordcloud") {
         body.append(el("div", { class: "cloud", id: "cloud" }));
-        cloud = new Cloud($("#cloud"), { minSize: 28, maxSize: 120 });
+        cloud = new Cloud($("#cloud"), { minSize: 28, maxSize: 120, reference: 1700 });
       }
     }
   }

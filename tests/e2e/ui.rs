@@ -403,7 +403,7 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     press(&org, "b").await?;
     browser::wait_text(&screen, ".step.p1 .name", "Ada", TIMEOUT).await?;
     browser::wait_text(&ada, ".me-line", "1st with 11 points", TIMEOUT).await?;
-    browser::wait_text(&eve, ".me-line", "3e avec 0 points", TIMEOUT).await?;
+    browser::wait_text(&eve, ".me-line", "3e avec 0 point.", TIMEOUT).await?;
     shoot(&ada, "participant-scoreboard", Size::Mobile).await?;
     shoot(&screen, "presenter-scoreboard", Size::Projector).await?;
     shoot(&org, "organizer-scoreboard", Size::Projector).await?;
@@ -421,6 +421,16 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     browser::wait_text(&screen, "h1", "Thank you!", TIMEOUT).await?;
     shoot(&ada, "participant-end", Size::Mobile).await?;
     shoot(&eve, "participant-end-fr", Size::Mobile).await?;
+    // Dark mode: the system's by default (light in this browser), switched by the button.
+    click(&eve, "#theme").await?;
+    let bg = js(
+        &eve,
+        "return [document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor];",
+    )
+    .await?;
+    ensure!(bg[0] == "dark", "theme after the switch: {bg}");
+    ensure!(bg[1] == "rgb(14, 17, 32)", "dark background: {bg}");
+    shoot(&eve, "participant-end-fr-dark", Size::Mobile).await?;
     shoot(&screen, "presenter-end", Size::Projector).await?;
     shoot(&org, "organizer-end", Size::Projector).await?;
 
