@@ -1,5 +1,6 @@
 //! End-to-end tests: the real server on a loopback port, driven over HTTP and WebSockets.
 
+mod account;
 mod browser;
 mod chat;
 mod crash;

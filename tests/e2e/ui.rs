@@ -394,6 +394,17 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     assert_cloud_laid_out(&screen, "#cloud", 5).await?;
     shoot(&org, "organizer-wordcloud", Size::Projector).await?;
 
+    // A second organizer opens the dashboard and closes the tab: nothing ends or stalls.
+    let org2 = chromium.session(Size::Mobile, "en-US").await?;
+    org2.goto(format!("{base}/organize.html?meeting={meeting}"))
+        .await?;
+    login(&org2, &password).await?;
+    browser::wait_text(&org2, "#question", "One word", TIMEOUT).await?;
+    browser::wait_text(&org2, "#answers", "7", TIMEOUT).await?;
+    shoot(&org2, "organizer-wordcloud-phone", Size::Mobile).await?;
+    org2.quit().await?;
+    browser::wait_text(&org, "#status", "Live", TIMEOUT).await?;
+
     // A wrong flag is refused in the page and logged for staff.
     type_enter(&linus, "#flag", "nope").await?;
     browser::wait_text(&linus, "#flag-toast", "not a flag", TIMEOUT).await?;
@@ -442,7 +453,12 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
         (&screen, "presenter"),
     ] {
         // chromedriver may hand over the restart's refused connections only now.
-        assert_inert(d, who, &["ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "503"]).await?;
+        assert_inert(
+            d,
+            who,
+            &["ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "503"],
+        )
+        .await?;
     }
     for d in [ada, eve, linus, org, screen] {
         d.quit().await?;

@@ -116,7 +116,8 @@ mod tests {
         assert!(used.len() > 50, "found only {} keys in use", used.len());
         // A key with plural forms exists as `key.one` and `key.other`.
         let known = |k: &String| {
-            en.contains(k) || (en.contains(&format!("{k}.one")) && en.contains(&format!("{k}.other")))
+            en.contains(k)
+                || (en.contains(&format!("{k}.one")) && en.contains(&format!("{k}.other")))
         };
         let missing: Vec<_> = used.iter().filter(|k| !known(k)).collect();
         assert!(
