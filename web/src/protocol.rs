@@ -112,6 +112,7 @@ mod tests {
             p.command,
             Some(Command::Control(Control::Next, None))
         ));
+        assert_eq!(p.reference, Some(Value::from(9)));
         let p = parse(
             r#"{"type":"control","action":"next","expect":{"status":"ongoing","position":2}}"#,
         );
@@ -128,7 +129,6 @@ mod tests {
         let p =
             parse(r#"{"type":"control","action":"next","expect":{"status":"soon","position":2}}"#);
         assert!(p.command.is_none());
-        assert_eq!(p.reference, Some(Value::from(9)));
         assert!(matches!(
             parse(r#"{"type":"word","question_id":1,"text":"x"}"#).command,
             Some(Command::Word { .. })
