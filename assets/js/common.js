@@ -131,6 +131,15 @@ export class Live {
   }
 }
 
+/// Folds a live `tally` or `words` frame into the last `state`; true when it changed it
+/// (frames for another activity than the current one are ignored, as the protocol says).
+export function mergeLive(state, f) {
+  if (!state || state.question?.id !== f.question_id) return false;
+  if (f.type === "tally") { state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total }; return true; }
+  if (f.type === "words") { state.words = f.words; return true; }
+  return false;
+}
+
 /// Shows the floating "reconnecting" banner while the connection is down.
 export function connectionBanner(status) {
   let banner = $("#net");

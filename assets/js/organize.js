@@ -3,7 +3,7 @@
 // each control carries `expect` (where this dashboard believes the meeting is), so two
 // people pressing "next" on the same screen move the meeting once.
 
-import { $, $$, el, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner } from "./common.js";
+import { $, $$, el, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner, mergeLive } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
 import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
@@ -133,9 +133,7 @@ function connect() {
       if (f.type === "state") { state = f; render(); }
       else if (f.type === "participants") setOnline(f.count);
       else if (!state) return;
-      else if (f.type === "tally" && state.question?.id === f.question_id) {
-        state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total }; render();
-      } else if (f.type === "words" && state.question?.id === f.question_id) { state.words = f.words; render(); }
+      else if (mergeLive(state, f)) render();
       else if (f.type === "flag_attempt") {
         const { type: _type, ...attempt } = f;
         (state.flag_attempts ||= []).push(attempt);

@@ -1,7 +1,7 @@
 // The participant app: renders the current activity from the last `state` snapshot plus the
 // live `tally`/`words`/`score` frames, and sends votes, words and flags.
 
-import { $, el, icon, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner, ordinal } from "./common.js";
+import { $, el, icon, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner, ordinal, mergeLive } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
 import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
@@ -30,7 +30,7 @@ function myAnswer() {
   return a && state.question && a.question_id === state.question.id ? a : null;
 }
 
-function letterOf(q, id) { return q.choices.find((c) => c.id === id); }
+function choiceOf(q, id) { return q.choices.find((c) => c.id === id); }
 
 function renderYou() {
   const you = state?.you;
@@ -133,7 +133,7 @@ function renderVerdict(q, answer) {
     const pts = answer.points ?? 1;
     box = el("div", { class: "verdict right" }, icon("check"), el("div", {}, el("div", { class: "big" }, t("quiz.right")), el("div", {}, t("quiz.earned", { n: pts }))));
   } else {
-    const mine = letterOf(q, answer.choice_id);
+    const mine = choiceOf(q, answer.choice_id);
     box = el("div", { class: "verdict wrong" }, icon("cross"), el("div", {},
       el("div", { class: "big" }, t("quiz.wrong")),
       el("div", {}, t("quiz.you_said", { answer: mine ? `${mine.slug.toUpperCase()}: ${mine.text}` : "?" })),
@@ -196,20 +196,14 @@ const live = new Live(wsUrl(`/ws/meetings/${meeting}?role=participant`), {
   onFrame(f) {
     if (f.type === "state") { state = f; render(); }
     else if (!state) return;
-    else if (f.type === "tally" && state.question?.id === f.question_id) {
-      state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total }; render();
-    } else if (f.type === "words" && state.question?.id === f.question_id) { state.words = f.words; render(); }
+    else if (mergeLive(state, f)) render();
     else if (f.type === "score" && state.you) { state.you.score = f.score; if (f.rank) state.you.rank = f.rank; renderYou(); }
   },
   onStatus: connectionBanner,
   async onRefused() {
     const seat = await getJson(`/api/meetings/${meeting}/seat`);
+    // No seat here (cookie gone, or no such meeting): the join form says which.
     if (seat.status === 401) { location.replace(`/?meeting=${meeting}`); return true; }
-    if (seat.status === 404) {
-      connectionBanner("online");
-      $("#question").textContent = t("play.gone");
-      return true;
-    }
     return false; // server down or restarting: keep trying
   },
 });

@@ -2,7 +2,7 @@
 // session but shows only what the audience may see: a quiz's counts and answer appear at
 // the reveal, never before.
 
-import { $, el, getJson, Live, wsUrl, meetingParam, connectionBanner } from "./common.js";
+import { $, el, getJson, Live, wsUrl, meetingParam, connectionBanner, mergeLive } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
 import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
@@ -82,9 +82,7 @@ async function start() {
       if (f.type === "state") { state = f; render(); }
       else if (f.type === "participants") { online = f.count; $("#online").textContent = online; }
       else if (!state) return;
-      else if (f.type === "tally" && state.question?.id === f.question_id) {
-        state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total }; render();
-      } else if (f.type === "words" && state.question?.id === f.question_id) { state.words = f.words; render(); }
+      else if (mergeLive(state, f)) render();
     },
     onStatus: connectionBanner,
     async onRefused() {

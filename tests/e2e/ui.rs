@@ -431,6 +431,14 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     browser::wait_text(&eve, "#question", "Merci !", TIMEOUT).await?;
     browser::wait_text(&screen, "h1", "Thank you!", TIMEOUT).await?;
     shoot(&ada, "participant-end", Size::Mobile).await?;
+    // The language switch: French, and back (the choice is remembered by the browser).
+    click(&ada, "#lang").await?;
+    browser::wait_text(&ada, "#question", "Merci !", TIMEOUT).await?;
+    browser::wait_text(&ada, ".me-line", "Vous êtes 1er avec 11 points.", TIMEOUT).await?;
+    ada.refresh().await?;
+    browser::wait_text(&ada, "#question", "Merci !", TIMEOUT).await?;
+    click(&ada, "#lang").await?;
+    browser::wait_text(&ada, "#question", "Thank you!", TIMEOUT).await?;
     shoot(&eve, "participant-end-fr", Size::Mobile).await?;
     // Dark mode: the system's by default (light in this browser), switched by the button.
     click(&eve, "#theme").await?;
