@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use librekast_storage::{
-    ActivityKind, AttendeeRecord, MeetingStatus, Platform, Store, WriteOp, now_micros,
+    ActivityId, ActivityKind, AttendeeId, AttendeeRecord, MeetingStatus, Platform, Store, WriteOp,
+    now_micros,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::oneshot;
@@ -492,14 +493,7 @@ impl MeetingState {
 
     /// Everyone's score and rank (one sort of the attendees), with the awards of the quiz
     /// that just closed. Published before the `state` that shows them.
-    fn publish_standings(
-        &mut self,
-        awards: &[(
-            librekast_storage::AttendeeId,
-            librekast_storage::ActivityId,
-            i64,
-        )],
-    ) {
+    fn publish_standings(&mut self, awards: &[(AttendeeId, ActivityId, i64)]) {
         self.standings_dirty = false;
         let standings = self.meeting.standings(awards);
         self.handle().publish(
@@ -515,11 +509,7 @@ impl MeetingState {
         self.publish_tally_and_words();
     }
 
-    fn snapshot(
-        &mut self,
-        audience: Audience,
-        you: Option<librekast_storage::AttendeeId>,
-    ) -> Snapshot {
+    fn snapshot(&mut self, audience: Audience, you: Option<AttendeeId>) -> Snapshot {
         let (p, s) = self.frames();
         let state = match audience {
             Audience::Participant => p,

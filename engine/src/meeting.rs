@@ -165,8 +165,6 @@ pub struct FlagOutcome {
 #[derive(Debug, Default)]
 pub struct ControlOutcome {
     pub ops: Vec<WriteOp>,
-    /// Attendees whose score changed, with their new score.
-    pub scores: Vec<(AttendeeId, i64)>,
     /// Every vote the closing quiz scored just now: voter, quiz, points (0 when wrong).
     pub awards: Vec<(AttendeeId, ActivityId, i64)>,
 }
@@ -653,7 +651,6 @@ impl Meeting {
                 && let Some(a) = self.attendees.get_mut(&attendee)
             {
                 a.score += points;
-                out.scores.push((attendee, a.score));
             }
         }
         out.ops.push(WriteOp::Award {

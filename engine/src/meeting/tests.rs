@@ -172,7 +172,14 @@ fn quiz_points_awarded_at_close_with_fastest_bonus() {
     assert_eq!(m.attendees[&A1].score, 0);
     assert_eq!(m.attendees[&A2].score, 3);
     assert_eq!(m.attendees[&A3].score, 1);
-    assert_eq!(out.scores, vec![(A2, 3), (A3, 1)]);
+    assert_eq!(
+        out.awards,
+        vec![
+            (A1, ActivityId(30), 0),
+            (A2, ActivityId(30), 3),
+            (A3, ActivityId(30), 1)
+        ]
+    );
     assert!(matches!(out.ops.first(), Some(WriteOp::Award { .. })));
     let p = state(&m, Audience::Participant);
     assert_eq!(p["results"]["correct"], serde_json::json!([32]));
