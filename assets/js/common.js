@@ -82,7 +82,14 @@ export class Live {
   constructor(url, { onFrame, onStatus, onRefused }) {
     Object.assign(this, { url, onFrame, onStatus, onRefused });
     this.delay = 500; this.seq = 0; this.pending = new Map(); this.failures = 0; this.timer = null;
-    window.addEventListener("online", () => this.retryNow());
+    // The browser knows about a lost network long before a dead socket times out: say so at
+    // once, and on the way back start a fresh connection (the old one may be half-dead).
+    window.addEventListener("offline", () => this.onStatus?.("reconnecting"));
+    window.addEventListener("online", () => {
+      this.delay = 500;
+      if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(4000, "network changed");
+      else this.retryNow();
+    });
     this.connect();
   }
   connect() {

@@ -405,6 +405,32 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     org2.quit().await?;
     browser::wait_text(&org, "#status", "Live", TIMEOUT).await?;
 
+    // The browser reports the network gone: the banner shows at once; back online, the page
+    // starts a fresh connection and hides it.
+    js(
+        &linus,
+        "window.dispatchEvent(new Event('offline')); return 1;",
+    )
+    .await?;
+    browser::wait_text(&linus, "#net", "Reconnecting", TIMEOUT).await?;
+    js(
+        &linus,
+        "window.dispatchEvent(new Event('online')); return 1;",
+    )
+    .await?;
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while js(&linus, "return document.getElementById('net').hidden;").await? != true {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "the banner stayed after the network came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ensure!(
+        text(&linus, "#score").await? == "1",
+        "seat and score after the fresh connection"
+    );
+
     // A wrong flag is refused in the page and logged for staff.
     type_enter(&linus, "#flag", "nope").await?;
     browser::wait_text(&linus, "#flag-toast", "not a flag", TIMEOUT).await?;
