@@ -1,13 +1,30 @@
 // Staff pages (dashboard, presenter screen): the login gate and the meeting picker.
 
 import { $, el, getJson, postJson, errorText } from "./common.js";
-import { t } from "./i18n.js";
+import { t, translate } from "./i18n.js";
+
+/// The login form, built here once for every staff page.
+function loginForm() {
+  return [
+    el("h2", { id: "login-title", "data-i18n": "login.title" }),
+    el("form", { id: "login", novalidate: true },
+      el("label", { for: "username", "data-i18n": "login.user" }),
+      el("input", { id: "username", type: "text", autocomplete: "username", autocapitalize: "off", required: true }),
+      el("label", { for: "password", "data-i18n": "login.password" }),
+      el("input", { id: "password", type: "password", autocomplete: "current-password", required: true }),
+      el("p", {}, el("button", { type: "submit", class: "block", id: "login-btn", "data-i18n": "login.submit" })),
+      el("p", { id: "login-error", class: "toast bad", role: "alert" })),
+  ];
+}
 
 /// Resolves with the username once a staff session exists, showing `#login-panel` until then.
 export async function ensureStaff() {
   const me = await getJson("/api/me");
   if (me.ok) return me.data.username;
-  $("#login-panel").classList.remove("hidden");
+  const panel = $("#login-panel");
+  panel.replaceChildren(...loginForm());
+  translate(panel);
+  panel.classList.remove("hidden");
   $("#username").focus();
   return new Promise((resolve) => {
     $("#login").addEventListener("submit", async (ev) => {

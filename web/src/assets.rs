@@ -77,9 +77,13 @@ mod tests {
                 continue;
             }
             let body = text(&path);
-            for (open, close) in [("t(\"", '"'), ("data-i18n=\"", '"')]
-                .into_iter()
-                .chain(["-placeholder=\"", "-label=\"", "-title=\""].map(|a| (a, '"')))
+            for (open, close) in [
+                ("t(\"", '"'),
+                ("data-i18n=\"", '"'),
+                ("\"data-i18n\": \"", '"'),
+            ]
+            .into_iter()
+            .chain(["-placeholder=\"", "-label=\"", "-title=\""].map(|a| (a, '"')))
             {
                 for (i, _) in body.match_indices(open) {
                     // `t("` must not be the tail of another name (`.at("`, `get("`).

@@ -86,6 +86,28 @@ fn go(m: &mut Meeting, controls: &[Control]) {
     }
 }
 
+/// From `before` to the quiz (position 2), open.
+fn open_quiz(m: &mut Meeting) {
+    go(
+        m,
+        &[Control::Start, Control::Next, Control::Next, Control::Start],
+    );
+}
+
+/// From `before` to the word cloud (position 3), open.
+fn open_word_cloud(m: &mut Meeting) {
+    go(
+        m,
+        &[
+            Control::Start,
+            Control::Next,
+            Control::Next,
+            Control::Next,
+            Control::Start,
+        ],
+    );
+}
+
 fn state(m: &Meeting, audience: Audience) -> Value {
     serde_json::from_str(&m.state_json(audience)).unwrap_or_default()
 }
@@ -148,10 +170,7 @@ fn votes_only_on_the_open_activity() {
 #[test]
 fn quiz_points_awarded_at_close_with_fastest_bonus() {
     let mut m = meeting(true);
-    go(
-        &mut m,
-        &[Control::Start, Control::Next, Control::Next, Control::Start],
-    );
+    open_quiz(&mut m);
     assert_eq!(m.current().map(|a| a.kind), Some(ActivityKind::Quiz));
     for (a, c) in [(A1, 31), (A2, 32), (A3, 32)] {
         assert!(m.vote(a, ActivityId(30), ChoiceId(c), 0).is_ok());
@@ -201,10 +220,7 @@ fn quiz_points_awarded_at_close_with_fastest_bonus() {
 #[test]
 fn quiz_without_fastest_reward() {
     let mut m = meeting(false);
-    go(
-        &mut m,
-        &[Control::Start, Control::Next, Control::Next, Control::Start],
-    );
+    open_quiz(&mut m);
     assert!(m.vote(A2, ActivityId(30), ChoiceId(32), 0).is_ok());
     go(&mut m, &[Control::Next]);
     assert_eq!(m.attendees[&A2].score, 1, "closing with next awards too");
@@ -213,16 +229,7 @@ fn quiz_without_fastest_reward() {
 #[test]
 fn word_cloud_rules() {
     let mut m = meeting(false);
-    go(
-        &mut m,
-        &[
-            Control::Start,
-            Control::Next,
-            Control::Next,
-            Control::Next,
-            Control::Start,
-        ],
-    );
+    open_word_cloud(&mut m);
     let q = ActivityId(40);
     assert!(matches!(m.word(A1, q, "  Rust  ", 0), Ok(Some(_))));
     assert!(
@@ -410,10 +417,7 @@ fn rebuild_from_storage_restores_answers_and_scores() {
 #[test]
 fn a_seat_carries_rank_answer_and_quiz_points() {
     let mut m = meeting(true);
-    go(
-        &mut m,
-        &[Control::Start, Control::Next, Control::Next, Control::Start],
-    );
+    open_quiz(&mut m);
     for (a, c) in [(A1, 31), (A2, 32)] {
         assert!(m.vote(a, ActivityId(30), ChoiceId(c), 0).is_ok());
     }
@@ -454,16 +458,7 @@ fn a_seat_carries_rank_answer_and_quiz_points() {
 #[test]
 fn a_seat_lists_its_words() {
     let mut m = meeting(true);
-    go(
-        &mut m,
-        &[
-            Control::Start,
-            Control::Next,
-            Control::Next,
-            Control::Next,
-            Control::Start,
-        ],
-    );
+    open_word_cloud(&mut m);
     assert!(m.word(A1, ActivityId(40), "Rust", 0).is_ok());
     assert!(m.word(A1, ActivityId(40), "  fun ", 0).is_ok());
     let answer = m.you(A1).and_then(|y| y.answer);
