@@ -88,6 +88,22 @@ async fn assert_inert(d: &WebDriver, who: &str, expected: &[&str]) -> anyhow::Re
     Ok(())
 }
 
+/// Waits until the reconnecting banner is hidden (or was never shown).
+async fn wait_online(d: &WebDriver, timeout: Duration, what: &str) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + timeout;
+    while js(
+        d,
+        "const n = document.getElementById('net'); return !n || n.hidden;",
+    )
+    .await?
+        != true
+    {
+        ensure!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
 /// No two words of a rendered cloud overlap, and all are inside it.
 async fn assert_cloud_laid_out(d: &WebDriver, css: &str, at_least: u64) -> anyhow::Result<()> {
     let script = format!(
@@ -340,20 +356,7 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     config.bind = addr.parse().context("server address")?;
     let server = Server::start(config).await?;
     for p in [&ada, &eve, &linus, &org, &screen] {
-        let deadline = std::time::Instant::now() + Duration::from_secs(40);
-        while js(
-            p,
-            "const n = document.getElementById('net'); return !n || n.hidden;",
-        )
-        .await?
-            != true
-        {
-            ensure!(
-                std::time::Instant::now() < deadline,
-                "a page never reconnected"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        wait_online(p, Duration::from_secs(40), "a page never reconnected").await?;
     }
     ensure!(
         text(&ada, "#score").await? == "11",
@@ -418,14 +421,12 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
         "window.dispatchEvent(new Event('online')); return 1;",
     )
     .await?;
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while js(&linus, "return document.getElementById('net').hidden;").await? != true {
-        ensure!(
-            std::time::Instant::now() < deadline,
-            "the banner stayed after the network came back"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_online(
+        &linus,
+        TIMEOUT,
+        "the banner stayed after the network came back",
+    )
+    .await?;
     ensure!(
         text(&linus, "#score").await? == "1",
         "seat and score after the fresh connection"
