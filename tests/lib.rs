@@ -117,6 +117,16 @@ impl TestServer {
         Ok(body["token"].as_str().unwrap_or("").to_string())
     }
 
+    /// What storage holds for a meeting: the ground truth an acknowledged answer must be in.
+    pub async fn stored(&self, meeting: i64) -> anyhow::Result<librekast_storage::LoadedMeeting> {
+        Ok(self
+            .server
+            .engine
+            .store()
+            .load_meeting(librekast_storage::MeetingId(meeting))
+            .await?)
+    }
+
     pub async fn admin_token(&self) -> anyhow::Result<String> {
         let password = self
             .server

@@ -89,12 +89,7 @@ async fn chat_votes_and_words_join_the_room() -> anyhow::Result<()> {
     assert_eq!(room.words[&cloud][0]["text"], "Rust");
 
     // Viewers are attendees: stored, on the staff scoreboard with their platform.
-    let loaded = ts
-        .server
-        .engine
-        .store()
-        .load_meeting(MeetingId(meeting))
-        .await?;
+    let loaded = ts.stored(meeting).await?;
     assert_eq!(loaded.votes.len(), 4);
     assert_eq!(loaded.words.len(), 2);
     let platforms: Vec<_> = loaded.attendees.iter().map(|a| a.platform).collect();

@@ -97,12 +97,7 @@ async fn panic_mid_burst_loses_no_acknowledged_answer() -> anyhow::Result<()> {
     assert!(handle.is_running(), "the supervisor restarted the meeting");
 
     // Storage holds every acknowledged vote exactly once (and nothing unacknowledged).
-    let loaded = ts
-        .server
-        .engine
-        .store()
-        .load_meeting(MeetingId(meeting))
-        .await?;
+    let loaded = ts.stored(meeting).await?;
     let stored: Vec<(i64, i64)> = loaded
         .votes
         .iter()

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use librekast_storage::MeetingId;
 use librekast_tests::*;
 use serde_json::{Value, json};
 
@@ -366,12 +365,7 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     );
 
     // Everything acknowledged is in storage.
-    let loaded = ts
-        .server
-        .engine
-        .store()
-        .load_meeting(MeetingId(meeting))
-        .await?;
+    let loaded = ts.stored(meeting).await?;
     assert_eq!(loaded.votes.len(), 2 * PARTICIPANTS);
     assert_eq!(loaded.words.len(), 2 * PARTICIPANTS + 1);
     assert_eq!(loaded.captures.len(), 2);
