@@ -4,7 +4,9 @@
 //! - [`meeting_file`]: the import/export JSON format and its validation.
 //! - [`entities`]: one sea-orm entity module per table.
 //! - [`migrations`]: timestamped schema migrations, applied by [`Store::connect`].
-//! - [`store`]: [`Store`], the connection handle, and its queries grouped per aggregate.
+//! - [`store`]: [`Store`], the connection handle and its transactions.
+//! - [`queries`]: the queries of [`Store`], one module per aggregate (meetings, attendees,
+//!   answers, sessions, users).
 //! - [`error`]: the [`StorageError`] enum.
 //!
 //! SQLite (a file, WAL mode) is the default; PostgreSQL is used when the URL says `postgres://`.
@@ -16,6 +18,7 @@ pub mod error;
 pub mod meeting_file;
 pub mod migrations;
 pub mod model;
+pub mod queries;
 pub mod store;
 
 pub use error::StorageError;

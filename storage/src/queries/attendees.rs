@@ -1,0 +1,112 @@
+//! Attendees: in-room participants and chat viewers, keyed by platform and user id.
+
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+
+use crate::entities::attendees;
+use crate::model::*;
+use crate::store::{Store, finish, map_err};
+use crate::{StorageError, convert};
+
+impl Store {
+    /// Finds the attendee keyed by (meeting, platform, platform_user_id) or creates it with
+    /// score 0; an existing attendee's name is updated.
+    pub async fn upsert_attendee(
+        &self,
+        meeting: MeetingId,
+        name: &str,
+        platform: Platform,
+        platform_user_id: &str,
+    ) -> Result<AttendeeRecord, StorageError> {
+        let find = || {
+            attendees::Entity::find()
+                .filter(attendees::Column::MeetingId.eq(meeting.0))
+                .filter(attendees::Column::Platform.eq(platform.code()))
+                .filter(attendees::Column::PlatformUserId.eq(platform_user_id))
+        };
+        // Most calls are for someone already known under the same name: no write needed.
+        if let Some(existing) = find().one(&self.db).await?
+            && existing.name == name
+        {
+            return convert::attendee(existing);
+        }
+
+        // ON CONFLICT (in upsert_attendees) rather than insert-or-update in two steps: two
+        // connections may meet the same new chat user at once.
+        let viewer = [(platform_user_id.to_owned(), name.to_owned())];
+        self.upsert_attendees(meeting, platform, &viewer)
+            .await?
+            .pop()
+            .ok_or(StorageError::NotFound)
+    }
+
+    /// Finds or creates many attendees of one platform at once (chat viewers), in one
+    /// transaction; names of known ones are updated. Returns them in no particular order.
+    pub async fn upsert_attendees(
+        &self,
+        meeting: MeetingId,
+        platform: Platform,
+        viewers: &[(String, String)],
+    ) -> Result<Vec<AttendeeRecord>, StorageError> {
+        // 7 parameters a row: 500 rows stay far below every backend's parameter limit.
+        const CHUNK: usize = 500;
+        if viewers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _guard = self.write_guard().await;
+        let txn = self.begin_write().await?;
+        let result = async {
+            let now = now_micros();
+            let mut out = Vec::with_capacity(viewers.len());
+            for chunk in viewers.chunks(CHUNK) {
+                let rows = chunk.iter().map(|(user_id, name)| attendees::ActiveModel {
+                    id: NotSet,
+                    meeting_id: Set(meeting.0),
+                    name: Set(name.clone()),
+                    platform: Set(platform.code().to_owned()),
+                    platform_user_id: Set(user_id.clone()),
+                    score: Set(0),
+                    created_at: Set(now),
+                });
+                attendees::Entity::insert_many(rows)
+                    .on_conflict(
+                        OnConflict::columns([
+                            attendees::Column::MeetingId,
+                            attendees::Column::Platform,
+                            attendees::Column::PlatformUserId,
+                        ])
+                        .update_column(attendees::Column::Name)
+                        .to_owned(),
+                    )
+                    .exec_without_returning(&txn)
+                    .await
+                    .map_err(|e| match e.sql_err() {
+                        Some(SqlErr::ForeignKeyConstraintViolation(_)) => StorageError::NotFound,
+                        _ => map_err("attendees", e),
+                    })?;
+                let ids = chunk.iter().map(|(user_id, _)| user_id.clone());
+                for row in attendees::Entity::find()
+                    .filter(attendees::Column::MeetingId.eq(meeting.0))
+                    .filter(attendees::Column::Platform.eq(platform.code()))
+                    .filter(attendees::Column::PlatformUserId.is_in(ids))
+                    .all(&txn)
+                    .await?
+                {
+                    out.push(convert::attendee(row)?);
+                }
+            }
+            Ok(out)
+        }
+        .await;
+        finish(txn, result).await
+    }
+
+    pub async fn attendee(&self, id: AttendeeId) -> Result<Option<AttendeeRecord>, StorageError> {
+        attendees::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(convert::attendee)
+            .transpose()
+    }
+}

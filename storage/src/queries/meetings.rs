@@ -1,0 +1,388 @@
+//! Meetings: import and export as a meeting file, lists, and a meeting loaded whole.
+
+use std::collections::HashMap;
+
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use crate::entities::{
+    activities, attendees, choices, flag_attempts, flag_captures, flags, meetings, votes, words,
+};
+use crate::model::*;
+use crate::store::{Store, finish, map_err};
+use crate::{ActivityFile, ChoiceFile, FlagFile, MeetingFile, StorageError, convert};
+
+/// `recent_attempts` in [`LoadedMeeting`].
+const RECENT_ATTEMPTS: u64 = 50;
+
+impl Store {
+    /// Validates and inserts a meeting (status before, position 0, every activity pending).
+    pub async fn import_meeting(&self, file: &MeetingFile) -> Result<MeetingId, StorageError> {
+        file.validate()?;
+        let _guard = self.write_guard().await;
+        let txn = self.begin_write().await?;
+        let result = insert_meeting(&txn, file).await;
+        finish(txn, result).await
+    }
+    /// The file that imports back into an identical meeting.
+    pub async fn export_meeting(&self, id: MeetingId) -> Result<MeetingFile, StorageError> {
+        let txn = self.begin_read().await?;
+        let result = read_meeting_file(&txn, id).await;
+        finish(txn, result).await
+    }
+    pub async fn meeting(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StorageError> {
+        meetings::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(convert::meeting)
+            .transpose()
+    }
+    pub async fn meeting_count(&self) -> Result<u64, StorageError> {
+        Ok(meetings::Entity::find().count(&self.db).await?)
+    }
+    /// Newest first.
+    pub async fn list_meetings(&self) -> Result<Vec<MeetingSummary>, StorageError> {
+        meetings::Entity::find()
+            .order_by_desc(meetings::Column::CreatedAt)
+            .order_by_desc(meetings::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(convert::meeting_summary)
+            .collect()
+    }
+    /// Meetings a restarted server must resume: status waiting, ongoing, results or scoreboard.
+    pub async fn running_meeting_ids(&self) -> Result<Vec<MeetingId>, StorageError> {
+        let running = [
+            MeetingStatus::Waiting,
+            MeetingStatus::Ongoing,
+            MeetingStatus::Results,
+            MeetingStatus::Scoreboard,
+        ]
+        .map(MeetingStatus::code);
+        let ids: Vec<i64> = meetings::Entity::find()
+            .select_only()
+            .column(meetings::Column::Id)
+            .filter(meetings::Column::Status.is_in(running))
+            .order_by_asc(meetings::Column::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().map(MeetingId).collect())
+    }
+    pub async fn load_meeting(&self, id: MeetingId) -> Result<LoadedMeeting, StorageError> {
+        let txn = self.begin_read().await?;
+        let result = read_loaded_meeting(&txn, id).await;
+        finish(txn, result).await
+    }
+}
+
+async fn insert_meeting<C: ConnectionTrait>(
+    db: &C,
+    file: &MeetingFile,
+) -> Result<MeetingId, StorageError> {
+    let meeting = meetings::ActiveModel {
+        id: NotSet,
+        title: Set(file.title.clone()),
+        code: Set(file.code.clone()),
+        reward_fastest: Set(file.reward_fastest),
+        flag_prefix: Set(file.flag_prefix.clone()),
+        status: Set(MeetingStatus::Before.code().to_owned()),
+        position: Set(0),
+        created_at: Set(now_micros()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| map_err("meeting", e))?;
+
+    for (position, activity) in file.activities.iter().enumerate() {
+        let row = activities::ActiveModel {
+            id: NotSet,
+            meeting_id: Set(meeting.id),
+            position: Set(convert::to_i32(position, "activity position")?),
+            kind: Set(activity.kind.code().to_owned()),
+            title: Set(activity.title.clone()),
+            description: Set(activity.description.clone()),
+            word_limit: Set(convert::to_i32(activity.word_limit, "word_limit")?),
+            state: Set(ActivityState::Pending.code().to_owned()),
+        }
+        .insert(db)
+        .await
+        .map_err(|e| map_err("activity", e))?;
+
+        let choice_rows = activity
+            .choices
+            .iter()
+            .enumerate()
+            .map(|(position, choice)| {
+                Ok(choices::ActiveModel {
+                    id: NotSet,
+                    activity_id: Set(row.id),
+                    position: Set(convert::to_i32(position, "choice position")?),
+                    text: Set(choice.text.clone()),
+                    slug: Set(choice.slug.clone()),
+                    correct: Set(choice.correct),
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        choices::Entity::insert_many(choice_rows)
+            .exec_without_returning(db)
+            .await
+            .map_err(|e| map_err("choice", e))?;
+    }
+
+    let flag_rows = file
+        .flags
+        .iter()
+        .enumerate()
+        .map(|(position, flag)| {
+            Ok(flags::ActiveModel {
+                id: NotSet,
+                meeting_id: Set(meeting.id),
+                name: Set(flag.name.clone()),
+                code: Set(flag.code.clone()),
+                points: Set(flag.points),
+                first_blood: Set(flag.first_blood),
+                position: Set(convert::to_i32(position, "flag position")?),
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    flags::Entity::insert_many(flag_rows)
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| map_err("flag", e))?;
+
+    Ok(MeetingId(meeting.id))
+}
+
+async fn read_meeting_file<C: ConnectionTrait>(
+    db: &C,
+    id: MeetingId,
+) -> Result<MeetingFile, StorageError> {
+    let meeting = meetings::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+    let activity_rows = meeting_activities(db, id).await?;
+    let mut choices_by_activity = meeting_choices(db, id).await?;
+    let mut activities = Vec::with_capacity(activity_rows.len());
+    for row in activity_rows {
+        let kind = convert::activity_kind(&row)?;
+        let word_limit =
+            convert::to_u32(row.word_limit, || format!("activity {} word_limit", row.id))?;
+        let choices = choices_by_activity
+            .remove(&row.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| ChoiceFile {
+                text: c.text,
+                slug: c.slug,
+                correct: c.correct,
+            })
+            .collect();
+        activities.push(ActivityFile {
+            kind,
+            title: row.title,
+            description: row.description,
+            choices,
+            word_limit,
+        });
+    }
+    let flags = meeting_flags(db, id)
+        .await?
+        .into_iter()
+        .map(|f| FlagFile {
+            name: f.name,
+            code: f.code,
+            points: f.points,
+            first_blood: f.first_blood,
+        })
+        .collect();
+    Ok(MeetingFile {
+        title: meeting.title,
+        code: meeting.code,
+        reward_fastest: meeting.reward_fastest,
+        flag_prefix: meeting.flag_prefix,
+        activities,
+        flags,
+    })
+}
+
+async fn read_loaded_meeting<C: ConnectionTrait>(
+    db: &C,
+    id: MeetingId,
+) -> Result<LoadedMeeting, StorageError> {
+    let meeting = meetings::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+    let meeting = convert::meeting(meeting)?;
+
+    let mut choices_by_activity = meeting_choices(db, id).await?;
+    let activities = meeting_activities(db, id)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let choices = choices_by_activity
+                .remove(&row.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(convert::choice)
+                .collect();
+            convert::activity(row, choices)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let attendees = attendees::Entity::find()
+        .filter(attendees::Column::MeetingId.eq(id.0))
+        .order_by_asc(attendees::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(convert::attendee)
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let votes = votes::Entity::find()
+        .filter(votes::Column::ActivityId.in_subquery(activity_ids_of(id)))
+        .order_by_asc(votes::Column::CreatedAt)
+        .order_by_asc(votes::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| VoteRecord {
+            activity_id: ActivityId(v.activity_id),
+            attendee_id: AttendeeId(v.attendee_id),
+            choice_id: ChoiceId(v.choice_id),
+            points: v.points,
+            at: v.created_at,
+        })
+        .collect();
+
+    let words = words::Entity::find()
+        .filter(words::Column::ActivityId.in_subquery(activity_ids_of(id)))
+        .order_by_asc(words::Column::CreatedAt)
+        .order_by_asc(words::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| WordRecord {
+            activity_id: ActivityId(w.activity_id),
+            attendee_id: AttendeeId(w.attendee_id),
+            text: w.text,
+            normalized: w.normalized,
+            at: w.created_at,
+        })
+        .collect();
+
+    let flags = meeting_flags(db, id)
+        .await?
+        .into_iter()
+        .map(convert::flag)
+        .collect();
+
+    let captures = flag_captures::Entity::find()
+        .filter(
+            flag_captures::Column::FlagId.in_subquery(
+                Query::select()
+                    .column(flags::Column::Id)
+                    .from(flags::Entity)
+                    .and_where(flags::Column::MeetingId.eq(id.0))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(flag_captures::Column::CreatedAt)
+        .order_by_asc(flag_captures::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| CaptureRecord {
+            flag_id: FlagId(c.flag_id),
+            attendee_id: AttendeeId(c.attendee_id),
+            points: c.points,
+            first_blood: c.first_blood,
+            at: c.created_at,
+        })
+        .collect();
+
+    let mut recent_attempts: Vec<FlagAttemptRecord> = flag_attempts::Entity::find()
+        .filter(flag_attempts::Column::MeetingId.eq(id.0))
+        .order_by_desc(flag_attempts::Column::Id)
+        .limit(RECENT_ATTEMPTS)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| FlagAttemptRecord {
+            attendee_id: AttendeeId(a.attendee_id),
+            submitted: a.submitted,
+            flag_id: a.flag_id.map(FlagId),
+            outcome: a.outcome,
+            at: a.created_at,
+        })
+        .collect();
+    recent_attempts.reverse();
+
+    Ok(LoadedMeeting {
+        meeting,
+        activities,
+        attendees,
+        votes,
+        words,
+        flags,
+        captures,
+        recent_attempts,
+    })
+}
+
+fn activity_ids_of(meeting: MeetingId) -> SelectStatement {
+    Query::select()
+        .column(activities::Column::Id)
+        .from(activities::Entity)
+        .and_where(activities::Column::MeetingId.eq(meeting.0))
+        .to_owned()
+}
+
+async fn meeting_activities<C: ConnectionTrait>(
+    db: &C,
+    meeting: MeetingId,
+) -> Result<Vec<activities::Model>, StorageError> {
+    Ok(activities::Entity::find()
+        .filter(activities::Column::MeetingId.eq(meeting.0))
+        .order_by_asc(activities::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// Each activity's choices in file order.
+async fn meeting_choices<C: ConnectionTrait>(
+    db: &C,
+    meeting: MeetingId,
+) -> Result<HashMap<i64, Vec<choices::Model>>, StorageError> {
+    let rows = choices::Entity::find()
+        .filter(choices::Column::ActivityId.in_subquery(activity_ids_of(meeting)))
+        .order_by_asc(choices::Column::ActivityId)
+        .order_by_asc(choices::Column::Position)
+        .order_by_asc(choices::Column::Id)
+        .all(db)
+        .await?;
+    let mut by_activity: HashMap<i64, Vec<choices::Model>> = HashMap::new();
+    for row in rows {
+        by_activity.entry(row.activity_id).or_default().push(row);
+    }
+    Ok(by_activity)
+}
+
+async fn meeting_flags<C: ConnectionTrait>(
+    db: &C,
+    meeting: MeetingId,
+) -> Result<Vec<flags::Model>, StorageError> {
+    Ok(flags::Entity::find()
+        .filter(flags::Column::MeetingId.eq(meeting.0))
+        .order_by_asc(flags::Column::Position)
+        .order_by_asc(flags::Column::Id)
+        .all(db)
+        .await?)
+}

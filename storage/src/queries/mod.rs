@@ -1,0 +1,13 @@
+//! The queries of [`crate::Store`], one module per aggregate, each an `impl Store` block.
+//!
+//! - [`meetings`]: import and export as a meeting file, lists, a meeting loaded whole.
+//! - [`attendees`]: in-room participants and chat viewers, keyed by platform and user id.
+//! - [`answers`]: the meeting actors' writes (answers, controls, scores), one batch at a time.
+//! - [`sessions`]: the tokens of staff and participants.
+//! - [`users`]: staff accounts.
+
+pub mod answers;
+pub mod attendees;
+pub mod meetings;
+pub mod sessions;
+pub mod users;
