@@ -369,6 +369,61 @@ pub async fn wait_for(
     }
 }
 
+/// Whether a WebDriver error means "find the element again": the page re-rendered it between
+/// the find and the action (stale), or something was briefly on top of it or not yet
+/// interactable (a transition). Every other error is real.
+fn is_transient(e: &WebDriverError) -> bool {
+    matches!(
+        e.as_inner(),
+        WebDriverErrorInner::StaleElementReference(_)
+            | WebDriverErrorInner::ElementClickIntercepted(_)
+            | WebDriverErrorInner::ElementNotInteractable(_)
+            | WebDriverErrorInner::NoSuchElement(_)
+    )
+}
+
+/// Clicks the first visible element matching `css`. Pages re-render lists (choices, bars) on
+/// every state frame, so an element found a moment ago may be gone: it is found again until
+/// the click lands or `timeout` passes.
+pub async fn click(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let el = wait_for(
+            driver,
+            css,
+            deadline.saturating_duration_since(Instant::now()),
+        )
+        .await?;
+        match el.click().await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_transient(&e) && Instant::now() < deadline => {
+                tokio::time::sleep(POLL).await;
+            }
+            Err(e) => return Err(e).with_context(|| format!("clicking {css:?}")),
+        }
+    }
+}
+
+/// The text of the first visible element matching `css`, found again if it went stale.
+pub async fn text(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::Result<String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let el = wait_for(
+            driver,
+            css,
+            deadline.saturating_duration_since(Instant::now()),
+        )
+        .await?;
+        match el.text().await {
+            Ok(t) => return Ok(t),
+            Err(e) if is_transient(&e) && Instant::now() < deadline => {
+                tokio::time::sleep(POLL).await;
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {css:?}")),
+        }
+    }
+}
+
 /// The first element matching `css` once it is displayed and its text contains `needle`.
 pub async fn wait_text(
     driver: &WebDriver,

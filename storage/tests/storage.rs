@@ -1,6 +1,9 @@
 //! Storage tests. Every body is an `async fn(Store)` run twice: on a fresh SQLite file and on
 //! a fresh PostgreSQL database (`LIBREKAST_TEST_POSTGRES`, see `run_postgres`).
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::future::Future;
 use std::path::Path;
 

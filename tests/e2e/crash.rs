@@ -53,6 +53,7 @@ async fn panic_mid_burst_loses_no_acknowledged_answer() -> anyhow::Result<()> {
     ok(&org.control("start").await?)?;
     ok(&org.control("next").await?)?;
     ok(&org.control("start").await?)?;
+    org.wait_open("poll").await?;
     let poll = org.state["question"]["id"].as_i64().unwrap_or(-1);
     let choices = choice_ids(&org.state);
     for (_, p) in people.iter_mut() {

@@ -1,8 +1,8 @@
 //! `librekast loadtest` against a real server: a small run must pass, and a used-up meeting
 //! must fail with a clear message.
 
+use librekast_loadtest::{Args, run};
 use librekast_tests::*;
-use librekast_web::loadtest::{Args, run};
 
 fn args(ts: &TestServer, meeting: i64, password: &str) -> Args {
     Args {

@@ -112,7 +112,11 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     ok(&org.control("next").await?)?;
     everyone(&mut people, "waiting").await?;
     assert_eq!(people[0].state["question"], Value::Null);
-    let poll = org.state["question"]["id"].as_i64().unwrap_or(-1);
+    let poll = org
+        .wait_state(|s| s["status"] == "waiting" && s["question"]["kind"] == "poll")
+        .await?["question"]["id"]
+        .as_i64()
+        .unwrap_or(-1);
     assert_eq!(
         error_code(&people[0].vote(poll, 1).await?),
         "not_open",

@@ -40,11 +40,11 @@ async fn a_stalled_client_does_not_slow_the_meeting() -> anyhow::Result<()> {
         paced(&mut org, "back").await?;
     }
     paced(&mut org, "next").await?;
-    let last = org.state["position"].clone();
-    let seen = watcher
-        .wait_for(|v| v["type"] == "state" && v["status"] == "waiting" && v["position"] == last)
+    // The last control leaves the meeting waiting on the second activity; the watcher, who
+    // kept reading, gets there too.
+    watcher
+        .wait_for(|v| v["type"] == "state" && v["status"] == "waiting" && v["position"] == 1)
         .await?;
-    assert_eq!(seen["position"], 1);
 
     // The stalled client reads again: it skipped to the present instead of replaying.
     use futures_util::StreamExt;

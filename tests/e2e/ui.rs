@@ -20,12 +20,11 @@ async fn js(d: &WebDriver, script: &str) -> anyhow::Result<Value> {
 }
 
 async fn click(d: &WebDriver, css: &str) -> anyhow::Result<()> {
-    browser::wait_for(d, css, TIMEOUT).await?.click().await?;
-    Ok(())
+    browser::click(d, css, TIMEOUT).await
 }
 
 async fn text(d: &WebDriver, css: &str) -> anyhow::Result<String> {
-    Ok(browser::wait_for(d, css, TIMEOUT).await?.text().await?)
+    browser::text(d, css, TIMEOUT).await
 }
 
 /// Types into a field and submits it with Enter, as a keyboard user would.

@@ -7,11 +7,12 @@ use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 use serde_json::json;
 use warp::Reply;
-use warp::http::{HeaderMap, StatusCode, header};
+use warp::http::{HeaderMap, header};
 use warp::reply::Response;
 
+use crate::api_error::ApiError;
 use crate::auth;
-use crate::routes::{App, error, internal};
+use crate::routes::{App, internal};
 
 /// The staff username behind the request's `lk_staff` cookie, or the response to send.
 async fn staff(app: &App, cookie: Option<&str>) -> Result<String, Response> {
@@ -27,11 +28,7 @@ async fn staff(app: &App, cookie: Option<&str>) -> Result<String, Response> {
 }
 
 fn unauthorized() -> Response {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        Some("log in as staff first"),
-    )
+    ApiError::Unauthorized.reply(Some("log in as staff first"))
 }
 
 fn cookie_header(headers: &HeaderMap) -> Option<&str> {
@@ -75,11 +72,7 @@ pub async fn seat(id: i64, cookie: Option<String>, app: App) -> Response {
 }
 
 fn not_joined() -> Response {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        Some("join this meeting first"),
-    )
+    ApiError::Unauthorized.reply(Some("join this meeting first"))
 }
 
 /// `POST /api/logout`: ends the staff session (if any) and clears its cookie. Always `200`.
@@ -113,22 +106,14 @@ async fn invitation(id: i64, headers: &HeaderMap, app: &App) -> Result<Invitatio
     let meeting = match app.engine.store().meeting(MeetingId(id)).await {
         Ok(Some(m)) => m,
         Ok(None) => {
-            return Err(error(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                Some("no such meeting"),
-            ));
+            return Err(ApiError::NotFound.reply(Some("no such meeting")));
         }
         Err(e) => return Err(internal(e)),
     };
     let base = match &app.public_url {
         Some(u) => u.to_string(),
         None => base_from_headers(headers).ok_or_else(|| {
-            error(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                Some("no usable Host header: set LIBREKAST_PUBLIC_URL"),
-            )
+            ApiError::BadRequest.reply(Some("no usable Host header: set LIBREKAST_PUBLIC_URL"))
         })?,
     };
     let url = format!(
@@ -194,11 +179,7 @@ pub async fn qr_svg(id: i64, headers: HeaderMap, app: App) -> Response {
             let reply = warp::reply::with_header(reply, header::CACHE_CONTROL, "no-store");
             reply.into_response()
         }
-        None => error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            Some("the join link is too long for a QR code"),
-        ),
+        None => ApiError::BadRequest.reply(Some("the join link is too long for a QR code")),
     }
 }
 

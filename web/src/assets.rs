@@ -3,7 +3,7 @@
 
 use rust_embed::RustEmbed;
 use warp::Reply;
-use warp::http::{StatusCode, header};
+use warp::http::header;
 use warp::reply::Response;
 
 #[derive(RustEmbed)]
@@ -33,7 +33,7 @@ pub fn serve(path: &str) -> Response {
             let reply = warp::reply::with_header(reply, "x-content-type-options", "nosniff");
             warp::reply::with_header(reply, "content-security-policy", CSP).into_response()
         }
-        None => crate::routes::error(StatusCode::NOT_FOUND, "not_found", None),
+        None => crate::api_error::ApiError::NotFound.reply(None),
     }
 }
 

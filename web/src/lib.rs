@@ -9,22 +9,23 @@
 //! - [`ws`]: the WebSocket upgrade and one task per connection.
 //! - [`protocol`]: parsing client frames into engine commands.
 //! - [`assets`]: the embedded `assets/` folder.
-//! - [`loadtest`]: `librekast loadtest`, which drives a running server over the real protocol.
 //! - [`bootstrap`]: the demo meeting and the first staff account on an empty database.
 //! - [`error`]: the [`WebError`] enum.
+//! - [`api_error`]: [`ApiError`], every HTTP error answer with its status and stable code.
 
 pub mod account;
+pub mod api_error;
 pub mod assets;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod error;
-pub mod loadtest;
 pub mod protocol;
 pub mod routes;
 pub mod server;
 pub mod ws;
 
+pub use api_error::ApiError;
 pub use config::Config;
 pub use error::WebError;
 pub use server::Server;

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use librekast_loadtest as loadtest;
 use librekast_storage::{MeetingFile, MeetingId, Store};
 use librekast_web::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL};
-use librekast_web::{Config, Server, auth, loadtest};
+use librekast_web::{Config, Server, auth};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -156,7 +157,7 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let config = Config::new(bind, database_url, max_connections)?.with_public_url(public_url)?;
     // Every connection holds a file descriptor; shells often start at a soft limit of 1024.
-    match librekast_web::loadtest::sys::raise_nofile_limit() {
+    match loadtest::sys::raise_nofile_limit() {
         Ok((soft, _)) if soft < max_connections as u64 => tracing::warn!(
             open_files = soft,
             max_connections,

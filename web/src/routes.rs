@@ -11,10 +11,10 @@ use librekast_storage::{MeetingId, Platform, SessionSubject};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{Semaphore, mpsc, watch};
-use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
+use crate::api_error::ApiError;
 use crate::{account, assets, auth, ws};
 
 /// Longest display name, in characters.
@@ -57,21 +57,9 @@ impl App {
     }
 }
 
-pub fn error(status: StatusCode, code: &str, message: Option<&str>) -> Response {
-    let body = match message {
-        Some(m) => json!({"error": code, "message": m}),
-        None => json!({"error": code}),
-    };
-    warp::reply::with_status(warp::reply::json(&body), status).into_response()
-}
-
 pub fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "request failed");
-    error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        Some("try again in a moment"),
-    )
+    ApiError::Unavailable.reply(Some("try again in a moment"))
 }
 
 fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
@@ -167,21 +155,13 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
 
 async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     let response = if rejection.is_not_found() {
-        error(StatusCode::NOT_FOUND, "not_found", None)
+        ApiError::NotFound.reply(None)
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "bad_request",
-            Some("body over 16 KiB"),
-        )
+        ApiError::TooLarge.reply(Some("body over 16 KiB"))
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
-        error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "bad_request",
-            Some("method not allowed"),
-        )
+        ApiError::MethodNotAllowed.reply(Some("method not allowed"))
     } else {
-        error(StatusCode::BAD_REQUEST, "bad_request", None)
+        ApiError::BadRequest.reply(None)
     };
     Ok(response)
 }
@@ -201,28 +181,20 @@ pub fn clean_name(raw: &str) -> Option<String> {
 
 async fn join(id: i64, cookie: Option<String>, body: bytes::Bytes, app: App) -> Response {
     let Ok(body) = serde_json::from_slice::<JoinBody>(&body) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            Some("expected {\"code\",\"name\"}"),
-        );
+        return ApiError::BadRequest.reply(Some("expected {\"code\",\"name\"}"));
     };
     let store = app.engine.store();
     let meeting_id = MeetingId(id);
     let meeting = match store.meeting(meeting_id).await {
         Ok(Some(m)) => m,
-        Ok(None) => return error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting")),
+        Ok(None) => return ApiError::NotFound.reply(Some("no such meeting")),
         Err(e) => return internal(e),
     };
     if body.code.trim() != meeting.code {
-        return error(StatusCode::FORBIDDEN, "wrong_code", Some("wrong join code"));
+        return ApiError::WrongCode.reply(Some("wrong join code"));
     }
     let Some(name) = clean_name(&body.name) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            Some("the name must be 1 to 40 characters"),
-        );
+        return ApiError::BadRequest.reply(Some("the name must be 1 to 40 characters"));
     };
     // A browser that already joined this meeting keeps its seat (and score).
     let mut platform_user_id = None;
@@ -275,11 +247,7 @@ struct LoginBody {
 
 async fn login(body: bytes::Bytes, app: App) -> Response {
     let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            Some("expected {\"username\",\"password\"}"),
-        );
+        return ApiError::BadRequest.reply(Some("expected {\"username\",\"password\"}"));
     };
     let store = app.engine.store();
     let user = match store.find_user(body.username.trim()).await {
@@ -295,21 +263,13 @@ async fn login(body: bytes::Bytes, app: App) -> Response {
     let Ok(Ok(_slot)) =
         tokio::time::timeout(PASSWORD_QUEUE_WAIT, app.password_slots.acquire()).await
     else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
-            Some("too many logins at once, try again"),
-        );
+        return ApiError::Busy.reply(Some("too many logins at once, try again"));
     };
     let valid = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .unwrap_or(false);
     let Some(user) = user.filter(|_| valid) else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "wrong_credentials",
-            Some("wrong username or password"),
-        );
+        return ApiError::WrongCredentials.reply(Some("wrong username or password"));
     };
     let token = auth::new_token();
     let subject = SessionSubject::Staff {
@@ -351,16 +311,14 @@ async fn meeting_info(id: i64, app: App) -> Response {
             warp::reply::json(&json!({"id": m.id, "title": m.title, "status": m.status.wire()}))
                 .into_response()
         }
-        Ok(None) => error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting")),
+        Ok(None) => ApiError::NotFound.reply(Some("no such meeting")),
         Err(e) => internal(e),
     }
 }
 
 pub fn engine_error(e: EngineError) -> Response {
     match e {
-        EngineError::MeetingNotFound => {
-            error(StatusCode::NOT_FOUND, "not_found", Some("no such meeting"))
-        }
+        EngineError::MeetingNotFound => ApiError::NotFound.reply(Some("no such meeting")),
         other => internal(other),
     }
 }

@@ -31,7 +31,8 @@ use warp::Reply;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
-use crate::routes::{App, engine_error, error, internal};
+use crate::api_error::ApiError;
+use crate::routes::{App, engine_error, internal};
 use crate::{auth, protocol};
 
 /// Largest client frame; a larger one closes the connection with 1009.
@@ -135,21 +136,13 @@ pub async fn upgrade(
         .and_then(|s| s.take())
         .filter(|_| is_upgrade && !key.is_empty())
     else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            Some("expected a WebSocket upgrade"),
-        );
+        return ApiError::BadRequest.reply(Some("expected a WebSocket upgrade"));
     };
     let meeting_id = MeetingId(id);
     let identity = match identify(&app, meeting_id, &headers, &query).await {
         Ok(Some(i)) => i,
         Ok(None) => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                Some("join the meeting or log in first"),
-            );
+            return ApiError::Unauthorized.reply(Some("join the meeting or log in first"));
         }
         Err(response) => return response,
     };
@@ -158,11 +151,7 @@ pub async fn upgrade(
         Err(e) => return engine_error(e),
     };
     let Ok(permit) = app.limit.clone().try_acquire_owned() else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server_full",
-            Some("too many connections, try again later"),
-        );
+        return ApiError::ServerFull.reply(Some("too many connections, try again later"));
     };
     let accept = derive_accept_key(key.as_bytes());
     let conn = Conn {

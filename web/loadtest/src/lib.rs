@@ -8,12 +8,10 @@
 //! the acknowledged counts, then the same for the next quiz (whose counts reach
 //! participants only at the reveal).
 
-mod http;
 mod organizer;
 mod participant;
 pub mod report;
 pub mod sys;
-mod wire;
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -25,11 +23,11 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout};
 
-use self::http::Http;
 use self::organizer::{Organizer, StaffView};
 use self::participant::{Event, Phase, Shared};
 use self::report::{BurstReport, ConnectReport, Report, ServerReport, Stats};
-use self::wire::Counts;
+use librekast_client::Http;
+use librekast_client::wire::Counts;
 
 /// Joins + WebSocket handshakes in flight at once.
 const HANDSHAKES: usize = 256;

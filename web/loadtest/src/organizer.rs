@@ -11,8 +11,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::participant::{Ws, close, ws_error};
-use super::wire::{Counts, PlanItem, Question, Ref, StaffFrame};
+use librekast_client::socket::{Ws, close, ws_error};
+use librekast_client::wire::{Counts, PlanItem, Question, Ref, StaffFrame};
 
 /// The organizer's picture of the meeting, from its latest `state`, `tally` and
 /// `participants` frames.
@@ -68,7 +68,7 @@ pub struct Organizer {
 
 impl Organizer {
     pub async fn connect(url: &str, limit: Duration) -> anyhow::Result<Organizer> {
-        let (mut ws, _) = timeout(limit, tokio_tungstenite::connect_async(url))
+        let mut ws = timeout(limit, librekast_client::socket::open(url))
             .await
             .context("organizer WebSocket: timed out")?
             .map_err(|e| anyhow!("organizer WebSocket: {}", ws_error(&e)))?;

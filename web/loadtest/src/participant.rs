@@ -6,25 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::tungstenite::Message;
 
-use super::http::{Http, error_chain};
-use super::wire::{Counts, ParticipantFrame, Ref};
-
-pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Small buffers: the generator holds as many sockets as the server and shares its cores.
-/// Participant frames are well under 4 KiB; larger ones still arrive, the buffer grows.
-pub fn ws_config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
-}
+use librekast_client::http::{Http, error_chain};
+use librekast_client::socket::{Ws, close, open, ws_error};
+use librekast_client::wire::{Counts, ParticipantFrame, Ref};
 
 /// What every participant task shares.
 pub struct Shared {
@@ -277,13 +265,10 @@ async fn connect(idx: usize, shared: &Shared) -> Result<(Ws, Option<View>), Stri
         "{}/ws/meetings/{}?token={token}",
         shared.ws_base, shared.meeting
     );
-    let (mut ws, _) = timeout(
-        shared.timeout,
-        tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), true),
-    )
-    .await
-    .map_err(|_| "websocket: timed out".to_string())?
-    .map_err(|e| format!("websocket: {}", ws_error(&e)))?;
+    let mut ws = timeout(shared.timeout, open(&url))
+        .await
+        .map_err(|_| "websocket: timed out".to_string())?
+        .map_err(|e| format!("websocket: {}", ws_error(&e)))?;
     let first = timeout(shared.timeout, ws.next())
         .await
         .map_err(|_| "websocket: no first frame".to_string())?;
@@ -317,40 +302,4 @@ async fn connect(idx: usize, shared: &Shared) -> Result<(Ws, Option<View>), Stri
         at: now,
     });
     Ok((ws, view))
-}
-
-/// A refused upgrade reads "HTTP 503 server_full" rather than tungstenite's debug dump.
-pub fn ws_error(e: &WsError) -> String {
-    match e {
-        WsError::Http(res) => {
-            let code = res
-                .body()
-                .as_deref()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
-                .and_then(|v| v.get("error")?.as_str().map(str::to_string))
-                .unwrap_or_else(|| "no error code".into());
-            format!("HTTP {} {code}", res.status().as_u16())
-        }
-        other => error_chain(other),
-    }
-}
-
-/// Sends a close frame and waits for the server's answering one (RFC 6455 §5.5.1).
-pub async fn close(ws: &mut Ws) -> Result<(), String> {
-    ws.close(None).await.map_err(|e| error_chain(&e))?;
-    let drained = timeout(Duration::from_secs(5), async {
-        let mut answered = false;
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Close(_))) => answered = true,
-                Some(Ok(_)) => {}
-                None if answered => return Ok(()),
-                None => return Err("connection ended without a close frame".to_string()),
-                Some(Err(e)) => return Err(error_chain(&e)),
-            }
-        }
-    });
-    drained
-        .await
-        .unwrap_or_else(|_| Err("no close frame within 5 s".into()))
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::wire::Counts;
+use librekast_client::wire::Counts;
 
 /// Nearest-rank percentile of an ascending slice: the smallest value with at least `p`
 /// percent of the values at or below it. Nearest rank reports a latency that some request

@@ -1,0 +1,101 @@
+//! The HTTP API's error answers: one enum, one status and one stable `error` code per variant,
+//! each documented in docs/protocol.md's HTTP table (a test keeps the two in step).
+
+use serde_json::json;
+use warp::Reply;
+use warp::http::StatusCode;
+use warp::reply::Response;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiError {
+    /// Body is not the expected JSON, an invalid name, not a WebSocket upgrade, any other
+    /// malformed request.
+    BadRequest,
+    /// Login: wrong username or password.
+    WrongCredentials,
+    /// No valid session for what was asked.
+    Unauthorized,
+    /// Join: wrong join code.
+    WrongCode,
+    /// No such meeting; unknown path.
+    NotFound,
+    /// Wrong method on an API path (code `bad_request`, as before this enum existed).
+    MethodNotAllowed,
+    /// Request body over the limit (code `bad_request`, as before this enum existed).
+    TooLarge,
+    /// Database or meeting temporarily unavailable: retry later.
+    Unavailable,
+    /// WebSocket: no connection slot left.
+    ServerFull,
+    /// Login: every password-check slot stayed taken.
+    Busy,
+}
+
+impl ApiError {
+    pub const ALL: [ApiError; 10] = [
+        ApiError::BadRequest,
+        ApiError::WrongCredentials,
+        ApiError::Unauthorized,
+        ApiError::WrongCode,
+        ApiError::NotFound,
+        ApiError::MethodNotAllowed,
+        ApiError::TooLarge,
+        ApiError::Unavailable,
+        ApiError::ServerFull,
+        ApiError::Busy,
+    ];
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ApiError::BadRequest => StatusCode::BAD_REQUEST,
+            ApiError::WrongCredentials | ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::WrongCode => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable | ApiError::ServerFull | ApiError::Busy => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        }
+    }
+
+    /// The stable snake_case code clients match on.
+    pub fn code(self) -> &'static str {
+        match self {
+            ApiError::BadRequest | ApiError::MethodNotAllowed | ApiError::TooLarge => "bad_request",
+            ApiError::WrongCredentials => "wrong_credentials",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::WrongCode => "wrong_code",
+            ApiError::NotFound => "not_found",
+            ApiError::Unavailable => "unavailable",
+            ApiError::ServerFull => "server_full",
+            ApiError::Busy => "busy",
+        }
+    }
+
+    /// `{"error": CODE}`, plus a human `message` when one helps.
+    pub fn reply(self, message: Option<&str>) -> Response {
+        let body = match message {
+            Some(m) => json!({"error": self.code(), "message": m}),
+            None => json!({"error": self.code()}),
+        };
+        warp::reply::with_status(warp::reply::json(&body), self.status()).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented_with_its_status() {
+        let doc = include_str!("../../docs/protocol.md");
+        for e in ApiError::ALL {
+            let row = format!("| {} | `{}` |", e.status().as_u16(), e.code());
+            assert!(
+                doc.contains(&row),
+                "docs/protocol.md lacks the row {row:?} for {e:?}"
+            );
+        }
+    }
+}
