@@ -94,11 +94,14 @@ impl You {
     }
 
     /// Takes this participant's score, rank and quiz award from new standings. True when the
-    /// score changed (the connection then sends a `score` frame).
+    /// score or the rank changed (the connection then sends a `score` frame): someone else's
+    /// points move this participant's rank too, and a stale rank next to a fresh score reads
+    /// as a bug ("9 points, #2" beside "8 points, 1st").
     pub fn apply(&mut self, standings: &Standings) -> bool {
         let Some(&(score, rank)) = standings.ranks.get(&self.attendee_id) else {
             return false;
         };
+        let moved = rank != self.rank;
         self.rank = rank;
         if let (Some(&(question, points)), Some(answer)) = (
             standings.awards.get(&self.attendee_id),
@@ -107,7 +110,7 @@ impl You {
         {
             answer.points = Some(points);
         }
-        let changed = score != self.score;
+        let changed = score != self.score || moved;
         self.score = score;
         changed
     }
@@ -243,6 +246,12 @@ mod tests {
         assert_eq!(you.answer.as_ref().and_then(|a| a.points), Some(3));
         // Same standings again: nothing new to send.
         assert!(!you.apply(&st));
+        // Someone else scored: same points, lower rank, still a frame to send.
+        st.ranks.insert(AttendeeId(3), (7, 2));
+        assert!(you.apply(&st));
+        assert_eq!((you.score, you.rank), (7, 2));
+        st.ranks.insert(AttendeeId(3), (7, 1));
+        assert!(you.apply(&st));
         // An award for another quiz does not touch this answer.
         you.voted(ActivityId(8), ChoiceId(80));
         assert!(!you.apply(&st));

@@ -287,7 +287,10 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         }
     }
 
-    // 5. Flags: first blood, a second finder, repeats and misses.
+    // 5. Flags: first blood, a second finder, repeats and misses. Player 0 leads with 3
+    // quiz points; two captures (8 and 5 points) push them to third, and their page is told
+    // at once (coalesced), though their own score did not change.
+    assert_eq!(people[0].state["you"]["rank"], 1);
     let ack = people[1].flag("LibreKast{hello-world}").await?;
     ok(&ack)?;
     assert_eq!(
@@ -309,6 +312,10 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     );
     org.wait_for(|v| v["type"] == "flag_attempt" && v["outcome"] == "not_found")
         .await?;
+    let moved = people[0]
+        .wait_for(|v| v["type"] == "score" && v["rank"] == 3)
+        .await?;
+    assert_eq!(moved["score"], 3, "same points, new rank");
     // Staff see the flag points on their scoreboard without a status change.
     let finder = ids[1];
     org.wait_for(|v| {
