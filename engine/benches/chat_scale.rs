@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use librekast_engine::{ChatMessage, ChatReport, Command, Control, Engine, EngineConfig, Sender};
+use librekast_engine::{
+    ChatMessage, ChatReport, Command, Control, Engine, EngineConfig, Principal,
+};
 use librekast_storage::{ActivityFile, ActivityKind, ChoiceFile, MeetingFile, Platform, Store};
 
 const BATCH: usize = 1_000;
@@ -94,8 +96,10 @@ fn main() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let handle = engine.meeting(id).await.unwrap_or_else(|e| panic!("{e}"));
-        let staff = || Sender::Staff {
+        let staff = || Principal::Staff {
+            user: librekast_storage::UserId(1),
             username: "bench".into(),
+            role: librekast_storage::Role::Admin,
         };
         let control = |c| {
             let handle = handle.clone();

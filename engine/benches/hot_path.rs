@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use librekast_engine::{Command, Control, Engine, EngineConfig, MeetingHandle, Sender};
+use librekast_engine::{Command, Control, Engine, EngineConfig, MeetingHandle, Principal};
 use librekast_storage::{
     ActivityFile, ActivityKind, AttendeeRecord, ChoiceFile, MeetingFile, Platform, Store,
 };
@@ -58,8 +58,10 @@ async fn prepare(
         voters.push(a.unwrap_or_else(|e| panic!("{e}")));
     }
     let handle = engine.meeting(id).await.unwrap_or_else(|e| panic!("{e}"));
-    let staff = Sender::Staff {
+    let staff = Principal::Staff {
+        user: librekast_storage::UserId(1),
         username: "bench".into(),
+        role: librekast_storage::Role::Admin,
     };
     let started = handle
         .command(staff, Command::Control(Control::Start, None))
@@ -82,8 +84,9 @@ async fn burst(
     let mut tasks = Vec::with_capacity(voters.len());
     for (i, v) in voters.iter().enumerate() {
         let handle = handle.clone();
-        let sender = Sender::Attendee {
-            id: v.id,
+        let sender = Principal::Participant {
+            meeting: v.meeting_id,
+            attendee: v.id,
             name: v.name.clone(),
             platform: v.platform,
         };

@@ -1,29 +1,51 @@
 //! `MeetingActor`: the only writer of one meeting's live state. Answers, controls and chat
 //! commands all pass through its mailbox, so every client sees changes in the order they
 //! happened. It validates in memory, hands the rows to the [`Writer`] (which acks after the
-//! commit) and publishes frames; tallies and word clouds are coalesced.
+//! commit) and publishes typed [`Event`]s on the meeting's [`Bus`]; tallies, word clouds,
+//! standings and presence are coalesced.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use librekast_storage::{
-    ActivityId, ActivityKind, AttendeeId, AttendeeRecord, MeetingStatus, Platform, Store, WriteOp,
+    ActivityId, ActivityKind, AttendeeId, AttendeeRecord, MeetingId, Platform, Store, WriteOp,
     now_micros,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::oneshot;
 
+use crate::access::Principal;
+use crate::bus::Bus;
 use crate::chat::{ChatMessage, ChatReport, Intent, parse_intent};
-use crate::hub::{Audience, Command, MeetingHandle, Outbound, Sender};
+use crate::command::Command;
+use crate::event::Event;
 use crate::meeting::Meeting;
-use crate::wire::{AckOk, Snapshot, StateFrame};
-use crate::writer::{Job, Writer};
+use crate::view::{Audience, Frame, Published, Snapshot};
+use crate::wire::AckOk;
+use crate::writer::{FailureHook, Job, Writer};
 use crate::{AckResult, ErrorCode};
+
+/// Where a meeting's current actor can be reached; empty while it restarts. Shared by the
+/// meeting's handle (which sends to it) and its supervisor (which fills it).
+#[derive(Debug, Default)]
+pub struct ActorSlot(RwLock<Option<ActorRef<MeetingMsg>>>);
+
+impl ActorSlot {
+    pub fn get(&self) -> Option<ActorRef<MeetingMsg>> {
+        self.0.read().ok().and_then(|a| a.clone())
+    }
+
+    pub fn set(&self, actor: Option<ActorRef<MeetingMsg>>) {
+        if let Ok(mut slot) = self.0.write() {
+            *slot = actor;
+        }
+    }
+}
 
 pub enum MeetingMsg {
     Command {
-        sender: Sender,
+        principal: Principal,
         command: Command,
         reply: oneshot::Sender<AckResult>,
     },
@@ -48,7 +70,8 @@ pub enum MeetingMsg {
 }
 
 pub struct MeetingArgs {
-    pub handle: Arc<MeetingHandle>,
+    pub id: MeetingId,
+    pub bus: Arc<Bus>,
     pub store: Store,
     pub writer: Writer,
     pub flush_interval: Duration,
@@ -61,14 +84,15 @@ pub struct MeetingState {
     args: MeetingArgs,
     tally_dirty: bool,
     words_dirty: bool,
-    state_dirty: bool,
-    staff_dirty: bool,
+    scoreboard_dirty: bool,
     /// Scores changed since the last standings were published (a flag capture).
     standings_dirty: bool,
     flush_scheduled: bool,
     last_online: i64,
-    /// Snapshot frames for (participants, staff), valid until the next change.
-    cache: Option<(Arc<StateFrame>, Arc<StateFrame>)>,
+    /// The current state, rendered per audience on demand; valid until the next change.
+    cache: Option<Arc<Published>>,
+    /// Tells this actor (whichever runs) that one of its writes failed.
+    on_write_failure: FailureHook,
 }
 
 pub struct MeetingActor;
@@ -80,7 +104,7 @@ const MAX_WIDENING: Duration = Duration::from_millis(400);
 /// never misses an answer that was acknowledged by its predecessor.
 async fn load(args: &MeetingArgs) -> Result<Meeting, ActorProcessingErr> {
     args.writer.barrier().await;
-    let loaded = args.store.load_meeting(args.handle.id).await?;
+    let loaded = args.store.load_meeting(args.id).await?;
     Ok(Meeting::from_loaded(loaded))
 }
 
@@ -91,21 +115,24 @@ impl Actor for MeetingActor {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<MeetingMsg>,
+        myself: ActorRef<MeetingMsg>,
         args: MeetingArgs,
     ) -> Result<MeetingState, ActorProcessingErr> {
         let meeting = load(&args).await?;
+        let on_write_failure: FailureHook = Arc::new(move || {
+            let _ = myself.send_message(MeetingMsg::WriteFailed);
+        });
         let mut state = MeetingState {
             meeting,
             args,
             tally_dirty: false,
             words_dirty: false,
-            state_dirty: false,
-            staff_dirty: false,
+            scoreboard_dirty: false,
             standings_dirty: false,
             flush_scheduled: false,
             last_online: -1,
             cache: None,
+            on_write_failure,
         };
         // Connections that outlived a crashed predecessor converge on the rebuilt state.
         state.publish_everything();
@@ -120,11 +147,11 @@ impl Actor for MeetingActor {
     ) -> Result<(), ActorProcessingErr> {
         match msg {
             MeetingMsg::Command {
-                sender,
+                principal,
                 command,
                 reply,
             } => {
-                state.command(&myself, sender, command, reply).await;
+                state.command(&myself, principal, command, reply).await;
             }
             MeetingMsg::Snapshot {
                 audience,
@@ -145,7 +172,7 @@ impl Actor for MeetingActor {
                 let _ = reply.send(report);
             }
             MeetingMsg::Joined(a) => {
-                // A new attendee changes the staff scoreboard: drop the cached snapshot (no
+                // A new attendee changes the scoreboard: drop the cached snapshot (no
                 // broadcast: a join must not cost a frame to everyone).
                 if state.meeting.ensure_attendee(a.id, &a.name, a.platform) {
                     state.cache = None;
@@ -171,33 +198,40 @@ impl Actor for MeetingActor {
 enum Dirty {
     Tally,
     Words,
-    State,
-    /// Only the staff snapshot changed (their scoreboard).
-    StaffState,
+    /// The scoreboard changed (a flag capture): whoever sees it gets a new state.
+    Scoreboard,
     Presence,
 }
 
 impl MeetingState {
-    fn handle(&self) -> &MeetingHandle {
-        &self.args.handle
+    fn bus(&self) -> &Bus {
+        &self.args.bus
     }
 
     async fn command(
         &mut self,
         myself: &ActorRef<MeetingMsg>,
-        sender: Sender,
+        principal: Principal,
         command: Command,
         reply: oneshot::Sender<AckResult>,
     ) {
         let now = now_micros();
-        let attendee = match &sender {
-            Sender::Attendee { id, name, platform } => {
-                if self.meeting.ensure_attendee(*id, name, *platform) {
+        // Permissions were checked by the caller (`Principal::can`); here only participants
+        // can answer and only staff can control, whoever forgot to check.
+        let attendee = match &principal {
+            Principal::Participant {
+                attendee,
+                name,
+                platform,
+                ..
+            } => {
+                if self.meeting.ensure_attendee(*attendee, name, *platform) {
                     self.cache = None;
                 }
-                Some(*id)
+                Some(*attendee)
             }
-            Sender::Staff { .. } => None,
+            Principal::Staff { .. } => None,
+            Principal::Display { .. } => return refuse(reply, ErrorCode::Forbidden),
         };
         let (ops, ok) = match (command, attendee) {
             (Command::Control(control, expect), None) => {
@@ -208,7 +242,7 @@ impl MeetingState {
                         if !outcome.awards.is_empty() {
                             self.publish_standings(&outcome.awards);
                         }
-                        self.publish_states();
+                        self.publish_state();
                         self.publish_tally_and_words();
                         tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", control = control.as_str(), status = self.meeting.status.wire(), position = self.meeting.position, "control applied");
                         (outcome.ops, AckOk::Plain)
@@ -243,41 +277,27 @@ impl MeetingState {
             }
             (Command::Flag { code }, Some(a)) => {
                 let outcome = self.meeting.flag(a, &code, now);
-                if let Some(attempt) = &outcome.attempt
-                    && let Ok(json) = serde_json::to_value(attempt)
-                {
-                    let mut frame = json;
-                    if let Some(obj) = frame.as_object_mut() {
-                        obj.insert("type".into(), "flag_attempt".into());
-                    }
-                    self.handle()
-                        .publish(Audience::Staff, Outbound::Frame(frame.to_string().into()));
+                if let Some(attempt) = outcome.attempt {
+                    self.bus().publish(Event::FlagAttempt(Arc::new(attempt)));
                 }
                 match outcome.result {
                     Ok(ack) => {
                         // The capturer learns its score from the ack; everyone's rank follows
-                        // within one coalescing window.
+                        // within one coalescing window, and so does the scoreboard of
+                        // whoever sees it.
                         self.standings_dirty = true;
-                        // The scoreboard changed: everyone sees it on the scoreboard screen,
-                        // staff see it always.
-                        let dirty = if self.meeting.status == MeetingStatus::Scoreboard {
-                            Dirty::State
-                        } else {
-                            Dirty::StaffState
-                        };
-                        self.mark(myself, dirty);
+                        self.mark(myself, Dirty::Scoreboard);
                         (outcome.ops, AckOk::Flag(ack))
                     }
                     Err(code) => {
                         // The attempt is still logged; the ack does not wait for it.
-                        self.write(outcome.ops, None, Ok(AckOk::Plain), myself)
-                            .await;
+                        self.write(outcome.ops, None, Ok(AckOk::Plain)).await;
                         return refuse(reply, code);
                     }
                 }
             }
         };
-        self.write(ops, Some(reply), Ok(ok), myself).await;
+        self.write(ops, Some(reply), Ok(ok)).await;
     }
 
     /// Applies a batch of chat lines: new viewers who answer become attendees (one bulk
@@ -365,7 +385,7 @@ impl MeetingState {
         if report.words > 0 {
             self.mark(myself, Dirty::Words);
         }
-        self.write(ops, None, Ok(AckOk::Plain), myself).await;
+        self.write(ops, None, Ok(AckOk::Plain)).await;
         report
     }
 
@@ -374,7 +394,6 @@ impl MeetingState {
         ops: Vec<WriteOp>,
         reply: Option<oneshot::Sender<AckResult>>,
         ok: AckResult,
-        myself: &ActorRef<MeetingMsg>,
     ) {
         if ops.is_empty() {
             if let Some(r) = reply {
@@ -382,12 +401,7 @@ impl MeetingState {
             }
             return;
         }
-        let job = Job {
-            ops,
-            reply,
-            ok,
-            meeting: Some(myself.clone()),
-        };
+        let job = Job::new(ops, reply, ok, Some(self.on_write_failure.clone()));
         self.args.writer.submit(job).await;
     }
 
@@ -395,8 +409,7 @@ impl MeetingState {
         match what {
             Dirty::Tally => self.tally_dirty = true,
             Dirty::Words => self.words_dirty = true,
-            Dirty::State => self.state_dirty = true,
-            Dirty::StaffState => self.staff_dirty = true,
+            Dirty::Scoreboard => self.scoreboard_dirty = true,
             Dirty::Presence => {}
         }
         if !matches!(what, Dirty::Presence) {
@@ -413,7 +426,7 @@ impl MeetingState {
     /// then pays for a few fan-outs instead of one every 100 ms, and the final tally still
     /// reaches everyone well within a second.
     fn flush_delay(&self) -> Duration {
-        let online = self.handle().online().max(0) as u64;
+        let online = self.bus().participants().max(0) as u64;
         let widen = Duration::from_micros(online.saturating_mul(40)).min(MAX_WIDENING);
         self.args.flush_interval + widen
     }
@@ -423,71 +436,44 @@ impl MeetingState {
         if self.standings_dirty {
             self.publish_standings(&[]);
         }
-        if self.state_dirty {
-            self.state_dirty = false;
-            self.staff_dirty = false;
-            self.publish_states();
-        } else if self.staff_dirty {
-            self.staff_dirty = false;
-            let (_, staff) = self.frames();
-            self.handle()
-                .publish(Audience::Staff, Outbound::State(staff));
+        if self.scoreboard_dirty {
+            self.scoreboard_dirty = false;
+            let view = Arc::new(self.meeting.view());
+            self.cache = Some(Published::new(Event::State(view.clone())));
+            self.bus().publish(Event::Scoreboard(view));
         }
         if self.tally_dirty || self.words_dirty {
             self.publish_tally_and_words();
         }
-        let online = self.handle().online();
+        let online = self.bus().participants();
         if online != self.last_online {
             self.last_online = online;
-            let frame = format!(r#"{{"type":"participants","count":{online}}}"#);
-            self.handle()
-                .publish(Audience::Staff, Outbound::Frame(frame.into()));
+            self.bus().publish(Event::Presence {
+                participants: online,
+            });
         }
     }
 
-    fn frames(&mut self) -> (Arc<StateFrame>, Arc<StateFrame>) {
-        if let Some(c) = &self.cache {
-            return c.clone();
-        }
-        let p = Arc::new(StateFrame::from_object(
-            self.meeting.state_json(Audience::Participant),
-        ));
-        let s = Arc::new(StateFrame::from_object(
-            self.meeting.state_json(Audience::Staff),
-        ));
-        self.cache = Some((p.clone(), s.clone()));
-        (p, s)
-    }
-
-    fn publish_states(&mut self) {
+    fn publish_state(&mut self) {
         // A capture's new ranks must reach connections before the state that shows them.
         if self.standings_dirty {
             self.publish_standings(&[]);
         }
-        let (p, s) = self.frames();
-        self.handle()
-            .publish(Audience::Participant, Outbound::State(p));
-        self.handle().publish(Audience::Staff, Outbound::State(s));
+        self.scoreboard_dirty = false;
+        let published = self
+            .bus()
+            .publish(Event::State(Arc::new(self.meeting.view())));
+        self.cache = Some(published);
     }
 
     fn publish_tally_and_words(&mut self) {
         self.tally_dirty = false;
         self.words_dirty = false;
-        if let Some((frame, staff_only)) = self.meeting.tally_frame() {
-            let frame: Arc<str> = frame.into();
-            if !staff_only {
-                self.handle()
-                    .publish(Audience::Participant, Outbound::Frame(frame.clone()));
-            }
-            self.handle()
-                .publish(Audience::Staff, Outbound::Frame(frame));
+        if let Some(tally) = self.meeting.tally() {
+            self.bus().publish(Event::Tally(Arc::new(tally)));
         }
-        if let Some(frame) = self.meeting.words_frame() {
-            let frame: Arc<str> = frame.into();
-            self.handle()
-                .publish(Audience::Participant, Outbound::Frame(frame.clone()));
-            self.handle()
-                .publish(Audience::Staff, Outbound::Frame(frame));
+        if let Some(words) = self.meeting.words() {
+            self.bus().publish(Event::Words(Arc::new(words)));
         }
     }
 
@@ -496,24 +482,29 @@ impl MeetingState {
     fn publish_standings(&mut self, awards: &[(AttendeeId, ActivityId, i64)]) {
         self.standings_dirty = false;
         let standings = self.meeting.standings(awards);
-        self.handle().publish(
-            Audience::Participant,
-            Outbound::Standings(Arc::new(standings)),
-        );
+        self.bus().publish(Event::Standings(Arc::new(standings)));
     }
 
     fn publish_everything(&mut self) {
         self.cache = None;
         self.publish_standings(&[]);
-        self.publish_states();
+        self.publish_state();
         self.publish_tally_and_words();
     }
 
     fn snapshot(&mut self, audience: Audience, you: Option<AttendeeId>) -> Snapshot {
-        let (p, s) = self.frames();
-        let state = match audience {
-            Audience::Participant => p,
-            Audience::Staff => s,
+        let current = match &self.cache {
+            Some(c) => c.clone(),
+            None => {
+                let c = Published::new(Event::State(Arc::new(self.meeting.view())));
+                self.cache = Some(c.clone());
+                c
+            }
+        };
+        let state = match current.frame(audience) {
+            Some(Frame::State(s)) => s.clone(),
+            // A `State` event always renders as a state frame; keep the type system honest.
+            _ => Arc::new(crate::wire::StateFrame::from_object(String::from("{}"))),
         };
         Snapshot {
             state,

@@ -1,32 +1,64 @@
 //! LibreKast engine: the meeting domain and its actors. No HTTP, no SQL strings, no platform SDKs.
 //!
-//! - [`chat`]: chat lines from any platform and what they ask for.
+//! The pure domain (no I/O, no audiences, no JSON):
 //! - [`transition`]: the meeting status machine as a pure function (`apply`), tested as a table.
 //! - [`words`], [`flags`], [`scoring`]: pure rules for word clouds, flag codes and quiz points.
 //! - [`meeting`]: the live, in-memory state of one meeting and the changes each command makes.
-//! - [`wire`]: server→client frames, serialized once per audience.
-//! - [`writer`]: the group-commit writer; an answer is acknowledged only after it is durable.
+//! - [`chat`]: chat lines from any platform and what they ask for.
+//! - [`markup`]: organizer text made safe as HTML.
+//!
+//! What a meeting publishes and who sees it:
+//! - [`event`]: typed events and the data they carry.
+//! - [`view`]: renders each event once per audience (`participant`, `staff`, `display`).
+//! - [`wire`]: `state` frames with their per-connection `you`, acks, `score`.
+//! - [`access`]: who is asking ([`Principal`]) and what they may do ([`Principal::can`]).
+//!
+//! The runtime (imports point down this list, never back up):
+//! - [`engine`]: [`Engine`], the entry point; [`config`]: its settings.
+//! - [`meetings`]: the supervision root, one tree per running meeting.
+//! - [`supervisor`]: `MeetingSupervisor`, one meeting's tree (actor + extensions).
+//! - [`extension`]: what adapters and bots implement to join a meeting's tree.
+//! - [`handle`]: [`MeetingHandle`], how connections and extensions talk to a meeting.
 //! - [`actor`]: `MeetingActor`, the only writer of a meeting's live state.
-//! - [`supervisor`]: `MeetingSupervisor`, restarts failed meeting actors with backoff.
-//! - [`hub`]: [`Engine`] and [`MeetingHandle`], what the web layer and adapters talk to.
+//! - [`bus`]: a meeting's one bounded event channel; [`command`]: what may be asked of it.
+//! - [`writer`]: the supervised group-commit writer; an answer is acked only once durable.
+//! - [`restart`]: the restart policy (backoff, jitter, budget) as a pure value.
 //! - [`error`]: the [`EngineError`] enum and the stable wire [`ErrorCode`]s.
 
+pub mod access;
 pub mod actor;
+pub mod bus;
 pub mod chat;
+pub mod command;
+pub mod config;
+pub mod engine;
 pub mod error;
+pub mod event;
+pub mod extension;
 pub mod flags;
-pub mod hub;
+pub mod handle;
+pub mod markup;
 pub mod meeting;
+pub mod meetings;
+pub mod restart;
 pub mod scoring;
 pub mod supervisor;
 pub mod transition;
+pub mod view;
 pub mod wire;
 pub mod words;
 pub mod writer;
 
+pub use access::{Action, MeetingRef, Principal};
 pub use chat::{ChatMessage, ChatReport};
+pub use command::Command;
+pub use config::EngineConfig;
+pub use engine::Engine;
 pub use error::{EngineError, ErrorCode};
-pub use hub::{Audience, Command, Engine, EngineConfig, MeetingHandle, Outbound, Sender};
+pub use event::{Event, FlagAck, Standings, You};
+pub use extension::{Extension, ExtensionContext, ExtensionFactory, ExtensionKind, Extensions};
+pub use handle::{MeetingHandle, Presence};
 pub use meeting::Expect;
 pub use transition::Control;
-pub use wire::{AckOk, AckResult, Answer, FlagAck, Snapshot, Standings, You};
+pub use view::{Audience, Frame, Published, Snapshot};
+pub use wire::{AckOk, AckResult};

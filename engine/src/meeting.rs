@@ -3,25 +3,24 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use crate::ErrorCode;
+use crate::event::{
+    ActivityView, Answer, AttemptView, ChoiceView, FlagAck, MeetingView, PlanItem, ScoreRow,
+    Standings, Tally, WordCount, Words, You,
+};
+use crate::markup::description_html;
+use crate::scoring::{ScoredVote, quiz_awards};
+use crate::transition::{self, Control};
+use crate::view::STAFF_SCOREBOARD;
+use crate::words::{Cloud, NormalizedWord, normalize};
 use librekast_storage::{
     ActivityId, ActivityKind, ActivityRecord, ActivityState, AttendeeId, AttendeeRecord, ChoiceId,
     ChoiceRecord, FlagId, FlagRecord, LoadedMeeting, MeetingId, MeetingStatus, Micros, Platform,
     WriteOp,
 };
-use serde::Serialize;
-use serde_json::{Map, Value, json};
-
-use crate::scoring::{ScoredVote, quiz_awards};
-use crate::transition::{self, Control};
-use crate::wire::{Answer, FlagAck, Standings, You, description_html};
-use crate::words::{Cloud, NormalizedWord, normalize};
-use crate::{Audience, ErrorCode};
 
 /// Longest flag submission looked at.
 pub const MAX_FLAG_CHARS: usize = 200;
-/// Rows of the scoreboard sent to participants (staff get [`STAFF_SCOREBOARD`]).
-pub const PARTICIPANT_SCOREBOARD: usize = 10;
-pub const STAFF_SCOREBOARD: usize = 100;
 /// Words shown in a cloud.
 pub const CLOUD_WORDS: usize = 100;
 /// Flag attempts kept for the staff view.
@@ -91,66 +90,54 @@ impl Activity {
         self.votes.len() as u64
     }
 
-    fn counts_json(&self) -> Map<String, Value> {
-        self.choices
-            .iter()
-            .map(|c| {
-                (
-                    c.id.to_string(),
-                    json!(self.counts.get(&c.id).copied().unwrap_or(0)),
-                )
-            })
-            .collect()
-    }
-
-    fn results_json(&self, with_correct: bool) -> Value {
-        let correct: Vec<ChoiceId> = if with_correct {
-            self.choices
+    /// Counts of every choice, zeros included, in choice order.
+    fn tally(&self, hidden: bool) -> Tally {
+        Tally {
+            question_id: self.id,
+            kind: self.kind,
+            counts: self
+                .choices
+                .iter()
+                .map(|c| (c.id, self.counts.get(&c.id).copied().unwrap_or(0)))
+                .collect(),
+            total: self.total_votes(),
+            correct: self
+                .choices
                 .iter()
                 .filter(|c| c.correct)
                 .map(|c| c.id)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        json!({
-            "question_id": self.id,
-            "counts": self.counts_json(),
-            "total": self.total_votes(),
-            "correct": correct,
-        })
-    }
-
-    fn words_json(&self) -> Value {
-        Value::Array(
-            self.cloud
-                .top(CLOUD_WORDS)
-                .into_iter()
-                .map(|(text, count)| json!({"text": text, "count": count}))
                 .collect(),
-        )
+            hidden,
+        }
     }
 
-    fn question_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "kind": self.kind.wire(),
-            "title": self.title,
-            "description_html": self.description_html,
-            "word_limit": self.word_limit,
-            "choices": self.choices.iter().map(|c| json!({"id": c.id, "text": c.text, "slug": c.slug})).collect::<Vec<_>>(),
-        })
+    fn words(&self) -> Vec<WordCount> {
+        self.cloud
+            .top(CLOUD_WORDS)
+            .into_iter()
+            .map(|(text, count)| WordCount { text, count })
+            .collect()
     }
-}
 
-#[derive(Debug, Clone, Serialize)]
-pub struct AttemptView {
-    pub attendee_id: AttendeeId,
-    pub name: String,
-    pub submitted: String,
-    pub outcome: &'static str,
-    pub flag: Option<String>,
-    pub points: i64,
+    fn view(&self) -> ActivityView {
+        ActivityView {
+            id: self.id,
+            kind: self.kind,
+            title: self.title.clone(),
+            description_html: self.description_html.clone(),
+            word_limit: self.word_limit,
+            choices: self
+                .choices
+                .iter()
+                .map(|c| ChoiceView {
+                    id: c.id,
+                    text: c.text.clone(),
+                    slug: c.slug.clone(),
+                    correct: c.correct,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What a flag submission did: its ack, the rows to store, and the attempt for staff.
@@ -660,89 +647,60 @@ impl Meeting {
     }
 
     /// Sorted by score (highest first), then by who joined first.
-    pub fn scoreboard(&self, limit: usize) -> Vec<Value> {
+    pub fn scoreboard(&self, limit: usize) -> Vec<ScoreRow> {
         let mut rows: Vec<(&AttendeeId, &Attendee)> = self.attendees.iter().collect();
         rows.sort_by(|a, b| b.1.score.cmp(&a.1.score).then(a.0.cmp(b.0)));
         rows.into_iter()
             .take(limit)
-            .map(|(id, a)| {
-                json!({"attendee_id": id, "name": a.name, "score": a.score, "platform": a.platform.code()})
+            .map(|(id, a)| ScoreRow {
+                attendee_id: *id,
+                name: a.name.clone(),
+                score: a.score,
+                platform: a.platform.code(),
             })
             .collect()
     }
 
-    /// The `state` frame for an audience, without `you`.
-    pub fn state_json(&self, audience: Audience) -> String {
-        use MeetingStatus::*;
-        let staff = audience == Audience::Staff;
-        let current = self.current();
-        let live = matches!(self.status, Ongoing | Results);
-        let question = current
-            .filter(|_| staff || live)
-            .map(Activity::question_json)
-            .unwrap_or(Value::Null);
-        let (mut results, mut words) = (Value::Null, Value::Null);
-        if let Some(a) = current.filter(|_| live) {
-            let revealed = self.status == Results;
-            match a.kind {
-                ActivityKind::Poll => results = a.results_json(false),
-                ActivityKind::Quiz if revealed || staff => results = a.results_json(true),
-                ActivityKind::Wordcloud => words = a.words_json(),
-                _ => {}
-            }
-        }
-        let scoreboard = if matches!(self.status, Scoreboard | After) || staff {
-            Value::Array(self.scoreboard(if staff {
-                STAFF_SCOREBOARD
-            } else {
-                PARTICIPANT_SCOREBOARD
-            }))
-        } else {
-            Value::Null
-        };
-        let mut obj = json!({
-            "type": "state",
-            "meeting_id": self.id,
-            "title": self.title,
-            "status": self.status.wire(),
-            "position": self.position,
-            "activity_count": self.activities.len(),
-            "question": question,
-            "results": results,
-            "words": words,
-            "scoreboard": scoreboard,
-        });
-        if staff && let Some(map) = obj.as_object_mut() {
-            map.insert("plan".into(), self.plan_json());
-            map.insert("flag_attempts".into(), json!(self.recent_attempts));
-        }
-        obj.to_string()
-    }
-
-    fn plan_json(&self) -> Value {
-        Value::Array(
-            self.activities
+    /// The whole picture at this moment, for the view layer to cut per audience.
+    pub fn view(&self) -> MeetingView {
+        MeetingView {
+            meeting_id: self.id,
+            title: self.title.clone(),
+            status: self.status,
+            position: self.position,
+            activity_count: self.activities.len(),
+            current: self.current().map(Activity::view),
+            results: self.tally(),
+            words: self
+                .live_activity()
+                .and_then(|a| (a.kind == ActivityKind::Wordcloud).then(|| a.words())),
+            scoreboard: self.scoreboard(STAFF_SCOREBOARD),
+            plan: self
+                .activities
                 .iter()
-                .map(|a| json!({"id": a.id, "kind": a.kind.wire(), "title": a.title, "state": a.state.code()}))
+                .map(|a| PlanItem::new(a.id, a.kind, &a.title, a.state))
                 .collect(),
-        )
+            flag_attempts: self.recent_attempts.iter().cloned().collect(),
+        }
     }
 
-    /// The live `tally` frame of the current poll or quiz, and whether only staff may see it.
-    pub fn tally_frame(&self) -> Option<(String, bool)> {
+    /// The live counts of the current poll or quiz while it is shown (`hidden` for a quiz
+    /// before its reveal).
+    pub fn tally(&self) -> Option<Tally> {
         let a = self.live_activity()?;
         if !a.kind.has_choices() {
             return None;
         }
-        let staff_only = a.kind == ActivityKind::Quiz && self.status != MeetingStatus::Results;
-        let frame = json!({"type": "tally", "question_id": a.id, "counts": a.counts_json(), "total": a.total_votes()});
-        Some((frame.to_string(), staff_only))
+        let hidden = a.kind == ActivityKind::Quiz && self.status != MeetingStatus::Results;
+        Some(a.tally(hidden))
     }
 
-    pub fn words_frame(&self) -> Option<String> {
+    /// The current word cloud while it is shown.
+    pub fn words(&self) -> Option<Words> {
         let a = self.live_activity()?;
-        (a.kind == ActivityKind::Wordcloud).then(|| {
-            json!({"type": "words", "question_id": a.id, "words": a.words_json()}).to_string()
+        (a.kind == ActivityKind::Wordcloud).then(|| Words {
+            question_id: a.id,
+            words: a.words(),
         })
     }
 }

@@ -1,109 +1,192 @@
-//! `MeetingSupervisor`: starts one `MeetingActor` per running meeting and restarts a failed
-//! one with exponential backoff and a restart budget. Policy:
-//! - a panic or error in a meeting actor → `failed` (warn), restart after
-//!   `100 ms × 2^(n-1)` (at most 5 s), n = restarts of that meeting in the last minute;
-//! - more than [`RESTART_BUDGET`] restarts in a minute → give up (error) until the next
-//!   request for that meeting starts it afresh;
-//! - a clean stop → the meeting is dropped from the registry.
+//! `MeetingSupervisor`: the small supervision tree of one running meeting, its
+//! `MeetingActor` plus its extensions (chat adapters, bots). Policy:
+//! - a failed child is restarted after the delay its [`RestartPolicy`] gives (the meeting
+//!   actor: [`RestartPolicy::MEETING`]; extensions: [`RestartPolicy::EXTENSION`], with jitter);
+//! - the meeting actor's budget spent → the whole tree stops (connections are told to
+//!   reconnect; the next request starts it afresh from storage); an extension's budget
+//!   spent → that extension stays stopped, the meeting runs on;
+//! - no connection and no extension that keeps it alive for the idle time
+//!   ([`crate::EngineConfig::idle`]) → the tree stops and its memory is freed.
 //!
-//! Every event is logged with the fields `meeting_id` and `actor`.
+//! Every event is logged with `meeting_id` and `actor` (`meeting`, `adapter`, `bot`), and
+//! extensions with `adapter` / `bot` = their name.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use librekast_storage::{MeetingId, Store};
-use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, SupervisionEvent};
 
-use crate::EngineError;
-use crate::actor::{MeetingActor, MeetingArgs};
-use crate::hub::{EngineConfig, MeetingHandle, Registry};
+use crate::actor::{ActorSlot, MeetingActor, MeetingArgs};
+use crate::bus::Bus;
+use crate::config::EngineConfig;
+use crate::event::Event;
+use crate::extension::{Extension, ExtensionContext, ExtensionKind};
+use crate::handle::MeetingHandle;
+use crate::restart::{Decision, RestartPolicy, Restarts};
 use crate::writer::Writer;
 
-pub const RESTART_BUDGET: usize = 10;
-const BUDGET_WINDOW: Duration = Duration::from_secs(60);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
 pub enum SupervisorMsg {
-    /// Start the meeting's actor unless it runs; reply with its handle.
-    Ensure {
-        id: MeetingId,
-        reply: RpcReplyPort<Result<Arc<MeetingHandle>, EngineError>>,
-    },
-    Respawn(MeetingId),
+    IdleCheck,
+    RespawnMeeting,
+    RespawnExtension(usize),
 }
 
 pub struct SupervisorArgs {
+    pub id: MeetingId,
+    pub bus: Arc<Bus>,
+    pub slot: Arc<ActorSlot>,
+    pub handle: Arc<MeetingHandle>,
     pub store: Store,
     pub writer: Writer,
-    pub registry: Registry,
     pub config: EngineConfig,
+}
+
+/// Which child an actor is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Child {
+    Meeting,
+    Extension(usize),
 }
 
 pub struct SupervisorState {
     args: SupervisorArgs,
-    by_actor: HashMap<ActorId, MeetingId>,
-    restarts: HashMap<MeetingId, VecDeque<Instant>>,
+    extensions: Vec<Arc<dyn Extension>>,
+    children: HashMap<ActorId, (Child, ActorCell)>,
+    meeting_restarts: Restarts,
+    extension_restarts: Vec<Restarts>,
+    idle_since: Option<Instant>,
 }
 
 pub struct MeetingSupervisor;
 
-impl SupervisorState {
-    fn handle(&self, id: MeetingId) -> Option<Arc<MeetingHandle>> {
-        self.args
-            .registry
-            .read()
-            .ok()
-            .and_then(|r| r.get(&id).cloned())
-    }
+/// How often idleness is checked: a quarter of the idle time, between 50 ms and 30 s.
+fn idle_check_period(idle: Duration) -> Duration {
+    (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(30))
+}
 
-    async fn spawn(
+fn extension_fields(ext: &dyn Extension) -> (&'static str, String) {
+    let actor = match ext.kind() {
+        ExtensionKind::Adapter => "adapter",
+        ExtensionKind::Bot => "bot",
+    };
+    (actor, ext.name())
+}
+
+fn log_extension(ext: &dyn Extension, id: MeetingId, what: &str) {
+    let (actor, name) = extension_fields(ext);
+    match ext.kind() {
+        ExtensionKind::Adapter => {
+            tracing::info!(meeting_id = %id, actor, adapter = %name, "{what}")
+        }
+        ExtensionKind::Bot => tracing::info!(meeting_id = %id, actor, bot = %name, "{what}"),
+    }
+}
+
+impl SupervisorState {
+    async fn spawn_meeting(
         &mut self,
         myself: &ActorRef<SupervisorMsg>,
-        handle: Arc<MeetingHandle>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<(), ActorProcessingErr> {
+        let a = &self.args;
         let args = MeetingArgs {
-            handle: handle.clone(),
-            store: self.args.store.clone(),
-            writer: self.args.writer.clone(),
-            flush_interval: self.args.config.flush_interval,
-            interaction: self.args.config.interaction,
-            bot_prefix: self.args.config.bot_prefix.clone(),
+            id: a.id,
+            bus: a.bus.clone(),
+            store: a.store.clone(),
+            writer: a.writer.clone(),
+            flush_interval: a.config.flush_interval,
+            interaction: a.config.interaction,
+            bot_prefix: a.config.bot_prefix.clone(),
         };
-        let (actor, _) = Actor::spawn_linked(None, MeetingActor, args, myself.get_cell())
-            .await
-            .map_err(|e| EngineError::Actor(e.to_string()))?;
-        self.by_actor.insert(actor.get_id(), handle.id);
-        handle.set_actor(Some(actor));
+        let (actor, _) = Actor::spawn_linked(None, MeetingActor, args, myself.get_cell()).await?;
+        self.children
+            .insert(actor.get_id(), (Child::Meeting, actor.get_cell()));
+        self.args.slot.set(Some(actor));
         Ok(())
     }
 
-    /// Records a restart; `None` when the budget is spent.
-    fn backoff(&mut self, id: MeetingId) -> Option<Duration> {
-        let now = Instant::now();
-        let log = self.restarts.entry(id).or_default();
-        while log
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > BUDGET_WINDOW)
-        {
-            log.pop_front();
-        }
-        if log.len() >= RESTART_BUDGET {
-            return None;
-        }
-        log.push_back(now);
-        let n = log.len() as u32;
-        Some((Duration::from_millis(100) * 2u32.saturating_pow(n - 1)).min(MAX_BACKOFF))
+    async fn spawn_extension(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        index: usize,
+    ) -> Result<(), ActorProcessingErr> {
+        let Some(ext) = self.extensions.get(index).cloned() else {
+            return Ok(());
+        };
+        let ctx = ExtensionContext {
+            meeting: self.args.id,
+            handle: self.args.handle.clone(),
+        };
+        let cell = ext.spawn(ctx, myself.get_cell()).await?;
+        self.children
+            .insert(cell.get_id(), (Child::Extension(index), cell));
+        Ok(())
     }
 
-    fn schedule_restart(&mut self, myself: &ActorRef<SupervisorMsg>, id: MeetingId) {
-        match self.backoff(id) {
-            Some(delay) => {
-                tracing::info!(meeting_id = %id, actor = "meeting", delay_ms = delay.as_millis() as u64, "restart scheduled");
-                myself.send_after(delay, move || SupervisorMsg::Respawn(id));
+    fn running_keeps_alive(&self) -> bool {
+        self.children.values().any(|(child, _)| match child {
+            Child::Extension(i) => self
+                .extensions
+                .get(*i)
+                .is_some_and(|e| e.keeps_meeting_alive()),
+            Child::Meeting => false,
+        })
+    }
+
+    fn stop_tree(&mut self, myself: &ActorRef<SupervisorMsg>, reason: &str) {
+        self.args.handle.mark_stopped();
+        self.args.slot.set(None);
+        // Connections close with "try again": a reconnect starts the meeting afresh.
+        self.args.bus.publish(Event::Stopping);
+        myself.stop(Some(reason.to_string()));
+    }
+
+    fn on_child_failed(&mut self, myself: &ActorRef<SupervisorMsg>, child: Child, error: &str) {
+        let id = self.args.id;
+        match child {
+            Child::Meeting => {
+                self.args.slot.set(None);
+                tracing::warn!(meeting_id = %id, actor = "meeting", error, "failed");
+                match self.meeting_restarts.on_failure(Instant::now(), 0.0) {
+                    Decision::RestartAfter(delay) => {
+                        tracing::info!(meeting_id = %id, actor = "meeting", delay_ms = delay.as_millis() as u64, "restart scheduled");
+                        myself.send_after(delay, || SupervisorMsg::RespawnMeeting);
+                    }
+                    Decision::GiveUp => {
+                        tracing::error!(meeting_id = %id, actor = "meeting", budget = RestartPolicy::MEETING.budget, "restart budget spent, meeting stopped until requested again");
+                        self.stop_tree(myself, "restart budget spent");
+                    }
+                }
             }
-            None => {
-                tracing::error!(meeting_id = %id, actor = "meeting", budget = RESTART_BUDGET, "restart budget spent, meeting stopped until requested again");
+            Child::Extension(i) => {
+                let Some(ext) = self.extensions.get(i).cloned() else {
+                    return;
+                };
+                let (actor, name) = extension_fields(ext.as_ref());
+                let decision = match self.extension_restarts.get_mut(i) {
+                    Some(r) => r.on_failure(Instant::now(), rand::random::<f64>()),
+                    None => Decision::GiveUp,
+                };
+                match (ext.kind(), decision) {
+                    (ExtensionKind::Adapter, Decision::RestartAfter(d)) => {
+                        tracing::warn!(meeting_id = %id, actor, adapter = %name, error, "failed");
+                        tracing::info!(meeting_id = %id, actor, adapter = %name, delay_ms = d.as_millis() as u64, "restart scheduled");
+                    }
+                    (ExtensionKind::Bot, Decision::RestartAfter(d)) => {
+                        tracing::warn!(meeting_id = %id, actor, bot = %name, error, "failed");
+                        tracing::info!(meeting_id = %id, actor, bot = %name, delay_ms = d.as_millis() as u64, "restart scheduled");
+                    }
+                    (ExtensionKind::Adapter, Decision::GiveUp) => {
+                        tracing::error!(meeting_id = %id, actor, adapter = %name, error, "failed; restart budget spent, left stopped")
+                    }
+                    (ExtensionKind::Bot, Decision::GiveUp) => {
+                        tracing::error!(meeting_id = %id, actor, bot = %name, error, "failed; restart budget spent, left stopped")
+                    }
+                }
+                if let Decision::RestartAfter(d) = decision {
+                    myself.send_after(d, move || SupervisorMsg::RespawnExtension(i));
+                }
             }
         }
     }
@@ -116,15 +199,54 @@ impl Actor for MeetingSupervisor {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<SupervisorMsg>,
+        myself: ActorRef<SupervisorMsg>,
         args: SupervisorArgs,
     ) -> Result<SupervisorState, ActorProcessingErr> {
-        tracing::info!(actor = "supervisor", "meeting supervisor started");
-        Ok(SupervisorState {
+        let extensions = args.config.extensions.for_meeting(args.id);
+        let mut state = SupervisorState {
+            extension_restarts: extensions
+                .iter()
+                .map(|_| Restarts::new(RestartPolicy::EXTENSION))
+                .collect(),
+            extensions,
+            children: HashMap::new(),
+            meeting_restarts: Restarts::new(RestartPolicy::MEETING),
+            idle_since: None,
             args,
-            by_actor: HashMap::new(),
-            restarts: HashMap::new(),
-        })
+        };
+        let id = state.args.id;
+        state.spawn_meeting(&myself).await?;
+        tracing::info!(meeting_id = %id, actor = "meeting", "spawned");
+        for i in 0..state.extensions.len() {
+            match state.spawn_extension(&myself, i).await {
+                Ok(()) => {
+                    if let Some(ext) = state.extensions.get(i) {
+                        log_extension(ext.as_ref(), id, "spawned");
+                    }
+                }
+                Err(e) => {
+                    let e = e.to_string();
+                    state.on_child_failed(&myself, Child::Extension(i), &e);
+                }
+            }
+        }
+        myself.send_interval(idle_check_period(state.args.config.idle), || {
+            SupervisorMsg::IdleCheck
+        });
+        Ok(state)
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<SupervisorMsg>,
+        state: &mut SupervisorState,
+    ) -> Result<(), ActorProcessingErr> {
+        state.args.handle.mark_stopped();
+        state.args.slot.set(None);
+        for (_, (_, cell)) in state.children.drain() {
+            cell.stop(Some("meeting stopped".to_string()));
+        }
+        Ok(())
     }
 
     async fn handle(
@@ -133,61 +255,37 @@ impl Actor for MeetingSupervisor {
         msg: SupervisorMsg,
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
+        let id = state.args.id;
         match msg {
-            SupervisorMsg::Ensure { id, reply } => {
-                let result = match state.handle(id) {
-                    Some(h) if h.is_running() => Ok(h),
-                    existing => {
-                        let known = match existing {
-                            Some(_) => true,
-                            None => state
-                                .args
-                                .store
-                                .meeting(id)
-                                .await
-                                .map(|m| m.is_some())
-                                .unwrap_or(false),
-                        };
-                        if !known {
-                            Err(EngineError::MeetingNotFound)
-                        } else {
-                            let handle = existing.unwrap_or_else(|| {
-                                Arc::new(MeetingHandle::new(id, &state.args.config))
-                            });
-                            if let Ok(mut r) = state.args.registry.write() {
-                                r.insert(id, handle.clone());
-                            }
-                            state.restarts.remove(&id);
-                            match state.spawn(&myself, handle.clone()).await {
-                                Ok(()) => {
-                                    tracing::info!(meeting_id = %id, actor = "meeting", "spawned");
-                                    Ok(handle)
-                                }
-                                Err(e) => {
-                                    tracing::error!(meeting_id = %id, actor = "meeting", error = %e, "spawn failed");
-                                    Err(EngineError::Unavailable)
-                                }
-                            }
-                        }
+            SupervisorMsg::IdleCheck => {
+                let busy = state.args.bus.connections() > 0 || state.running_keeps_alive();
+                if busy {
+                    state.idle_since = None;
+                } else {
+                    let since = *state.idle_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= state.args.config.idle {
+                        tracing::info!(meeting_id = %id, actor = "meeting", idle_secs = state.args.config.idle.as_secs(), "stopping: idle");
+                        state.stop_tree(&myself, "idle");
                     }
-                };
-                let _ = reply.send(result);
+                }
             }
-            SupervisorMsg::Respawn(id) => {
-                let Some(handle) = state.handle(id) else {
-                    return Ok(());
-                };
-                if handle.is_running() {
+            SupervisorMsg::RespawnMeeting => {
+                if state.args.slot.get().is_some() {
                     return Ok(());
                 }
-                match state.spawn(&myself, handle).await {
+                match state.spawn_meeting(&myself).await {
                     Ok(()) => tracing::info!(meeting_id = %id, actor = "meeting", "restarted"),
-                    Err(e) => {
-                        tracing::warn!(meeting_id = %id, actor = "meeting", error = %e, "restart failed");
-                        state.schedule_restart(&myself, id);
-                    }
+                    Err(e) => state.on_child_failed(&myself, Child::Meeting, &e.to_string()),
                 }
             }
+            SupervisorMsg::RespawnExtension(i) => match state.spawn_extension(&myself, i).await {
+                Ok(()) => {
+                    if let Some(ext) = state.extensions.get(i) {
+                        log_extension(ext.as_ref(), id, "restarted");
+                    }
+                }
+                Err(e) => state.on_child_failed(&myself, Child::Extension(i), &e.to_string()),
+            },
         }
         Ok(())
     }
@@ -200,22 +298,26 @@ impl Actor for MeetingSupervisor {
     ) -> Result<(), ActorProcessingErr> {
         match event {
             SupervisionEvent::ActorFailed(cell, err) => {
-                let Some(id) = state.by_actor.remove(&cell.get_id()) else {
-                    return Ok(());
-                };
-                tracing::warn!(meeting_id = %id, actor = "meeting", error = %err, "failed");
-                if let Some(h) = state.handle(id) {
-                    h.set_actor(None);
+                if let Some((child, _)) = state.children.remove(&cell.get_id()) {
+                    state.on_child_failed(&myself, child, &err.to_string());
                 }
-                state.schedule_restart(&myself, id);
             }
             SupervisionEvent::ActorTerminated(cell, _, reason) => {
-                let Some(id) = state.by_actor.remove(&cell.get_id()) else {
+                let Some((child, _)) = state.children.remove(&cell.get_id()) else {
                     return Ok(());
                 };
-                tracing::info!(meeting_id = %id, actor = "meeting", reason = reason.as_deref().unwrap_or(""), "stopped");
-                if let Some(h) = state.handle(id) {
-                    h.set_actor(None);
+                let id = state.args.id;
+                let reason = reason.unwrap_or_default();
+                match child {
+                    Child::Meeting => {
+                        tracing::info!(meeting_id = %id, actor = "meeting", reason, "stopped");
+                        state.args.slot.set(None);
+                    }
+                    Child::Extension(i) => {
+                        if let Some(ext) = state.extensions.get(i) {
+                            log_extension(ext.as_ref(), id, "stopped");
+                        }
+                    }
                 }
             }
             _ => {}

@@ -5,16 +5,21 @@
 //! Queue: bounded ([`QUEUE_CAPACITY`] jobs). Overflow policy: backpressure, the meeting actor
 //! waits for room, so a database slower than the audience slows acknowledgements and never
 //! loses or reorders an answer.
+//!
+//! Supervised: the batches run in a worker task; if it panics, every job it held is answered
+//! `unavailable` (a [`Job`] that is dropped unresolved answers so itself, and calls its
+//! failure hook), and a new worker takes over the same queue after the
+//! [`RestartPolicy::WRITER`] delay. The writer knows nothing of who submits: failures are
+//! reported through the job's hook.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use librekast_storage::{StorageError, Store, WriteOp};
-use ractor::ActorRef;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::actor::MeetingMsg;
+use crate::restart::{Decision, RestartPolicy, Restarts};
 use crate::{AckOk, AckResult, ErrorCode};
 
 pub const QUEUE_CAPACITY: usize = 16_384;
@@ -26,20 +31,75 @@ const RETRIES: [Duration; 3] = [
     Duration::from_secs(1),
 ];
 
+/// Called when a job's write failed, so its submitter can rebuild from storage (memory may
+/// be ahead of it).
+pub type FailureHook = Arc<dyn Fn() + Send + Sync>;
+
 /// One unit of work: ops that commit together, and whom to tell.
 pub struct Job {
     pub ops: Vec<WriteOp>,
     /// Sent `ok` after the commit, an error code otherwise.
     pub reply: Option<oneshot::Sender<AckResult>>,
     pub ok: AckResult,
-    /// Told when the write failed, so it rebuilds its state from storage.
-    pub meeting: Option<ActorRef<MeetingMsg>>,
+    pub on_failure: Option<FailureHook>,
+    resolved: bool,
+}
+
+impl Job {
+    pub fn new(
+        ops: Vec<WriteOp>,
+        reply: Option<oneshot::Sender<AckResult>>,
+        ok: AckResult,
+        on_failure: Option<FailureHook>,
+    ) -> Job {
+        Job {
+            ops,
+            reply,
+            ok,
+            on_failure,
+            resolved: false,
+        }
+    }
+
+    fn succeed(mut self) {
+        self.resolved = true;
+        if let Some(reply) = self.reply.take() {
+            let ok = std::mem::replace(&mut self.ok, Ok(AckOk::Plain));
+            let _ = reply.send(ok);
+        }
+    }
+
+    fn fail(mut self, answer: AckResult) {
+        self.resolve_failed(answer);
+    }
+
+    fn resolve_failed(&mut self, answer: AckResult) {
+        self.resolved = true;
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(answer);
+        }
+        if let Some(hook) = self.on_failure.take() {
+            hook();
+        }
+    }
+}
+
+impl Drop for Job {
+    /// A job dropped before it was resolved (its worker panicked, the queue closed) was not
+    /// written: never a false ack.
+    fn drop(&mut self) {
+        if !self.resolved {
+            self.resolve_failed(Err(ErrorCode::Unavailable));
+        }
+    }
 }
 
 enum Item {
     Job(Job),
     /// Answered once everything queued before it is committed (or failed).
     Barrier(oneshot::Sender<()>),
+    /// Test seam: the worker panics on it, as a bug would.
+    Panic,
 }
 
 #[derive(Clone)]
@@ -57,14 +117,18 @@ pub struct Stats {
     pub committed: AtomicU64,
     /// Jobs failed.
     pub failed: AtomicU64,
+    /// Times the worker was restarted after a panic.
+    pub restarts: AtomicU64,
 }
 
 impl Writer {
-    pub fn spawn(store: Store) -> (Writer, tokio::task::JoinHandle<()>) {
+    /// Starts the writer and its supervisor; they stop once every `Writer` clone is dropped
+    /// and the queue is drained.
+    pub fn spawn(store: Store) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let stats = Arc::new(Stats::default());
-        let task = tokio::spawn(run(store, rx, stats.clone()));
-        (Writer { tx, stats }, task)
+        tokio::spawn(supervise(store, Arc::new(Mutex::new(rx)), stats.clone()));
+        Writer { tx, stats }
     }
 
     pub fn stats(&self) -> &Stats {
@@ -74,7 +138,8 @@ impl Writer {
     /// Waits for room when the queue is full (see the module's overflow policy).
     pub async fn submit(&self, job: Job) {
         if let Err(mpsc::error::SendError(Item::Job(job))) = self.tx.send(Item::Job(job)).await {
-            fail(&self.stats, job, Err(ErrorCode::Unavailable));
+            self.stats.failed.fetch_add(1, Ordering::Relaxed);
+            job.fail(Err(ErrorCode::Unavailable));
         }
     }
 
@@ -85,23 +150,68 @@ impl Writer {
             let _ = rx.await;
         }
     }
+
+    /// Test seam: makes the worker panic once it reaches this point of the queue.
+    #[doc(hidden)]
+    pub async fn inject_panic(&self) {
+        let _ = self.tx.send(Item::Panic).await;
+    }
 }
 
-fn fail(stats: &Stats, job: Job, answer: AckResult) {
-    stats.failed.fetch_add(1, Ordering::Relaxed);
-    if let Some(reply) = job.reply {
-        let _ = reply.send(answer);
-    }
-    if let Some(meeting) = job.meeting {
-        let _ = meeting.send_message(MeetingMsg::WriteFailed);
+/// Runs workers one after the other on the same queue: a worker that panicked is replaced
+/// after the policy's delay (after the budget is spent, at its longest delay: without a
+/// writer nothing can be stored, so it never gives up).
+async fn supervise(store: Store, rx: Arc<Mutex<mpsc::Receiver<Item>>>, stats: Arc<Stats>) {
+    let mut restarts = Restarts::new(RestartPolicy::WRITER);
+    loop {
+        let worker = tokio::spawn(run(store.clone(), rx.clone(), stats.clone()));
+        match worker.await {
+            Ok(()) => return,
+            Err(e) if e.is_panic() => {
+                stats.restarts.fetch_add(1, Ordering::Relaxed);
+                let error = panic_message(e.into_panic());
+                tracing::error!(actor = "writer", error = %error, "failed");
+                let delay = match restarts.on_failure(Instant::now(), 0.0) {
+                    Decision::RestartAfter(d) => d,
+                    Decision::GiveUp => {
+                        tracing::error!(
+                            actor = "writer",
+                            budget = RestartPolicy::WRITER.budget,
+                            "restart budget spent, restarting at the longest delay"
+                        );
+                        RestartPolicy::WRITER.max
+                    }
+                };
+                tracing::info!(
+                    actor = "writer",
+                    delay_ms = delay.as_millis() as u64,
+                    "restart scheduled"
+                );
+                tokio::time::sleep(delay).await;
+                tracing::info!(actor = "writer", "restarted");
+            }
+            // Cancelled: the runtime is shutting down.
+            Err(_) => return,
+        }
     }
 }
 
 fn succeed(stats: &Stats, job: Job) {
     stats.committed.fetch_add(1, Ordering::Relaxed);
-    if let Some(reply) = job.reply {
-        let _ = reply.send(job.ok);
-    }
+    job.succeed();
+}
+
+fn fail(stats: &Stats, job: Job, answer: AckResult) {
+    stats.failed.fetch_add(1, Ordering::Relaxed);
+    job.fail(answer);
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
 }
 
 /// What a refused write means to the client who sent it.
@@ -118,7 +228,10 @@ fn answer_for(ops: &[WriteOp], err: &StorageError) -> AckResult {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<Item>, stats: Arc<Stats>) {
+async fn run(store: Store, rx: Arc<Mutex<mpsc::Receiver<Item>>>, stats: Arc<Stats>) {
+    // Held for the worker's life; tokio's mutex does not poison, so after a panic the next
+    // worker takes the queue where this one left it.
+    let mut rx = rx.lock().await;
     let mut items = Vec::with_capacity(MAX_BATCH);
     loop {
         if rx.recv_many(&mut items, MAX_BATCH).await == 0 {
@@ -126,11 +239,20 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Item>, stats: Arc<Stats>) {
         }
         let mut jobs = Vec::with_capacity(items.len());
         let mut barriers = Vec::new();
+        let mut panic = false;
         for item in items.drain(..) {
             match item {
                 Item::Job(j) => jobs.push(j),
                 Item::Barrier(b) => barriers.push(b),
+                Item::Panic => panic = true,
             }
+        }
+        if panic {
+            // Unwinding drops `jobs` unresolved: each answers `unavailable`.
+            panic!(
+                "injected panic in the writer with {} jobs in hand",
+                jobs.len()
+            );
         }
         if !jobs.is_empty() {
             commit(&store, &stats, jobs).await;
@@ -242,7 +364,7 @@ mod tests {
                     .id,
             );
         }
-        let (writer, _task) = Writer::spawn(store.clone());
+        let writer = Writer::spawn(store.clone());
         let mut acks = Vec::new();
         // The same attendee twice: the second conflicts with the unique index.
         for &attendee in attendees.iter().chain(attendees.first()) {
@@ -254,12 +376,7 @@ mod tests {
                 at: now_micros(),
             }];
             writer
-                .submit(Job {
-                    ops,
-                    reply: Some(tx),
-                    ok: Ok(AckOk::Plain),
-                    meeting: None,
-                })
+                .submit(Job::new(ops, Some(tx), Ok(AckOk::Plain), None))
                 .await;
             acks.push(rx);
         }
@@ -277,6 +394,81 @@ mod tests {
         assert!(batches <= 60, "{batches} transactions for 2,001 answers");
         assert_eq!(writer.stats().committed.load(Ordering::Relaxed), 2_000);
         assert_eq!(writer.stats().failed.load(Ordering::Relaxed), 1);
+        Ok(())
+    }
+
+    /// A panicking writer answers what it held `unavailable` (never `ok`), tells the
+    /// submitter through its hook, and is replaced: the next answers commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicked_writer_is_restarted_and_never_acks_falsely()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let store = Store::connect("sqlite::memory:").await?;
+        let meeting = store.import_meeting(&poll()).await?;
+        let loaded = store.load_meeting(meeting).await?;
+        let (activity, choice) = (loaded.activities[0].id, loaded.activities[0].choices[0].id);
+        let a = store
+            .upsert_attendee(meeting, "a", Platform::Room, "a")
+            .await?
+            .id;
+        let b = store
+            .upsert_attendee(meeting, "b", Platform::Room, "b")
+            .await?
+            .id;
+        let writer = Writer::spawn(store.clone());
+        let vote_by = |attendee| {
+            vec![WriteOp::Vote {
+                activity,
+                attendee,
+                choice,
+                at: now_micros(),
+            }]
+        };
+        let vote = || vote_by(a);
+
+        // A job dropped unresolved (as a panicking worker drops what it holds).
+        let hooked = Arc::new(AtomicU64::new(0));
+        let hook: FailureHook = {
+            let hooked = hooked.clone();
+            Arc::new(move || {
+                hooked.fetch_add(1, Ordering::Relaxed);
+            })
+        };
+        let (tx, rx) = oneshot::channel();
+        drop(Job::new(
+            vote(),
+            Some(tx),
+            Ok(AckOk::Plain),
+            Some(hook.clone()),
+        ));
+        assert_eq!(rx.await?, Err(ErrorCode::Unavailable));
+        assert_eq!(hooked.load(Ordering::Relaxed), 1);
+
+        // The worker panics; the next job is committed by its replacement.
+        writer.inject_panic().await;
+        let (tx, rx) = oneshot::channel();
+        writer
+            .submit(Job::new(vote(), Some(tx), Ok(AckOk::Plain), Some(hook)))
+            .await;
+        let answer = rx.await?;
+        // Either caught in the panicking batch (unavailable, hook called) or committed by the
+        // new worker; never `ok` without the row.
+        let stored = store.load_meeting(meeting).await?.votes.len();
+        match answer {
+            Ok(_) => assert_eq!(stored, 1),
+            Err(code) => {
+                assert_eq!(code, ErrorCode::Unavailable);
+                assert_eq!(stored, 0);
+                assert_eq!(hooked.load(Ordering::Relaxed), 2);
+            }
+        }
+        // Whatever happened to that one, the restarted writer commits the next.
+        let (tx, rx) = oneshot::channel();
+        writer
+            .submit(Job::new(vote_by(b), Some(tx), Ok(AckOk::Plain), None))
+            .await;
+        assert_eq!(rx.await?, Ok(AckOk::Plain));
+        assert_eq!(store.load_meeting(meeting).await?.votes.len(), stored + 1);
+        assert_eq!(writer.stats().restarts.load(Ordering::Relaxed), 1);
         Ok(())
     }
 }

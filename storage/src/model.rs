@@ -280,11 +280,35 @@ pub struct MeetingSummary {
     pub status: MeetingStatus,
 }
 
+/// A staff account's role. Stored and shown as the snake_case word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Every meeting; manages users.
+    Admin,
+    /// The meetings they own or that are shared with them.
+    Organizer,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Self::Admin, Self::Organizer];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Organizer => "organizer",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRecord {
     pub id: UserId,
     pub username: String,
     pub password_hash: String,
+    pub role: Role,
 }
 
 /// Who a session token stands for.
@@ -293,11 +317,22 @@ pub enum SessionSubject {
     Staff {
         user_id: UserId,
         username: String,
+        role: Role,
     },
     Participant {
         meeting_id: MeetingId,
         attendee_id: AttendeeId,
     },
+    /// A read-only display link (projector, OBS) of one meeting.
+    Display { meeting_id: MeetingId },
+}
+
+/// Whom a meeting belongs to: its owner (none for meetings only admins control) and the
+/// organizers it is shared with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MeetingAccess {
+    pub owner: Option<UserId>,
+    pub shared_with: Vec<UserId>,
 }
 
 /// One change to a meeting, written by [`crate::Store::apply`] inside a batch transaction.

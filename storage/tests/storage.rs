@@ -42,11 +42,15 @@ on_both!(
     progress_for_unknown_rows_is_not_found,
     sessions_round_trip,
     put_user_replaces_hash,
+    roles_are_set_only_when_given,
+    display_sessions_are_per_meeting_and_revocable,
+    meeting_owner_and_shares,
     load_meeting_ordering,
     recent_attempts_are_latest_fifty,
     running_meeting_ids_by_status,
     five_thousand_votes_in_one_batch,
     migrations_go_down_and_up,
+    roles_migration_keeps_accounts_and_meetings,
 );
 
 fn unique_suffix() -> String {
@@ -904,6 +908,7 @@ async fn sessions_round_trip(store: Store) {
     let staff = SessionSubject::Staff {
         user_id: admin,
         username: "admin".into(),
+        role: Role::Admin,
     };
     let participant = SessionSubject::Participant {
         meeting_id: f.meeting,
@@ -930,6 +935,7 @@ async fn sessions_round_trip(store: Store) {
     let ghost = SessionSubject::Staff {
         user_id: UserId(i64::MAX),
         username: "ghost".into(),
+        role: Role::Admin,
     };
     assert!(matches!(
         store.create_session("ghost", &ghost).await,
@@ -969,13 +975,135 @@ async fn put_user_replaces_hash(store: Store) {
         Some(UserRecord {
             id,
             username: "admin".into(),
-            password_hash: "hash-2".into()
+            password_hash: "hash-2".into(),
+            role: Role::Admin,
         })
     );
 
     let other = store.put_user("Admin", "hash-3").await.unwrap();
     assert_ne!(other, id, "usernames are case-sensitive");
     assert_eq!(store.user_count().await.unwrap(), 2);
+}
+
+async fn roles_are_set_only_when_given(store: Store) {
+    // No role given: a new account is an admin (scripts from before roles keep working).
+    store.put_user("ada", "h1").await.unwrap();
+    assert_eq!(
+        store.find_user("ada").await.unwrap().map(|u| u.role),
+        Some(Role::Admin)
+    );
+    let org = store
+        .put_user_with_role("olga", "h1", Some(Role::Organizer))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user(org).await.unwrap().map(|u| u.role),
+        Some(Role::Organizer)
+    );
+    // A new password without a role keeps the role; with one, changes it.
+    store.put_user("olga", "h2").await.unwrap();
+    let olga = store.find_user("olga").await.unwrap().unwrap();
+    assert_eq!(
+        (olga.role, olga.password_hash.as_str()),
+        (Role::Organizer, "h2")
+    );
+    store
+        .put_user_with_role("olga", "h3", Some(Role::Admin))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.find_user("olga").await.unwrap().map(|u| u.role),
+        Some(Role::Admin)
+    );
+    // Sessions carry the role as it is now.
+    store
+        .create_session(
+            "t",
+            &SessionSubject::Staff {
+                user_id: org,
+                username: "olga".into(),
+                role: Role::Organizer,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.find_session("t").await.unwrap(),
+        Some(SessionSubject::Staff {
+            role: Role::Admin,
+            ..
+        })
+    ));
+}
+
+async fn display_sessions_are_per_meeting_and_revocable(store: Store) {
+    let a = fixture(&store).await.meeting;
+    let b = store
+        .import_meeting(&sample_meeting("Other"))
+        .await
+        .unwrap();
+    for (token, meeting) in [("d1", a), ("d2", a), ("d3", b)] {
+        store
+            .create_session(
+                token,
+                &SessionSubject::Display {
+                    meeting_id: meeting,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.find_session("d1").await.unwrap(),
+        Some(SessionSubject::Display { meeting_id: a })
+    );
+    assert_eq!(store.delete_display_sessions(a).await.unwrap(), 2);
+    assert_eq!(store.find_session("d1").await.unwrap(), None);
+    assert_eq!(store.find_session("d2").await.unwrap(), None);
+    assert!(
+        store.find_session("d3").await.unwrap().is_some(),
+        "other meeting kept"
+    );
+    assert_eq!(store.delete_display_sessions(a).await.unwrap(), 0);
+}
+
+async fn meeting_owner_and_shares(store: Store) {
+    let m = fixture(&store).await.meeting;
+    let olga = store
+        .put_user_with_role("olga", "h", Some(Role::Organizer))
+        .await
+        .unwrap();
+    let otto = store
+        .put_user_with_role("otto", "h", Some(Role::Organizer))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.meeting_access(m).await.unwrap(),
+        Some(MeetingAccess::default()),
+        "imported meetings belong to no organizer"
+    );
+    store.set_meeting_owner(m, Some(olga)).await.unwrap();
+    store.share_meeting(m, otto).await.unwrap();
+    store.share_meeting(m, otto).await.unwrap();
+    assert_eq!(
+        store.meeting_access(m).await.unwrap(),
+        Some(MeetingAccess {
+            owner: Some(olga),
+            shared_with: vec![otto],
+        })
+    );
+    assert_eq!(
+        store.meeting_access(MeetingId(i64::MAX)).await.unwrap(),
+        None
+    );
+    assert!(matches!(
+        store.set_meeting_owner(MeetingId(i64::MAX), None).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        store.share_meeting(m, UserId(i64::MAX)).await,
+        Err(StorageError::NotFound)
+    ));
 }
 
 async fn load_meeting_ordering(store: Store) {
@@ -1234,6 +1362,34 @@ async fn migrations_go_down_and_up(store: Store) {
     assert_eq!(store.meeting_count().await.unwrap(), 0);
     fixture(&store).await;
     assert_eq!(store.meeting_count().await.unwrap(), 1);
+}
+
+/// A database from before roles (only the first migration) migrates without loss: its
+/// accounts become admins, its meetings belong to no organizer.
+async fn roles_migration_keeps_accounts_and_meetings(store: Store) {
+    use librekast_storage::migrations::Migrator;
+    use sea_orm_migration::MigratorTrait;
+
+    let m = fixture(&store).await.meeting;
+    attendee(&store, m, "ann").await;
+    store.put_user("veteran", "h").await.unwrap();
+    Migrator::down(store.connection(), Some(1))
+        .await
+        .expect("back to the schema before roles");
+    Migrator::up(store.connection(), None)
+        .await
+        .expect("migrate forward");
+    let veteran = store.find_user("veteran").await.unwrap().unwrap();
+    assert_eq!(
+        (veteran.role, veteran.password_hash.as_str()),
+        (Role::Admin, "h")
+    );
+    assert_eq!(store.meeting_count().await.unwrap(), 1);
+    assert_eq!(
+        store.meeting_access(m).await.unwrap(),
+        Some(MeetingAccess::default())
+    );
+    assert!(!store.load_meeting(m).await.unwrap().attendees.is_empty());
 }
 
 // ---------------------------------------------------------------- SQLite only

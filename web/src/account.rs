@@ -1,7 +1,10 @@
-//! Who is asking: the staff session (`/api/me`, logout), a participant's seat in a meeting,
-//! and the meeting's invitation for staff (join link with its code, and the QR code the
-//! presenter screen shows).
+//! Sessions and links: the staff session (`/api/me`, logout), a participant's seat in a
+//! meeting, the meeting's invitation (join link with its code, and the QR code the presenter
+//! screen shows) and its display links (a presenter screen or OBS source without a login).
 
+use std::collections::HashMap;
+
+use librekast_engine::{Action, Event, Principal};
 use librekast_storage::{MeetingId, SessionSubject};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
@@ -12,33 +15,17 @@ use warp::reply::Response;
 
 use crate::api_error::ApiError;
 use crate::auth;
+use crate::principal::{self, Caller};
 use crate::routes::{App, internal};
 
-/// The staff username behind the request's `lk_staff` cookie, or the response to send.
-async fn staff(app: &App, cookie: Option<&str>) -> Result<String, Response> {
-    let token = cookie.and_then(|c| auth::cookie_value(c, auth::STAFF_COOKIE));
-    let Some(token) = token else {
-        return Err(unauthorized());
-    };
-    match app.engine.store().find_session(token).await {
-        Ok(Some(SessionSubject::Staff { username, .. })) => Ok(username),
-        Ok(_) => Err(unauthorized()),
-        Err(e) => Err(internal(e)),
-    }
-}
-
-fn unauthorized() -> Response {
-    ApiError::Unauthorized.reply(Some("log in as staff first"))
-}
-
-fn cookie_header(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::COOKIE).and_then(|v| v.to_str().ok())
-}
-
-/// `GET /api/me`: `{"username"}` for a staff session, else `401 unauthorized`.
-pub async fn me(cookie: Option<String>, app: App) -> Response {
-    match staff(&app, cookie.as_deref()).await {
-        Ok(username) => warp::reply::json(&json!({"username": username})).into_response(),
+/// `GET /api/me`: `{"username","role"}` for a staff session (cookie or bearer token), else
+/// `401 unauthorized`.
+pub async fn me(headers: HeaderMap, app: App) -> Response {
+    match principal::staff(&app, &headers).await {
+        Ok(Principal::Staff { username, role, .. }) => {
+            warp::reply::json(&json!({"username": username, "role": role.code()})).into_response()
+        }
+        Ok(_) => ApiError::Unauthorized.reply(Some("log in as staff first")),
         Err(r) => r,
     }
 }
@@ -75,11 +62,10 @@ fn not_joined() -> Response {
     ApiError::Unauthorized.reply(Some("join this meeting first"))
 }
 
-/// `POST /api/logout`: ends the staff session (if any) and clears its cookie. Always `200`.
-pub async fn logout(cookie: Option<String>, app: App) -> Response {
-    if let Some(token) = cookie
-        .as_deref()
-        .and_then(|c| auth::cookie_value(c, auth::STAFF_COOKIE))
+/// `POST /api/logout`: ends the staff session (cookie or bearer token, if any) and clears
+/// its cookie. Always `200`.
+pub async fn logout(headers: HeaderMap, app: App) -> Response {
+    if let Some(token) = principal::staff_token(&headers)
         && let Err(e) = app.engine.store().delete_session(token).await
     {
         return internal(e);
@@ -101,8 +87,22 @@ struct Invitation {
     code: String,
 }
 
-async fn invitation(id: i64, headers: &HeaderMap, app: &App) -> Result<Invitation, Response> {
-    staff(app, cookie_header(headers)).await?;
+/// Staff who may invite to this meeting, or its display link (`?token=`), may read the
+/// invitation.
+async fn invitation(
+    id: i64,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    app: &App,
+) -> Result<Invitation, Response> {
+    let caller = match query.get("token") {
+        Some(token) => match principal::from_token(app, token).await? {
+            Some(Caller { principal, .. }) => principal,
+            None => return Err(ApiError::Unauthorized.reply(Some("this link is no longer valid"))),
+        },
+        None => principal::staff(app, headers).await?,
+    };
+    principal::authorize(app, &caller, Action::Invite, MeetingId(id)).await?;
     let meeting = match app.engine.store().meeting(MeetingId(id)).await {
         Ok(Some(m)) => m,
         Ok(None) => {
@@ -110,12 +110,7 @@ async fn invitation(id: i64, headers: &HeaderMap, app: &App) -> Result<Invitatio
         }
         Err(e) => return Err(internal(e)),
     };
-    let base = match &app.public_url {
-        Some(u) => u.to_string(),
-        None => base_from_headers(headers).ok_or_else(|| {
-            ApiError::BadRequest.reply(Some("no usable Host header: set LIBREKAST_PUBLIC_URL"))
-        })?,
-    };
+    let base = public_base(headers, app).await?;
     let url = format!(
         "{base}/?meeting={id}&code={}",
         percent_encode(&meeting.code)
@@ -125,6 +120,17 @@ async fn invitation(id: i64, headers: &HeaderMap, app: &App) -> Result<Invitatio
         url,
         code: meeting.code,
     })
+}
+
+/// The address browsers should open: `LIBREKAST_PUBLIC_URL`, else the request's own, else
+/// (a hostile or missing `Host`) a `400` to send.
+async fn public_base(headers: &HeaderMap, app: &App) -> Result<String, Response> {
+    match &app.public_url {
+        Some(u) => Ok(u.to_string()),
+        None => base_from_headers(headers).ok_or_else(|| {
+            ApiError::BadRequest.reply(Some("no usable Host header: set LIBREKAST_PUBLIC_URL"))
+        }),
+    }
 }
 
 /// `http://HOST` from the request (`https` behind a proxy that says so). A `Host` with
@@ -158,18 +164,29 @@ fn percent_encode(text: &str) -> String {
     out
 }
 
-/// `GET /api/meetings/{id}/invite` (staff): `{"base","url","code"}`.
-pub async fn invite(id: i64, headers: HeaderMap, app: App) -> Response {
-    match invitation(id, &headers, &app).await {
+/// `GET /api/meetings/{id}/invite` (staff, or `?token=` a display link of the meeting):
+/// `{"base","url","code"}`.
+pub async fn invite(
+    id: i64,
+    headers: HeaderMap,
+    query: HashMap<String, String>,
+    app: App,
+) -> Response {
+    match invitation(id, &headers, &query, &app).await {
         Ok(i) => warp::reply::json(&json!({"base": i.base, "url": i.url, "code": i.code}))
             .into_response(),
         Err(r) => r,
     }
 }
 
-/// `GET /api/meetings/{id}/qr.svg` (staff): the join link as a QR code.
-pub async fn qr_svg(id: i64, headers: HeaderMap, app: App) -> Response {
-    let invitation = match invitation(id, &headers, &app).await {
+/// `GET /api/meetings/{id}/qr.svg` (staff, or a display link): the join link as a QR code.
+pub async fn qr_svg(
+    id: i64,
+    headers: HeaderMap,
+    query: HashMap<String, String>,
+    app: App,
+) -> Response {
+    let invitation = match invitation(id, &headers, &query, &app).await {
         Ok(i) => i,
         Err(r) => return r,
     };
@@ -180,6 +197,62 @@ pub async fn qr_svg(id: i64, headers: HeaderMap, app: App) -> Response {
             reply.into_response()
         }
         None => ApiError::BadRequest.reply(Some("the join link is too long for a QR code")),
+    }
+}
+
+/// `POST /api/meetings/{id}/display` (staff who may control the meeting): a new read-only
+/// display link, `{"token","url"}`; the URL opens the presenter screen with it, no login.
+pub async fn create_display(id: i64, headers: HeaderMap, app: App) -> Response {
+    let staff = match principal::staff(&app, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let meeting = MeetingId(id);
+    if let Err(r) = principal::authorize(&app, &staff, Action::ManageDisplays, meeting).await {
+        return r;
+    }
+    let base = match public_base(&headers, &app).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let token = auth::new_token();
+    let subject = SessionSubject::Display {
+        meeting_id: meeting,
+    };
+    if let Err(e) = app.engine.store().create_session(&token, &subject).await {
+        return internal(e);
+    }
+    tracing::info!(meeting_id = %meeting, by = ?staff_name(&staff), "display link created");
+    let url = format!("{base}/present.html?meeting={id}&token={token}");
+    warp::reply::json(&json!({"token": token, "url": url})).into_response()
+}
+
+/// `DELETE /api/meetings/{id}/display`: revokes every display link of the meeting; open
+/// display connections are closed with 4001. `{"revoked": n}`.
+pub async fn revoke_displays(id: i64, headers: HeaderMap, app: App) -> Response {
+    let staff = match principal::staff(&app, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let meeting = MeetingId(id);
+    if let Err(r) = principal::authorize(&app, &staff, Action::ManageDisplays, meeting).await {
+        return r;
+    }
+    let revoked = match app.engine.store().delete_display_sessions(meeting).await {
+        Ok(n) => n,
+        Err(e) => return internal(e),
+    };
+    if let Some(handle) = app.engine.running(meeting) {
+        handle.publish(Event::DisplaysRevoked);
+    }
+    tracing::info!(meeting_id = %meeting, by = ?staff_name(&staff), revoked, "display links revoked");
+    warp::reply::json(&json!({"revoked": revoked})).into_response()
+}
+
+fn staff_name(p: &Principal) -> Option<&str> {
+    match p {
+        Principal::Staff { username, .. } => Some(username),
+        _ => None,
     }
 }
 

@@ -17,6 +17,9 @@ pub enum ApiError {
     Unauthorized,
     /// Join: wrong join code.
     WrongCode,
+    /// A valid session that may not do this (another organizer's meeting, a display link
+    /// asking to control, an organizer managing users).
+    Forbidden,
     /// No such meeting; unknown path.
     NotFound,
     /// Wrong method on an API path (code `bad_request`, as before this enum existed).
@@ -32,11 +35,12 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub const ALL: [ApiError; 10] = [
+    pub const ALL: [ApiError; 11] = [
         ApiError::BadRequest,
         ApiError::WrongCredentials,
         ApiError::Unauthorized,
         ApiError::WrongCode,
+        ApiError::Forbidden,
         ApiError::NotFound,
         ApiError::MethodNotAllowed,
         ApiError::TooLarge,
@@ -49,7 +53,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest => StatusCode::BAD_REQUEST,
             ApiError::WrongCredentials | ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::WrongCode => StatusCode::FORBIDDEN,
+            ApiError::WrongCode | ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -66,6 +70,7 @@ impl ApiError {
             ApiError::WrongCredentials => "wrong_credentials",
             ApiError::Unauthorized => "unauthorized",
             ApiError::WrongCode => "wrong_code",
+            ApiError::Forbidden => "forbidden",
             ApiError::NotFound => "not_found",
             ApiError::Unavailable => "unavailable",
             ApiError::ServerFull => "server_full",

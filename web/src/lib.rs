@@ -3,9 +3,11 @@
 //! - [`config`]: the typed, validated configuration (flags and `LIBREKAST_*` variables).
 //! - [`server`]: [`Server`]: start-up, the accept loop (connection limit, graceful shutdown).
 //! - [`routes`]: HTTP routes (`/api/…`, static assets) as warp filters.
-//! - [`account`]: who is asking: `/api/me`, logout, a participant's seat, the join link and
-//!   its QR code.
+//! - [`account`]: `/api/me`, logout, a participant's seat, the join link and its QR code,
+//!   display links.
 //! - [`auth`]: passwords (argon2id), session tokens and cookies.
+//! - [`principal`]: who is asking (cookie, `?token=`, bearer token) and the one permission
+//!   check every route and frame goes through.
 //! - [`ws`]: the WebSocket upgrade and one task per connection.
 //! - [`protocol`]: parsing client frames into engine commands.
 //! - [`assets`]: the embedded `assets/` folder.
@@ -20,6 +22,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod error;
+pub mod principal;
 pub mod protocol;
 pub mod routes;
 pub mod server;

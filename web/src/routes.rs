@@ -89,7 +89,7 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .then(meeting_info);
     let me = warp::path!("api" / "me")
         .and(warp::get())
-        .and(warp::header::optional::<String>("cookie"))
+        .and(warp::header::headers_cloned())
         .and(with_app(app.clone()))
         .then(account::me);
     let seat = warp::path!("api" / "meetings" / i64 / "seat")
@@ -99,19 +99,31 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .then(account::seat);
     let logout = warp::path!("api" / "logout")
         .and(warp::post())
-        .and(warp::header::optional::<String>("cookie"))
+        .and(warp::header::headers_cloned())
         .and(with_app(app.clone()))
         .then(account::logout);
     let invite = warp::path!("api" / "meetings" / i64 / "invite")
         .and(warp::get())
         .and(warp::header::headers_cloned())
+        .and(warp::query::<HashMap<String, String>>())
         .and(with_app(app.clone()))
         .then(account::invite);
     let qr = warp::path!("api" / "meetings" / i64 / "qr.svg")
         .and(warp::get())
         .and(warp::header::headers_cloned())
+        .and(warp::query::<HashMap<String, String>>())
         .and(with_app(app.clone()))
         .then(account::qr_svg);
+    let create_display = warp::path!("api" / "meetings" / i64 / "display")
+        .and(warp::post())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(account::create_display);
+    let revoke_displays = warp::path!("api" / "meetings" / i64 / "display")
+        .and(warp::delete())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(account::revoke_displays);
     let health = warp::path!("healthz")
         .and(warp::get())
         .map(|| warp::reply().into_response());
@@ -141,6 +153,10 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .or(invite)
         .unify()
         .or(qr)
+        .unify()
+        .or(create_display)
+        .unify()
+        .or(revoke_displays)
         .unify()
         .or(health)
         .unify()
@@ -275,11 +291,14 @@ async fn login(body: bytes::Bytes, app: App) -> Response {
     let subject = SessionSubject::Staff {
         user_id: user.id,
         username: user.username.clone(),
+        role: user.role,
     };
     if let Err(e) = store.create_session(&token, &subject).await {
         return internal(e);
     }
-    let reply = warp::reply::json(&json!({"token": token, "username": user.username}));
+    let reply = warp::reply::json(
+        &json!({"token": token, "username": user.username, "role": user.role.code()}),
+    );
     warp::reply::with_header(
         reply,
         "set-cookie",

@@ -17,8 +17,11 @@ use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use librekast_engine::wire::{ack_frame, score_frame};
 use librekast_engine::words::normalize;
-use librekast_engine::{AckOk, AckResult, Audience, Command, MeetingHandle, Outbound, Sender, You};
-use librekast_storage::{ActivityId, AttendeeRecord, ChoiceId, MeetingId, SessionSubject};
+use librekast_engine::{
+    AckOk, AckResult, Action, Audience, Command, ErrorCode, Frame, MeetingHandle, MeetingRef,
+    Principal, You,
+};
+use librekast_storage::{ActivityId, ChoiceId, MeetingAccess, MeetingId};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio_tungstenite::WebSocketStream;
@@ -32,7 +35,8 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use crate::api_error::ApiError;
-use crate::routes::{App, engine_error, internal};
+use crate::principal::{self, Caller};
+use crate::routes::{App, engine_error};
 use crate::{auth, protocol};
 
 /// Largest client frame; a larger one closes the connection with 1009.
@@ -49,11 +53,12 @@ const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(90);
 
 /// Close codes (see docs/protocol.md). 1012 and 1013: reconnect. 1009: do not resend the
-/// same frame.
+/// same frame. 4001: this display link was revoked, do not reconnect with it.
 pub mod close {
     pub const TOO_BIG: u16 = 1009;
     pub const RESTARTING: u16 = 1012;
-    pub const TRY_AGAIN: u16 = 1013;
+    pub const TRY_AGAIN: u16 = librekast_engine::view::CLOSE_TRY_AGAIN;
+    pub const DISPLAY_REVOKED: u16 = librekast_engine::view::CLOSE_DISPLAY_REVOKED;
 }
 
 /// The hyper upgrade future of a `/ws/…` request, handed to warp through request extensions.
@@ -69,11 +74,6 @@ impl UpgradeSlot {
     }
 }
 
-pub enum Identity {
-    Staff { username: String },
-    Participant(AttendeeRecord),
-}
-
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)
@@ -82,13 +82,14 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 }
 
 /// Finds who is connecting: `?token=` first, else the cookies (`?role=` picks one when a
-/// browser holds both a staff and a participant session).
+/// browser holds both a staff and a participant session). A participant or display session
+/// of another meeting does not count here.
 async fn identify(
     app: &App,
     meeting: MeetingId,
     headers: &HeaderMap,
     query: &HashMap<String, String>,
-) -> Result<Option<Identity>, Response> {
+) -> Result<Option<Caller>, Response> {
     let cookies = header(headers, "cookie");
     let participant = auth::cookie_value(cookies, auth::PARTICIPANT_COOKIE);
     let staff = auth::cookie_value(cookies, auth::STAFF_COOKIE);
@@ -98,21 +99,17 @@ async fn identify(
         (None, Some("participant")) => participant.into_iter().collect(),
         (None, _) => participant.into_iter().chain(staff).collect(),
     };
-    let store = app.engine.store();
     for token in candidates {
-        match store.find_session(token).await.map_err(internal)? {
-            Some(SessionSubject::Staff { username, .. }) => {
-                return Ok(Some(Identity::Staff { username }));
-            }
-            Some(SessionSubject::Participant {
-                meeting_id,
-                attendee_id,
-            }) if meeting_id == meeting => {
-                if let Some(a) = store.attendee(attendee_id).await.map_err(internal)? {
-                    return Ok(Some(Identity::Participant(a)));
+        if let Some(c) = principal::from_token(app, token).await? {
+            let elsewhere = match &c.principal {
+                Principal::Participant { meeting: m, .. } | Principal::Display { meeting: m } => {
+                    *m != meeting
                 }
+                Principal::Staff { .. } => false,
+            };
+            if !elsewhere {
+                return Ok(Some(c));
             }
-            _ => {}
         }
     }
     Ok(None)
@@ -139,13 +136,19 @@ pub async fn upgrade(
         return ApiError::BadRequest.reply(Some("expected a WebSocket upgrade"));
     };
     let meeting_id = MeetingId(id);
-    let identity = match identify(&app, meeting_id, &headers, &query).await {
-        Ok(Some(i)) => i,
+    let caller = match identify(&app, meeting_id, &headers, &query).await {
+        Ok(Some(c)) => c,
         Ok(None) => {
             return ApiError::Unauthorized.reply(Some("join the meeting or log in first"));
         }
         Err(response) => return response,
     };
+    // A staff account that may not control this meeting is refused here, not per frame.
+    let access =
+        match principal::authorize(&app, &caller.principal, Action::Watch, meeting_id).await {
+            Ok(a) => a,
+            Err(response) => return response,
+        };
     let handle = match app.engine.meeting(meeting_id).await {
         Ok(h) => h,
         Err(e) => return engine_error(e),
@@ -156,7 +159,8 @@ pub async fn upgrade(
     let accept = derive_accept_key(key.as_bytes());
     let conn = Conn {
         handle,
-        identity,
+        caller,
+        access,
         shutdown: app.shutdown.clone(),
         _alive: app.alive.clone(),
         _permit: permit,
@@ -189,7 +193,9 @@ pub async fn upgrade(
 /// Everything one connection needs; dropping it releases its connection slot.
 pub struct Conn {
     pub handle: Arc<MeetingHandle>,
-    pub identity: Identity,
+    pub caller: Caller,
+    /// Who owns the meeting, for the permission check of every frame.
+    pub access: MeetingAccess,
     pub shutdown: watch::Receiver<bool>,
     pub _alive: mpsc::Sender<()>,
     pub _permit: OwnedSemaphorePermit,
@@ -294,26 +300,11 @@ where
     S: Stream<Item = Result<Message, WsError>> + Sink<Message, Error = WsError> + Unpin,
 {
     let (mut sink, mut stream) = ws.split();
-    let (audience, attendee, sender) = match &conn.identity {
-        Identity::Staff { username } => (
-            Audience::Staff,
-            None,
-            Sender::Staff {
-                username: username.clone(),
-            },
-        ),
-        Identity::Participant(a) => (
-            Audience::Participant,
-            Some(a.clone()),
-            Sender::Attendee {
-                id: a.id,
-                name: a.name.clone(),
-                platform: a.platform,
-            },
-        ),
-    };
+    let principal = conn.caller.principal.clone();
+    let audience = principal.audience();
+    let attendee = conn.caller.attendee.clone();
     // Subscribe before the snapshot so nothing between the two is missed.
-    let mut events = conn.handle.subscribe(audience);
+    let mut events = conn.handle.subscribe();
     let Ok(snapshot) = conn.handle.snapshot(audience, attendee.clone()).await else {
         close(&mut sink, close::TRY_AGAIN, "meeting unavailable").await;
         return;
@@ -322,9 +313,8 @@ where
     if !send(&mut sink, snapshot.state.render(you.as_ref())).await {
         return;
     }
-    if audience == Audience::Participant {
-        conn.handle.presence(1);
-    } else {
+    let _presence = conn.handle.connect(audience);
+    if audience != Audience::Participant {
         let count = conn.handle.online();
         let _ = send(
             &mut sink,
@@ -332,6 +322,10 @@ where
         )
         .await;
     }
+    let meeting = MeetingRef {
+        id: conn.handle.id,
+        access: &conn.access,
+    };
     let mut pending: FuturesUnordered<Pending> = FuturesUnordered::new();
     let mut bucket = Bucket::new(if audience == Audience::Staff {
         STAFF_RATE_FACTOR
@@ -362,24 +356,32 @@ where
                         let parsed = protocol::parse(text.as_str());
                         match parsed.command {
                             _ if !allowed => {
-                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(librekast_engine::ErrorCode::RateLimited))).await
+                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::RateLimited))).await
                             }
-                            None => send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(librekast_engine::ErrorCode::BadRequest))).await,
+                            None => send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::BadRequest))).await,
+                            // A display watches only; a participant cannot control; an organizer
+                            // only controls their meetings (checked at the upgrade too).
+                            _ if audience == Audience::Display => {
+                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::Forbidden))).await
+                            }
+                            Some(command) if !principal.can(command.action(), Some(meeting)) => {
+                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::Forbidden))).await
+                            }
                             Some(_) if pending.len() >= MAX_IN_FLIGHT => {
-                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(librekast_engine::ErrorCode::RateLimited))).await
+                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::RateLimited))).await
                             }
                             Some(command) => {
                                 let handle = conn.handle.clone();
-                                let sender = sender.clone();
+                                let principal = principal.clone();
                                 let reference = parsed.reference;
                                 let own = Own::of(&command);
-                                pending.push(Box::pin(async move { (reference, own, handle.command(sender, command).await) }));
+                                pending.push(Box::pin(async move { (reference, own, handle.command(principal, command).await) }));
                                 true
                             }
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
-                        let code = if bucket.take() { librekast_engine::ErrorCode::BadRequest } else { librekast_engine::ErrorCode::RateLimited };
+                        let code = if bucket.take() { ErrorCode::BadRequest } else { ErrorCode::RateLimited };
                         send(&mut sink, ack_frame(None, &Err(code))).await
                     }
                     Some(Ok(_)) => true, // ping/pong: tungstenite answers pings itself
@@ -395,15 +397,22 @@ where
                 send(&mut sink, ack_frame(reference.as_ref(), &result)).await
             }
             event = events.recv() => match event {
-                Ok(Outbound::Frame(frame)) => send(&mut sink, frame.to_string()).await,
-                Ok(Outbound::State(state)) => send(&mut sink, state.render(you.as_ref())).await,
-                Ok(Outbound::Standings(standings)) => {
-                    let changed = you.as_mut().and_then(|y| y.apply(&standings).then(|| score_frame(y.score, y.rank)));
-                    match changed {
-                        Some(frame) => send(&mut sink, frame).await,
-                        None => true,
+                Ok(published) => match published.frame(audience) {
+                    None => true,
+                    Some(Frame::Text(frame)) => send(&mut sink, frame.to_string()).await,
+                    Some(Frame::State(state)) => send(&mut sink, state.render(you.as_ref())).await,
+                    Some(Frame::Standings(standings)) => {
+                        let changed = you.as_mut().and_then(|y| y.apply(standings).then(|| score_frame(y.score, y.rank)));
+                        match changed {
+                            Some(frame) => send(&mut sink, frame).await,
+                            None => true,
+                        }
                     }
-                }
+                    Some(Frame::Close { code, reason }) => {
+                        close(&mut sink, *code, reason).await;
+                        false
+                    }
+                },
                 Err(RecvError::Lagged(missed)) => {
                     // Fell behind the broadcast ring: skip to the present. Resubscribing at the
                     // tail drops the stale frames still in the ring (older than the snapshot).
@@ -437,9 +446,6 @@ where
         if !ok {
             break;
         }
-    }
-    if audience == Audience::Participant {
-        conn.handle.presence(-1);
     }
     // Completes the closing handshake: sends the reply tungstenite queued when the peer
     // closed (or our own close frame) and flushes it before the socket is dropped.

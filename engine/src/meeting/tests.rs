@@ -1,7 +1,11 @@
+use std::sync::Arc;
+
 use librekast_storage::*;
 use serde_json::Value;
 
 use super::*;
+use crate::event::Event;
+use crate::view::{Audience, Frame, render, state_json};
 
 const A1: AttendeeId = AttendeeId(1);
 const A2: AttendeeId = AttendeeId(2);
@@ -109,7 +113,18 @@ fn open_word_cloud(m: &mut Meeting) {
 }
 
 fn state(m: &Meeting, audience: Audience) -> Value {
-    serde_json::from_str(&m.state_json(audience)).unwrap_or_default()
+    serde_json::from_str(&state_json(&m.view(), audience)).unwrap_or_default()
+}
+
+/// The frame an audience gets for an event, as JSON (`Null`: nothing for them).
+fn seen(event: &Event, audience: Audience) -> Value {
+    match render(event, audience) {
+        Some(Frame::Text(t)) => serde_json::from_str(&t).unwrap_or_default(),
+        Some(Frame::State(s)) => serde_json::from_str(&s.render(None)).unwrap_or_default(),
+        Some(Frame::Standings(_)) => serde_json::json!({"type": "standings"}),
+        Some(Frame::Close { code, .. }) => serde_json::json!({"type": "close", "code": code}),
+        None => Value::Null,
+    }
 }
 
 #[test]
@@ -151,14 +166,16 @@ fn votes_only_on_the_open_activity() {
         "other activity's choice"
     );
     assert!(m.vote(A2, ActivityId(20), ChoiceId(22), 0).is_ok());
-    let Some((tally, staff_only)) = m.tally_frame() else {
+    let Some(tally) = m.tally() else {
         panic!("no tally")
     };
-    assert!(!staff_only);
-    let tally: Value = serde_json::from_str(&tally).unwrap_or_default();
-    assert_eq!(tally["counts"]["21"], 1);
-    assert_eq!(tally["counts"]["22"], 1);
-    assert_eq!(tally["total"], 2);
+    assert!(!tally.hidden);
+    assert_eq!(
+        tally.counts,
+        vec![(ChoiceId(21), 1), (ChoiceId(22), 1)],
+        "every choice, in order"
+    );
+    assert_eq!(tally.total, 2);
     go(&mut m, &[Control::Results]);
     assert_eq!(
         m.vote(A3, ActivityId(20), ChoiceId(21), 0),
@@ -176,7 +193,7 @@ fn quiz_points_awarded_at_close_with_fastest_bonus() {
         assert!(m.vote(a, ActivityId(30), ChoiceId(c), 0).is_ok());
     }
     assert_eq!(
-        m.tally_frame().map(|t| t.1),
+        m.tally().map(|t| t.hidden),
         Some(true),
         "quiz tally is staff-only while open"
     );
@@ -246,10 +263,10 @@ fn word_cloud_rules() {
     assert!(matches!(m.word(A2, q, "Rust", 0), Ok(Some(_))));
     assert!(matches!(m.word(A3, q, "Rust", 0), Ok(Some(_))));
     assert_eq!(m.vote(A3, q, ChoiceId(21), 0), Err(ErrorCode::BadRequest));
-    let Some(words) = m.words_frame() else {
+    let Some(words) = m.words() else {
         panic!("no words")
     };
-    let words: Value = serde_json::from_str(&words).unwrap_or_default();
+    let words = seen(&Event::Words(Arc::new(words)), Audience::Display);
     assert_eq!(
         words["words"][0],
         serde_json::json!({"text": "Rust", "count": 3})
@@ -332,6 +349,71 @@ fn snapshots_per_audience() {
     let p = state(&m, Audience::Participant);
     assert_eq!(p["question"], Value::Null);
     assert_eq!(p["scoreboard"].as_array().map(Vec::len), Some(3));
+    for (audience, name) in [
+        (Audience::Participant, "participant"),
+        (Audience::Staff, "staff"),
+        (Audience::Display, "display"),
+    ] {
+        assert_eq!(state(&m, audience)["audience"], name);
+    }
+}
+
+/// A display (projector, OBS) sees what participants see, plus counts where they are safe;
+/// never a quiz's counts or correct choice before the reveal, a flag attempt, or the plan.
+#[test]
+fn a_display_sees_only_what_a_projector_may() {
+    let mut m = meeting(true);
+    let d = state(&m, Audience::Display);
+    assert_eq!(d["question"], Value::Null, "nothing ahead is shown");
+    assert!(d.get("plan").is_none() && d.get("flag_attempts").is_none());
+    assert_eq!(d["scoreboard"], Value::Null);
+    open_quiz(&mut m);
+    assert!(m.vote(A1, ActivityId(30), ChoiceId(32), 0).is_ok());
+    let d = state(&m, Audience::Display);
+    assert_eq!(d["question"]["id"], 30);
+    assert_eq!(
+        d["results"],
+        Value::Null,
+        "no quiz counts before the reveal"
+    );
+    assert!(
+        !d.to_string().contains("correct\":true"),
+        "choices carry no correct flag"
+    );
+    let tally = Event::Tally(Arc::new(m.tally().unwrap_or_else(|| panic!("tally"))));
+    assert_eq!(
+        seen(&tally, Audience::Display),
+        serde_json::json!({"type": "answered", "question_id": 30, "total": 1})
+    );
+    assert_eq!(seen(&tally, Audience::Participant), Value::Null);
+    assert_eq!(seen(&tally, Audience::Staff)["counts"]["32"], 1);
+    let attempt = m.flag(A2, "nope", 0).attempt.map(Arc::new);
+    let attempt = Event::FlagAttempt(attempt.unwrap_or_else(|| panic!("attempt")));
+    assert_eq!(seen(&attempt, Audience::Display), Value::Null);
+    assert_eq!(seen(&attempt, Audience::Participant), Value::Null);
+    assert_eq!(seen(&attempt, Audience::Staff)["type"], "flag_attempt");
+    let presence = Event::Presence { participants: 7 };
+    assert_eq!(seen(&presence, Audience::Display)["count"], 7);
+    assert_eq!(seen(&presence, Audience::Participant), Value::Null);
+    let standings = Event::Standings(Arc::new(m.standings(&[])));
+    assert_eq!(seen(&standings, Audience::Display), Value::Null);
+    assert_eq!(
+        seen(&Event::DisplaysRevoked, Audience::Display)["code"],
+        crate::view::CLOSE_DISPLAY_REVOKED
+    );
+    assert_eq!(seen(&Event::DisplaysRevoked, Audience::Staff), Value::Null);
+    go(&mut m, &[Control::Results]);
+    let d = state(&m, Audience::Display);
+    assert_eq!(d["results"]["correct"], serde_json::json!([32]), "revealed");
+    let tally = Event::Tally(Arc::new(m.tally().unwrap_or_else(|| panic!("tally"))));
+    assert_eq!(seen(&tally, Audience::Display)["type"], "tally");
+    // The scoreboard changed outside the scoreboard screen: only staff get a new state.
+    let board = Event::Scoreboard(Arc::new(m.view()));
+    assert_eq!(seen(&board, Audience::Display), Value::Null);
+    assert_eq!(seen(&board, Audience::Staff)["type"], "state");
+    go(&mut m, &[Control::Scoreboard]);
+    let board = Event::Scoreboard(Arc::new(m.view()));
+    assert_eq!(seen(&board, Audience::Display)["scoreboard"][0]["score"], 3);
 }
 
 #[test]

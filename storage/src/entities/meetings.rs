@@ -13,6 +13,8 @@ pub struct Model {
     pub status: String,
     pub position: i32,
     pub created_at: i64,
+    /// The organizer who owns it; `None`: only admins control it.
+    pub owner_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod choices;
 pub mod flag_attempts;
 pub mod flag_captures;
 pub mod flags;
+pub mod meeting_shares;
 pub mod meetings;
 pub mod sessions;
 pub mod users;

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// Which columns are set depends on `kind`: `staff` has `user_id`; `participant` has
-/// `meeting_id` and `attendee_id`.
+/// `meeting_id` and `attendee_id`; `display` has `meeting_id`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sessions")]
 pub struct Model {
@@ -16,6 +16,7 @@ pub struct Model {
 
 pub const KIND_STAFF: &str = "staff";
 pub const KIND_PARTICIPANT: &str = "participant";
+pub const KIND_DISPLAY: &str = "display";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {

@@ -10,6 +10,8 @@ pub struct Model {
     /// A PHC string (argon2id); the plain password is never stored.
     pub password_hash: String,
     pub created_at: i64,
+    /// [`crate::Role::code`].
+    pub role: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

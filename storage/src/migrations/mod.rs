@@ -6,11 +6,15 @@
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261124_000001_initial;
+mod m20261206_000001_roles;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_initial::Migration)]
+        vec![
+            Box::new(m20261124_000001_initial::Migration),
+            Box::new(m20261206_000001_roles::Migration),
+        ]
     }
 }

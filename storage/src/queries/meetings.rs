@@ -94,6 +94,7 @@ async fn insert_meeting<C: ConnectionTrait>(
         status: Set(MeetingStatus::Before.code().to_owned()),
         position: Set(0),
         created_at: Set(now_micros()),
+        owner_id: Set(None),
     }
     .insert(db)
     .await

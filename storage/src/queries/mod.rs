@@ -4,8 +4,10 @@
 //! - [`attendees`]: in-room participants and chat viewers, keyed by platform and user id.
 //! - [`answers`]: the meeting actors' writes (answers, controls, scores), one batch at a time.
 //! - [`sessions`]: the tokens of staff and participants.
-//! - [`users`]: staff accounts.
+//! - [`users`]: staff accounts and their roles.
+//! - [`access`]: who owns a meeting and whom it is shared with.
 
+pub mod access;
 pub mod answers;
 pub mod attendees;
 pub mod meetings;

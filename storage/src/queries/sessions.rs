@@ -1,7 +1,7 @@
-//! Sessions: the tokens of staff and participants.
+//! Sessions: the tokens of staff, participants and display links.
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::{EntityTrait, SqlErr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, SqlErr};
 
 use crate::entities::{sessions, users};
 use crate::model::*;
@@ -29,6 +29,9 @@ impl Store {
                 Some(meeting_id.0),
                 Some(attendee_id.0),
             ),
+            SessionSubject::Display { meeting_id } => {
+                (sessions::KIND_DISPLAY, None, Some(meeting_id.0), None)
+            }
         };
         let _guard = self.write_guard().await;
         sessions::Entity::insert(sessions::ActiveModel {
@@ -55,6 +58,16 @@ impl Store {
             .await?;
         Ok(())
     }
+    /// Revokes every display link of a meeting; returns how many there were.
+    pub async fn delete_display_sessions(&self, meeting: MeetingId) -> Result<u64, StorageError> {
+        let _guard = self.write_guard().await;
+        let done = sessions::Entity::delete_many()
+            .filter(sessions::Column::Kind.eq(sessions::KIND_DISPLAY))
+            .filter(sessions::Column::MeetingId.eq(meeting.0))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected)
+    }
     pub async fn find_session(&self, token: &str) -> Result<Option<SessionSubject>, StorageError> {
         let Some(session) = sessions::Entity::find_by_id(token.to_owned())
             .one(&self.db)
@@ -70,11 +83,16 @@ impl Store {
         ) {
             (sessions::KIND_STAFF, Some(user_id), _, _) => {
                 let user = users::Entity::find_by_id(user_id).one(&self.db).await?;
+                let user = user.map(super::users::user_record).transpose()?;
                 Ok(user.map(|u| SessionSubject::Staff {
-                    user_id: UserId(u.id),
+                    user_id: u.id,
                     username: u.username,
+                    role: u.role,
                 }))
             }
+            (sessions::KIND_DISPLAY, _, Some(meeting_id), _) => Ok(Some(SessionSubject::Display {
+                meeting_id: MeetingId(meeting_id),
+            })),
             (sessions::KIND_PARTICIPANT, _, Some(meeting_id), Some(attendee_id)) => {
                 Ok(Some(SessionSubject::Participant {
                     meeting_id: MeetingId(meeting_id),

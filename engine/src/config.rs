@@ -1,0 +1,41 @@
+//! [`EngineConfig`]: the engine's settings, filled by the binary from its configuration.
+
+use std::time::Duration;
+
+use crate::extension::Extensions;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Events kept per meeting for a slow connection before it must resync from a snapshot.
+    pub broadcast_capacity: usize,
+    /// At most this often are tallies and word clouds published (coalescing window).
+    pub flush_interval: Duration,
+    /// How long a connection waits for its ack.
+    pub ack_timeout: Duration,
+    /// The character that marks an answer in chat (`#a`, `#rust`).
+    pub interaction: char,
+    /// What our bots put before their messages; such lines are never counted.
+    pub bot_prefix: String,
+    /// A meeting with no connection and no running chat source for this long stops and
+    /// frees its memory (`LIBREKAST_IDLE_SECS`); the next request starts it again.
+    pub idle: Duration,
+    /// Adapters and bots, started in every meeting's tree.
+    pub extensions: Extensions,
+}
+
+/// `LIBREKAST_IDLE_SECS`' default: ten minutes.
+pub const DEFAULT_IDLE: Duration = Duration::from_secs(600);
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            broadcast_capacity: 256,
+            flush_interval: Duration::from_millis(100),
+            ack_timeout: Duration::from_secs(10),
+            interaction: '#',
+            bot_prefix: "🤖 ".to_string(),
+            idle: DEFAULT_IDLE,
+            extensions: Extensions::default(),
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! What a meeting publishes: typed [`Event`]s on one channel, and the plain data they carry.
+//! Nothing here knows who will see it: the [`crate::view`] layer decides that per audience and
+//! renders each event once per audience. Bots and other extensions read the events as they
+//! are, never JSON.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use librekast_storage::{ActivityId, ActivityKind, ActivityState, AttendeeId, ChoiceId};
+use librekast_storage::{MeetingId, MeetingStatus};
+use serde::Serialize;
+
+/// One thing that happened in a meeting, in the order the meeting actor saw it.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The meeting moved (a control, a rebuild).
+    State(Arc<MeetingView>),
+    /// Only the scoreboard changed (a flag capture): a new state for whoever sees it.
+    Scoreboard(Arc<MeetingView>),
+    /// Live counts of the current poll or quiz (coalesced).
+    Tally(Arc<Tally>),
+    /// The current word cloud (coalesced).
+    Words(Arc<Words>),
+    /// Everyone's score and rank; published before the `State` that shows them.
+    Standings(Arc<Standings>),
+    /// A flag submission, right or wrong.
+    FlagAttempt(Arc<AttemptView>),
+    /// Participants connected right now (coalesced).
+    Presence { participants: i64 },
+    /// A chat line worth showing (chat adapters, later).
+    Chat(Arc<ChatLine>),
+    /// An on-stream alert (bots, follows, raids; later).
+    Alert(Arc<Alert>),
+    /// A chat source changed status (adapters, later).
+    Adapter(Arc<AdapterStatus>),
+    /// Every display link of the meeting was revoked: display connections must close.
+    DisplaysRevoked,
+    /// The meeting's tree is stopping (idle): connections close and may reconnect.
+    Stopping,
+}
+
+/// Everything any audience may need to draw the meeting at one moment. The view layer
+/// picks what each audience may see.
+#[derive(Debug, Clone)]
+pub struct MeetingView {
+    pub meeting_id: MeetingId,
+    pub title: String,
+    pub status: MeetingStatus,
+    pub position: usize,
+    pub activity_count: usize,
+    /// The activity at `position`, whatever the status.
+    pub current: Option<ActivityView>,
+    /// Counts of the current poll or quiz while it is shown (ongoing or results).
+    pub results: Option<Tally>,
+    /// The current word cloud while it is shown (ongoing or results).
+    pub words: Option<Vec<WordCount>>,
+    /// The top of the scoreboard, highest first (ties: earliest joined first).
+    pub scoreboard: Vec<ScoreRow>,
+    pub plan: Vec<PlanItem>,
+    pub flag_attempts: Vec<AttemptView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActivityView {
+    pub id: ActivityId,
+    pub kind: ActivityKind,
+    pub title: String,
+    pub description_html: String,
+    pub word_limit: u32,
+    pub choices: Vec<ChoiceView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceView {
+    pub id: ChoiceId,
+    pub text: String,
+    pub slug: String,
+    #[serde(skip)]
+    pub correct: bool,
+}
+
+/// Counts of a poll or quiz: every choice, zeros included, in choice order.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub question_id: ActivityId,
+    pub kind: ActivityKind,
+    pub counts: Vec<(ChoiceId, u64)>,
+    pub total: u64,
+    /// The correct choices (empty for a poll).
+    pub correct: Vec<ChoiceId>,
+    /// A quiz before its reveal: per-choice counts are for staff only.
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Words {
+    pub question_id: ActivityId,
+    pub words: Vec<WordCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WordCount {
+    pub text: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreRow {
+    pub attendee_id: AttendeeId,
+    pub name: String,
+    pub score: i64,
+    pub platform: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanItem {
+    pub id: ActivityId,
+    pub kind: &'static str,
+    pub title: String,
+    pub state: &'static str,
+}
+
+impl PlanItem {
+    pub fn new(id: ActivityId, kind: ActivityKind, title: &str, state: ActivityState) -> Self {
+        PlanItem {
+            id,
+            kind: kind.wire(),
+            title: title.to_string(),
+            state: state.code(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptView {
+    pub attendee_id: AttendeeId,
+    pub name: String,
+    pub submitted: String,
+    pub outcome: &'static str,
+    pub flag: Option<String>,
+    pub points: i64,
+}
+
+/// Everyone's score and rank, published when scores changed; each participant connection
+/// picks its own. `awards` holds the points of the quiz that just closed (0 for a wrong
+/// answer), by voter.
+#[derive(Debug, Clone, Default)]
+pub struct Standings {
+    pub ranks: HashMap<AttendeeId, (i64, u32)>,
+    pub awards: HashMap<AttendeeId, (ActivityId, i64)>,
+}
+
+/// A participant's own seat, rendered into their `state` frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct You {
+    pub attendee_id: AttendeeId,
+    pub name: String,
+    pub score: i64,
+    /// 1-based place in the scoreboard order (score, then who joined first).
+    pub rank: u32,
+    /// What this participant gave to the current activity, if anything.
+    pub answer: Option<Answer>,
+}
+
+/// A participant's answer to one activity: the choice of a poll or quiz (with the points a
+/// closed quiz paid for it), or the words given to a word cloud. It lets a page that was
+/// reloaded show "your answer" and the quiz correction again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub question_id: ActivityId,
+    pub choice_id: Option<ChoiceId>,
+    pub words: Vec<String>,
+    /// Quiz points paid for this answer once the quiz closed; `None` while open and for polls.
+    pub points: Option<i64>,
+}
+
+impl You {
+    /// Folds this connection's own accepted vote into its seat.
+    pub fn voted(&mut self, question_id: ActivityId, choice_id: ChoiceId) {
+        self.answer = Some(Answer {
+            question_id,
+            choice_id: Some(choice_id),
+            words: Vec::new(),
+            points: None,
+        });
+    }
+
+    /// Folds this connection's own accepted word (its normalised key) into its seat.
+    pub fn gave_word(&mut self, question_id: ActivityId, key: String) {
+        match &mut self.answer {
+            Some(a) if a.question_id == question_id => {
+                if !a.words.contains(&key) {
+                    a.words.push(key);
+                }
+            }
+            _ => {
+                self.answer = Some(Answer {
+                    question_id,
+                    choice_id: None,
+                    words: vec![key],
+                    points: None,
+                })
+            }
+        }
+    }
+
+    /// Takes this participant's score, rank and quiz award from new standings. True when the
+    /// score or the rank changed (the connection then sends a `score` frame): someone else's
+    /// points move this participant's rank too, and a stale rank next to a fresh score reads
+    /// as a bug ("9 points, #2" beside "8 points, 1st").
+    pub fn apply(&mut self, standings: &Standings) -> bool {
+        let Some(&(score, rank)) = standings.ranks.get(&self.attendee_id) else {
+            return false;
+        };
+        let moved = rank != self.rank;
+        self.rank = rank;
+        if let (Some(&(question, points)), Some(answer)) = (
+            standings.awards.get(&self.attendee_id),
+            self.answer.as_mut(),
+        ) && answer.question_id == question
+        {
+            answer.points = Some(points);
+        }
+        let changed = score != self.score || moved;
+        self.score = score;
+        changed
+    }
+}
+
+/// What a flag capture paid, for its ack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlagAck {
+    pub name: String,
+    pub points: i64,
+    pub first_blood: bool,
+    pub score: i64,
+}
+
+/// A chat line shown to staff and on displays.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatLine {
+    /// `room`, `twitch` or `youtube`.
+    pub platform: &'static str,
+    pub user_name: String,
+    pub text: String,
+}
+
+/// An on-stream alert: what happened and what to play.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub kind: String,
+    pub message: String,
+}
+
+/// A chat source's status, for staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdapterStatus {
+    pub platform: &'static str,
+    pub status: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seat_follows_its_own_answers_and_the_standings() {
+        let mut you = You {
+            attendee_id: AttendeeId(3),
+            name: "Ada".into(),
+            score: 4,
+            rank: 2,
+            answer: None,
+        };
+        you.voted(ActivityId(7), ChoiceId(70));
+        let mut st = Standings::default();
+        st.ranks.insert(AttendeeId(3), (7, 1));
+        st.awards.insert(AttendeeId(3), (ActivityId(7), 3));
+        assert!(you.apply(&st));
+        assert_eq!((you.score, you.rank), (7, 1));
+        assert_eq!(you.answer.as_ref().and_then(|a| a.points), Some(3));
+        // Same standings again: nothing new to send.
+        assert!(!you.apply(&st));
+        // Someone else scored: same points, lower rank, still a frame to send.
+        st.ranks.insert(AttendeeId(3), (7, 2));
+        assert!(you.apply(&st));
+        assert_eq!((you.score, you.rank), (7, 2));
+        st.ranks.insert(AttendeeId(3), (7, 1));
+        assert!(you.apply(&st));
+        // An award for another quiz does not touch this answer.
+        you.voted(ActivityId(8), ChoiceId(80));
+        assert!(!you.apply(&st));
+        assert_eq!(you.answer.as_ref().and_then(|a| a.points), None);
+        you.gave_word(ActivityId(9), "rust".into());
+        you.gave_word(ActivityId(9), "rust".into());
+        you.gave_word(ActivityId(9), "fun".into());
+        assert_eq!(
+            you.answer.as_ref().map(|a| a.words.clone()),
+            Some(vec!["rust".to_string(), "fun".to_string()])
+        );
+    }
+}

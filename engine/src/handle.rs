@@ -1,0 +1,205 @@
+//! [`MeetingHandle`]: a running meeting as seen from outside its tree. It survives actor
+//! restarts: its event bus stays, and commands go to whichever actor currently runs the
+//! meeting.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use librekast_storage::{AttendeeRecord, MeetingId};
+use ractor::RpcReplyPort;
+use ractor::rpc::CallResult;
+use tokio::sync::{broadcast, oneshot};
+
+use crate::access::Principal;
+use crate::actor::{ActorSlot, MeetingMsg};
+use crate::bus::Bus;
+use crate::command::Command;
+use crate::event::Event;
+use crate::view::{Audience, Published, Snapshot};
+use crate::{AckResult, ChatMessage, ChatReport, EngineError, ErrorCode};
+
+/// Attempts, and the first delay (doubling), while a meeting's actor restarts: ~3 s in all.
+const RETRIES: usize = 6;
+const RETRY_DELAY: Duration = Duration::from_millis(50);
+
+pub struct MeetingHandle {
+    pub id: MeetingId,
+    bus: Arc<Bus>,
+    slot: Arc<ActorSlot>,
+    ack_timeout: Duration,
+    /// Set when the meeting's tree stops: the next request starts a new one.
+    stopped: AtomicBool,
+}
+
+impl MeetingHandle {
+    pub(crate) fn new(
+        id: MeetingId,
+        bus: Arc<Bus>,
+        slot: Arc<ActorSlot>,
+        ack_timeout: Duration,
+    ) -> MeetingHandle {
+        MeetingHandle {
+            id,
+            bus,
+            slot,
+            ack_timeout,
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn mark_stopped(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+    }
+
+    /// True once the meeting's tree stopped (idle, or its restart budget spent).
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    fn actor(&self) -> Option<ractor::ActorRef<MeetingMsg>> {
+        self.slot.get()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.actor().is_some()
+    }
+
+    /// Every event of the meeting, for connections (which render them for their audience)
+    /// and extensions (which read them typed). See [`Bus`] for the overflow policy.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+        self.bus.subscribe()
+    }
+
+    /// Publishes an event from outside the actor (display links revoked).
+    pub fn publish(&self, event: Event) {
+        self.bus.publish(event);
+    }
+
+    /// Connected participants.
+    pub fn online(&self) -> i64 {
+        self.bus.participants()
+    }
+
+    /// Open connections of every audience.
+    pub fn connections(&self) -> i64 {
+        self.bus.connections()
+    }
+
+    /// Counts a connection in for as long as the returned guard lives: the participant count
+    /// staff see, and what keeps the meeting from stopping as idle.
+    pub fn connect(self: &Arc<Self>, audience: Audience) -> Presence {
+        self.bus.count(audience, 1);
+        self.presence_changed();
+        Presence {
+            handle: self.clone(),
+            audience,
+        }
+    }
+
+    fn presence_changed(&self) {
+        if let Some(actor) = self.actor() {
+            let _ = actor.send_message(MeetingMsg::Presence);
+        }
+    }
+
+    /// Sends a command and waits for its ack. While the actor restarts, the command is retried
+    /// a few times (it was not applied: an actor replies or dies before touching anything).
+    pub async fn command(&self, principal: Principal, command: Command) -> AckResult {
+        let mut delay = RETRY_DELAY;
+        for _ in 0..RETRIES {
+            if let Some(actor) = self.actor() {
+                let (tx, rx) = oneshot::channel();
+                let msg = MeetingMsg::Command {
+                    principal: principal.clone(),
+                    command: command.clone(),
+                    reply: tx,
+                };
+                if actor.send_message(msg).is_ok() {
+                    match tokio::time::timeout(self.ack_timeout, rx).await {
+                        Ok(Ok(result)) => return result,
+                        Ok(Err(_)) => {} // dropped unanswered: the actor died; retry on the next one
+                        Err(_) => return Err(ErrorCode::Unavailable),
+                    }
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+        Err(ErrorCode::Unavailable)
+    }
+
+    /// The current snapshot for an audience (and the attendee's own seat).
+    pub async fn snapshot(
+        &self,
+        audience: Audience,
+        attendee: Option<AttendeeRecord>,
+    ) -> Result<Snapshot, EngineError> {
+        self.ask(|reply| MeetingMsg::Snapshot {
+            audience,
+            attendee: attendee.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// Hands a batch of chat lines to the meeting and returns what they did once the
+    /// answers are queued for storage. Backpressure: a caller sends its next batch after this
+    /// returns, so chat never piles up in the actor's mailbox.
+    pub async fn chat(&self, lines: Vec<ChatMessage>) -> Result<ChatReport, EngineError> {
+        let lines: Arc<[ChatMessage]> = lines.into();
+        // Replaying a batch after a restart is safe: one vote per viewer, one copy of a word.
+        self.ask(|reply| MeetingMsg::Chat {
+            lines: lines.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// Asks the current actor a question, retrying with backoff while the meeting restarts.
+    async fn ask<T: Send + 'static>(
+        &self,
+        message: impl Fn(RpcReplyPort<T>) -> MeetingMsg,
+    ) -> Result<T, EngineError> {
+        let mut delay = RETRY_DELAY;
+        for _ in 0..RETRIES {
+            if let Some(actor) = self.actor()
+                && let Ok(CallResult::Success(answer)) =
+                    actor.call(&message, Some(self.ack_timeout)).await
+            {
+                return Ok(answer);
+            }
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+        Err(EngineError::Unavailable)
+    }
+
+    /// Tells the actor an attendee joined (so the organizer sees them before they answer).
+    pub fn joined(&self, attendee: AttendeeRecord) {
+        if let Some(actor) = self.actor() {
+            let _ = actor.send_message(MeetingMsg::Joined(attendee));
+        }
+    }
+
+    /// Test seam: makes the current actor panic inside a handler, as a bug would.
+    #[doc(hidden)]
+    pub fn inject_panic(&self) {
+        if let Some(actor) = self.actor() {
+            let _ = actor.send_message(MeetingMsg::InjectPanic);
+        }
+    }
+}
+
+/// One open connection, counted while it lives.
+pub struct Presence {
+    handle: Arc<MeetingHandle>,
+    audience: Audience,
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        self.handle.bus.count(self.audience, -1);
+        self.handle.presence_changed();
+    }
+}

@@ -1,0 +1,286 @@
+//! The view layer: who sees what. A meeting publishes typed [`Event`]s; each is wrapped once
+//! in a [`Published`], which renders it for an [`Audience`] the first time a connection of
+//! that audience asks, and hands the same frame to every other connection of the audience.
+//! So each event is serialized at most once per audience, never per connection, and not at
+//! all for an audience nobody is watching as.
+//!
+//! The audiences (docs/protocol.md, "Visibility by audience"):
+//! - `participant`: a phone in the room; its own seat (`you`) is added per connection.
+//! - `staff`: organizers; everything, including the plan, quiz counts before the reveal and
+//!   every flag attempt.
+//! - `display`: a projector or an OBS browser source. What participants see (with
+//!   `you: null`), plus the participant count and an `answered` count where participants
+//!   see no counts; never a quiz's counts or correct choice before the reveal, a flag
+//!   attempt, or the plan ahead.
+
+use std::sync::{Arc, OnceLock};
+
+use librekast_storage::{ActivityKind, MeetingStatus};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::event::{ActivityView, Event, MeetingView, Standings, Tally, WordCount, Words, You};
+use crate::wire::StateFrame;
+
+/// Rows of the scoreboard sent to participants and displays (staff get [`STAFF_SCOREBOARD`]).
+pub const PARTICIPANT_SCOREBOARD: usize = 10;
+pub const STAFF_SCOREBOARD: usize = 100;
+
+/// Close code sent to display connections when their meeting's display links are revoked:
+/// in the "do not reconnect" range (docs/protocol.md, close codes).
+pub const CLOSE_DISPLAY_REVOKED: u16 = 4001;
+/// Close code when a meeting's tree stops (idle): reconnecting starts it again.
+pub const CLOSE_TRY_AGAIN: u16 = 1013;
+
+/// Who a connection is rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Participant,
+    Staff,
+    Display,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 3] = [Audience::Participant, Audience::Staff, Audience::Display];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Participant => "participant",
+            Audience::Staff => "staff",
+            Audience::Display => "display",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Audience::Participant => 0,
+            Audience::Staff => 1,
+            Audience::Display => 2,
+        }
+    }
+}
+
+/// A frame ready for every connection of one audience.
+#[derive(Debug, Clone)]
+pub enum Frame {
+    Text(Arc<str>),
+    /// A `state` frame; a participant connection appends its own `you`.
+    State(Arc<StateFrame>),
+    /// Scores and ranks; each participant connection picks its own (and may send `score`).
+    Standings(Arc<Standings>),
+    /// Close the connection with this code and reason.
+    Close {
+        code: u16,
+        reason: &'static str,
+    },
+}
+
+/// One event as published on a meeting's channel, with its frames rendered on demand.
+#[derive(Debug)]
+pub struct Published {
+    event: Event,
+    frames: [OnceLock<Option<Frame>>; 3],
+}
+
+impl Published {
+    pub fn new(event: Event) -> Arc<Published> {
+        Arc::new(Published {
+            event,
+            frames: Default::default(),
+        })
+    }
+
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// The frame this audience gets for the event, if any; rendered once per audience.
+    pub fn frame(&self, audience: Audience) -> Option<&Frame> {
+        self.frames[audience.index()]
+            .get_or_init(|| render(&self.event, audience))
+            .as_ref()
+    }
+}
+
+/// What a connection needs to render on connect or after it lagged.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub state: Arc<StateFrame>,
+    pub you: Option<You>,
+}
+
+fn text(value: Value) -> Option<Frame> {
+    Some(Frame::Text(value.to_string().into()))
+}
+
+/// The frame an audience gets for an event (`None`: not for this audience).
+pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
+    use Audience::*;
+    match event {
+        Event::State(view) => Some(Frame::State(Arc::new(StateFrame::from_object(state_json(
+            view, audience,
+        ))))),
+        Event::Scoreboard(view) => {
+            let shown = audience == Staff
+                || matches!(
+                    view.status,
+                    MeetingStatus::Scoreboard | MeetingStatus::After
+                );
+            shown.then(|| {
+                Frame::State(Arc::new(StateFrame::from_object(state_json(
+                    view, audience,
+                ))))
+            })
+        }
+        Event::Tally(tally) => match (audience, tally.hidden) {
+            (Participant, true) => None,
+            (Display, true) => text(answered_json(tally)),
+            _ => text(tally_json(tally)),
+        },
+        Event::Words(words) => text(words_json(words)),
+        Event::Standings(s) => (audience == Participant).then(|| Frame::Standings(s.clone())),
+        Event::FlagAttempt(attempt) => {
+            if audience != Staff {
+                return None;
+            }
+            let mut frame = serde_json::to_value(attempt.as_ref()).ok()?;
+            frame
+                .as_object_mut()?
+                .insert("type".into(), "flag_attempt".into());
+            text(frame)
+        }
+        Event::Presence { participants } => {
+            (audience != Participant).then_some(())?;
+            text(json!({"type": "participants", "count": participants}))
+        }
+        Event::Chat(line) => {
+            (audience != Participant).then_some(())?;
+            text(
+                json!({"type": "chat", "platform": line.platform, "user_name": line.user_name, "text": line.text}),
+            )
+        }
+        Event::Alert(alert) => {
+            (audience != Participant).then_some(())?;
+            text(json!({"type": "alert", "kind": alert.kind, "message": alert.message}))
+        }
+        Event::Adapter(a) => {
+            (audience == Staff).then_some(())?;
+            text(
+                json!({"type": "adapter", "platform": a.platform, "status": a.status, "message": a.message}),
+            )
+        }
+        Event::DisplaysRevoked => (audience == Display).then_some(Frame::Close {
+            code: CLOSE_DISPLAY_REVOKED,
+            reason: "display link revoked",
+        }),
+        Event::Stopping => Some(Frame::Close {
+            code: CLOSE_TRY_AGAIN,
+            reason: "meeting stopped",
+        }),
+    }
+}
+
+/// The `state` frame for an audience, without `you`.
+pub fn state_json(v: &MeetingView, audience: Audience) -> String {
+    use MeetingStatus::*;
+    let staff = audience == Audience::Staff;
+    let live = matches!(v.status, Ongoing | Results);
+    let question = v
+        .current
+        .as_ref()
+        .filter(|_| staff || live)
+        .map(question_json)
+        .unwrap_or(Value::Null);
+    let (mut results, mut words) = (Value::Null, Value::Null);
+    if live {
+        let revealed = v.status == Results;
+        if let Some(t) = &v.results {
+            match t.kind {
+                ActivityKind::Poll => results = results_json(t, false),
+                ActivityKind::Quiz if revealed || staff => results = results_json(t, true),
+                _ => {}
+            }
+        }
+        if let Some(w) = &v.words {
+            words = words_array(w);
+        }
+    }
+    let scoreboard = if matches!(v.status, Scoreboard | After) || staff {
+        let limit = if staff {
+            STAFF_SCOREBOARD
+        } else {
+            PARTICIPANT_SCOREBOARD
+        };
+        json!(v.scoreboard.iter().take(limit).collect::<Vec<_>>())
+    } else {
+        Value::Null
+    };
+    let mut obj = json!({
+        "type": "state",
+        "audience": audience.as_str(),
+        "meeting_id": v.meeting_id,
+        "title": v.title,
+        "status": v.status.wire(),
+        "position": v.position,
+        "activity_count": v.activity_count,
+        "question": question,
+        "results": results,
+        "words": words,
+        "scoreboard": scoreboard,
+    });
+    if staff && let Some(map) = obj.as_object_mut() {
+        map.insert("plan".into(), json!(v.plan));
+        map.insert("flag_attempts".into(), json!(v.flag_attempts));
+    }
+    obj.to_string()
+}
+
+fn question_json(a: &ActivityView) -> Value {
+    json!({
+        "id": a.id,
+        "kind": a.kind.wire(),
+        "title": a.title,
+        "description_html": a.description_html,
+        "word_limit": a.word_limit,
+        "choices": a.choices,
+    })
+}
+
+fn counts_json(t: &Tally) -> Map<String, Value> {
+    t.counts
+        .iter()
+        .map(|(choice, n)| (choice.to_string(), json!(n)))
+        .collect()
+}
+
+fn results_json(t: &Tally, with_correct: bool) -> Value {
+    let correct = if with_correct {
+        t.correct.clone()
+    } else {
+        Vec::new()
+    };
+    json!({
+        "question_id": t.question_id,
+        "counts": counts_json(t),
+        "total": t.total,
+        "correct": correct,
+    })
+}
+
+fn tally_json(t: &Tally) -> Value {
+    json!({"type": "tally", "question_id": t.question_id, "counts": counts_json(t), "total": t.total})
+}
+
+/// How many answered, without saying what: a display's view of a quiz before the reveal.
+fn answered_json(t: &Tally) -> Value {
+    json!({"type": "answered", "question_id": t.question_id, "total": t.total})
+}
+
+fn words_array(words: &[WordCount]) -> Value {
+    json!(words)
+}
+
+fn words_json(w: &Words) -> Value {
+    json!({"type": "words", "question_id": w.question_id, "words": words_array(&w.words)})
+}
