@@ -2,11 +2,14 @@
 //! variables (see `docs/configuration.md`), validated with messages that say how to fix it.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::WebError;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://librekast.db?mode=rwc";
+/// `LIBREKAST_IDLE_SECS`' default.
+pub const DEFAULT_IDLE_SECS: u64 = 600;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -17,6 +20,9 @@ pub struct Config {
     /// The address participants type or scan (`LIBREKAST_PUBLIC_URL`), without a trailing
     /// slash. `None`: the `Host` the presenter screen was opened with.
     pub public_url: Option<String>,
+    /// A meeting with no connection and no running chat source for this long stops and
+    /// frees its memory (`LIBREKAST_IDLE_SECS`).
+    pub idle: Duration,
 }
 
 impl Config {
@@ -44,7 +50,19 @@ impl Config {
             database_url,
             max_connections,
             public_url: None,
+            idle: Duration::from_secs(DEFAULT_IDLE_SECS),
         })
+    }
+
+    /// Sets the idle time after which a meeting's tree stops (at least one second).
+    pub fn with_idle_secs(mut self, secs: u64) -> Result<Config, WebError> {
+        if secs == 0 {
+            return Err(WebError::Config(format!(
+                "LIBREKAST_IDLE_SECS must be at least 1 (default {DEFAULT_IDLE_SECS}: ten minutes)"
+            )));
+        }
+        self.idle = Duration::from_secs(secs);
+        Ok(self)
     }
 
     /// Sets the public address; an empty value keeps the default.
@@ -74,6 +92,7 @@ impl Config {
             database_url: database_url.to_string(),
             max_connections: 20_000,
             public_url: None,
+            idle: Duration::from_secs(DEFAULT_IDLE_SECS),
         }
     }
 }
@@ -106,5 +125,15 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("LIBREKAST_PUBLIC_URL")));
+        let c = Config::new(DEFAULT_BIND, DEFAULT_DATABASE_URL, 1);
+        assert_eq!(
+            c.as_ref().map(|c| c.idle.as_secs()).ok(),
+            Some(DEFAULT_IDLE_SECS)
+        );
+        let e = c
+            .and_then(|c| c.with_idle_secs(0))
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("LIBREKAST_IDLE_SECS")));
     }
 }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use librekast_loadtest as loadtest;
-use librekast_storage::{MeetingFile, MeetingId, Store};
-use librekast_web::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use librekast_storage::{MeetingFile, MeetingId, Role, Store};
+use librekast_web::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_IDLE_SECS};
 use librekast_web::{Config, Server, auth};
 use tracing_subscriber::EnvFilter;
 
@@ -47,6 +47,9 @@ enum Cmd {
         /// https://quiz.example.org. Default: the address the presenter screen was opened with.
         #[arg(long, env = "LIBREKAST_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Seconds a meeting with no connection and no running chat source stays in memory.
+        #[arg(long, env = "LIBREKAST_IDLE_SECS", default_value_t = DEFAULT_IDLE_SECS)]
+        idle_secs: u64,
     },
     /// Manage staff accounts.
     User {
@@ -70,13 +73,39 @@ enum UserCmd {
         /// Read the password from the first line of standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// `admin` (every meeting, manages users) or `organizer` (their own and shared
+        /// meetings). A new account without it is an admin; an existing one keeps its role
+        /// unless it is given.
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Admin,
+    Organizer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Organizer => Role::Organizer,
+        }
+    }
 }
 
 #[derive(Subcommand)]
 enum MeetingCmd {
     /// Import a meeting file (`-` for standard input); prints the new meeting's id last.
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// The staff account that owns the meeting (an organizer controls the meetings they
+        /// own). Without it the meeting belongs to no organizer: only admins control it.
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
+    },
     /// Print a meeting as a file that imports back identically.
     Export { id: i64 },
 }
@@ -105,8 +134,9 @@ async fn main() -> anyhow::Result<()> {
             serve(
                 &cli.database_url,
                 &std::env::var("LIBREKAST_BIND").unwrap_or_else(|_| DEFAULT_BIND.into()),
-                max_connections_from_env()?,
+                number_from_env("LIBREKAST_MAX_CONNECTIONS", 20_000)?,
                 std::env::var("LIBREKAST_PUBLIC_URL").ok().as_deref(),
+                number_from_env("LIBREKAST_IDLE_SECS", DEFAULT_IDLE_SECS)?,
             )
             .await
         }
@@ -114,12 +144,14 @@ async fn main() -> anyhow::Result<()> {
             bind,
             max_connections,
             public_url,
+            idle_secs,
         }) => {
             serve(
                 &cli.database_url,
                 &bind,
                 max_connections,
                 public_url.as_deref(),
+                idle_secs,
             )
             .await
         }
@@ -128,11 +160,12 @@ async fn main() -> anyhow::Result<()> {
                 UserCmd::Add {
                     name,
                     password_stdin: _,
+                    role,
                 },
-        }) => user_add(&cli.database_url, &name).await,
+        }) => user_add(&cli.database_url, &name, role.map(Role::from)).await,
         Some(Cmd::Meeting {
-            command: MeetingCmd::Import { file },
-        }) => meeting_import(&cli.database_url, &file).await,
+            command: MeetingCmd::Import { file, owner },
+        }) => meeting_import(&cli.database_url, &file, owner.as_deref()).await,
         Some(Cmd::Meeting {
             command: MeetingCmd::Export { id },
         }) => meeting_export(&cli.database_url, id).await,
@@ -140,12 +173,16 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-fn max_connections_from_env() -> anyhow::Result<usize> {
-    match std::env::var("LIBREKAST_MAX_CONNECTIONS") {
-        Ok(v) => v.trim().parse().with_context(|| {
-            format!("LIBREKAST_MAX_CONNECTIONS={v:?} is not a number (default 20000)")
-        }),
-        Err(_) => Ok(20_000),
+fn number_from_env<T: std::str::FromStr + std::fmt::Display>(
+    name: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a number (default {default})")),
+        Err(_) => Ok(default),
     }
 }
 
@@ -154,8 +191,11 @@ async fn serve(
     bind: &str,
     max_connections: usize,
     public_url: Option<&str>,
+    idle_secs: u64,
 ) -> anyhow::Result<()> {
-    let config = Config::new(bind, database_url, max_connections)?.with_public_url(public_url)?;
+    let config = Config::new(bind, database_url, max_connections)?
+        .with_public_url(public_url)?
+        .with_idle_secs(idle_secs)?;
     // Every connection holds a file descriptor; shells often start at a soft limit of 1024.
     match loadtest::sys::raise_nofile_limit() {
         Ok((soft, _)) if soft < max_connections as u64 => tracing::warn!(
@@ -199,7 +239,7 @@ async fn open(database_url: &str) -> anyhow::Result<Store> {
     Ok(Store::connect(database_url).await?)
 }
 
-async fn user_add(database_url: &str, name: &str) -> anyhow::Result<()> {
+async fn user_add(database_url: &str, name: &str, role: Option<Role>) -> anyhow::Result<()> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
         bail!("the user name must be 1 to 64 characters");
@@ -220,12 +260,21 @@ async fn user_add(database_url: &str, name: &str) -> anyhow::Result<()> {
     }
     let hash = auth::hash_password(password)?;
     let store = open(database_url).await?;
-    store.put_user(name, &hash).await?;
-    println!("staff user {name:?} saved");
+    store.put_user_with_role(name, &hash, role).await?;
+    let role = store
+        .find_user(name)
+        .await?
+        .map(|u| u.role.code())
+        .unwrap_or("?");
+    println!("staff user {name:?} saved ({role})");
     Ok(())
 }
 
-async fn meeting_import(database_url: &str, file: &PathBuf) -> anyhow::Result<()> {
+async fn meeting_import(
+    database_url: &str,
+    file: &PathBuf,
+    owner: Option<&str>,
+) -> anyhow::Result<()> {
     let mut text = String::new();
     if file.as_os_str() == "-" {
         std::io::stdin()
@@ -243,7 +292,19 @@ async fn meeting_import(database_url: &str, file: &PathBuf) -> anyhow::Result<()
     })?;
     meeting.validate()?;
     let store = open(database_url).await?;
+    let owner = match owner {
+        Some(name) => match store.find_user(name.trim()).await? {
+            Some(u) => Some(u.id),
+            None => bail!(
+                "no staff account {name:?}: create it first with `librekast user add {name} --role organizer --password-stdin`"
+            ),
+        },
+        None => None,
+    };
     let id = store.import_meeting(&meeting).await?;
+    if owner.is_some() {
+        store.set_meeting_owner(id, owner).await?;
+    }
     println!("{id}");
     Ok(())
 }

@@ -40,7 +40,11 @@ impl Server {
         let store = Store::connect(&config.database_url).await?;
         tracing::info!(backend = ?store.backend(), "storage ready");
         let admin_password = bootstrap::run(&store).await?;
-        let engine = Engine::start(store, EngineConfig::default()).await?;
+        let engine_config = EngineConfig {
+            idle: config.idle,
+            ..EngineConfig::default()
+        };
+        let engine = Engine::start(store, engine_config).await?;
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| WebError::Bind {

@@ -160,3 +160,84 @@ fn user_add_reads_one_line_from_stdin() {
         ));
     });
 }
+
+/// `--role` on a new account sets it (admin without it); on an existing account it changes
+/// the role only when given. `meeting import --owner` gives the meeting to that account.
+#[test]
+fn roles_and_owners() {
+    let db = temp_db("roles");
+    let add = |name: &str, role: Option<&str>| {
+        let mut args = vec!["user", "add", name, "--password-stdin"];
+        if let Some(r) = role {
+            args.extend(["--role", r]);
+        }
+        run(&db, &args, Some("secret\n"))
+    };
+    assert!(add("root", None).status.success());
+    let out = add("olga", Some("organizer"));
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("organizer"), "{}", stdout(&out));
+    // A new password without --role keeps the role.
+    assert!(add("olga", None).status.success());
+    let out = add("eve", Some("superuser"));
+    assert!(!out.status.success(), "unknown role refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("organizer"));
+
+    let out = run(
+        &db,
+        &["meeting", "import", "-", "--owner", "olga"],
+        Some(MEETING),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let owned: i64 = stdout(&out)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .unwrap_or(-1);
+    let out = run(&db, &["meeting", "import", "-"], Some(MEETING));
+    let unowned: i64 = stdout(&out)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .unwrap_or(-1);
+    let out = run(
+        &db,
+        &["meeting", "import", "-", "--owner", "nobody"],
+        Some(MEETING),
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no staff account \"nobody\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(async {
+        use librekast_storage::{MeetingId, Role, Store};
+        let store = Store::connect(&db).await.unwrap_or_else(|e| panic!("{e}"));
+        let role = |name: &'static str| {
+            let store = store.clone();
+            async move { store.find_user(name).await.ok().flatten().map(|u| u.role) }
+        };
+        assert_eq!(role("root").await, Some(Role::Admin));
+        assert_eq!(role("olga").await, Some(Role::Organizer));
+        let olga = store.find_user("olga").await.ok().flatten().map(|u| u.id);
+        let access = store.meeting_access(MeetingId(owned)).await.ok().flatten();
+        assert_eq!(access.and_then(|a| a.owner), olga);
+        let access = store
+            .meeting_access(MeetingId(unowned))
+            .await
+            .ok()
+            .flatten();
+        assert_eq!(access.map(|a| a.owner), Some(None));
+    });
+}
