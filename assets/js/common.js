@@ -77,10 +77,11 @@ export function meetingParam() {
 /// A WebSocket that reconnects: 0.5 s doubling to 30 s, times a random 0.5–1 so a room full
 /// of phones does not come back in the same instant. Every (re)connection starts with a
 /// `state` snapshot, so the page re-renders from it. `onStatus` gets "connecting", "online",
-/// "reconnecting" or "closed".
+/// "reconnecting" or "closed". A close in 4001–4099 (e.g. a revoked display link) is final:
+/// `onFinal(code)` runs and nothing reconnects.
 export class Live {
-  constructor(url, { onFrame, onStatus, onRefused }) {
-    Object.assign(this, { url, onFrame, onStatus, onRefused });
+  constructor(url, { onFrame, onStatus, onRefused, onFinal }) {
+    Object.assign(this, { url, onFrame, onStatus, onRefused, onFinal });
     this.delay = 500; this.seq = 0; this.pending = new Map(); this.failures = 0; this.timer = null;
     // The browser knows about a lost network long before a dead socket times out: say so at
     // once, and on the way back start a fresh connection (the old one may be half-dead).
@@ -114,6 +115,7 @@ export class Live {
       for (const { resolve, timer } of this.pending.values()) { clearTimeout(timer); resolve({ ok: false, error: "offline" }); }
       this.pending.clear();
       if (ev.code === 1009) { this.onStatus?.("closed"); return; }
+      if (ev.code > 4000 && ev.code < 4100) { this.onStatus?.("online"); this.onFinal?.(ev.code); return; }
       this.failures += 1;
       // A refused upgrade looks like 1006 before open: maybe no session (any more).
       if (!opened && this.onRefused && (await this.onRefused(this.failures))) return;

@@ -3,7 +3,7 @@
 // each control carries `expect` (where this dashboard believes the meeting is), so two
 // people pressing "next" on the same screen move the meeting once.
 
-import { $, $$, el, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner, mergeLive } from "./common.js";
+import { $, $$, el, getJson, postJson, Live, wsUrl, errorText, meetingParam, connectionBanner, mergeLive } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
 import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
@@ -17,6 +17,7 @@ let state = null;
 let live = null;
 let online = 0;
 let endArmed = null;
+let revokeArmed = null;
 const bars = new Bars($("#bars"));
 const cloud = new Cloud($("#cloud"), { minSize: 14, maxSize: 44 });
 
@@ -121,12 +122,37 @@ async function loadInvite() {
   $("#qr-mini").alt = t("org.qr_alt", { url: res.data.url });
 }
 
+/// The presenter screen opens with a fresh read-only display link (no login in OBS).
+async function openPresenter(ev) {
+  ev.preventDefault();
+  const res = await postJson(`/api/meetings/${meeting}/display`);
+  if (!res.ok) { toast(errorText(res.data?.error)); return; }
+  const url = `/present.html?meeting=${meeting}&token=${encodeURIComponent(res.data.token)}`;
+  if (!window.open(url, "_blank", "noopener")) location.assign(url);
+}
+
+/// Revoking closes every presenter screen and OBS source: the first press arms, a second
+/// within 4 s revokes.
+async function revokeDisplays() {
+  if (!revokeArmed) {
+    toast(t("org.revoke_confirm"));
+    revokeArmed = setTimeout(() => { revokeArmed = null; toast(""); }, 4000);
+    return;
+  }
+  clearTimeout(revokeArmed);
+  revokeArmed = null;
+  const res = await fetch(`/api/meetings/${meeting}/display`, { method: "DELETE" }).then(async (r) => ({ ok: r.ok, data: await r.json().catch(() => ({})) })).catch(() => ({ ok: false, data: { error: "offline" } }));
+  toast(res.ok ? t("org.revoked", { n: res.data.revoked }) : errorText(res.data?.error), res.ok);
+}
+
 function connect() {
   $("#dash").classList.remove("hidden");
   $("#online-badge").classList.remove("hidden");
   const link = $("#present-link");
   link.href = `/present.html?meeting=${meeting}`;
+  link.addEventListener("click", openPresenter);
   link.classList.remove("hidden");
+  $("#revoke-displays").addEventListener("click", revokeDisplays);
   loadInvite();
   live = new Live(wsUrl(`/ws/meetings/${meeting}?role=staff`), {
     onFrame(f) {

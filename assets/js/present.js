@@ -1,8 +1,9 @@
-// The presenter screen (1920×1080 projector, or an OBS browser source). It uses a staff
-// session but shows only what the audience may see: a quiz's counts and answer appear at
-// the reveal, never before.
+// The presenter screen (1920×1080 projector, or an OBS browser source). It connects with a
+// read-only display link (`?token=`), so the server sends it only what a screen in front of
+// the audience may show: a quiz's counts and answer arrive at the reveal, never before. A
+// staff member who opens it without a link logs in once and is sent on to a fresh link.
 
-import { $, el, getJson, Live, wsUrl, meetingParam, connectionBanner, mergeLive } from "./common.js";
+import { $, el, getJson, postJson, Live, wsUrl, meetingParam, connectionBanner, mergeLive } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
 import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
@@ -13,7 +14,12 @@ applyTheme("dark");
 mountTools();
 
 const meeting = meetingParam();
+const token = new URLSearchParams(location.search).get("token");
+/// `path` with this screen's display token, when it has one.
+const withToken = (path) => token ? `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}` : path;
 let state = null, invite = null, online = 0, view = null;
+/// `{question_id, total}`: how many answered a quiz before its reveal (counts stay hidden).
+let answered = null;
 let bars = null, cloud = null;
 
 function joinPanel() {
@@ -24,7 +30,7 @@ function joinPanel() {
       el("p", { class: "url" }, invite ? invite.base.replace(/^https?:\/\//, "") : location.host),
       el("p", { class: "step-label" }, t("present.code")),
       el("p", { class: "code", "data-code": "" }, invite ? invite.code : "…")),
-    el("div", { class: "qr" }, el("img", { src: `/api/meetings/${meeting}/qr.svg`, alt: t("present.qr_alt"), width: 472, height: 472 })));
+    el("div", { class: "qr" }, el("img", { src: withToken(`/api/meetings/${meeting}/qr.svg`), alt: t("present.qr_alt"), width: 472, height: 472 })));
   return panel;
 }
 
@@ -64,7 +70,8 @@ function render() {
     $("#choice-list").replaceChildren(...(hidden ? q.choices.map((c) => el("div", {}, el("span", { class: "letter" }, c.slug), el("span", {}, c.text))) : []));
     $("#choice-list").classList.toggle("hidden", !hidden);
     if (hidden) bars.clear(); else bars.update(q, state.results || { counts: {}, total: 0, correct: [] }, { reveal: q.kind === "quiz" });
-    $("#answered").textContent = t("present.answers", { n: state.results?.total || 0 });
+    const count = state.results?.total ?? (answered?.question_id === q.id ? answered.total : 0);
+    $("#answered").textContent = t("present.answers", { n: count });
   }
   if (cloud && q) { cloud.update(q.id, state.words || []); }
   const board = $("#board");
@@ -72,33 +79,54 @@ function render() {
   $("#online").textContent = online;
 }
 
+/// The link stopped working (revoked, or the meeting is gone): say so instead of retrying.
+function revoked() {
+  $("#body").replaceChildren(el("div", { class: "card revoked" }, el("h1", {}, t("present.revoked_title")), el("p", {}, t("present.revoked"))));
+  view = "revoked";
+}
+
 async function start() {
   $("#gate").classList.add("hidden");
   $("#screen").classList.remove("hidden");
-  const res = await getJson(`/api/meetings/${meeting}/invite`);
+  const res = await getJson(withToken(`/api/meetings/${meeting}/invite`));
   if (res.ok) invite = res.data;
-  new Live(wsUrl(`/ws/meetings/${meeting}?role=staff`), {
+  else if (res.status === 401 || res.status === 403 || res.status === 404) { revoked(); return; }
+  new Live(wsUrl(withToken(`/ws/meetings/${meeting}`)), {
     onFrame(f) {
-      if (f.type === "state") { state = f; render(); }
+      if (f.type === "state") {
+        if (answered && answered.question_id !== f.question?.id) answered = null;
+        state = f; render();
+      }
       else if (f.type === "participants") { online = f.count; $("#online").textContent = online; }
       else if (!state) return;
+      else if (f.type === "answered") { answered = { question_id: f.question_id, total: f.total }; render(); }
       else if (mergeLive(state, f)) render();
     },
     onStatus: connectionBanner,
+    onFinal: revoked,
     async onRefused() {
-      const me = await getJson("/api/me");
-      if (me.status === 401) { location.reload(); return true; }
+      const check = await getJson(withToken(`/api/meetings/${meeting}/invite`));
+      if ([401, 403, 404].includes(check.status)) { connectionBanner("online"); revoked(); return true; }
       return false;
     },
   });
+}
+
+/// Staff without a link: make one and continue with it (the address bar then holds a URL that
+/// works in OBS with no login).
+async function openWithNewLink() {
+  const res = await postJson(`/api/meetings/${meeting}/display`);
+  if (res.ok) location.replace(`/present.html?meeting=${meeting}&token=${encodeURIComponent(res.data.token)}`);
+  else { $("#gate").classList.add("hidden"); $("#screen").classList.remove("hidden"); revoked(); }
 }
 
 onLangChange(() => { view = null; render(); });
 window.addEventListener("resize", () => cloud?.layout());
 
 (async () => {
+  if (token && meeting !== null) { start(); return; }
   $("#gate").classList.remove("hidden");
   await ensureStaff();
   if (meeting === null) pickMeeting((m) => `/present.html?meeting=${m.id}`);
-  else start();
+  else openWithNewLink();
 })();

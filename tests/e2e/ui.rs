@@ -215,6 +215,12 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
         .await?;
     login(&screen, &password).await?;
     browser::wait_text(&screen, ".join-screen .code", "Pour1nf0", TIMEOUT).await?;
+    // Logged-in staff are sent on to a display link: the address an OBS source can use.
+    let address = js(&screen, "return location.search;").await?;
+    ensure!(
+        address.as_str().is_some_and(|a| a.contains("token=")),
+        "the presenter runs on a display link: {address}"
+    );
     let qr = js(
         &screen,
         "const i = document.querySelector('.qr img'); return i.complete ? i.naturalWidth : 0;",
@@ -478,6 +484,14 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     shoot(&eve, "participant-end-fr-dark", Size::Mobile).await?;
     shoot(&screen, "presenter-end", Size::Projector).await?;
     shoot(&org, "organizer-end", Size::Projector).await?;
+
+    // Revoking the display links (two presses) closes the presenter for good.
+    click(&org, "#revoke-displays").await?;
+    browser::wait_text(&org, "#toast", "Press again", TIMEOUT).await?;
+    click(&org, "#revoke-displays").await?;
+    browser::wait_text(&org, "#toast", "1 display link revoked", TIMEOUT).await?;
+    browser::wait_text(&screen, "#body", "no longer works", TIMEOUT).await?;
+    shoot(&screen, "presenter-revoked", Size::Projector).await?;
 
     for (d, who) in [
         (&ada, "ada"),
