@@ -44,7 +44,13 @@ impl TestServer {
     }
 
     pub async fn start_on(database_url: String) -> anyhow::Result<TestServer> {
-        let server = Server::start(Config::for_tests(&database_url)).await?;
+        Self::start_with(Config::for_tests(&database_url)).await
+    }
+
+    /// A server with a configuration of the test's own (e.g. a short idle time).
+    pub async fn start_with(config: Config) -> anyhow::Result<TestServer> {
+        let database_url = config.database_url.clone();
+        let server = Server::start(config).await?;
         Ok(TestServer {
             server,
             http: reqwest::Client::new(),

@@ -325,3 +325,144 @@ impl Actor for MeetingSupervisor {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use librekast_storage::{ActivityFile, ActivityKind, MeetingFile};
+    use ractor::ActorStatus;
+
+    use super::*;
+    use crate::extension::{ExtensionFactory, Extensions, SpawnFuture};
+    use crate::{Engine, EngineConfig};
+
+    /// A bot that panics on any message, as a buggy one would.
+    struct Flaky;
+
+    impl Actor for Flaky {
+        type Msg = ();
+        type State = ();
+        type Arguments = ();
+        async fn pre_start(&self, _: ActorRef<()>, _: ()) -> Result<(), ActorProcessingErr> {
+            Ok(())
+        }
+        async fn handle(
+            &self,
+            _: ActorRef<()>,
+            _: (),
+            _: &mut (),
+        ) -> Result<(), ActorProcessingErr> {
+            panic!("a bot bug");
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Seen {
+        spawns: Arc<AtomicUsize>,
+        last: Arc<Mutex<Option<ActorRef<()>>>>,
+    }
+
+    struct FlakyBot(Seen);
+
+    impl Extension for FlakyBot {
+        fn kind(&self) -> ExtensionKind {
+            ExtensionKind::Bot
+        }
+        fn name(&self) -> String {
+            "flaky".into()
+        }
+        fn spawn(&self, _ctx: ExtensionContext, supervisor: ActorCell) -> SpawnFuture {
+            let seen = self.0.clone();
+            Box::pin(async move {
+                let (actor, _) = Actor::spawn_linked(None, Flaky, (), supervisor)
+                    .await
+                    .map_err(|e| crate::EngineError::Actor(e.to_string()))?;
+                seen.spawns.fetch_add(1, Ordering::SeqCst);
+                let cell = actor.get_cell();
+                if let Ok(mut last) = seen.last.lock() {
+                    *last = Some(actor);
+                }
+                Ok(cell)
+            })
+        }
+    }
+
+    struct Factory(Seen);
+
+    impl ExtensionFactory for Factory {
+        fn extensions(&self, _: MeetingId) -> Vec<Arc<dyn Extension>> {
+            vec![Arc::new(FlakyBot(self.0.clone()))]
+        }
+    }
+
+    async fn until(what: &str, cond: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !cond() {
+            assert!(Instant::now() < deadline, "never: {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// An extension starts with its meeting, is restarted after it panics (the meeting runs
+    /// on), and stops with the meeting's tree when the meeting is idle.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn extensions_live_and_die_with_their_meeting() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let store = Store::connect("sqlite::memory:").await?;
+        let id = store
+            .import_meeting(&MeetingFile {
+                title: "t".into(),
+                code: "c".into(),
+                reward_fastest: false,
+                flag_prefix: "LK".into(),
+                activities: vec![ActivityFile {
+                    kind: ActivityKind::Text,
+                    title: "hi".into(),
+                    description: String::new(),
+                    choices: vec![],
+                    word_limit: 3,
+                }],
+                flags: vec![],
+            })
+            .await?;
+        let seen = Seen::default();
+        let config = EngineConfig {
+            idle: Duration::from_millis(300),
+            extensions: Extensions(vec![Arc::new(Factory(seen.clone()))]),
+            ..EngineConfig::default()
+        };
+        let engine = Engine::start(store, config).await?;
+        // A connection keeps the meeting up while the bot crashes and comes back.
+        let handle = engine.meeting(id).await?;
+        let presence = handle.connect(crate::Audience::Staff);
+        until("the bot started", || {
+            seen.spawns.load(Ordering::SeqCst) == 1
+        })
+        .await;
+        let first = seen.last.lock().ok().and_then(|l| l.clone());
+        if let Some(bot) = &first {
+            bot.send_message(())?;
+        }
+        until("the bot restarted", || {
+            seen.spawns.load(Ordering::SeqCst) == 2
+        })
+        .await;
+        assert!(handle.is_running(), "the meeting ran on");
+        assert!(engine.running(id).is_some());
+
+        // Nobody left: the tree stops, the bot with it, and the meeting leaves memory.
+        drop(presence);
+        until("the idle meeting stopped", || engine.running(id).is_none()).await;
+        let second = seen.last.lock().ok().and_then(|l| l.clone());
+        until("the bot stopped", || {
+            second
+                .as_ref()
+                .is_some_and(|b| b.get_status() == ActorStatus::Stopped)
+        })
+        .await;
+        assert!(handle.is_stopped());
+        Ok(())
+    }
+}
