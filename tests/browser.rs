@@ -382,10 +382,20 @@ fn is_transient(e: &WebDriverError) -> bool {
     )
 }
 
-/// Clicks the first visible element matching `css`. Pages re-render lists (choices, bars) on
-/// every state frame, so an element found a moment ago may be gone: it is found again until
-/// the click lands or `timeout` passes.
-pub async fn click(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::Result<()> {
+/// Runs `act` on the first visible element matching `css`. Pages re-render lists (choices,
+/// bars) on every state frame, so an element found a moment ago may be gone: it is found
+/// again until `act` succeeds or `timeout` passes.
+async fn on_element<T, F, Fut>(
+    driver: &WebDriver,
+    css: &str,
+    timeout: Duration,
+    what: &str,
+    act: F,
+) -> anyhow::Result<T>
+where
+    F: Fn(WebElement) -> Fut,
+    Fut: std::future::Future<Output = WebDriverResult<T>>,
+{
     let deadline = Instant::now() + timeout;
     loop {
         let el = wait_for(
@@ -394,34 +404,30 @@ pub async fn click(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::
             deadline.saturating_duration_since(Instant::now()),
         )
         .await?;
-        match el.click().await {
-            Ok(()) => return Ok(()),
+        match act(el).await {
+            Ok(value) => return Ok(value),
             Err(e) if is_transient(&e) && Instant::now() < deadline => {
                 tokio::time::sleep(POLL).await;
             }
-            Err(e) => return Err(e).with_context(|| format!("clicking {css:?}")),
+            Err(e) => return Err(e).with_context(|| format!("{what} {css:?}")),
         }
     }
 }
 
-/// The text of the first visible element matching `css`, found again if it went stale.
+/// Clicks the first visible element matching `css` (found again if it went stale).
+pub async fn click(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::Result<()> {
+    on_element(driver, css, timeout, "clicking", |el| async move {
+        el.click().await
+    })
+    .await
+}
+
+/// The text of the first visible element matching `css` (found again if it went stale).
 pub async fn text(driver: &WebDriver, css: &str, timeout: Duration) -> anyhow::Result<String> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let el = wait_for(
-            driver,
-            css,
-            deadline.saturating_duration_since(Instant::now()),
-        )
-        .await?;
-        match el.text().await {
-            Ok(t) => return Ok(t),
-            Err(e) if is_transient(&e) && Instant::now() < deadline => {
-                tokio::time::sleep(POLL).await;
-            }
-            Err(e) => return Err(e).with_context(|| format!("reading {css:?}")),
-        }
-    }
+    on_element(driver, css, timeout, "reading", |el| async move {
+        el.text().await
+    })
+    .await
 }
 
 /// The first element matching `css` once it is displayed and its text contains `needle`.

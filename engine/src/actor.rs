@@ -240,7 +240,7 @@ impl MeetingState {
                         self.cache = None;
                         // Standings first: connections render `you` in the state frame from them.
                         if !outcome.awards.is_empty() {
-                            self.publish_standings(&outcome.awards);
+                            self.publish_standings(&outcome.awards, true);
                         }
                         self.publish_state();
                         self.publish_tally_and_words();
@@ -434,7 +434,7 @@ impl MeetingState {
     fn flush(&mut self) {
         self.flush_scheduled = false;
         if self.standings_dirty {
-            self.publish_standings(&[]);
+            self.publish_standings(&[], false);
         }
         if self.scoreboard_dirty {
             self.scoreboard_dirty = false;
@@ -457,7 +457,7 @@ impl MeetingState {
     fn publish_state(&mut self) {
         // A capture's new ranks must reach connections before the state that shows them.
         if self.standings_dirty {
-            self.publish_standings(&[]);
+            self.publish_standings(&[], true);
         }
         self.scoreboard_dirty = false;
         let published = self
@@ -478,16 +478,17 @@ impl MeetingState {
     }
 
     /// Everyone's score and rank (one sort of the attendees), with the awards of the quiz
-    /// that just closed. Published before the `state` that shows them.
-    fn publish_standings(&mut self, awards: &[(AttendeeId, ActivityId, i64)]) {
+    /// that just closed. Published before the `state` that shows them, when one follows.
+    fn publish_standings(&mut self, awards: &[(AttendeeId, ActivityId, i64)], state_follows: bool) {
         self.standings_dirty = false;
-        let standings = self.meeting.standings(awards);
+        let mut standings = self.meeting.standings(awards);
+        standings.state_follows = state_follows;
         self.bus().publish(Event::Standings(Arc::new(standings)));
     }
 
     fn publish_everything(&mut self) {
         self.cache = None;
-        self.publish_standings(&[]);
+        self.publish_standings(&[], true);
         self.publish_state();
         self.publish_tally_and_words();
     }

@@ -31,9 +31,13 @@ impl Bus {
         }
     }
 
-    /// Publishes an event; returns it wrapped (its frames render on demand).
+    /// Publishes an event; returns it wrapped (its frames render on demand). The participant
+    /// frame is rendered here, before anyone receives it: thousands of participant
+    /// connections wake at once, and none should block on another rendering it. Staff and
+    /// display frames render on first use (few connections; nothing if nobody watches).
     pub fn publish(&self, event: Event) -> Arc<Published> {
         let published = Published::new(event);
+        let _ = published.frame(Audience::Participant);
         // No receiver is not an error: nobody is watching right now.
         let _ = self.tx.send(published.clone());
         published

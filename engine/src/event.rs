@@ -148,6 +148,10 @@ pub struct AttemptView {
 pub struct Standings {
     pub ranks: HashMap<AttendeeId, (i64, u32)>,
     pub awards: HashMap<AttendeeId, (ActivityId, i64)>,
+    /// A `State` follows at once (a control): its `you` carries every new rank, so a rank
+    /// that moved needs no `score` frame of its own (at a quiz reveal that is one frame less
+    /// for nearly every participant).
+    pub state_follows: bool,
 }
 
 /// A participant's own seat, rendered into their `state` frames.
@@ -205,9 +209,10 @@ impl You {
     }
 
     /// Takes this participant's score, rank and quiz award from new standings. True when the
-    /// score or the rank changed (the connection then sends a `score` frame): someone else's
-    /// points move this participant's rank too, and a stale rank next to a fresh score reads
-    /// as a bug ("9 points, #2" beside "8 points, 1st").
+    /// connection should send a `score` frame: the score changed, or the rank moved and no
+    /// `state` follows to show it. Someone else's points move this participant's rank too,
+    /// and a stale rank next to a fresh score reads as a bug ("9 points, #2" beside
+    /// "8 points, 1st").
     pub fn apply(&mut self, standings: &Standings) -> bool {
         let Some(&(score, rank)) = standings.ranks.get(&self.attendee_id) else {
             return false;
@@ -221,7 +226,7 @@ impl You {
         {
             answer.points = Some(points);
         }
-        let changed = score != self.score || moved;
+        let changed = score != self.score || (moved && !standings.state_follows);
         self.score = score;
         changed
     }
@@ -288,6 +293,14 @@ mod tests {
         assert_eq!((you.score, you.rank), (7, 2));
         st.ranks.insert(AttendeeId(3), (7, 1));
         assert!(you.apply(&st));
+        // When a `state` follows, it shows the moved rank: no frame of its own.
+        st.state_follows = true;
+        st.ranks.insert(AttendeeId(3), (7, 4));
+        assert!(!you.apply(&st));
+        assert_eq!(you.rank, 4);
+        st.ranks.insert(AttendeeId(3), (7, 1));
+        assert!(!you.apply(&st));
+        st.state_follows = false;
         // An award for another quiz does not touch this answer.
         you.voted(ActivityId(8), ChoiceId(80));
         assert!(!you.apply(&st));

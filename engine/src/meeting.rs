@@ -11,7 +11,6 @@ use crate::event::{
 use crate::markup::description_html;
 use crate::scoring::{ScoredVote, quiz_awards};
 use crate::transition::{self, Control};
-use crate::view::STAFF_SCOREBOARD;
 use crate::words::{Cloud, NormalizedWord, normalize};
 use librekast_storage::{
     ActivityId, ActivityKind, ActivityRecord, ActivityState, AttendeeId, AttendeeRecord, ChoiceId,
@@ -21,6 +20,8 @@ use librekast_storage::{
 
 /// Longest flag submission looked at.
 pub const MAX_FLAG_CHARS: usize = 200;
+/// Scoreboard rows a [`MeetingView`] carries (the most any audience is shown).
+pub const VIEW_SCOREBOARD: usize = 100;
 /// Words shown in a cloud.
 pub const CLOUD_WORDS: usize = 100;
 /// Flag attempts kept for the staff view.
@@ -409,6 +410,7 @@ impl Meeting {
                 .iter()
                 .map(|&(attendee, quiz, points)| (attendee, (quiz, points)))
                 .collect(),
+            state_follows: false,
         }
     }
 
@@ -674,7 +676,7 @@ impl Meeting {
             words: self
                 .live_activity()
                 .and_then(|a| (a.kind == ActivityKind::Wordcloud).then(|| a.words())),
-            scoreboard: self.scoreboard(STAFF_SCOREBOARD),
+            scoreboard: self.scoreboard(VIEW_SCOREBOARD),
             plan: self
                 .activities
                 .iter()

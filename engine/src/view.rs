@@ -22,9 +22,10 @@ use serde_json::{Map, Value, json};
 use crate::event::{ActivityView, Event, MeetingView, Standings, Tally, WordCount, Words, You};
 use crate::wire::StateFrame;
 
-/// Rows of the scoreboard sent to participants and displays (staff get [`STAFF_SCOREBOARD`]).
+/// Rows of the scoreboard sent to participants and displays (staff get [`STAFF_SCOREBOARD`],
+/// at most what a view carries).
 pub const PARTICIPANT_SCOREBOARD: usize = 10;
-pub const STAFF_SCOREBOARD: usize = 100;
+pub const STAFF_SCOREBOARD: usize = crate::meeting::VIEW_SCOREBOARD;
 
 /// Close code sent to display connections when their meeting's display links are revoked:
 /// in the "do not reconnect" range (docs/protocol.md, close codes).

@@ -14,9 +14,9 @@ use warp::http::{HeaderMap, header};
 use warp::reply::Response;
 
 use crate::api_error::ApiError;
+use crate::app::{App, internal};
 use crate::auth;
 use crate::principal::{self, Caller};
-use crate::routes::{App, internal};
 
 /// `GET /api/me`: `{"username","role"}` for a staff session (cookie or bearer token), else
 /// `401 unauthorized`.
@@ -37,24 +37,23 @@ pub async fn seat(id: i64, cookie: Option<String>, app: App) -> Response {
     let token = cookie
         .as_deref()
         .and_then(|c| auth::cookie_value(c, auth::PARTICIPANT_COOKIE));
-    let store = app.engine.store();
-    let session = match token {
-        Some(t) => store.find_session(t).await,
-        None => Ok(None),
-    };
-    match session {
-        Ok(Some(SessionSubject::Participant {
-            meeting_id,
-            attendee_id,
-        })) if meeting_id == MeetingId(id) => match store.attendee(attendee_id).await {
-            Ok(Some(a)) => {
-                warp::reply::json(&json!({"attendee_id": a.id, "name": a.name})).into_response()
-            }
-            Ok(None) => not_joined(),
-            Err(e) => internal(e),
+    let caller = match token {
+        Some(t) => match principal::from_token(&app, t).await {
+            Ok(c) => c,
+            Err(r) => return r,
         },
-        Ok(_) => not_joined(),
-        Err(e) => internal(e),
+        None => None,
+    };
+    let Some(Caller {
+        principal: p @ Principal::Participant { .. },
+        attendee: Some(a),
+    }) = caller
+    else {
+        return not_joined();
+    };
+    match principal::authorize(&app, &p, Action::Watch, MeetingId(id)).await {
+        Ok(_) => warp::reply::json(&json!({"attendee_id": a.id, "name": a.name})).into_response(),
+        Err(_) => not_joined(),
     }
 }
 
@@ -203,14 +202,12 @@ pub async fn qr_svg(
 /// `POST /api/meetings/{id}/display` (staff who may control the meeting): a new read-only
 /// display link, `{"token","url"}`; the URL opens the presenter screen with it, no login.
 pub async fn create_display(id: i64, headers: HeaderMap, app: App) -> Response {
-    let staff = match principal::staff(&app, &headers).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     let meeting = MeetingId(id);
-    if let Err(r) = principal::authorize(&app, &staff, Action::ManageDisplays, meeting).await {
-        return r;
-    }
+    let staff =
+        match principal::staff_allowed(&app, &headers, Action::ManageDisplays, meeting).await {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
     let base = match public_base(&headers, &app).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -230,14 +227,12 @@ pub async fn create_display(id: i64, headers: HeaderMap, app: App) -> Response {
 /// `DELETE /api/meetings/{id}/display`: revokes every display link of the meeting; open
 /// display connections are closed with 4001. `{"revoked": n}`.
 pub async fn revoke_displays(id: i64, headers: HeaderMap, app: App) -> Response {
-    let staff = match principal::staff(&app, &headers).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     let meeting = MeetingId(id);
-    if let Err(r) = principal::authorize(&app, &staff, Action::ManageDisplays, meeting).await {
-        return r;
-    }
+    let staff =
+        match principal::staff_allowed(&app, &headers, Action::ManageDisplays, meeting).await {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
     let revoked = match app.engine.store().delete_display_sessions(meeting).await {
         Ok(n) => n,
         Err(e) => return internal(e),

@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: the typed, validated configuration (flags and `LIBREKAST_*` variables).
 //! - [`server`]: [`Server`]: start-up, the accept loop (connection limit, graceful shutdown).
+//! - [`app`]: [`app::App`], what every route and connection shares.
 //! - [`routes`]: HTTP routes (`/api/…`, static assets) as warp filters.
 //! - [`account`]: `/api/me`, logout, a participant's seat, the join link and its QR code,
 //!   display links.
@@ -17,6 +18,7 @@
 
 pub mod account;
 pub mod api_error;
+pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod bootstrap;

@@ -4,17 +4,15 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use librekast_engine::{Engine, EngineError};
 use librekast_storage::{MeetingId, Platform, SessionSubject};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::{Semaphore, mpsc, watch};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use crate::api_error::ApiError;
+use crate::app::{App, internal};
 use crate::{account, assets, auth, ws};
 
 /// Longest display name, in characters.
@@ -23,44 +21,6 @@ pub const MAX_NAME_CHARS: usize = 40;
 const PASSWORD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Largest JSON body accepted by the API.
 const MAX_BODY: u64 = 16 * 1024;
-
-#[derive(Clone)]
-pub struct App {
-    pub engine: Engine,
-    pub shutdown: watch::Receiver<bool>,
-    /// Held by every WebSocket task so shutdown can wait for them.
-    pub alive: mpsc::Sender<()>,
-    pub limit: Arc<Semaphore>,
-    /// Password checks running at once. Each argon2id check holds 19 MiB for tens of ms:
-    /// unbounded, a burst of 1,000 logins took 9 GiB of memory. One per core.
-    pub password_slots: Arc<Semaphore>,
-    /// `LIBREKAST_PUBLIC_URL`, for join links and QR codes.
-    pub public_url: Option<Arc<str>>,
-}
-
-impl App {
-    pub fn new(
-        engine: Engine,
-        shutdown: watch::Receiver<bool>,
-        alive: mpsc::Sender<()>,
-        limit: Arc<Semaphore>,
-    ) -> App {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        App {
-            engine,
-            shutdown,
-            alive,
-            limit,
-            password_slots: Arc::new(Semaphore::new(cores)),
-            public_url: None,
-        }
-    }
-}
-
-pub fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "request failed");
-    ApiError::Unavailable.reply(Some("try again in a moment"))
-}
 
 fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
     warp::any().map(move || app.clone())
@@ -332,13 +292,6 @@ async fn meeting_info(id: i64, app: App) -> Response {
         }
         Ok(None) => ApiError::NotFound.reply(Some("no such meeting")),
         Err(e) => internal(e),
-    }
-}
-
-pub fn engine_error(e: EngineError) -> Response {
-    match e {
-        EngineError::MeetingNotFound => ApiError::NotFound.reply(Some("no such meeting")),
-        other => internal(other),
     }
 }
 

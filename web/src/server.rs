@@ -18,7 +18,8 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 use tower_service::Service;
 
-use crate::routes::{self, App};
+use crate::app::App;
+use crate::routes;
 use crate::ws::UpgradeSlot;
 use crate::{Config, WebError, bootstrap};
 

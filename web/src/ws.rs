@@ -35,8 +35,8 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use crate::api_error::ApiError;
+use crate::app::{App, engine_error};
 use crate::principal::{self, Caller};
-use crate::routes::{App, engine_error};
 use crate::{auth, protocol};
 
 /// Largest client frame; a larger one closes the connection with 1009.
