@@ -15,6 +15,8 @@ if (meeting === null) location.replace("/");
 
 let state = null;
 let shownQuestion = null;
+/// What the choice buttons were last built for (see `render`).
+let shownChoices = null;
 const bars = new Bars($("#bars"));
 const cloud = new Cloud($("#cloud"), { minSize: 16, maxSize: 48 });
 
@@ -64,7 +66,6 @@ function render() {
   $("#empty").classList.add("hidden");
   $("#description").replaceChildren();
   $("#verdict").replaceChildren();
-  $("#choices").replaceChildren();
   $("#scoreboard").replaceChildren();
   const answer = myAnswer();
   const open = s === "ongoing";
@@ -82,20 +83,25 @@ function render() {
   if (choiceKind) {
     const picked = answer?.choice_id ?? null;
     const revealQuiz = q.kind === "quiz" && s === "results";
-    if (!(s === "results")) {
-      for (const c of q.choices) {
-        $("#choices").append(el("button", {
-          type: "button", class: "choice", "data-choice": c.id, "aria-pressed": String(picked === c.id),
-          disabled: !open || picked !== null, onclick: () => vote(q.id, c.id),
-        }, el("span", { class: "letter", "aria-hidden": "true" }, c.slug), el("span", {}, c.text)));
-      }
+    // The buttons are rebuilt only when what they show changes: a tally arrives every
+    // moment while others vote, and rebuilding would take the focus from a keyboard user.
+    const buttons = s === "results" ? "" : `${q.id}:${s}:${picked}:${open}:${q.choices.length}`;
+    if (buttons !== shownChoices) {
+      shownChoices = buttons;
+      $("#choices").replaceChildren(...(s === "results" ? [] : q.choices.map((c) => el("button", {
+        type: "button", class: "choice", "data-choice": c.id, "aria-pressed": String(picked === c.id),
+        disabled: !open || picked !== null, onclick: () => vote(q.id, c.id),
+      }, el("span", { class: "letter", "aria-hidden": "true" }, c.slug), el("span", {}, c.text)))));
     }
     if (revealQuiz) renderVerdict(q, answer);
     else if (q.kind === "quiz" && picked !== null && open) toast(t("quiz.saved"), true);
     const showBars = state.results && (q.kind === "poll" ? (picked !== null || s === "results") : revealQuiz);
     if (showBars) bars.update(q, state.results, { reveal: revealQuiz, mine: picked });
     else bars.clear();
-  } else bars.clear();
+  } else {
+    bars.clear();
+    if (shownChoices !== null) { shownChoices = null; $("#choices").replaceChildren(); }
+  }
 
   const isCloud = q && q.kind === "wordcloud";
   const words = answer?.words || [];
@@ -146,6 +152,7 @@ function renderVerdict(q, answer) {
 async function vote(question_id, choice_id) {
   for (const b of document.querySelectorAll(".choice")) b.disabled = true;
   const ack = await live.send({ type: "vote", question_id, choice_id });
+  shownChoices = null; // the buttons were disabled while waiting: rebuild them from the state
   if (ack.ok || ack.error === "already_voted") {
     if (ack.ok && state.you) state.you.answer = { question_id, choice_id, words: [], points: null };
     if (state.question?.kind === "poll") toast(t("poll.saved"), true);
