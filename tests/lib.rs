@@ -116,6 +116,24 @@ impl TestServer {
         Ok(body["token"].as_str().unwrap_or("").to_string())
     }
 
+    /// A request with `Authorization: Bearer TOKEN`, as scripts send it: its status and JSON
+    /// body (`Null` when there is none).
+    pub async fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> anyhow::Result<(reqwest::StatusCode, Value)> {
+        let res = self
+            .http
+            .request(method, self.url(path))
+            .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await?;
+        let status = res.status();
+        Ok((status, res.json().await.unwrap_or(Value::Null)))
+    }
+
     /// What storage holds for a meeting: the ground truth an acknowledged answer must be in.
     pub async fn stored(&self, meeting: i64) -> anyhow::Result<librekast_storage::LoadedMeeting> {
         Ok(self

@@ -3,8 +3,7 @@
 //! the links are revoked: the open connection closes with 4001 and the token stops working.
 
 use librekast_tests::*;
-use reqwest::StatusCode;
-use reqwest::header::AUTHORIZATION;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn create_link(
@@ -12,14 +11,8 @@ async fn create_link(
     meeting: i64,
     bearer: &str,
 ) -> anyhow::Result<(StatusCode, Value)> {
-    let res = ts
-        .http
-        .post(ts.url(&format!("/api/meetings/{meeting}/display")))
-        .header(AUTHORIZATION, format!("Bearer {bearer}"))
-        .send()
-        .await?;
-    let status = res.status();
-    Ok((status, res.json().await.unwrap_or(Value::Null)))
+    let path = format!("/api/meetings/{meeting}/display");
+    ts.bearer(Method::POST, &path, bearer).await
 }
 
 async fn get_status(ts: &TestServer, path: &str) -> anyhow::Result<(StatusCode, String)> {
@@ -97,13 +90,8 @@ async fn a_display_sees_only_what_a_projector_may() -> anyhow::Result<()> {
             .is_some_and(|e| e.to_string().contains("401")),
         "a display link is for its own meeting only"
     );
-    let res = ts
-        .http
-        .get(ts.url("/api/me"))
-        .header(AUTHORIZATION, format!("Bearer {token}"))
-        .send()
-        .await?;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = ts.bearer(Method::GET, "/api/me", &token).await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Connected, it watches and can send nothing.
     let mut display = ts.connect(meeting, &token).await?;
@@ -238,14 +226,10 @@ async fn a_display_sees_only_what_a_projector_may() -> anyhow::Result<()> {
     assert!(frames.iter().any(|f| f["type"] == "answered"));
 
     // Revoked: the open connection closes with 4001, the token stops working.
-    let res = ts
-        .http
-        .delete(ts.url(&format!("/api/meetings/{meeting}/display")))
-        .header(AUTHORIZATION, format!("Bearer {admin}"))
-        .send()
-        .await?;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.json::<Value>().await?["revoked"], 1);
+    let path = format!("/api/meetings/{meeting}/display");
+    let (status, revoked) = ts.bearer(Method::DELETE, &path, &admin).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(revoked["revoked"], 1);
     assert_eq!(display.close_code().await?, 4001);
     let again = ts.connect(meeting, &token).await;
     assert!(

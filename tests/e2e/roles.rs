@@ -4,8 +4,7 @@
 
 use librekast_storage::{MeetingId, Role};
 use librekast_tests::*;
-use reqwest::StatusCode;
-use reqwest::header::AUTHORIZATION;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 async fn organizer(
@@ -27,14 +26,7 @@ async fn bearer_get(
     path: &str,
     token: &str,
 ) -> anyhow::Result<(StatusCode, Value)> {
-    let res = ts
-        .http
-        .get(ts.url(path))
-        .header(AUTHORIZATION, format!("Bearer {token}"))
-        .send()
-        .await?;
-    let status = res.status();
-    Ok((status, res.json().await.unwrap_or(Value::Null)))
+    ts.bearer(Method::GET, path, token).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,13 +67,9 @@ async fn organizers_control_their_meetings_only() -> anyhow::Result<()> {
         (status, body["error"].as_str()),
         (StatusCode::FORBIDDEN, Some("forbidden"))
     );
-    let res = ts
-        .http
-        .post(ts.url(&format!("/api/meetings/{demo}/display")))
-        .header(AUTHORIZATION, format!("Bearer {olga}"))
-        .send()
-        .await?;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let path = format!("/api/meetings/{demo}/display");
+    let (status, _) = ts.bearer(Method::POST, &path, &olga).await?;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Her own meeting: she watches, controls and invites.
     let mut own = ts.connect(owned, &olga).await?;
@@ -110,13 +98,8 @@ async fn organizers_control_their_meetings_only() -> anyhow::Result<()> {
     let mut ada = ts.connect(owned, &p).await?;
     assert_eq!(error_code(&ada.control("next").await?), "forbidden");
     // Logging out with the bearer token ends that session only.
-    let res = ts
-        .http
-        .post(ts.url("/api/logout"))
-        .header(AUTHORIZATION, format!("Bearer {otto}"))
-        .send()
-        .await?;
-    assert_eq!(res.status(), StatusCode::OK);
+    let (status, _) = ts.bearer(Method::POST, "/api/logout", &otto).await?;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(
         bearer_get(&ts, "/api/me", &otto).await?.0,
         StatusCode::UNAUTHORIZED
