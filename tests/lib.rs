@@ -174,3 +174,63 @@ pub fn require(what: &str, available: bool, hint: &str) -> bool {
     eprintln!("\n!!!!!!!! SKIPPED {what}: {hint} !!!!!!!!\n");
     false
 }
+
+/// A fresh PostgreSQL database made through `LIBREKAST_TEST_POSTGRES` (a URL whose role may
+/// CREATE DATABASE); `None` (after a loud skip, or a failure under `LIBREKAST_REQUIRE_ALL`)
+/// when that variable is not set. Drop it with [`PgDatabase::drop_database`].
+pub struct PgDatabase {
+    pub url: String,
+    pub name: String,
+    admin: sea_orm::DatabaseConnection,
+}
+
+impl PgDatabase {
+    pub async fn create(tag: &str) -> anyhow::Result<Option<PgDatabase>> {
+        use sea_orm::ConnectionTrait;
+        let admin_url = std::env::var("LIBREKAST_TEST_POSTGRES").ok();
+        if !require(
+            "PostgreSQL",
+            admin_url.is_some(),
+            "set LIBREKAST_TEST_POSTGRES=postgres://librekast:librekast@127.0.0.1:5432/postgres (a role with CREATEDB)",
+        ) {
+            return Ok(None);
+        }
+        let admin_url = admin_url.unwrap_or_default();
+        let name = format!("lk_{tag}_{:x}", rand_u64() & 0xffff_ffff_ffff);
+        let admin = sea_orm::Database::connect(admin_url.as_str()).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await?;
+        Ok(Some(PgDatabase {
+            url: with_database(&admin_url, &name),
+            name,
+            admin,
+        }))
+    }
+
+    /// The connection the database was created with (to the cluster's `postgres` database).
+    pub fn admin(&self) -> &sea_orm::DatabaseConnection {
+        &self.admin
+    }
+
+    pub async fn drop_database(self) -> anyhow::Result<()> {
+        use sea_orm::ConnectionTrait;
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        self.admin.execute_unprepared(&sql).await?;
+        self.admin.close().await?;
+        Ok(())
+    }
+}
+
+/// `postgres://u:p@h:5432/postgres?x=y` with the database name replaced.
+pub fn with_database(url: &str, database: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let (base, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{database}{query}", &base[..authority_end])
+}

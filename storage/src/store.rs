@@ -52,12 +52,20 @@ impl Store {
         // Statement logging at info would log every vote.
         opts.sqlx_logging(false);
         match backend {
-            Backend::Sqlite => configure_sqlite(&mut opts, url)?,
+            Backend::Sqlite => {
+                configure_sqlite(&mut opts, url)?;
+                opts.map_sqlx_sqlite_pool_opts(|o| {
+                    o.after_release(|conn, _| Box::pin(left_outside_transactions(conn)))
+                });
+            }
             Backend::Postgres => {
                 // Parsed here only to report a malformed URL as BadUrl rather than as a
                 // connection failure; sqlx's message names the bad part, not the password.
                 url.parse::<PgConnectOptions>()
                     .map_err(|e| StorageError::BadUrl(format!("{e}: {URL_HELP}")))?;
+                opts.map_sqlx_postgres_pool_opts(|o| {
+                    o.after_release(|conn, _| Box::pin(left_outside_transactions(conn)))
+                });
             }
         }
         let db = Database::connect(opts).await?;
@@ -118,6 +126,28 @@ impl Store {
         };
         Ok(txn?)
     }
+}
+
+/// Whether a connection coming back to the pool may be reused: only when it is outside every
+/// transaction. A COMMIT that failed (`SQLITE_FULL`, a lost server) followed by a ROLLBACK
+/// that failed too leaves sqlx counting an open transaction; on SQLite it may really be open
+/// and hold the database's write lock. Reused, the next `begin` would only nest a SAVEPOINT in
+/// it, whose "commit" writes nothing: acknowledged answers lost, every other writer locked
+/// out. Such a connection is closed instead (closing rolls back and frees the lock).
+async fn left_outside_transactions<C>(conn: &mut C) -> Result<bool, sea_orm::sqlx::Error>
+where
+    C: sea_orm::sqlx::Connection,
+{
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A rollback started on drop may still be queued: let it run, then look again.
+    conn.ping().await?;
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("closing a database connection left inside a failed transaction");
+    }
+    Ok(clean)
 }
 
 /// A unique-index refusal becomes [`StorageError::Duplicate`] naming what was written.

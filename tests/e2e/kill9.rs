@@ -2,135 +2,20 @@
 //! the same database. Every acknowledged answer is there exactly once, the meeting is where it
 //! stood, clients reconnect and converge. And SIGTERM drains: close 1012, exit 0.
 //!
-//! The server runs in a child process: this test binary re-executes itself with
-//! `LIBREKAST_CHILD_DB` set, which turns `server_child` into a server.
+//! The server runs in a child process ([`crate::child`]).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use librekast_storage::{MeetingId, Store};
 use librekast_tests::*;
 use serde_json::{Value, json};
 
-const CHILD_ENV: &str = "LIBREKAST_CHILD_DB";
-
-/// Not a test on its own: the server process of the tests below.
-#[test]
-fn server_child() {
-    let Ok(db) = std::env::var(CHILD_ENV) else {
-        return;
-    };
-    let Ok(rt) = tokio::runtime::Runtime::new() else {
-        return;
-    };
-    rt.block_on(async move {
-        let server = match librekast_web::Server::start(librekast_web::Config::for_tests(&db)).await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                println!("FAILED {e}");
-                return;
-            }
-        };
-        println!("LISTENING {}", server.addr);
-        println!("ADMIN {}", server.admin_password.as_deref().unwrap_or("-"));
-        let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
-            return;
-        };
-        term.recv().await;
-        server.shutdown().await;
-        println!("STOPPED");
-        std::process::exit(0);
-    });
-}
-
-struct Child_ {
-    child: Child,
-    addr: String,
-    admin: Option<String>,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-/// A failing test must not leave its server running.
-impl Drop for Child_ {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_server(db: &str) -> anyhow::Result<Child_> {
-    let mut child = Command::new(std::env::current_exe()?)
-        .args([
-            "--exact",
-            "kill9::server_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let (mut addr, mut admin) = (None, None);
-    while admin.is_none() {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .context("server child did not start")?;
-        // libtest may print its own "test … " prefix on the same line.
-        let after = |tag: &str| {
-            line.find(tag)
-                .map(|i| line[i + tag.len()..].trim().to_string())
-        };
-        if let Some(a) = after("LISTENING ") {
-            addr = Some(a);
-        } else if let Some(p) = after("ADMIN ") {
-            admin = Some((p != "-").then_some(p));
-        } else if line.contains("FAILED") {
-            bail!("server child: {line}");
-        }
-    }
-    let admin = admin.flatten();
-    Ok(Child_ {
-        child,
-        addr: addr.context("no address")?,
-        admin,
-        lines: rx,
-    })
-}
-
-async fn post(addr: &str, path: &str, body: Value) -> anyhow::Result<Value> {
-    let res = reqwest::Client::new()
-        .post(format!("http://{addr}{path}"))
-        .json(&body)
-        .send()
-        .await?;
-    let status = res.status();
-    let v: Value = res.json().await?;
-    if !status.is_success() {
-        bail!("{path}: {status} {v}");
-    }
-    Ok(v)
-}
-
-async fn connect(addr: &str, meeting: i64, token: &str) -> anyhow::Result<Client> {
-    Client::connect(&format!("ws://{addr}/ws/meetings/{meeting}?token={token}")).await
-}
+use crate::child::{ServerProcess, connect, post, spawn_server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_burst_loses_no_acknowledged_answer() -> anyhow::Result<()> {
@@ -264,7 +149,7 @@ async fn sigkill_mid_burst_loses_no_acknowledged_answer() -> anyhow::Result<()> 
 }
 
 /// SIGTERM: clients are told to reconnect (1012), the process exits 0 after flushing.
-async fn terminate(mut server: Child_) -> anyhow::Result<()> {
+async fn terminate(mut server: ServerProcess) -> anyhow::Result<()> {
     let list: Value = reqwest::get(format!("http://{}/api/meetings", server.addr))
         .await?
         .json()

@@ -3,7 +3,9 @@
 mod account;
 mod browser;
 mod chat;
+mod child;
 mod crash;
+mod disk;
 mod display;
 mod idle;
 mod kill9;
