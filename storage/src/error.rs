@@ -15,6 +15,9 @@ pub enum StorageError {
     /// A DATABASE_URL that is not sqlite:// or postgres://; the text says how to fix it.
     #[error("invalid database URL: {0}")]
     BadUrl(String),
+    /// Another server holds this database; the text names it and says what to do.
+    #[error("{0}")]
+    Locked(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
 }

@@ -7,6 +7,8 @@
 //! - [`store`]: [`Store`], the connection handle and its transactions.
 //! - [`queries`]: the queries of [`Store`], one module per aggregate (meetings, attendees,
 //!   answers, sessions, users).
+//! - [`lock`]: [`ServerLock`], one server per database (a lock file or an advisory lock).
+//! - [`files`]: private files and directories (`0600`, `0700`).
 //! - [`error`]: the [`StorageError`] enum.
 //!
 //! SQLite (a file, WAL mode) is the default; PostgreSQL is used when the URL says `postgres://`.
@@ -15,6 +17,8 @@ mod batch;
 mod convert;
 pub mod entities;
 pub mod error;
+pub mod files;
+pub mod lock;
 pub mod meeting_file;
 pub mod migrations;
 pub mod model;
@@ -22,6 +26,7 @@ pub mod queries;
 pub mod store;
 
 pub use error::StorageError;
+pub use lock::ServerLock;
 pub use meeting_file::{ActivityFile, ChoiceFile, FlagFile, MeetingFile};
 pub use model::*;
 pub use store::{Backend, Store};

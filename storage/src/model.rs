@@ -165,6 +165,44 @@ pub fn now_micros() -> Micros {
         .unwrap_or(0)
 }
 
+/// `2026-12-06T07:37:03Z` (UTC, whole seconds) for a stored time.
+pub fn rfc3339(at: Micros) -> String {
+    let secs = at.div_euclid(1_000_000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+pub fn now_rfc3339() -> String {
+    rfc3339(now_micros())
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::rfc3339;
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400_000_000), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_796_542_623_000_000), "2026-12-06T07:37:03Z");
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeetingRecord {
     pub id: MeetingId,

@@ -201,13 +201,24 @@ fn backend_of(url: &str) -> Result<Backend, StorageError> {
 }
 
 fn configure_sqlite(opts: &mut ConnectOptions, url: &str) -> Result<(), StorageError> {
-    // Parsed here only to report a malformed URL as BadUrl; sea-orm parses it again.
-    url.parse::<SqliteConnectOptions>()
+    // Parsed here to report a malformed URL as BadUrl; sea-orm parses it again.
+    let parsed = url
+        .parse::<SqliteConnectOptions>()
         .map_err(|e| StorageError::BadUrl(format!("{e}: {URL_HELP}")))?;
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     // `sqlite:path` without a mode should create the file, like `mode=rwc`; an explicit
     // mode (rw, ro) is respected.
     let create = !url.contains("mode=");
+    if !in_memory && (create || url.contains("mode=rwc")) {
+        // Created private (0600, in a 0700 directory) before SQLite creates it with 0644.
+        let path = parsed.get_filename();
+        crate::files::create_private_file(path).map_err(|e| {
+            StorageError::BadUrl(format!(
+                "cannot create the database file {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
 
     if in_memory {
         // An in-memory database lives as long as its last connection and is private to it:

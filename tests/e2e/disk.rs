@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use futures_util::future::join_all;
 use librekast_storage::{ActivityState, LoadedMeeting, MeetingId, Store};
 use librekast_tests::*;

@@ -10,6 +10,7 @@ mod display;
 mod idle;
 mod kill9;
 mod loadtest;
+mod lock;
 mod malformed;
 mod meeting;
 mod restart;

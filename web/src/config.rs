@@ -2,14 +2,20 @@
 //! variables (see `docs/configuration.md`), validated with messages that say how to fix it.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::WebError;
+use crate::net::Cidr;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://librekast.db?mode=rwc";
 /// `LIBREKAST_IDLE_SECS`' default.
 pub const DEFAULT_IDLE_SECS: u64 = 600;
+/// `LIBREKAST_SESSION_IDLE_SECS`' default: a staff session unused for 12 hours ends.
+pub const DEFAULT_SESSION_IDLE_SECS: u64 = 12 * 3_600;
+/// `LIBREKAST_SESSION_MAX_SECS`' default: a staff session ends 7 days after login.
+pub const DEFAULT_SESSION_MAX_SECS: u64 = 7 * 86_400;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -23,6 +29,25 @@ pub struct Config {
     /// A meeting with no connection and no running chat source for this long stops and
     /// frees its memory (`LIBREKAST_IDLE_SECS`).
     pub idle: Duration,
+    /// Open connections from one client address at most (`LIBREKAST_MAX_CONNECTIONS_PER_IP`,
+    /// default: `max_connections`, as a venue's phones often share one NAT address).
+    pub max_connections_per_ip: usize,
+    /// The server's own files (`LIBREKAST_DATA_DIR`; default: the SQLite file's directory;
+    /// required with PostgreSQL). Created `0700`.
+    pub data_dir: Option<PathBuf>,
+    /// Other origins whose pages may use a staff cookie, join, log in or out
+    /// (`LIBREKAST_ALLOWED_ORIGINS`), as `scheme://host[:port]`.
+    pub allowed_origins: Vec<String>,
+    /// Peers whose `X-Forwarded-For`/`-Proto`/`-Host` headers count
+    /// (`LIBREKAST_TRUSTED_PROXIES`, default loopback).
+    pub trusted_proxies: Vec<Cidr>,
+    /// `Host` values accepted for links and QR codes (`LIBREKAST_ALLOWED_HOSTS`); `None`: any
+    /// host name that is well formed.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// A staff session unused for this long ends (`LIBREKAST_SESSION_IDLE_SECS`).
+    pub session_idle: Duration,
+    /// A staff session ends this long after login, used or not (`LIBREKAST_SESSION_MAX_SECS`).
+    pub session_max: Duration,
 }
 
 impl Config {
@@ -45,13 +70,102 @@ impl Config {
                 "LIBREKAST_MAX_CONNECTIONS must be at least 1 (default 20000)".into(),
             ));
         }
+        let data_dir = default_data_dir(&database_url);
         Ok(Config {
             bind,
             database_url,
             max_connections,
             public_url: None,
             idle: Duration::from_secs(DEFAULT_IDLE_SECS),
+            max_connections_per_ip: max_connections,
+            data_dir,
+            allowed_origins: Vec::new(),
+            trusted_proxies: Cidr::loopback(),
+            allowed_hosts: None,
+            session_idle: Duration::from_secs(DEFAULT_SESSION_IDLE_SECS),
+            session_max: Duration::from_secs(DEFAULT_SESSION_MAX_SECS),
         })
+    }
+
+    /// Caps open connections per client address; 0 keeps the default (the global limit).
+    pub fn with_max_connections_per_ip(mut self, n: Option<usize>) -> Config {
+        self.max_connections_per_ip = match n {
+            Some(n) if n > 0 => n.min(self.max_connections),
+            _ => self.max_connections,
+        };
+        self
+    }
+
+    /// Sets the data directory; without one, SQLite's directory (PostgreSQL requires one).
+    pub fn with_data_dir(mut self, dir: Option<&str>) -> Result<Config, WebError> {
+        if let Some(dir) = dir.map(str::trim).filter(|d| !d.is_empty()) {
+            self.data_dir = Some(PathBuf::from(dir));
+        }
+        if self.data_dir.is_none() && self.database_url.starts_with("postgres") {
+            return Err(WebError::Config(
+                "LIBREKAST_DATA_DIR is required with PostgreSQL: the directory for the server's own files, e.g. /var/lib/librekast".into(),
+            ));
+        }
+        Ok(self)
+    }
+
+    /// `https://a.example.org, http://localhost:3000`: origins allowed besides our own.
+    pub fn with_allowed_origins(mut self, list: Option<&str>) -> Result<Config, WebError> {
+        self.allowed_origins = Vec::new();
+        for item in split_list(list) {
+            match normalize_origin(item) {
+                Some(o) => self.allowed_origins.push(o),
+                None => {
+                    return Err(WebError::Config(format!(
+                        "LIBREKAST_ALLOWED_ORIGINS: {item:?} is not an origin: use scheme://host[:port], e.g. https://slides.example.org"
+                    )));
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// `10.0.0.0/8, ::1`: proxies whose forwarding headers are believed; empty: none.
+    pub fn with_trusted_proxies(mut self, list: Option<&str>) -> Result<Config, WebError> {
+        let Some(list) = list else {
+            return Ok(self);
+        };
+        self.trusted_proxies = Vec::new();
+        for item in split_list(Some(list)) {
+            match Cidr::parse(item) {
+                Some(c) => self.trusted_proxies.push(c),
+                None => {
+                    return Err(WebError::Config(format!(
+                        "LIBREKAST_TRUSTED_PROXIES: {item:?} is not an address or CIDR range, e.g. 127.0.0.1/32 or 10.0.0.0/8"
+                    )));
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// `quiz.example.org, 192.168.1.20:8000`: the only `Host` values used in links.
+    pub fn with_allowed_hosts(mut self, list: Option<&str>) -> Result<Config, WebError> {
+        let hosts: Vec<String> = split_list(list).map(|h| h.to_ascii_lowercase()).collect();
+        if hosts.iter().any(|h| h.contains(['/', ' ', '@'])) {
+            return Err(WebError::Config(
+                "LIBREKAST_ALLOWED_HOSTS lists host names (with an optional :port), e.g. quiz.example.org,192.168.1.20:8000".into(),
+            ));
+        }
+        self.allowed_hosts = (!hosts.is_empty()).then_some(hosts);
+        Ok(self)
+    }
+
+    /// Staff session limits, in seconds: idle (refreshed by use) and absolute.
+    pub fn with_session_limits(mut self, idle: u64, max: u64) -> Result<Config, WebError> {
+        if idle == 0 || max == 0 {
+            return Err(WebError::Config(format!(
+                "LIBREKAST_SESSION_IDLE_SECS and LIBREKAST_SESSION_MAX_SECS must be at least 1 (defaults {DEFAULT_SESSION_IDLE_SECS} and {DEFAULT_SESSION_MAX_SECS})"
+            )));
+        }
+        self.session_idle = Duration::from_secs(idle);
+        self.session_max = Duration::from_secs(max.max(idle));
+        Ok(self)
     }
 
     /// Sets the idle time after which a meeting's tree stops (at least one second).
@@ -85,16 +199,64 @@ impl Config {
         Ok(self)
     }
 
-    /// For tests: a random loopback port and the given database.
+    /// For tests: a random loopback port and the given database (PostgreSQL: a private
+    /// data directory under the system temp dir).
     pub fn for_tests(database_url: &str) -> Config {
+        let data_dir = default_data_dir(database_url).or_else(|| {
+            Some(std::env::temp_dir().join(format!("librekast-data-{}", std::process::id())))
+        });
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_string(),
             max_connections: 20_000,
             public_url: None,
             idle: Duration::from_secs(DEFAULT_IDLE_SECS),
+            max_connections_per_ip: 20_000,
+            data_dir,
+            allowed_origins: Vec::new(),
+            trusted_proxies: Cidr::loopback(),
+            allowed_hosts: None,
+            session_idle: Duration::from_secs(DEFAULT_SESSION_IDLE_SECS),
+            session_max: Duration::from_secs(DEFAULT_SESSION_MAX_SECS),
         }
     }
+}
+
+fn split_list(list: Option<&str>) -> impl Iterator<Item = &str> {
+    list.unwrap_or("")
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// `HTTPS://Quiz.Example.org:443/` → `https://quiz.example.org`; `None` when not an origin.
+pub fn normalize_origin(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, rest) = text.split_once("://")?;
+    if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains(['/', '@', ' ']) {
+        return None;
+    }
+    let rest = match (scheme, rest.rsplit_once(':')) {
+        ("http", Some((host, "80"))) | ("https", Some((host, "443"))) => host,
+        _ => rest,
+    };
+    Some(format!("{scheme}://{rest}"))
+}
+
+/// The directory of a SQLite database file; `None` for memory and PostgreSQL.
+fn default_data_dir(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    if rest.contains(":memory:") || rest.contains("mode=memory") {
+        return None;
+    }
+    let path = rest.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or(path);
+    let dir = std::path::Path::new(path).parent()?;
+    Some(if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    })
 }
 
 #[cfg(test)]
@@ -135,5 +297,49 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("LIBREKAST_IDLE_SECS")));
+    }
+
+    #[test]
+    fn security_settings() {
+        let c = Config::new(DEFAULT_BIND, "sqlite://data/lk.db?mode=rwc", 100).unwrap();
+        assert_eq!(c.data_dir.as_deref(), Some(std::path::Path::new("data")));
+        assert_eq!(c.max_connections_per_ip, 100);
+        assert_eq!(
+            c.clone()
+                .with_max_connections_per_ip(Some(10))
+                .max_connections_per_ip,
+            10
+        );
+        let pg = Config::new(DEFAULT_BIND, "postgres://u:p@h/db", 10).unwrap();
+        let e = pg.clone().with_data_dir(None).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("LIBREKAST_DATA_DIR")));
+        assert!(pg.with_data_dir(Some("/var/lib/librekast")).is_ok());
+        let c = c
+            .with_allowed_origins(Some(
+                "HTTPS://Slides.example.org:443/, http://localhost:3000",
+            ))
+            .unwrap();
+        assert_eq!(
+            c.allowed_origins,
+            vec!["https://slides.example.org", "http://localhost:3000"]
+        );
+        let e = c
+            .clone()
+            .with_allowed_origins(Some("slides.example.org"))
+            .err();
+        assert!(e.is_some_and(|e| e.to_string().contains("LIBREKAST_ALLOWED_ORIGINS")));
+        let e = c
+            .clone()
+            .with_trusted_proxies(Some("10.0.0.0/8, nope"))
+            .err();
+        assert!(e.is_some_and(|e| e.to_string().contains("LIBREKAST_TRUSTED_PROXIES")));
+        let c = c
+            .with_allowed_hosts(Some("Quiz.example.org, 10.0.0.5:8000"))
+            .unwrap();
+        assert_eq!(
+            c.allowed_hosts,
+            Some(vec!["quiz.example.org".into(), "10.0.0.5:8000".into()])
+        );
+        assert!(c.with_session_limits(0, 10).is_err());
     }
 }

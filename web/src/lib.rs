@@ -7,6 +7,7 @@
 //! - [`account`]: `/api/me`, logout, a participant's seat, the join link and its QR code,
 //!   display links.
 //! - [`auth`]: passwords (argon2id), session tokens and cookies.
+//! - [`net`]: CIDR ranges and the client address and scheme behind trusted proxies.
 //! - [`principal`]: who is asking (cookie, `?token=`, bearer token) and the one permission
 //!   check every route and frame goes through.
 //! - [`ws`]: the WebSocket upgrade and one task per connection.
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod error;
+pub mod net;
 pub mod principal;
 pub mod protocol;
 pub mod routes;

@@ -7,7 +7,10 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use librekast_loadtest as loadtest;
 use librekast_storage::{MeetingFile, MeetingId, Role, Store};
-use librekast_web::config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_IDLE_SECS};
+use librekast_web::config::{
+    DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_IDLE_SECS, DEFAULT_SESSION_IDLE_SECS,
+    DEFAULT_SESSION_MAX_SECS,
+};
 use librekast_web::{Config, Server, auth};
 use tracing_subscriber::EnvFilter;
 
@@ -15,6 +18,7 @@ use tracing_subscriber::EnvFilter;
 #[command(
     name = "librekast",
     version,
+    args_conflicts_with_subcommands = true,
     about = "Real-time polls, quizzes, word clouds and flags for meetings and streams"
 )]
 struct Cli {
@@ -31,26 +35,73 @@ struct Cli {
     log_format: String,
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// `serve`'s settings when no command is given.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// `librekast serve`'s settings (also used when no command is given). Each has its
+/// `LIBREKAST_*` variable; docs/configuration.md and docs/security.md describe them.
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LIBREKAST_BIND", default_value = DEFAULT_BIND)]
+    bind: String,
+    /// Open connections at most.
+    #[arg(long, env = "LIBREKAST_MAX_CONNECTIONS", default_value_t = 20_000)]
+    max_connections: usize,
+    /// Open connections from one client address at most (default: --max-connections; a
+    /// venue's phones often share one NAT address, so keep it high there).
+    #[arg(long, env = "LIBREKAST_MAX_CONNECTIONS_PER_IP")]
+    max_connections_per_ip: Option<usize>,
+    /// The address participants open (shown and encoded in the join QR code), e.g.
+    /// https://quiz.example.org. Default: the address the presenter screen was opened with.
+    #[arg(long, env = "LIBREKAST_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Seconds a meeting with no connection and no running chat source stays in memory.
+    #[arg(long, env = "LIBREKAST_IDLE_SECS", default_value_t = DEFAULT_IDLE_SECS)]
+    idle_secs: u64,
+    /// Directory for the server's own files (default: the SQLite file's directory;
+    /// required with PostgreSQL).
+    #[arg(long, env = "LIBREKAST_DATA_DIR")]
+    data_dir: Option<String>,
+    /// Other origins (scheme://host[:port], comma-separated) whose pages may use the staff
+    /// cookie, join, log in or out.
+    #[arg(long, env = "LIBREKAST_ALLOWED_ORIGINS")]
+    allowed_origins: Option<String>,
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-* headers
+    /// count. Default: loopback.
+    #[arg(long, env = "LIBREKAST_TRUSTED_PROXIES")]
+    trusted_proxies: Option<String>,
+    /// Host names (with an optional :port, comma-separated) accepted in links and QR codes.
+    #[arg(long, env = "LIBREKAST_ALLOWED_HOSTS")]
+    allowed_hosts: Option<String>,
+    /// Seconds a staff session may stay unused before it ends.
+    #[arg(long, env = "LIBREKAST_SESSION_IDLE_SECS", default_value_t = DEFAULT_SESSION_IDLE_SECS)]
+    session_idle_secs: u64,
+    /// Seconds after login a staff session ends, used or not.
+    #[arg(long, env = "LIBREKAST_SESSION_MAX_SECS", default_value_t = DEFAULT_SESSION_MAX_SECS)]
+    session_max_secs: u64,
+}
+
+impl ServeArgs {
+    fn config(&self, database_url: &str) -> anyhow::Result<Config> {
+        Ok(Config::new(&self.bind, database_url, self.max_connections)?
+            .with_max_connections_per_ip(self.max_connections_per_ip)
+            .with_public_url(self.public_url.as_deref())?
+            .with_idle_secs(self.idle_secs)?
+            .with_data_dir(self.data_dir.as_deref())?
+            .with_allowed_origins(self.allowed_origins.as_deref())?
+            .with_trusted_proxies(self.trusted_proxies.as_deref())?
+            .with_allowed_hosts(self.allowed_hosts.as_deref())?
+            .with_session_limits(self.session_idle_secs, self.session_max_secs)?)
+    }
 }
 
 #[derive(Subcommand)]
 enum Cmd {
     /// Serve the web app and the WebSocket API (the default).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "LIBREKAST_BIND", default_value = DEFAULT_BIND)]
-        bind: String,
-        /// Open connections at most.
-        #[arg(long, env = "LIBREKAST_MAX_CONNECTIONS", default_value_t = 20_000)]
-        max_connections: usize,
-        /// The address participants open (shown and encoded in the join QR code), e.g.
-        /// https://quiz.example.org. Default: the address the presenter screen was opened with.
-        #[arg(long, env = "LIBREKAST_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Seconds a meeting with no connection and no running chat source stays in memory.
-        #[arg(long, env = "LIBREKAST_IDLE_SECS", default_value_t = DEFAULT_IDLE_SECS)]
-        idle_secs: u64,
-    },
+    Serve(ServeArgs),
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -127,34 +178,11 @@ fn init_logging(format: &str, default_level: &str) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let serving = matches!(cli.command, None | Some(Cmd::Serve { .. }));
+    let serving = matches!(cli.command, None | Some(Cmd::Serve(_)));
     init_logging(&cli.log_format, if serving { "info" } else { "warn" })?;
     match cli.command {
-        None => {
-            serve(
-                &cli.database_url,
-                &std::env::var("LIBREKAST_BIND").unwrap_or_else(|_| DEFAULT_BIND.into()),
-                number_from_env("LIBREKAST_MAX_CONNECTIONS", 20_000)?,
-                std::env::var("LIBREKAST_PUBLIC_URL").ok().as_deref(),
-                number_from_env("LIBREKAST_IDLE_SECS", DEFAULT_IDLE_SECS)?,
-            )
-            .await
-        }
-        Some(Cmd::Serve {
-            bind,
-            max_connections,
-            public_url,
-            idle_secs,
-        }) => {
-            serve(
-                &cli.database_url,
-                &bind,
-                max_connections,
-                public_url.as_deref(),
-                idle_secs,
-            )
-            .await
-        }
+        None => serve(cli.serve.config(&cli.database_url)?).await,
+        Some(Cmd::Serve(args)) => serve(args.config(&cli.database_url)?).await,
         Some(Cmd::User {
             command:
                 UserCmd::Add {
@@ -173,29 +201,8 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-fn number_from_env<T: std::str::FromStr + std::fmt::Display>(
-    name: &str,
-    default: T,
-) -> anyhow::Result<T> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a number (default {default})")),
-        Err(_) => Ok(default),
-    }
-}
-
-async fn serve(
-    database_url: &str,
-    bind: &str,
-    max_connections: usize,
-    public_url: Option<&str>,
-    idle_secs: u64,
-) -> anyhow::Result<()> {
-    let config = Config::new(bind, database_url, max_connections)?
-        .with_public_url(public_url)?
-        .with_idle_secs(idle_secs)?;
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let max_connections = config.max_connections;
     // Every connection holds a file descriptor; shells often start at a soft limit of 1024.
     match loadtest::sys::raise_nofile_limit() {
         Ok((soft, _)) if soft < max_connections as u64 => tracing::warn!(

@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::graceful::GracefulShutdown;
 use librekast_engine::{Engine, EngineConfig};
-use librekast_storage::Store;
+use librekast_storage::{ServerLock, Store};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -34,10 +34,28 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     alive: mpsc::Receiver<()>,
     task: JoinHandle<()>,
+    /// One server per database: released when the server stops or the process dies.
+    lock: ServerLock,
 }
 
 impl Server {
     pub async fn start(config: Config) -> Result<Server, WebError> {
+        if let Some(dir) = &config.data_dir {
+            librekast_storage::files::create_private_dir(dir).map_err(|e| {
+                WebError::Config(format!(
+                    "LIBREKAST_DATA_DIR={}: cannot create it: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let holder = format!(
+            "pid {}, listening on {}, started {}",
+            std::process::id(),
+            config.bind,
+            librekast_storage::now_rfc3339()
+        );
+        let lock = ServerLock::acquire(&config.database_url, &holder).await?;
+        tracing::debug!(lock = %lock.describe(), "database lock taken");
         let store = Store::connect(&config.database_url).await?;
         tracing::info!(backend = ?store.backend(), "storage ready");
         let admin_password = bootstrap::run(&store).await?;
@@ -70,6 +88,7 @@ impl Server {
             shutdown,
             alive,
             task,
+            lock,
         })
     }
 
@@ -85,6 +104,7 @@ impl Server {
         // Every WebSocket task holds a sender: recv() returns None once all have ended.
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, self.alive.recv()).await;
         self.engine.shutdown().await;
+        self.lock.release().await;
         tracing::info!("server stopped; pending writes flushed");
     }
 }

@@ -241,3 +241,83 @@ fn roles_and_owners() {
         assert_eq!(access.map(|a| a.owner), Some(None));
     });
 }
+
+/// A `serve` child whose first stdout line ("LibreKast is running on …") has been read.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &str) -> Result<Serving, String> {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_librekast"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", db)
+        .env_remove("LIBREKAST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    let _ = BufReader::new(stdout).read_line(&mut line);
+    if line.contains("is running on") {
+        return Ok(Serving(child));
+    }
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    Err(format!("{status}: {err}"))
+}
+
+#[cfg(unix)]
+fn mode(path: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0)
+}
+
+/// Two servers on one database would split every meeting: the second `serve` exits naming
+/// the first; other commands still work; after kill -9 the lock is free again. The database,
+/// its WAL and the lock file are private (0600).
+#[test]
+fn one_server_per_database() {
+    let db = temp_db("lock");
+    let path = db
+        .trim_start_matches("sqlite://")
+        .trim_end_matches("?mode=rwc")
+        .to_string();
+    let first = serve(&db).unwrap_or_else(|e| panic!("first server: {e}"));
+    let second = serve(&db)
+        .err()
+        .unwrap_or_else(|| panic!("a second server started"));
+    assert!(
+        second.contains("another LibreKast server")
+            && second.contains(&format!("pid {}", first.0.id()))
+            && second.contains(".lock"),
+        "{second}"
+    );
+    let out = run(
+        &db,
+        &["user", "add", "ops", "--password-stdin"],
+        Some("pw\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [path.clone(), format!("{path}-wal"), format!("{path}.lock")] {
+        assert_eq!(mode(&file), 0o600, "{file} is private");
+    }
+    drop(first); // SIGKILL: the kernel releases the lock.
+    let again = serve(&db).unwrap_or_else(|e| panic!("restart after kill -9: {e}"));
+    drop(again);
+}
