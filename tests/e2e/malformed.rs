@@ -165,3 +165,73 @@ async fn flood_is_rate_limited_and_loses_nothing() -> anyhow::Result<()> {
     ts.server.shutdown().await;
     Ok(())
 }
+
+/// Refusals are cheap and close codes exact: frames past the byte allowance are refused
+/// unread (`rate_limited`, no `ref`: the frame was not parsed); malformed JSON keeps its
+/// `bad_request` and the connection; only a text frame that is not UTF-8 closes with 1007,
+/// and only a WebSocket-level violation (reserved bits set) with 1002.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cheap_refusals_and_exact_close_codes() -> anyhow::Result<()> {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+    let ts = TestServer::start("refusals").await?;
+    let meeting = ts.demo_meeting().await?;
+    let (_, token) = ts.join(meeting, "Pour1nf0", "heavy").await?;
+
+    // Six 60 KiB frames: well under the frame rate, over the byte allowance (256 KiB). The
+    // first four are read (their acks carry their `ref`); the last two are refused unread.
+    let mut heavy = ts.connect(meeting, &token).await?;
+    for i in 0..6 {
+        let big = format!(
+            r#"{{"type":"word","question_id":1,"ref":"b{i}","text":"{}"}}"#,
+            "w".repeat(60 * 1024)
+        );
+        heavy.send_text(big).await?;
+    }
+    let mut acks = Vec::new();
+    while acks.len() < 6 {
+        acks.push(heavy.wait_for(|v| v["type"] == "ack").await?);
+    }
+    let unread: Vec<&Value> = acks
+        .iter()
+        .filter(|a| a["error"] == "rate_limited")
+        .collect();
+    assert_eq!(unread.len(), 2, "{acks:?}");
+    assert!(
+        unread.iter().all(|a| a.get("ref").is_none()),
+        "not parsed: {acks:?}"
+    );
+    let read = acks.iter().filter(|a| a.get("ref").is_some()).count();
+    assert_eq!(read, 4, "{acks:?}");
+
+    // Malformed JSON: bad_request, and the connection stays open.
+    let (_, token) = ts.join(meeting, "Pour1nf0", "sloppy").await?;
+    let mut sloppy = ts.connect(meeting, &token).await?;
+    sloppy.send_text("{not json".into()).await?;
+    assert_eq!(
+        sloppy.wait_for(|v| v["type"] == "ack").await?["error"],
+        "bad_request"
+    );
+    sloppy
+        .send_text(r#"{"type":"dance","ref":1}"#.into())
+        .await?;
+    assert_eq!(sloppy.wait_for(|v| v["type"] == "ack").await?["ref"], 1);
+
+    // A text frame that is not UTF-8: 1007.
+    let (_, token) = ts.join(meeting, "Pour1nf0", "latin1").await?;
+    let mut latin1 = ts.connect(meeting, &token).await?;
+    let frame = Frame::message(vec![0x7b, 0xff, 0xfe, 0x7d], OpCode::Data(Data::Text), true);
+    latin1.socket.send(Message::Frame(frame)).await?;
+    assert_eq!(latin1.close_code().await?, 1007);
+
+    // Reserved bits without a negotiated extension: a protocol violation, 1002.
+    let (_, token) = ts.join(meeting, "Pour1nf0", "rsv").await?;
+    let mut rsv = ts.connect(meeting, &token).await?;
+    let mut frame = Frame::message(b"{}".to_vec(), OpCode::Data(Data::Text), true);
+    frame.header_mut().rsv1 = true;
+    rsv.socket.send(Message::Frame(frame)).await?;
+    assert_eq!(rsv.close_code().await?, 1002);
+    ts.server.shutdown().await;
+    Ok(())
+}

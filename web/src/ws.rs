@@ -46,6 +46,11 @@ pub const MAX_IN_FLIGHT: usize = 32;
 /// Sustained frames per second per participant connection, and the burst allowed above it.
 pub const RATE_PER_SECOND: f64 = 20.0;
 pub const RATE_BURST: f64 = 40.0;
+/// Sustained bytes per second per participant connection, and the burst allowed above it.
+/// Real frames are a few hundred bytes; a connection sending 64 KiB frames hits this long
+/// before the frame rate, and the frames over it are refused unread (never parsed).
+pub const BYTE_RATE_PER_SECOND: f64 = 32.0 * 1024.0;
+pub const BYTE_RATE_BURST: f64 = 256.0 * 1024.0;
 /// Staff connections are authenticated operators (and presenter tools): ten times more.
 pub const STAFF_RATE_FACTOR: f64 = 10.0;
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,6 +60,8 @@ const IDLE_LIMIT: Duration = Duration::from_secs(90);
 /// Close codes (see docs/protocol.md). 1012 and 1013: reconnect. 1009: do not resend the
 /// same frame. 4001: this display link was revoked, do not reconnect with it.
 pub mod close {
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    pub const NOT_UTF8: u16 = 1007;
     pub const TOO_BIG: u16 = 1009;
     pub const RESTARTING: u16 = 1012;
     pub const TRY_AGAIN: u16 = librekast_engine::view::CLOSE_TRY_AGAIN;
@@ -210,26 +217,43 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn new(factor: f64) -> Bucket {
-        let burst = RATE_BURST * factor;
+    fn new(rate: f64, burst: f64) -> Bucket {
         Bucket {
             tokens: burst,
-            rate: RATE_PER_SECOND * factor,
+            rate,
             burst,
             at: Instant::now(),
         }
     }
-    fn take(&mut self) -> bool {
+    fn take(&mut self, n: f64) -> bool {
         let now = Instant::now();
         self.tokens =
             (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
         self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        if self.tokens >= n {
+            self.tokens -= n;
             true
         } else {
             false
         }
+    }
+}
+
+/// A connection's allowance: frames and bytes, both checked before a frame is parsed.
+struct Rate {
+    frames: Bucket,
+    bytes: Bucket,
+}
+
+impl Rate {
+    fn new(factor: f64) -> Rate {
+        Rate {
+            frames: Bucket::new(RATE_PER_SECOND * factor, RATE_BURST * factor),
+            bytes: Bucket::new(BYTE_RATE_PER_SECOND * factor, BYTE_RATE_BURST * factor),
+        }
+    }
+    fn allow(&mut self, len: usize) -> bool {
+        self.frames.take(1.0) && self.bytes.take(len as f64)
     }
 }
 
@@ -327,7 +351,7 @@ where
         access: &conn.access,
     };
     let mut pending: FuturesUnordered<Pending> = FuturesUnordered::new();
-    let mut bucket = Bucket::new(if audience == Audience::Staff {
+    let mut rate = Rate::new(if audience == Audience::Staff {
         STAFF_RATE_FACTOR
     } else {
         1.0
@@ -345,19 +369,29 @@ where
                         close(&mut sink, close::TOO_BIG, "frame over 64 KiB").await;
                         break;
                     }
+                    Some(Err(WsError::Utf8(_))) => {
+                        close(&mut sink, close::NOT_UTF8, "text frame is not UTF-8").await;
+                        break;
+                    }
+                    Some(Err(WsError::Protocol(e))) => {
+                        tracing::debug!(error = %e, "websocket protocol violation");
+                        close(&mut sink, close::PROTOCOL_ERROR, "websocket protocol error").await;
+                        break;
+                    }
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "websocket read error");
                         break;
                     }
                     Some(Ok(Message::Close(_))) => break,
                     Some(Ok(Message::Text(text))) => {
-                        // Every frame spends from the bucket, well-formed or not.
-                        let allowed = bucket.take();
+                        // Every frame spends from the allowance, well-formed or not, and one
+                        // over it is refused before it is parsed: refusing must stay cheap.
+                        if !rate.allow(text.len()) {
+                            send(&mut sink, ack_frame(None, &Err(ErrorCode::RateLimited))).await;
+                            continue;
+                        }
                         let parsed = protocol::parse(text.as_str());
                         match parsed.command {
-                            _ if !allowed => {
-                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::RateLimited))).await
-                            }
                             None => send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::BadRequest))).await,
                             // A display watches only; a participant cannot control; an organizer
                             // only controls their meetings (checked at the upgrade too).
@@ -380,8 +414,8 @@ where
                             }
                         }
                     }
-                    Some(Ok(Message::Binary(_))) => {
-                        let code = if bucket.take() { ErrorCode::BadRequest } else { ErrorCode::RateLimited };
+                    Some(Ok(Message::Binary(data))) => {
+                        let code = if rate.allow(data.len()) { ErrorCode::BadRequest } else { ErrorCode::RateLimited };
                         send(&mut sink, ack_frame(None, &Err(code))).await
                     }
                     Some(Ok(_)) => true, // ping/pong: tungstenite answers pings itself
