@@ -3,6 +3,7 @@
 //! The pure domain (no I/O, no audiences, no JSON):
 //! - [`transition`]: the meeting status machine as a pure function (`apply`), tested as a table.
 //! - [`words`], [`flags`], [`scoring`]: pure rules for word clouds, flag codes and quiz points.
+//! - [`text`]: the one rule for names and words (no control, bidi or invisible-only text).
 //! - [`meeting`]: the live, in-memory state of one meeting and the changes each command makes.
 //! - [`chat`]: chat lines from any platform and what they ask for.
 //! - [`markup`]: organizer text made safe as HTML.
@@ -43,6 +44,7 @@ pub mod meetings;
 pub mod restart;
 pub mod scoring;
 pub mod supervisor;
+pub mod text;
 pub mod transition;
 pub mod view;
 pub mod wire;

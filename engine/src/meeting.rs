@@ -26,6 +26,11 @@ pub const VIEW_SCOREBOARD: usize = 100;
 pub const CLOUD_WORDS: usize = 100;
 /// Flag attempts kept for the staff view.
 pub const RECENT_ATTEMPTS: usize = 50;
+/// Flag attempts per attendee, across all their connections: a burst of
+/// [`FLAG_BURST`], then one per [`FLAG_REFILL_MICROS`]. Enough to type a few codes and
+/// fix a typo; far too slow to guess one (seen: 1,073 guesses a second on 50 connections).
+pub const FLAG_BURST: f64 = 10.0;
+pub const FLAG_REFILL_MICROS: f64 = 2_000_000.0;
 
 #[derive(Debug, Clone)]
 pub struct Attendee {
@@ -181,6 +186,8 @@ pub struct Meeting {
     flags: Vec<FlagRecord>,
     captured: HashSet<(FlagId, AttendeeId)>,
     blooded: HashSet<FlagId>,
+    /// Flag attempts left per attendee, and when that was counted (a token bucket).
+    flag_allowance: HashMap<AttendeeId, (f64, Micros)>,
     pub recent_attempts: VecDeque<AttemptView>,
 }
 
@@ -288,6 +295,7 @@ impl Meeting {
             flags: loaded.flags,
             captured,
             blooded,
+            flag_allowance: HashMap::new(),
             recent_attempts,
         }
     }
@@ -485,6 +493,23 @@ impl Meeting {
         }))
     }
 
+    /// Spends one flag attempt of the attendee, if one is left.
+    fn allow_flag_attempt(&mut self, attendee: AttendeeId, at: Micros) -> bool {
+        let (tokens, then) = self
+            .flag_allowance
+            .entry(attendee)
+            .or_insert((FLAG_BURST, at));
+        let refill = (at - *then).max(0) as f64 / FLAG_REFILL_MICROS;
+        *tokens = (*tokens + refill).min(FLAG_BURST);
+        *then = at.max(*then);
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
     pub fn flag(&mut self, attendee: AttendeeId, submitted: &str, at: Micros) -> FlagOutcome {
         let refuse = |code| FlagOutcome {
             result: Err(code),
@@ -493,6 +518,9 @@ impl Meeting {
         };
         if self.status == MeetingStatus::After {
             return refuse(ErrorCode::NotOpen);
+        }
+        if !self.allow_flag_attempt(attendee, at) {
+            return refuse(ErrorCode::RateLimited);
         }
         let code = crate::flags::extract_code(&self.flag_prefix, submitted);
         if code.is_empty() || submitted.chars().count() > MAX_FLAG_CHARS {

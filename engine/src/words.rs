@@ -17,16 +17,17 @@ pub struct NormalizedWord {
 pub enum WordError {
     Empty,
     TooLong,
+    /// A control, bidi, noncharacter or tag character (see [`crate::text`]).
+    Forbidden,
 }
 
+/// The shared text rule ([`crate::text`]), then lower-cased for grouping.
 pub fn normalize(raw: &str) -> Result<NormalizedWord, WordError> {
-    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.is_empty() {
-        return Err(WordError::Empty);
-    }
-    if text.chars().count() > MAX_WORD_CHARS {
-        return Err(WordError::TooLong);
-    }
+    let text = crate::text::check(raw, MAX_WORD_CHARS).map_err(|e| match e {
+        crate::text::TextError::TooLong => WordError::TooLong,
+        crate::text::TextError::Empty => WordError::Empty,
+        crate::text::TextError::Forbidden => WordError::Forbidden,
+    })?;
     let key = text.to_lowercase();
     Ok(NormalizedWord { text, key })
 }

@@ -245,6 +245,11 @@ async fn progress<C: ConnectionTrait>(
     let updated = meetings::Entity::update_many()
         .col_expr(meetings::Column::Status, Expr::value(status.code()))
         .col_expr(meetings::Column::Position, Expr::value(position))
+        // Participant sessions end 30 days after this (see `find_session`).
+        .col_expr(
+            meetings::Column::EndedAt,
+            Expr::value((status == MeetingStatus::After).then(crate::model::now_micros)),
+        )
         .filter(meetings::Column::Id.eq(meeting.0))
         .exec(db)
         .await

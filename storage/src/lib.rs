@@ -27,6 +27,12 @@ pub mod store;
 
 pub use error::StorageError;
 pub use lock::ServerLock;
+
+/// The SHA-256 of a session token, hex: what the database stores instead of the token.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
 pub use meeting_file::{ActivityFile, ChoiceFile, FlagFile, MeetingFile};
 pub use model::*;
 pub use store::{Backend, Store};

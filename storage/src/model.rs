@@ -347,7 +347,33 @@ pub struct UserRecord {
     pub username: String,
     pub password_hash: String,
     pub role: Role,
+    pub last_login_at: Option<Micros>,
 }
+
+/// How long sessions last (`LIBREKAST_SESSION_IDLE_SECS`, `LIBREKAST_SESSION_MAX_SECS`).
+/// Participant sessions last until [`PARTICIPANT_GRACE`] after their meeting ended;
+/// display links until revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// A staff session unused this long ends.
+    pub staff_idle: Micros,
+    /// A staff session ends this long after login.
+    pub staff_max: Micros,
+}
+
+impl Default for SessionLimits {
+    fn default() -> SessionLimits {
+        SessionLimits {
+            staff_idle: 12 * 3_600 * 1_000_000,
+            staff_max: 7 * 86_400 * 1_000_000,
+        }
+    }
+}
+
+/// Participant sessions end this long after their meeting ended.
+pub const PARTICIPANT_GRACE: Micros = 30 * 86_400 * 1_000_000;
+/// `last_seen_at` is written at most this often per session (use is not a write per frame).
+pub const TOUCH_EVERY: Micros = 60 * 1_000_000;
 
 /// Who a session token stands for.
 #[derive(Debug, Clone, PartialEq)]

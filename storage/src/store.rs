@@ -15,6 +15,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::StorageError;
 use crate::migrations::Migrator;
+use crate::model::SessionLimits;
 
 const URL_HELP: &str =
     "use sqlite://librekast.db?mode=rwc, sqlite::memory: or postgres://user:pass@host/db";
@@ -40,6 +41,7 @@ pub struct Store {
     /// SQLite allows one writer at a time; taking this first makes writers of this process
     /// wait in FIFO order rather than in the busy handler's sleep-and-retry loop.
     write_lock: Arc<Mutex<()>>,
+    session_limits: SessionLimits,
 }
 
 impl Store {
@@ -75,7 +77,18 @@ impl Store {
             db,
             backend,
             write_lock: Arc::new(Mutex::new(())),
+            session_limits: SessionLimits::default(),
         })
+    }
+
+    /// How long staff sessions last (the server's settings; defaults otherwise).
+    pub fn with_session_limits(mut self, limits: SessionLimits) -> Store {
+        self.session_limits = limits;
+        self
+    }
+
+    pub fn session_limits(&self) -> SessionLimits {
+        self.session_limits
     }
     pub fn backend(&self) -> Backend {
         self.backend

@@ -942,15 +942,29 @@ async fn sessions_round_trip(store: Store) {
         Err(StorageError::NotFound)
     ));
 
-    // Replacing the password keeps the user, so the session still resolves.
-    store.put_user("admin", "$argon2id$other").await.unwrap();
-    assert_eq!(
-        store.find_session("staff-token").await.unwrap(),
-        Some(staff)
-    );
+    // Tokens are stored hashed: the table never holds one.
+    let raw = store
+        .connection()
+        .query_all_raw(Statement::from_string(
+            store.connection().get_database_backend(),
+            "SELECT token FROM sessions",
+        ))
+        .await
+        .unwrap();
+    for row in raw {
+        let stored: String = row.try_get("", "token").unwrap();
+        assert_eq!(stored.len(), 64);
+        assert_ne!(stored, "staff-token");
+        assert_ne!(stored, "participant-token");
+    }
 
     // Logout ends one session only; ending an unknown one is not an error.
+    store.create_session("second", &staff).await.unwrap();
     store.delete_session("staff-token").await.unwrap();
+    assert_eq!(
+        store.find_session("second").await.unwrap(),
+        Some(staff.clone())
+    );
     assert_eq!(store.find_session("staff-token").await.unwrap(), None);
     assert!(
         store
@@ -960,6 +974,60 @@ async fn sessions_round_trip(store: Store) {
             .is_some()
     );
     store.delete_session("staff-token").await.unwrap();
+
+    // A new password ends every session of the account (participants keep theirs).
+    store.put_user("admin", "$argon2id$other").await.unwrap();
+    assert_eq!(store.find_session("second").await.unwrap(), None);
+    assert!(
+        store
+            .find_session("participant-token")
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // change_password keeps the session that asked for it, and only that one.
+    let user = store.find_user("admin").await.unwrap().unwrap().id;
+    store.create_session("keep", &staff).await.unwrap();
+    store.create_session("other", &staff).await.unwrap();
+    let ended = store
+        .change_password(user, "$argon2id$third", Some("keep"))
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
+    assert!(store.find_session("keep").await.unwrap().is_some());
+    assert_eq!(store.find_session("other").await.unwrap(), None);
+
+    // Staff sessions end when idle too long or too old; use refreshes the idle limit.
+    let limits = store.session_limits();
+    store
+        .age_session("keep", 0, limits.staff_idle + 1_000_000)
+        .await
+        .unwrap();
+    assert_eq!(store.find_session("keep").await.unwrap(), None, "idle");
+    store.create_session("old", &staff).await.unwrap();
+    store
+        .age_session("old", limits.staff_max + 1_000_000, 0)
+        .await
+        .unwrap();
+    assert_eq!(store.find_session("old").await.unwrap(), None, "too old");
+    store.create_session("used", &staff).await.unwrap();
+    store
+        .age_session("used", limits.staff_idle, limits.staff_idle - 5_000_000)
+        .await
+        .unwrap();
+    assert!(store.find_session("used").await.unwrap().is_some());
+    let live = store
+        .live_staff_sessions(&[Store::session_key("used"), Store::session_key("gone")])
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 1);
+    assert!(live.contains(&Store::session_key("used")));
+
+    // Removing the account ends its sessions.
+    assert!(store.remove_user("admin").await.unwrap());
+    assert_eq!(store.find_session("used").await.unwrap(), None);
+    assert!(!store.remove_user("admin").await.unwrap());
 }
 
 async fn put_user_replaces_hash(store: Store) {
@@ -977,6 +1045,7 @@ async fn put_user_replaces_hash(store: Store) {
             username: "admin".into(),
             password_hash: "hash-2".into(),
             role: Role::Admin,
+            last_login_at: None,
         })
     );
 
@@ -1365,17 +1434,31 @@ async fn migrations_go_down_and_up(store: Store) {
 }
 
 /// A database from before roles (only the first migration) migrates without loss: its
-/// accounts become admins, its meetings belong to no organizer.
+/// accounts become admins, its meetings belong to no organizer, its sessions (stored in
+/// clear then) keep working, now stored hashed.
 async fn roles_migration_keeps_accounts_and_meetings(store: Store) {
     use librekast_storage::migrations::Migrator;
     use sea_orm_migration::MigratorTrait;
 
     let m = fixture(&store).await.meeting;
     attendee(&store, m, "ann").await;
-    store.put_user("veteran", "h").await.unwrap();
-    Migrator::down(store.connection(), Some(1))
+    let veteran_id = store.put_user("veteran", "h").await.unwrap();
+    Migrator::down(store.connection(), Some(2))
         .await
         .expect("back to the schema before roles");
+    let backend = store.connection().get_database_backend();
+    store
+        .connection()
+        .execute_raw(Statement::from_string(
+            backend,
+            format!(
+                "INSERT INTO sessions (token, kind, user_id, created_at) VALUES ('legacy-token', 'staff', {}, {})",
+                veteran_id.0,
+                now_micros()
+            ),
+        ))
+        .await
+        .unwrap();
     Migrator::up(store.connection(), None)
         .await
         .expect("migrate forward");
@@ -1390,6 +1473,12 @@ async fn roles_migration_keeps_accounts_and_meetings(store: Store) {
         Some(MeetingAccess::default())
     );
     assert!(!store.load_meeting(m).await.unwrap().attendees.is_empty());
+    // The session from before still opens, now through its hash.
+    let found = store.find_session("legacy-token").await.unwrap();
+    assert!(
+        matches!(found, Some(SessionSubject::Staff { user_id, .. }) if user_id == veteran_id),
+        "{found:?}"
+    );
 }
 
 // ---------------------------------------------------------------- SQLite only

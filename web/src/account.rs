@@ -3,9 +3,10 @@
 //! screen shows) and its display links (a presenter screen or OBS source without a login).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
 use librekast_engine::{Action, Event, Principal};
-use librekast_storage::{MeetingId, SessionSubject};
+use librekast_storage::{MeetingId, SessionSubject, Store};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 use serde_json::json;
@@ -15,8 +16,9 @@ use warp::reply::Response;
 
 use crate::api_error::ApiError;
 use crate::app::{App, internal};
-use crate::auth;
+use crate::net::Remote;
 use crate::principal::{self, Caller};
+use crate::{auth, site};
 
 /// `GET /api/me`: `{"username","role"}` for a staff session (cookie or bearer token), else
 /// `401 unauthorized`.
@@ -61,21 +63,81 @@ fn not_joined() -> Response {
     ApiError::Unauthorized.reply(Some("join this meeting first"))
 }
 
-/// `POST /api/logout`: ends the staff session (cookie or bearer token, if any) and clears
-/// its cookie. Always `200`.
-pub async fn logout(headers: HeaderMap, app: App) -> Response {
-    if let Some(token) = principal::staff_token(&headers)
-        && let Err(e) = app.engine.store().delete_session(token).await
-    {
-        return internal(e);
+/// `POST /api/logout`: ends the staff session (cookie or bearer token, if any), closes its
+/// open WebSockets (4001 `session revoked`) and clears its cookie. Always `200`.
+pub async fn logout(headers: HeaderMap, remote: Remote, app: App) -> Response {
+    if let Some(token) = principal::staff_token(&headers) {
+        if let Err(e) = app.engine.store().delete_session(token).await {
+            return internal(e);
+        }
+        app.sessions.revoke(&Store::session_key(token));
     }
     let reply = warp::reply::json(&json!({}));
     warp::reply::with_header(
         reply,
         header::SET_COOKIE,
-        auth::clear_cookie(auth::STAFF_COOKIE),
+        auth::clear_cookie(auth::STAFF_COOKIE, remote.https),
     )
     .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct PasswordBody {
+    current: String,
+    new: String,
+}
+
+/// Shortest new password accepted from the web app.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// `POST /api/me/password` `{"current","new"}`: a staff member changes their own password.
+/// Every other session of the account ends (their WebSockets close with 4001); this one
+/// stays. `{"ended": n}`.
+pub async fn change_password(headers: HeaderMap, body: bytes::Bytes, app: App) -> Response {
+    let Ok(body) = serde_json::from_slice::<PasswordBody>(&body) else {
+        return ApiError::BadRequest.reply(Some("expected {\"current\",\"new\"}"));
+    };
+    let Some(token) = principal::staff_token(&headers).map(str::to_owned) else {
+        return ApiError::Unauthorized.reply(Some("log in as staff first"));
+    };
+    let user = match principal::staff(&app, &headers).await {
+        Ok(Principal::Staff { user, .. }) => user,
+        Ok(_) => return ApiError::Unauthorized.reply(Some("log in as staff first")),
+        Err(r) => return r,
+    };
+    if body.new.chars().count() < MIN_PASSWORD_CHARS {
+        return ApiError::BadRequest.reply(Some("the new password needs at least 8 characters"));
+    }
+    let store = app.engine.store();
+    let record = match store.user(user).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return ApiError::Unauthorized.reply(Some("log in as staff first")),
+        Err(e) => return internal(e),
+    };
+    match app
+        .passwords
+        .verify(body.current, record.password_hash)
+        .await
+    {
+        Some(true) => {}
+        Some(false) => {
+            return ApiError::WrongCredentials.reply(Some("the current password is wrong"));
+        }
+        None => return ApiError::Busy.reply(Some("too many password checks at once, try again")),
+    }
+    let hash = match auth::hash_password(&body.new) {
+        Ok(h) => h,
+        Err(e) => return internal(e),
+    };
+    match store.change_password(user, &hash, Some(&token)).await {
+        Ok(ended) => {
+            tracing::info!(user = %record.username, ended, "password changed; other sessions ended");
+            // The sweeper closes the ended sessions' sockets within a few seconds; no need
+            // to wait for it here.
+            warp::reply::json(&json!({"ended": ended})).into_response()
+        }
+        Err(e) => internal(e),
+    }
 }
 
 /// The join link: the public address, the meeting and its code (the QR code opens the join
@@ -91,6 +153,7 @@ struct Invitation {
 async fn invitation(
     id: i64,
     headers: &HeaderMap,
+    peer: Option<SocketAddr>,
     query: &HashMap<String, String>,
     app: &App,
 ) -> Result<Invitation, Response> {
@@ -109,7 +172,7 @@ async fn invitation(
         }
         Err(e) => return Err(internal(e)),
     };
-    let base = public_base(headers, app).await?;
+    let base = public_base(headers, peer, app).await?;
     let url = format!(
         "{base}/?meeting={id}&code={}",
         percent_encode(&meeting.code)
@@ -122,33 +185,19 @@ async fn invitation(
 }
 
 /// The address browsers should open: `LIBREKAST_PUBLIC_URL`, else the request's own, else
-/// (a hostile or missing `Host`) a `400` to send.
-async fn public_base(headers: &HeaderMap, app: &App) -> Result<String, Response> {
-    match &app.public_url {
-        Some(u) => Ok(u.to_string()),
-        None => base_from_headers(headers).ok_or_else(|| {
-            ApiError::BadRequest.reply(Some("no usable Host header: set LIBREKAST_PUBLIC_URL"))
-        }),
-    }
-}
-
-/// `http://HOST` from the request (`https` behind a proxy that says so). A `Host` with
-/// anything but host-name characters is refused rather than echoed into a QR code.
-fn base_from_headers(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let valid = !host.is_empty()
-        && host.len() <= 255
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
-    if !valid {
-        return None;
-    }
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
-    Some(format!("{}://{host}", if https { "https" } else { "http" }))
+/// (a hostile, missing or not allowed `Host`) a `400` to send.
+async fn public_base(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    app: &App,
+) -> Result<String, Response> {
+    // Forwarded headers count only from a trusted proxy.
+    let remote = app.remote(peer, headers);
+    site::base_url(app, headers, &remote).ok_or_else(|| {
+        ApiError::BadRequest.reply(Some(
+            "no usable Host header (or one not in LIBREKAST_ALLOWED_HOSTS): set LIBREKAST_PUBLIC_URL",
+        ))
+    })
 }
 
 fn percent_encode(text: &str) -> String {
@@ -169,9 +218,10 @@ pub async fn invite(
     id: i64,
     headers: HeaderMap,
     query: HashMap<String, String>,
+    peer: Option<SocketAddr>,
     app: App,
 ) -> Response {
-    match invitation(id, &headers, &query, &app).await {
+    match invitation(id, &headers, peer, &query, &app).await {
         Ok(i) => warp::reply::json(&json!({"base": i.base, "url": i.url, "code": i.code}))
             .into_response(),
         Err(r) => r,
@@ -183,9 +233,10 @@ pub async fn qr_svg(
     id: i64,
     headers: HeaderMap,
     query: HashMap<String, String>,
+    peer: Option<SocketAddr>,
     app: App,
 ) -> Response {
-    let invitation = match invitation(id, &headers, &query, &app).await {
+    let invitation = match invitation(id, &headers, peer, &query, &app).await {
         Ok(i) => i,
         Err(r) => return r,
     };
@@ -201,14 +252,19 @@ pub async fn qr_svg(
 
 /// `POST /api/meetings/{id}/display` (staff who may control the meeting): a new read-only
 /// display link, `{"token","url"}`; the URL opens the presenter screen with it, no login.
-pub async fn create_display(id: i64, headers: HeaderMap, app: App) -> Response {
+pub async fn create_display(
+    id: i64,
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+    app: App,
+) -> Response {
     let meeting = MeetingId(id);
     let staff =
         match principal::staff_allowed(&app, &headers, Action::ManageDisplays, meeting).await {
             Ok(p) => p,
             Err(r) => return r,
         };
-    let base = match public_base(&headers, &app).await {
+    let base = match public_base(&headers, peer, &app).await {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -273,30 +329,6 @@ mod tests {
     fn join_links() {
         assert_eq!(percent_encode("Pour1nf0"), "Pour1nf0");
         assert_eq!(percent_encode("a b&c"), "a%20b%26c");
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::HOST,
-            "192.168.1.20:8000"
-                .parse()
-                .unwrap_or_else(|_| unreachable!()),
-        );
-        assert_eq!(
-            base_from_headers(&h).as_deref(),
-            Some("http://192.168.1.20:8000")
-        );
-        h.insert(
-            "x-forwarded-proto",
-            "https".parse().unwrap_or_else(|_| unreachable!()),
-        );
-        assert_eq!(
-            base_from_headers(&h).as_deref(),
-            Some("https://192.168.1.20:8000")
-        );
-        h.insert(
-            header::HOST,
-            "evil\"><x".parse().unwrap_or_else(|_| unreachable!()),
-        );
-        assert_eq!(base_from_headers(&h), None);
     }
 
     #[test]

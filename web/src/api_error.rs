@@ -32,10 +32,19 @@ pub enum ApiError {
     ServerFull,
     /// Login: every password-check slot stayed taken.
     Busy,
+    /// Too many failed logins or wrong join codes from this client, or too many open
+    /// WebSockets for one session: sent with `Retry-After`.
+    RateLimited,
+    /// A cross-site request riding a cookie, or setting or clearing one.
+    ForbiddenOrigin,
+    /// A JSON API body that is not `Content-Type: application/json`.
+    UnsupportedMediaType,
+    /// The request body did not arrive in time.
+    Timeout,
 }
 
 impl ApiError {
-    pub const ALL: [ApiError; 11] = [
+    pub const ALL: [ApiError; 15] = [
         ApiError::BadRequest,
         ApiError::WrongCredentials,
         ApiError::Unauthorized,
@@ -47,13 +56,22 @@ impl ApiError {
         ApiError::Unavailable,
         ApiError::ServerFull,
         ApiError::Busy,
+        ApiError::RateLimited,
+        ApiError::ForbiddenOrigin,
+        ApiError::UnsupportedMediaType,
+        ApiError::Timeout,
     ];
 
     pub fn status(self) -> StatusCode {
         match self {
             ApiError::BadRequest => StatusCode::BAD_REQUEST,
             ApiError::WrongCredentials | ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::WrongCode | ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::WrongCode | ApiError::Forbidden | ApiError::ForbiddenOrigin => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -75,6 +93,10 @@ impl ApiError {
             ApiError::Unavailable => "unavailable",
             ApiError::ServerFull => "server_full",
             ApiError::Busy => "busy",
+            ApiError::RateLimited => "rate_limited",
+            ApiError::ForbiddenOrigin => "forbidden_origin",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Timeout => "timeout",
         }
     }
 
@@ -85,6 +107,13 @@ impl ApiError {
             None => json!({"error": self.code()}),
         };
         warp::reply::with_status(warp::reply::json(&body), self.status()).into_response()
+    }
+
+    /// A refusal that says when to come back (`Retry-After`, whole seconds).
+    pub fn reply_retry(self, message: Option<&str>, wait: std::time::Duration) -> Response {
+        let secs = crate::throttle::retry_after_secs(wait);
+        warp::reply::with_header(self.reply(message), "retry-after", secs.to_string())
+            .into_response()
     }
 }
 

@@ -1,31 +1,55 @@
-//! [`App`]: what every route and connection shares (the engine, limits, the shutdown
-//! signal), and the error answers for failures that are not the caller's fault.
+//! [`App`]: what every route and connection shares (the engine, the configuration, limits,
+//! throttles, the shutdown signal), and the error answers for failures that are not the
+//! caller's fault.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use librekast_engine::{Engine, EngineError};
 use tokio::sync::{Semaphore, mpsc, watch};
+use warp::http::HeaderMap;
 use warp::reply::Response;
 
+use crate::Config;
 use crate::api_error::ApiError;
+use crate::auth::PasswordChecker;
+use crate::net::{self, Remote};
+use crate::sessions::Sessions;
+use crate::throttle::{Allowance, Backoff};
+
+/// Failed logins from one address: free ones, then a doubling lockout from 1 s to 15 min.
+pub const LOGIN_FREE_PER_IP: u32 = 10;
+/// Failed logins for one account from one address (never account-wide: nobody can lock
+/// `admin` out from elsewhere).
+pub const LOGIN_FREE_PER_ACCOUNT_IP: u32 = 5;
+pub const LOGIN_BACKOFF_BASE: Duration = Duration::from_secs(1);
+pub const LOGIN_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
+/// Wrong join codes per address: a burst, then a steady rate. A hall behind one NAT
+/// address where some mistype stays under it; guessing a 6-character code does not.
+pub const WRONG_CODE_BURST: f64 = 100.0;
+pub const WRONG_CODE_PER_SECOND: f64 = 2.0;
 
 #[derive(Clone)]
 pub struct App {
     pub engine: Engine,
+    pub config: Arc<Config>,
     pub shutdown: watch::Receiver<bool>,
     /// Held by every WebSocket task so shutdown can wait for them.
     pub alive: mpsc::Sender<()>,
     pub limit: Arc<Semaphore>,
-    /// Password checks running at once. Each argon2id check holds 19 MiB for tens of ms:
-    /// unbounded, a burst of 1,000 logins took 9 GiB of memory. One per core.
-    pub password_slots: Arc<Semaphore>,
-    /// `LIBREKAST_PUBLIC_URL`, for join links and QR codes.
-    pub public_url: Option<Arc<str>>,
+    pub passwords: Arc<PasswordChecker>,
+    pub login_by_ip: Arc<Backoff<IpAddr>>,
+    pub login_by_account: Arc<Backoff<(String, IpAddr)>>,
+    pub wrong_codes: Arc<Allowance<IpAddr>>,
+    /// Open WebSockets per session, and their revocation.
+    pub sessions: Arc<Sessions>,
 }
 
 impl App {
     pub fn new(
         engine: Engine,
+        config: Config,
         shutdown: watch::Receiver<bool>,
         alive: mpsc::Sender<()>,
         limit: Arc<Semaphore>,
@@ -33,12 +57,35 @@ impl App {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         App {
             engine,
+            config: Arc::new(config),
             shutdown,
             alive,
             limit,
-            password_slots: Arc::new(Semaphore::new(cores)),
-            public_url: None,
+            passwords: Arc::new(PasswordChecker::start(cores)),
+            login_by_ip: Arc::new(Backoff::new(
+                LOGIN_FREE_PER_IP,
+                LOGIN_BACKOFF_BASE,
+                LOGIN_BACKOFF_MAX,
+            )),
+            login_by_account: Arc::new(Backoff::new(
+                LOGIN_FREE_PER_ACCOUNT_IP,
+                LOGIN_BACKOFF_BASE,
+                LOGIN_BACKOFF_MAX,
+            )),
+            wrong_codes: Arc::new(Allowance::new(WRONG_CODE_BURST, WRONG_CODE_PER_SECOND)),
+            sessions: Arc::new(Sessions::default()),
         }
+    }
+
+    /// `LIBREKAST_PUBLIC_URL`, for join links and QR codes.
+    pub fn public_url(&self) -> Option<&str> {
+        self.config.public_url.as_deref()
+    }
+
+    /// Who is asking: the peer, or the client a trusted proxy forwarded for.
+    pub fn remote(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Remote {
+        let peer = peer.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        net::client_of(peer, headers, &self.config.trusted_proxies)
     }
 }
 

@@ -44,13 +44,17 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-pub fn set_cookie(name: &str, token: &str) -> String {
-    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={COOKIE_MAX_AGE}")
+/// `secure`: the request came over HTTPS (through a trusted proxy), so the cookie must
+/// never travel in clear.
+pub fn set_cookie(name: &str, token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={COOKIE_MAX_AGE}{secure}")
 }
 
 /// Tells the browser to forget a cookie.
-pub fn clear_cookie(name: &str) -> String {
-    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+pub fn clear_cookie(name: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
 /// The value of one cookie in a `Cookie` header.
@@ -59,6 +63,62 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
         let (k, v) = part.trim().split_once('=')?;
         (k == name).then_some(v)
     })
+}
+
+/// Password checks on a fixed set of threads (one per core) behind a bounded queue. Each
+/// argon2id check takes 19 MiB: on the blocking pool a burst of logins spread them over new
+/// threads whose memory was never returned (seen: 59 → 300 MB). Here the same few threads
+/// reuse theirs, and a full queue answers `busy` at once instead of delaying everyone.
+pub struct PasswordChecker {
+    jobs: std::sync::mpsc::SyncSender<PasswordJob>,
+}
+
+struct PasswordJob {
+    password: String,
+    hash: String,
+    reply: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// Checks waiting for a thread at most; beyond it, `busy`.
+pub const PASSWORD_QUEUE: usize = 64;
+
+impl PasswordChecker {
+    pub fn start(threads: usize) -> PasswordChecker {
+        let (jobs, rx) = std::sync::mpsc::sync_channel::<PasswordJob>(PASSWORD_QUEUE);
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        let _ = job.reply.send(verify_password(&job.password, &job.hash));
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password-check thread");
+            }
+        }
+        PasswordChecker { jobs }
+    }
+
+    /// `None` when the queue is full (answer `busy`).
+    pub async fn verify(&self, password: String, hash: String) -> Option<bool> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .try_send(PasswordJob {
+                password,
+                hash,
+                reply,
+            })
+            .ok()?;
+        rx.await.ok()
+    }
 }
 
 #[cfg(test)]

@@ -48,7 +48,16 @@ pub struct Config {
     pub session_idle: Duration,
     /// A staff session ends this long after login, used or not (`LIBREKAST_SESSION_MAX_SECS`).
     pub session_max: Duration,
+    /// A connection's first request head must arrive within this of accept.
+    pub header_timeout: Duration,
+    /// A keep-alive connection with no request for this long is closed.
+    pub keepalive_idle: Duration,
 }
+
+/// Request head deadline from accept.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Idle keep-alive connections are closed after this.
+pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
 
 impl Config {
     /// Validates raw values; every error names the variable and a working example.
@@ -84,6 +93,8 @@ impl Config {
             allowed_hosts: None,
             session_idle: Duration::from_secs(DEFAULT_SESSION_IDLE_SECS),
             session_max: Duration::from_secs(DEFAULT_SESSION_MAX_SECS),
+            header_timeout: HEADER_TIMEOUT,
+            keepalive_idle: KEEPALIVE_IDLE,
         })
     }
 
@@ -218,6 +229,8 @@ impl Config {
             allowed_hosts: None,
             session_idle: Duration::from_secs(DEFAULT_SESSION_IDLE_SECS),
             session_max: Duration::from_secs(DEFAULT_SESSION_MAX_SECS),
+            header_timeout: HEADER_TIMEOUT,
+            keepalive_idle: KEEPALIVE_IDLE,
         }
     }
 }

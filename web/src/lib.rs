@@ -8,6 +8,10 @@
 //!   display links.
 //! - [`auth`]: passwords (argon2id), session tokens and cookies.
 //! - [`net`]: CIDR ranges and the client address and scheme behind trusted proxies.
+//! - [`site`]: our own address (links, QR codes) and the cross-site guard (`Origin`,
+//!   JSON bodies) in front of every route.
+//! - [`sessions`]: open WebSockets per session (capped, revocable with close 4001).
+//! - [`throttle`]: guessing throttles (failed logins, wrong join codes) in bounded memory.
 //! - [`principal`]: who is asking (cookie, `?token=`, bearer token) and the one permission
 //!   check every route and frame goes through.
 //! - [`ws`]: the WebSocket upgrade and one task per connection.
@@ -30,6 +34,9 @@ pub mod principal;
 pub mod protocol;
 pub mod routes;
 pub mod server;
+pub mod sessions;
+pub mod site;
+pub mod throttle;
 pub mod ws;
 
 pub use api_error::ApiError;

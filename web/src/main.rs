@@ -130,6 +130,18 @@ enum UserCmd {
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
     },
+    /// Set a new password for an existing account; every session of it ends (open
+    /// dashboards are closed within seconds, also on a running server).
+    Passwd {
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Remove an account: its sessions end, its meetings become admins-only.
+    Remove { name: String },
+    /// List the accounts: name, role, last login.
+    List,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -191,6 +203,15 @@ async fn main() -> anyhow::Result<()> {
                     role,
                 },
         }) => user_add(&cli.database_url, &name, role.map(Role::from)).await,
+        Some(Cmd::User {
+            command: UserCmd::Passwd { name, .. },
+        }) => user_passwd(&cli.database_url, &name).await,
+        Some(Cmd::User {
+            command: UserCmd::Remove { name },
+        }) => user_remove(&cli.database_url, &name).await,
+        Some(Cmd::User {
+            command: UserCmd::List,
+        }) => user_list(&cli.database_url).await,
         Some(Cmd::Meeting {
             command: MeetingCmd::Import { file, owner },
         }) => meeting_import(&cli.database_url, &file, owner.as_deref()).await,
@@ -246,11 +267,8 @@ async fn open(database_url: &str) -> anyhow::Result<Store> {
     Ok(Store::connect(database_url).await?)
 }
 
-async fn user_add(database_url: &str, name: &str, role: Option<Role>) -> anyhow::Result<()> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        bail!("the user name must be 1 to 64 characters");
-    }
+/// The first line of standard input, without its line ending; an empty one is refused.
+fn password_from_stdin(example: &str) -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -261,11 +279,18 @@ async fn user_add(database_url: &str, name: &str, role: Option<Role>) -> anyhow:
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .unwrap_or(&line);
     if password.is_empty() {
-        bail!(
-            "empty password: pipe it in, e.g. `echo 'my password' | librekast user add {name} --password-stdin`"
-        );
+        bail!("empty password: pipe it in, e.g. `echo 'my password' | {example}`");
     }
-    let hash = auth::hash_password(password)?;
+    Ok(password.to_string())
+}
+
+async fn user_add(database_url: &str, name: &str, role: Option<Role>) -> anyhow::Result<()> {
+    let name = name.trim();
+    if librekast_engine::text::clean(name, 64).as_deref() != Some(name) {
+        bail!("the user name must be 1 to 64 visible characters");
+    }
+    let password = password_from_stdin(&format!("librekast user add {name} --password-stdin"))?;
+    let hash = auth::hash_password(&password)?;
     let store = open(database_url).await?;
     store.put_user_with_role(name, &hash, role).await?;
     let role = store
@@ -274,6 +299,49 @@ async fn user_add(database_url: &str, name: &str, role: Option<Role>) -> anyhow:
         .map(|u| u.role.code())
         .unwrap_or("?");
     println!("staff user {name:?} saved ({role})");
+    Ok(())
+}
+
+async fn user_passwd(database_url: &str, name: &str) -> anyhow::Result<()> {
+    let name = name.trim();
+    let store = open(database_url).await?;
+    let Some(user) = store.find_user(name).await? else {
+        bail!("no staff account {name:?} (see `librekast user list`)");
+    };
+    let password = password_from_stdin(&format!("librekast user passwd {name} --password-stdin"))?;
+    let hash = auth::hash_password(&password)?;
+    let ended = store.change_password(user.id, &hash, None).await?;
+    println!("password of {name:?} changed; {ended} session(s) ended");
+    Ok(())
+}
+
+async fn user_remove(database_url: &str, name: &str) -> anyhow::Result<()> {
+    let name = name.trim();
+    let store = open(database_url).await?;
+    if !store.remove_user(name).await? {
+        bail!("no staff account {name:?} (see `librekast user list`)");
+    }
+    println!("staff user {name:?} removed; their sessions ended");
+    Ok(())
+}
+
+async fn user_list(database_url: &str) -> anyhow::Result<()> {
+    let store = open(database_url).await?;
+    let users = store.list_users().await?;
+    let width = users
+        .iter()
+        .map(|u| u.username.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!("{:<width$}  {:<9}  last login", "name", "role");
+    for u in users {
+        let last = u
+            .last_login_at
+            .map(librekast_storage::rfc3339)
+            .unwrap_or_else(|| "never".into());
+        println!("{:<width$}  {:<9}  {last}", u.username, u.role.code());
+    }
     Ok(())
 }
 

@@ -60,7 +60,7 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 
 /// Where a request comes from, as far as this server can trust it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Origin {
+pub struct Remote {
     /// The client's address: the peer, or the address a trusted proxy forwarded for.
     pub ip: IpAddr,
     /// Whether the client used HTTPS (only a trusted proxy can say so).
@@ -71,10 +71,10 @@ pub struct Origin {
 
 /// Reads `X-Forwarded-For` and `X-Forwarded-Proto` only when the peer is a trusted proxy;
 /// the client is the rightmost address not itself a trusted proxy.
-pub fn client_of(peer: SocketAddr, headers: &http::HeaderMap, trusted: &[Cidr]) -> Origin {
+pub fn client_of(peer: SocketAddr, headers: &http::HeaderMap, trusted: &[Cidr]) -> Remote {
     let peer_ip = canonical(peer.ip());
     if !trusted.iter().any(|c| c.contains(peer_ip)) {
-        return Origin {
+        return Remote {
             ip: peer_ip,
             https: false,
             via_proxy: false,
@@ -100,7 +100,7 @@ pub fn client_of(peer: SocketAddr, headers: &http::HeaderMap, trusted: &[Cidr]) 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next())
         .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
-    Origin {
+    Remote {
         ip,
         https,
         via_proxy: true,

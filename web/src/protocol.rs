@@ -46,6 +46,35 @@ pub struct Parsed {
     pub command: Option<Command>,
 }
 
+/// Frames up to this size still get their `ref` back when refused over the rate: reading
+/// one costs next to nothing, and clients match acks by `ref`. Larger ones are not read.
+pub const REF_READ_LIMIT: usize = 1024;
+
+/// Only the `ref` of a frame refused before parsing (`None` for a frame over
+/// [`REF_READ_LIMIT`]).
+pub fn reference_only(text: &str) -> Option<Value> {
+    #[derive(serde::Deserialize)]
+    struct RefOnly {
+        #[serde(rename = "ref")]
+        reference: Option<Value>,
+    }
+    if text.len() > REF_READ_LIMIT {
+        return None;
+    }
+    serde_json::from_str::<RefOnly>(text)
+        .ok()?
+        .reference
+        .filter(valid_reference)
+}
+
+fn valid_reference(r: &Value) -> bool {
+    match r {
+        Value::String(s) => s.chars().count() <= MAX_REF_CHARS,
+        Value::Number(_) => true,
+        _ => false,
+    }
+}
+
 pub fn parse(text: &str) -> Parsed {
     let Ok(value) = serde_json::from_str::<Value>(text) else {
         return Parsed {
@@ -53,14 +82,7 @@ pub fn parse(text: &str) -> Parsed {
             command: None,
         };
     };
-    let reference = value
-        .get("ref")
-        .filter(|r| match r {
-            Value::String(s) => s.chars().count() <= MAX_REF_CHARS,
-            Value::Number(_) => true,
-            _ => false,
-        })
-        .cloned();
+    let reference = value.get("ref").filter(|r| valid_reference(r)).cloned();
     let command = serde_json::from_value::<ClientFrame>(value)
         .ok()
         .and_then(|f| {

@@ -13,32 +13,91 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::api_error::ApiError;
 use crate::app::{App, internal};
+use crate::net::Remote;
+use crate::site::{self, Refused};
 use crate::{account, assets, auth, ws};
+use librekast_engine::text;
+use warp::http::HeaderMap;
 
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
-/// How long a login waits for a password-check slot before `503 busy`.
-const PASSWORD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Largest JSON body accepted by the API.
 const MAX_BODY: u64 = 16 * 1024;
+/// A request body must arrive whole within this (a body trickled a byte at a time would
+/// otherwise hold its connection for as long as the client likes).
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
     warp::any().map(move || app.clone())
 }
 
+/// A JSON body of at most [`MAX_BODY`] bytes that arrives within [`BODY_TIMEOUT`].
+fn json_body() -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> + Clone {
+    warp::body::content_length_limit(MAX_BODY)
+        .and(warp::body::stream())
+        .and_then(read_body)
+}
+
+async fn read_body<S, B>(stream: S) -> Result<bytes::Bytes, Rejection>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: warp::Buf,
+{
+    use futures_util::StreamExt;
+    let read = async move {
+        let mut stream = std::pin::pin!(stream);
+        let mut body = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let mut buf = chunk?;
+            while buf.has_remaining() {
+                let part = buf.chunk();
+                body.extend_from_slice(part);
+                let n = part.len();
+                buf.advance(n);
+            }
+        }
+        Ok::<_, warp::Error>(body)
+    };
+    match tokio::time::timeout(BODY_TIMEOUT, read).await {
+        Ok(Ok(body)) => Ok(bytes::Bytes::from(body)),
+        Ok(Err(_)) => Err(warp::reject::custom(Refused(
+            ApiError::BadRequest,
+            "the body could not be read",
+        ))),
+        Err(_) => Err(warp::reject::custom(Refused(
+            ApiError::Timeout,
+            "the request body did not arrive within 10 s",
+        ))),
+    }
+}
+
+/// Who is asking (client address behind trusted proxies, HTTPS or not).
+fn remote(app: App) -> impl Filter<Extract = (Remote,), Error = Infallible> + Clone {
+    warp::header::headers_cloned()
+        .and(warp::ext::optional::<SocketAddr>())
+        .map(move |headers: HeaderMap, peer| app.remote(peer, &headers))
+}
+
 pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
-    let json_body = warp::body::content_length_limit(MAX_BODY).and(warp::body::bytes());
     let join = warp::path!("api" / "meetings" / i64 / "join")
         .and(warp::post())
         .and(warp::header::optional::<String>("cookie"))
-        .and(json_body)
+        .and(remote(app.clone()))
+        .and(json_body())
         .and(with_app(app.clone()))
         .then(join);
     let login = warp::path!("api" / "login")
         .and(warp::post())
-        .and(json_body)
+        .and(remote(app.clone()))
+        .and(json_body())
         .and(with_app(app.clone()))
         .then(login);
+    let password = warp::path!("api" / "me" / "password")
+        .and(warp::post())
+        .and(warp::header::headers_cloned())
+        .and(json_body())
+        .and(with_app(app.clone()))
+        .then(account::change_password);
     let meetings = warp::path!("api" / "meetings")
         .and(warp::get())
         .and(with_app(app.clone()))
@@ -60,23 +119,27 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     let logout = warp::path!("api" / "logout")
         .and(warp::post())
         .and(warp::header::headers_cloned())
+        .and(remote(app.clone()))
         .and(with_app(app.clone()))
         .then(account::logout);
     let invite = warp::path!("api" / "meetings" / i64 / "invite")
         .and(warp::get())
         .and(warp::header::headers_cloned())
         .and(warp::query::<HashMap<String, String>>())
+        .and(warp::ext::optional::<SocketAddr>())
         .and(with_app(app.clone()))
         .then(account::invite);
     let qr = warp::path!("api" / "meetings" / i64 / "qr.svg")
         .and(warp::get())
         .and(warp::header::headers_cloned())
         .and(warp::query::<HashMap<String, String>>())
+        .and(warp::ext::optional::<SocketAddr>())
         .and(with_app(app.clone()))
         .then(account::qr_svg);
     let create_display = warp::path!("api" / "meetings" / i64 / "display")
         .and(warp::post())
         .and(warp::header::headers_cloned())
+        .and(warp::ext::optional::<SocketAddr>())
         .and(with_app(app.clone()))
         .then(account::create_display);
     let revoke_displays = warp::path!("api" / "meetings" / i64 / "display")
@@ -98,7 +161,10 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     let static_files = warp::get()
         .and(warp::path::tail())
         .map(|tail: warp::path::Tail| assets::serve(tail.as_str()));
-    join.or(login)
+    let api = join
+        .or(login)
+        .unify()
+        .or(password)
         .unify()
         .or(meetings)
         .unify()
@@ -123,15 +189,17 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .or(websocket)
         .unify()
         .or(static_files)
-        .unify()
-        .recover(recover)
-        .unify()
-        .boxed()
+        .unify();
+    site::guard(app).and(api).recover(recover).unify().boxed()
 }
 
 async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
-    let response = if rejection.is_not_found() {
+    let response = if let Some(Refused(error, message)) = rejection.find::<Refused>() {
+        error.reply(Some(message))
+    } else if rejection.is_not_found() {
         ApiError::NotFound.reply(None)
+    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
+        ApiError::BadRequest.reply(Some("Content-Length required"))
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
         ApiError::TooLarge.reply(Some("body over 16 KiB"))
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
@@ -148,17 +216,26 @@ struct JoinBody {
     name: String,
 }
 
-/// Trims and collapses whitespace; `None` when empty or over [`MAX_NAME_CHARS`].
+/// Trims and collapses whitespace, applies the shared text rule ([`text::clean`]); `None`
+/// when empty, over [`MAX_NAME_CHARS`] or refused by the rule.
 pub fn clean_name(raw: &str) -> Option<String> {
-    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    let n = name.chars().count();
-    (n > 0 && n <= MAX_NAME_CHARS && !name.chars().any(char::is_control)).then_some(name)
+    text::clean(raw, MAX_NAME_CHARS)
 }
 
-async fn join(id: i64, cookie: Option<String>, body: bytes::Bytes, app: App) -> Response {
+async fn join(
+    id: i64,
+    cookie: Option<String>,
+    remote: Remote,
+    body: bytes::Bytes,
+    app: App,
+) -> Response {
     let Ok(body) = serde_json::from_slice::<JoinBody>(&body) else {
         return ApiError::BadRequest.reply(Some("expected {\"code\",\"name\"}"));
     };
+    let now = std::time::Instant::now();
+    if let Err(wait) = app.wrong_codes.check(&remote.ip, now) {
+        return ApiError::RateLimited.reply_retry(Some("too many wrong join codes, wait"), wait);
+    }
     let store = app.engine.store();
     let meeting_id = MeetingId(id);
     let meeting = match store.meeting(meeting_id).await {
@@ -167,10 +244,13 @@ async fn join(id: i64, cookie: Option<String>, body: bytes::Bytes, app: App) -> 
         Err(e) => return internal(e),
     };
     if body.code.trim() != meeting.code {
+        app.wrong_codes.spend(&remote.ip, now);
         return ApiError::WrongCode.reply(Some("wrong join code"));
     }
     let Some(name) = clean_name(&body.name) else {
-        return ApiError::BadRequest.reply(Some("the name must be 1 to 40 characters"));
+        return ApiError::BadRequest.reply(Some(
+            "the name must be 1 to 40 characters, without control or invisible characters",
+        ));
     };
     // A browser that already joined this meeting keeps its seat (and score).
     let mut platform_user_id = None;
@@ -210,7 +290,7 @@ async fn join(id: i64, cookie: Option<String>, body: bytes::Bytes, app: App) -> 
     warp::reply::with_header(
         reply,
         "set-cookie",
-        auth::set_cookie(auth::PARTICIPANT_COOKIE, &token),
+        auth::set_cookie(auth::PARTICIPANT_COOKIE, &token, remote.https),
     )
     .into_response()
 }
@@ -221,12 +301,24 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(body: bytes::Bytes, app: App) -> Response {
+async fn login(remote: Remote, body: bytes::Bytes, app: App) -> Response {
     let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
         return ApiError::BadRequest.reply(Some("expected {\"username\",\"password\"}"));
     };
+    // Throttled by address and by (account, address), checked before any password work:
+    // refusals cost nothing, and nobody can lock an account out from elsewhere.
+    let username = body.username.trim().to_string();
+    let account_key = (username.to_lowercase(), remote.ip);
+    let now = std::time::Instant::now();
+    let throttled = app
+        .login_by_ip
+        .check(&remote.ip, now)
+        .and_then(|()| app.login_by_account.check(&account_key, now));
+    if let Err(wait) = throttled {
+        return ApiError::RateLimited.reply_retry(Some("too many failed logins, wait"), wait);
+    }
     let store = app.engine.store();
-    let user = match store.find_user(body.username.trim()).await {
+    let user = match store.find_user(&username).await {
         Ok(u) => u,
         Err(e) => return internal(e),
     };
@@ -235,18 +327,19 @@ async fn login(body: bytes::Bytes, app: App) -> Response {
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_string());
-    let password = body.password;
-    let Ok(Ok(_slot)) =
-        tokio::time::timeout(PASSWORD_QUEUE_WAIT, app.password_slots.acquire()).await
-    else {
+    let Some(valid) = app.passwords.verify(body.password, hash).await else {
         return ApiError::Busy.reply(Some("too many logins at once, try again"));
     };
-    let valid = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
     let Some(user) = user.filter(|_| valid) else {
+        let now = std::time::Instant::now();
+        let by_ip = app.login_by_ip.fail(&remote.ip, now);
+        let by_account = app.login_by_account.fail(&account_key, now);
+        if by_ip.is_some() || by_account.is_some() {
+            tracing::warn!(ip = %remote.ip, user = %username, "failed logins: throttling");
+        }
         return ApiError::WrongCredentials.reply(Some("wrong username or password"));
     };
+    app.login_by_account.succeed(&account_key);
     let token = auth::new_token();
     let subject = SessionSubject::Staff {
         user_id: user.id,
@@ -256,13 +349,16 @@ async fn login(body: bytes::Bytes, app: App) -> Response {
     if let Err(e) = store.create_session(&token, &subject).await {
         return internal(e);
     }
+    if let Err(e) = store.record_login(user.id).await {
+        tracing::warn!(error = %e, "could not record the login time");
+    }
     let reply = warp::reply::json(
         &json!({"token": token, "username": user.username, "role": user.role.code()}),
     );
     warp::reply::with_header(
         reply,
         "set-cookie",
-        auth::set_cookie(auth::STAFF_COOKIE, &token),
+        auth::set_cookie(auth::STAFF_COOKIE, &token, remote.https),
     )
     .into_response()
 }

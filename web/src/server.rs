@@ -1,12 +1,19 @@
 //! [`Server`]: opens storage, bootstraps an empty database, starts the engine and runs the
 //! accept loop. Admission control: at most `max_connections` open connections (new ones wait
-//! in the kernel's backlog); accept errors back off instead of spinning. Graceful shutdown:
-//! stop accepting, tell every WebSocket to reconnect (close 1012), finish HTTP requests, then
-//! flush every queued write.
+//! in the kernel's backlog) and `max_connections_per_ip` from one client address (beyond it,
+//! closed at once; trusted proxies are exempt); accept errors back off instead of spinning.
+//! No connection holds its slot for free: the first request head must arrive within
+//! `header_timeout` of accept, an idle keep-alive connection is closed after
+//! `keepalive_idle`, a body must arrive within `routes::BODY_TIMEOUT`. HTTP/1.1 only
+//! (cleartext HTTP/2 is refused: put HTTP/2 in the TLS proxy). Graceful shutdown: stop
+//! accepting, tell every WebSocket to reconnect (close 1012), give HTTP requests
+//! [`DRAIN_TIMEOUT`] to finish, then flush every queued write, within a container's 10 s.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -19,12 +26,14 @@ use tokio::task::JoinHandle;
 use tower_service::Service;
 
 use crate::app::App;
+use crate::net::Cidr;
 use crate::routes;
 use crate::ws::UpgradeSlot;
 use crate::{Config, WebError, bootstrap};
 
-/// How long shutdown waits for connections to finish before dropping them.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long shutdown waits for connections to finish before dropping them (all of it, HTTP
+/// and WebSockets together), leaving time to flush writes inside a 10 s stop timeout.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(7);
 
 pub struct Server {
     pub addr: SocketAddr,
@@ -56,7 +65,13 @@ impl Server {
         );
         let lock = ServerLock::acquire(&config.database_url, &holder).await?;
         tracing::debug!(lock = %lock.describe(), "database lock taken");
-        let store = Store::connect(&config.database_url).await?;
+        let limits = librekast_storage::SessionLimits {
+            staff_idle: micros(config.session_idle),
+            staff_max: micros(config.session_max),
+        };
+        let store = Store::connect(&config.database_url)
+            .await?
+            .with_session_limits(limits);
         tracing::info!(backend = ?store.backend(), "storage ready");
         let admin_password = bootstrap::run(&store).await?;
         let engine_config = EngineConfig {
@@ -77,9 +92,32 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (alive_tx, alive) = mpsc::channel(1);
         let limit = Arc::new(Semaphore::new(config.max_connections));
-        let mut app = App::new(engine.clone(), shutdown_rx.clone(), alive_tx, limit.clone());
-        app.public_url = config.public_url.clone().map(Arc::from);
-        let task = tokio::spawn(accept_loop(listener, app, limit, shutdown_rx));
+        let app = App::new(
+            engine.clone(),
+            config.clone(),
+            shutdown_rx.clone(),
+            alive_tx,
+            limit.clone(),
+        );
+        tokio::spawn(crate::sessions::sweep(
+            app.sessions.clone(),
+            engine.store().clone(),
+            shutdown_rx.clone(),
+        ));
+        let per_ip = PerIp {
+            open: Arc::new(std::sync::Mutex::new(HashMap::new())),
+            cap: config.max_connections_per_ip,
+            exempt: config.trusted_proxies.clone(),
+        };
+        let timeouts = (config.header_timeout, config.keepalive_idle);
+        let task = tokio::spawn(accept_loop(
+            listener,
+            app,
+            limit,
+            per_ip,
+            timeouts,
+            shutdown_rx,
+        ));
         tracing::info!(%addr, "LibreKast listening on http://{addr}");
         Ok(Server {
             addr,
@@ -99,13 +137,86 @@ impl Server {
     /// Stops accepting, closes WebSockets with 1012 (reconnect), waits for connections to
     /// finish (at most 10 s), then flushes every pending write.
     pub async fn shutdown(mut self) {
+        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
         let _ = self.shutdown.send(true);
-        let _ = tokio::time::timeout(DRAIN_TIMEOUT, &mut self.task).await;
+        let _ = tokio::time::timeout_at(deadline, &mut self.task).await;
+        self.task.abort();
         // Every WebSocket task holds a sender: recv() returns None once all have ended.
-        let _ = tokio::time::timeout(DRAIN_TIMEOUT, self.alive.recv()).await;
+        let _ = tokio::time::timeout_at(deadline, self.alive.recv()).await;
         self.engine.shutdown().await;
         self.lock.release().await;
         tracing::info!("server stopped; pending writes flushed");
+    }
+}
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// Open connections per client address (the peer: behind a proxy, count at the proxy).
+#[derive(Clone)]
+struct PerIp {
+    open: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+    cap: usize,
+    exempt: Vec<Cidr>,
+}
+
+struct IpSlot {
+    open: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+    ip: IpAddr,
+}
+
+impl PerIp {
+    fn take(&self, ip: IpAddr) -> Result<Option<IpSlot>, ()> {
+        let ip = crate::net::canonical(ip);
+        if self.exempt.iter().any(|c| c.contains(ip)) {
+            return Ok(None);
+        }
+        let Ok(mut open) = self.open.lock() else {
+            return Ok(None);
+        };
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.cap {
+            return Err(());
+        }
+        *n += 1;
+        Ok(Some(IpSlot {
+            open: self.open.clone(),
+            ip,
+        }))
+    }
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock()
+            && let Some(n) = open.get_mut(&self.ip)
+        {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Whether a connection is worth its slot: requests in flight, and when it last finished one.
+struct Activity {
+    in_flight: AtomicUsize,
+    served: AtomicBool,
+    /// Milliseconds since the connection's start at which the last request finished.
+    last_done_ms: AtomicU64,
+}
+
+/// Counts a request in flight until dropped (the response is ready, or the client left).
+struct InFlight(Arc<Activity>, Instant);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let ms = u64::try_from(self.1.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.last_done_ms.store(ms, Ordering::Relaxed);
+        self.0.served.store(true, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -113,6 +224,8 @@ async fn accept_loop(
     listener: TcpListener,
     app: App,
     limit: Arc<Semaphore>,
+    per_ip: PerIp,
+    (header_timeout, keepalive_idle): (Duration, Duration),
     mut shutdown: watch::Receiver<bool>,
 ) {
     let filter = routes::routes(app);
@@ -134,16 +247,35 @@ async fn accept_loop(
             },
             _ = shutdown.changed() => break,
         };
+        let Ok(ip_slot) = per_ip.take(peer.ip()) else {
+            tracing::debug!(%peer, "per-address connection cap reached: closed");
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
+        let started = Instant::now();
+        let activity = Arc::new(Activity {
+            in_flight: AtomicUsize::new(0),
+            served: AtomicBool::new(false),
+            last_done_ms: AtomicU64::new(0),
+        });
         let svc = warp::service(filter.clone());
+        let counted = activity.clone();
         let svc = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
+            counted.in_flight.fetch_add(1, Ordering::Relaxed);
+            let guard = InFlight(counted.clone(), started);
             if req.uri().path().starts_with("/ws/") {
                 let on_upgrade = hyper::upgrade::on(&mut req);
                 req.extensions_mut().insert(UpgradeSlot::new(on_upgrade));
             }
             req.extensions_mut().insert(peer);
             let mut svc = svc.clone();
-            svc.call(req)
+            let call = svc.call(req);
+            async move {
+                let response = call.await;
+                drop(guard);
+                response
+            }
         });
         let watcher = graceful.watcher();
         tokio::spawn(async move {
@@ -152,11 +284,45 @@ async fn accept_loop(
             builder
                 .http1()
                 .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30));
+                .header_read_timeout(header_timeout);
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-            if let Err(e) = watcher.watch(conn).await {
-                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            let conn = watcher.watch(conn);
+            let mut conn = std::pin::pin!(conn);
+            // When this connection must next show that it is worth its slot: a first request
+            // head within `header_timeout`, then a new request within `keepalive_idle` of
+            // the last one finishing. A request in flight (its body has its own deadline)
+            // postpones the check.
+            let deadline = |a: &Activity| {
+                if a.in_flight.load(Ordering::Relaxed) > 0 {
+                    Instant::now() + keepalive_idle
+                } else if a.served.load(Ordering::Relaxed) {
+                    started
+                        + Duration::from_millis(a.last_done_ms.load(Ordering::Relaxed))
+                        + keepalive_idle
+                } else {
+                    started + header_timeout
+                }
+            };
+            let mut check = deadline(&activity);
+            loop {
+                tokio::select! {
+                    r = &mut conn => {
+                        if let Err(e) = r {
+                            tracing::debug!(error = %e, %peer, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    _ = tokio::time::sleep_until(check.into()) => {
+                        check = deadline(&activity);
+                        if check <= Instant::now() {
+                            // Sent nothing, or nothing more: its slot goes to someone else.
+                            tracing::debug!(%peer, "idle connection closed");
+                            break;
+                        }
+                    }
+                }
             }
+            drop(ip_slot);
             drop(permit);
         });
     }

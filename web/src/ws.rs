@@ -21,7 +21,7 @@ use librekast_engine::{
     AckOk, AckResult, Action, Audience, Command, ErrorCode, Frame, MeetingHandle, MeetingRef,
     Principal, You,
 };
-use librekast_storage::{ActivityId, ChoiceId, MeetingAccess, MeetingId};
+use librekast_storage::{ActivityId, ChoiceId, MeetingAccess, MeetingId, Store};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio_tungstenite::WebSocketStream;
@@ -37,6 +37,7 @@ use warp::reply::Response;
 use crate::api_error::ApiError;
 use crate::app::{App, engine_error};
 use crate::principal::{self, Caller};
+use crate::sessions::SessionGuard;
 use crate::{auth, protocol};
 
 /// Largest client frame; a larger one closes the connection with 1009.
@@ -66,6 +67,9 @@ pub mod close {
     pub const RESTARTING: u16 = 1012;
     pub const TRY_AGAIN: u16 = librekast_engine::view::CLOSE_TRY_AGAIN;
     pub const DISPLAY_REVOKED: u16 = librekast_engine::view::CLOSE_DISPLAY_REVOKED;
+    /// The same code for a staff session that ended (logout, password change, user
+    /// removed, expired): do not reconnect with it.
+    pub const SESSION_REVOKED: u16 = librekast_engine::view::CLOSE_DISPLAY_REVOKED;
 }
 
 /// The hyper upgrade future of a `/ws/…` request, handed to warp through request extensions.
@@ -96,7 +100,7 @@ async fn identify(
     meeting: MeetingId,
     headers: &HeaderMap,
     query: &HashMap<String, String>,
-) -> Result<Option<Caller>, Response> {
+) -> Result<Option<(Caller, String)>, Response> {
     let cookies = header(headers, "cookie");
     let participant = auth::cookie_value(cookies, auth::PARTICIPANT_COOKIE);
     let staff = auth::cookie_value(cookies, auth::STAFF_COOKIE);
@@ -115,7 +119,7 @@ async fn identify(
                 Principal::Staff { .. } => false,
             };
             if !elsewhere {
-                return Ok(Some(c));
+                return Ok(Some((c, token.to_string())));
             }
         }
     }
@@ -143,7 +147,7 @@ pub async fn upgrade(
         return ApiError::BadRequest.reply(Some("expected a WebSocket upgrade"));
     };
     let meeting_id = MeetingId(id);
-    let caller = match identify(&app, meeting_id, &headers, &query).await {
+    let (caller, token) = match identify(&app, meeting_id, &headers, &query).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             return ApiError::Unauthorized.reply(Some("join the meeting or log in first"));
@@ -160,6 +164,13 @@ pub async fn upgrade(
         Ok(h) => h,
         Err(e) => return engine_error(e),
     };
+    let staff = matches!(caller.principal, Principal::Staff { .. });
+    let Some(session) = app.sessions.open(Store::session_key(&token), staff) else {
+        return ApiError::RateLimited.reply_retry(
+            Some("too many open connections for this session"),
+            Duration::from_secs(5),
+        );
+    };
     let Ok(permit) = app.limit.clone().try_acquire_owned() else {
         return ApiError::ServerFull.reply(Some("too many connections, try again later"));
     };
@@ -169,6 +180,7 @@ pub async fn upgrade(
         caller,
         access,
         shutdown: app.shutdown.clone(),
+        session: Some(session),
         _alive: app.alive.clone(),
         _permit: permit,
     };
@@ -204,6 +216,9 @@ pub struct Conn {
     /// Who owns the meeting, for the permission check of every frame.
     pub access: MeetingAccess,
     pub shutdown: watch::Receiver<bool>,
+    /// This connection's place among its session's sockets; tells it when the session is
+    /// revoked. `None` in tests that drive [`run`] without a server.
+    pub session: Option<SessionGuard>,
     pub _alive: mpsc::Sender<()>,
     pub _permit: OwnedSemaphorePermit,
 }
@@ -356,6 +371,10 @@ where
     } else {
         1.0
     });
+    let mut revoked = match &conn.session {
+        Some(s) => s.revoked.clone(),
+        None => watch::channel(false).1,
+    };
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut last_heard = Instant::now();
@@ -387,7 +406,8 @@ where
                         // Every frame spends from the allowance, well-formed or not, and one
                         // over it is refused before it is parsed: refusing must stay cheap.
                         if !rate.allow(text.len()) {
-                            send(&mut sink, ack_frame(None, &Err(ErrorCode::RateLimited))).await;
+                            let reference = protocol::reference_only(text.as_str());
+                            send(&mut sink, ack_frame(reference.as_ref(), &Err(ErrorCode::RateLimited))).await;
                             continue;
                         }
                         let parsed = protocol::parse(text.as_str());
@@ -470,6 +490,14 @@ where
                     false
                 } else {
                     matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Ping(Vec::new().into()))).await, Ok(Ok(())))
+                }
+            }
+            Ok(()) = revoked.changed() => {
+                if *revoked.borrow() {
+                    close(&mut sink, close::SESSION_REVOKED, "session revoked").await;
+                    false
+                } else {
+                    true
                 }
             }
             _ = conn.shutdown.changed() => {

@@ -277,6 +277,29 @@ fn word_cloud_rules() {
     );
 }
 
+/// Guessing is throttled per attendee (whatever connection the attempts come from), and
+/// the allowance comes back with time; other attendees are not affected.
+#[test]
+fn flag_guessing_is_throttled_per_attendee() {
+    let mut m = meeting(false);
+    for i in 0..10 {
+        assert_eq!(
+            m.flag(A1, &format!("guess{i}"), 0).result,
+            Err(ErrorCode::NotFound)
+        );
+    }
+    let refused = m.flag(A1, "s3cret", 1_000);
+    assert_eq!(refused.result, Err(ErrorCode::RateLimited));
+    assert!(refused.ops.is_empty() && refused.attempt.is_none());
+    assert_eq!(m.flag(A2, "nope", 1_000).result, Err(ErrorCode::NotFound));
+    // Two seconds later: one more attempt.
+    assert!(m.flag(A1, "s3cret", 2_001_000).result.is_ok());
+    assert_eq!(
+        m.flag(A1, "nope", 2_002_000).result,
+        Err(ErrorCode::RateLimited)
+    );
+}
+
 #[test]
 fn flags_first_blood_and_repeats() {
     let mut m = meeting(false);

@@ -5,6 +5,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sessions")]
 pub struct Model {
+    /// The SHA-256 of the token, hex: the token itself is never stored.
     #[sea_orm(primary_key, auto_increment = false)]
     pub token: String,
     pub kind: String,
@@ -12,6 +13,8 @@ pub struct Model {
     pub meeting_id: Option<i64>,
     pub attendee_id: Option<i64>,
     pub created_at: i64,
+    /// Last use (refreshed at most once a minute): a staff session's idle limit.
+    pub last_seen_at: i64,
 }
 
 pub const KIND_STAFF: &str = "staff";

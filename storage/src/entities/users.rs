@@ -12,6 +12,7 @@ pub struct Model {
     pub created_at: i64,
     /// [`crate::Role::code`].
     pub role: String,
+    pub last_login_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

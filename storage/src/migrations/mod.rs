@@ -7,6 +7,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261124_000001_initial;
 mod m20261206_000001_roles;
+mod m20261206_000002_sessions;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261206_000001_roles::Migration),
+            Box::new(m20261206_000002_sessions::Migration),
         ]
     }
 }

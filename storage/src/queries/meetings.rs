@@ -95,6 +95,7 @@ async fn insert_meeting<C: ConnectionTrait>(
         position: Set(0),
         created_at: Set(now_micros()),
         owner_id: Set(None),
+        ended_at: Set(None),
     }
     .insert(db)
     .await

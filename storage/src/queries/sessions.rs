@@ -1,12 +1,18 @@
-//! Sessions: the tokens of staff, participants and display links.
+//! Sessions: the tokens of staff, participants and display links. Only a token's SHA-256 is
+//! stored ([`crate::token_hash`]): a copy of the database opens no session. A staff session
+//! ends after its idle or absolute limit ([`SessionLimits`]), a participant session
+//! [`PARTICIPANT_GRACE`] after its meeting ended, a display link when revoked.
+
+use std::collections::HashSet;
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, SqlErr};
 
-use crate::entities::{sessions, users};
+use crate::entities::{meetings, sessions, users};
 use crate::model::*;
 use crate::store::{Store, map_err};
-use crate::{StorageError, convert};
+use crate::{StorageError, convert, token_hash};
 
 impl Store {
     pub async fn create_session(
@@ -33,14 +39,16 @@ impl Store {
                 (sessions::KIND_DISPLAY, None, Some(meeting_id.0), None)
             }
         };
+        let now = now_micros();
         let _guard = self.write_guard().await;
         sessions::Entity::insert(sessions::ActiveModel {
-            token: Set(token.to_owned()),
+            token: Set(token_hash(token)),
             kind: Set(kind.to_owned()),
             user_id: Set(user_id),
             meeting_id: Set(meeting_id),
             attendee_id: Set(attendee_id),
-            created_at: Set(now_micros()),
+            created_at: Set(now),
+            last_seen_at: Set(now),
         })
         .exec_without_returning(&self.db)
         .await
@@ -50,14 +58,16 @@ impl Store {
         })?;
         Ok(())
     }
+
     /// Ends a session (logout). Unknown tokens are fine: the outcome is the same.
     pub async fn delete_session(&self, token: &str) -> Result<(), StorageError> {
         let _guard = self.write_guard().await;
-        sessions::Entity::delete_by_id(token.to_owned())
+        sessions::Entity::delete_by_id(token_hash(token))
             .exec(&self.db)
             .await?;
         Ok(())
     }
+
     /// Revokes every display link of a meeting; returns how many there were.
     pub async fn delete_display_sessions(&self, meeting: MeetingId) -> Result<u64, StorageError> {
         let _guard = self.write_guard().await;
@@ -68,13 +78,18 @@ impl Store {
             .await?;
         Ok(done.rows_affected)
     }
+
+    /// Who a token stands for, if its session is still valid; use refreshes a staff
+    /// session's idle limit (written at most once per [`TOUCH_EVERY`]).
     pub async fn find_session(&self, token: &str) -> Result<Option<SessionSubject>, StorageError> {
-        let Some(session) = sessions::Entity::find_by_id(token.to_owned())
+        let hash = token_hash(token);
+        let Some(session) = sessions::Entity::find_by_id(hash.clone())
             .one(&self.db)
             .await?
         else {
             return Ok(None);
         };
+        let now = now_micros();
         match (
             session.kind.as_str(),
             session.user_id,
@@ -82,6 +97,14 @@ impl Store {
             session.attendee_id,
         ) {
             (sessions::KIND_STAFF, Some(user_id), _, _) => {
+                if !self.staff_session_valid(&session, now) {
+                    self.delete_session_hash(&hash).await?;
+                    return Ok(None);
+                }
+                if now - session.last_seen_at >= TOUCH_EVERY {
+                    self.touch_sessions(std::slice::from_ref(&hash), now)
+                        .await?;
+                }
                 let user = users::Entity::find_by_id(user_id).one(&self.db).await?;
                 let user = user.map(super::users::user_record).transpose()?;
                 Ok(user.map(|u| SessionSubject::Staff {
@@ -94,6 +117,21 @@ impl Store {
                 meeting_id: MeetingId(meeting_id),
             })),
             (sessions::KIND_PARTICIPANT, _, Some(meeting_id), Some(attendee_id)) => {
+                let ended: Option<(String, Option<i64>)> = meetings::Entity::find_by_id(meeting_id)
+                    .select_only()
+                    .column(meetings::Column::Status)
+                    .column(meetings::Column::EndedAt)
+                    .into_tuple()
+                    .one(&self.db)
+                    .await?;
+                let expired = matches!(
+                    &ended,
+                    Some((status, Some(at)))
+                        if status == MeetingStatus::After.code() && now - at > PARTICIPANT_GRACE
+                );
+                if expired {
+                    return Ok(None);
+                }
                 Ok(Some(SessionSubject::Participant {
                     meeting_id: MeetingId(meeting_id),
                     attendee_id: AttendeeId(attendee_id),
@@ -103,5 +141,93 @@ impl Store {
                 "a session of kind {kind:?} lacks its ids"
             ))),
         }
+    }
+
+    /// Of these token hashes (open staff connections), the ones whose session is still
+    /// valid; those are refreshed (an open dashboard is use), the others deleted.
+    pub async fn live_staff_sessions(
+        &self,
+        hashes: &[String],
+    ) -> Result<HashSet<String>, StorageError> {
+        let mut live = HashSet::new();
+        if hashes.is_empty() {
+            return Ok(live);
+        }
+        let now = now_micros();
+        let mut stale_touch = Vec::new();
+        let mut expired = Vec::new();
+        for chunk in hashes.chunks(500) {
+            let rows = sessions::Entity::find()
+                .filter(sessions::Column::Token.is_in(chunk.iter().cloned()))
+                .all(&self.db)
+                .await?;
+            for s in rows {
+                if s.kind != sessions::KIND_STAFF {
+                    live.insert(s.token);
+                } else if self.staff_session_valid(&s, now) {
+                    if now - s.last_seen_at >= TOUCH_EVERY {
+                        stale_touch.push(s.token.clone());
+                    }
+                    live.insert(s.token);
+                } else {
+                    expired.push(s.token);
+                }
+            }
+        }
+        if !stale_touch.is_empty() {
+            self.touch_sessions(&stale_touch, now).await?;
+        }
+        for hash in expired {
+            self.delete_session_hash(&hash).await?;
+        }
+        Ok(live)
+    }
+
+    /// The hash a connection registers under (the same as stored).
+    pub fn session_key(token: &str) -> String {
+        token_hash(token)
+    }
+
+    fn staff_session_valid(&self, s: &sessions::Model, now: Micros) -> bool {
+        let limits = self.session_limits();
+        now - s.created_at <= limits.staff_max && now - s.last_seen_at <= limits.staff_idle
+    }
+
+    async fn touch_sessions(&self, hashes: &[String], now: Micros) -> Result<(), StorageError> {
+        let _guard = self.write_guard().await;
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
+            .filter(sessions::Column::Token.is_in(hashes.iter().cloned()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session_hash(&self, hash: &str) -> Result<(), StorageError> {
+        let _guard = self.write_guard().await;
+        sessions::Entity::delete_by_id(hash.to_owned())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Test seam: ages a session as if it had been created `created_ago` and last used
+    /// `seen_ago` microseconds ago.
+    #[doc(hidden)]
+    pub async fn age_session(
+        &self,
+        token: &str,
+        created_ago: Micros,
+        seen_ago: Micros,
+    ) -> Result<(), StorageError> {
+        let now = now_micros();
+        let _guard = self.write_guard().await;
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::CreatedAt, Expr::value(now - created_ago))
+            .col_expr(sessions::Column::LastSeenAt, Expr::value(now - seen_ago))
+            .filter(sessions::Column::Token.eq(token_hash(token)))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 }
