@@ -94,6 +94,13 @@ mod tests {
     }
 
     #[test]
+    fn refuses_what_hides_or_reorders_text() {
+        assert_eq!(normalize("\u{202E}olleh"), Err(WordError::Forbidden));
+        assert_eq!(normalize("\u{200B}"), Err(WordError::Empty));
+        assert_eq!(normalize("a\u{0}b"), Err(WordError::Forbidden));
+    }
+
+    #[test]
     fn trims_and_collapses() {
         assert_eq!(n("  Rust \t  lang \n").text, "Rust lang");
         assert_eq!(n("  Rust \t  lang \n").key, "rust lang");

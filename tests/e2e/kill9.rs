@@ -167,6 +167,15 @@ async fn terminate(mut server: ServerProcess) -> anyhow::Result<()> {
         joined["token"].as_str().unwrap_or(""),
     )
     .await?;
+    // A half-sent request must not hold the shutdown past a container's 10 s stop timeout.
+    let mut half = tokio::net::TcpStream::connect(&server.addr).await?;
+    tokio::io::AsyncWriteExt::write_all(
+        &mut half,
+        b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    )
+    .await?;
+    let mut head = tokio::net::TcpStream::connect(&server.addr).await?;
+    tokio::io::AsyncWriteExt::write_all(&mut head, b"GET /healthz HTT").await?;
     let status = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
         .status()?;

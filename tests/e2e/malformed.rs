@@ -205,6 +205,25 @@ async fn cheap_refusals_and_exact_close_codes() -> anyhow::Result<()> {
     let read = acks.iter().filter(|a| a.get("ref").is_some()).count();
     assert_eq!(read, 4, "{acks:?}");
 
+    // Names that hide or reorder what the projector shows are refused by the one shared
+    // rule, and so are such words.
+    for name in [
+        "\u{202E}nimda",
+        "\u{200B}\u{200B}",
+        "nul\u{0}byte",
+        "\u{2066}isolate",
+        "\u{FDD0}",
+    ] {
+        let res = ts
+            .http
+            .post(ts.url(&format!("/api/meetings/{meeting}/join")))
+            .json(&json!({"code": "Pour1nf0", "name": name}))
+            .send()
+            .await?;
+        assert_eq!(res.status(), 400, "{name:?}");
+    }
+    assert!(ts.join(meeting, "Pour1nf0", "Zoë 🦊 李").await.is_ok());
+
     // Malformed JSON: bad_request, and the connection stays open.
     let (_, token) = ts.join(meeting, "Pour1nf0", "sloppy").await?;
     let mut sloppy = ts.connect(meeting, &token).await?;

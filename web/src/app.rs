@@ -16,7 +16,7 @@ use crate::api_error::ApiError;
 use crate::auth::PasswordChecker;
 use crate::net::{self, Remote};
 use crate::sessions::Sessions;
-use crate::throttle::{Allowance, Backoff};
+use crate::throttle::{Allowance, Backoff, Concurrency};
 
 /// Failed logins from one address: free ones, then a doubling lockout from 1 s to 15 min.
 pub const LOGIN_FREE_PER_IP: u32 = 10;
@@ -29,6 +29,8 @@ pub const LOGIN_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
 /// address where some mistype stays under it; guessing a 6-character code does not.
 pub const WRONG_CODE_BURST: f64 = 100.0;
 pub const WRONG_CODE_PER_SECOND: f64 = 2.0;
+/// Password checks in progress from one address at most.
+pub const LOGINS_IN_FLIGHT_PER_IP: usize = 4;
 
 #[derive(Clone)]
 pub struct App {
@@ -42,6 +44,7 @@ pub struct App {
     pub login_by_ip: Arc<Backoff<IpAddr>>,
     pub login_by_account: Arc<Backoff<(String, IpAddr)>>,
     pub wrong_codes: Arc<Allowance<IpAddr>>,
+    pub logins_in_flight: Arc<Concurrency<IpAddr>>,
     /// Open WebSockets per session, and their revocation.
     pub sessions: Arc<Sessions>,
 }
@@ -73,6 +76,7 @@ impl App {
                 LOGIN_BACKOFF_MAX,
             )),
             wrong_codes: Arc::new(Allowance::new(WRONG_CODE_BURST, WRONG_CODE_PER_SECOND)),
+            logins_in_flight: Arc::new(Concurrency::new(LOGINS_IN_FLIGHT_PER_IP)),
             sessions: Arc::new(Sessions::default()),
         }
     }

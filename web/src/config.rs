@@ -52,12 +52,17 @@ pub struct Config {
     pub header_timeout: Duration,
     /// A keep-alive connection with no request for this long is closed.
     pub keepalive_idle: Duration,
+    /// A request body must arrive whole within this.
+    pub body_timeout: Duration,
 }
 
 /// Request head deadline from accept.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle keep-alive connections are closed after this.
 pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+/// A request body must arrive whole within this (a body trickled a byte at a time would
+/// otherwise hold its connection for as long as the client likes).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Config {
     /// Validates raw values; every error names the variable and a working example.
@@ -95,6 +100,7 @@ impl Config {
             session_max: Duration::from_secs(DEFAULT_SESSION_MAX_SECS),
             header_timeout: HEADER_TIMEOUT,
             keepalive_idle: KEEPALIVE_IDLE,
+            body_timeout: BODY_TIMEOUT,
         })
     }
 
@@ -231,6 +237,7 @@ impl Config {
             session_max: Duration::from_secs(DEFAULT_SESSION_MAX_SECS),
             header_timeout: HEADER_TIMEOUT,
             keepalive_idle: KEEPALIVE_IDLE,
+            body_timeout: BODY_TIMEOUT,
         }
     }
 }

@@ -23,22 +23,22 @@ use warp::http::HeaderMap;
 pub const MAX_NAME_CHARS: usize = 40;
 /// Largest JSON body accepted by the API.
 const MAX_BODY: u64 = 16 * 1024;
-/// A request body must arrive whole within this (a body trickled a byte at a time would
-/// otherwise hold its connection for as long as the client likes).
-pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
     warp::any().map(move || app.clone())
 }
 
-/// A JSON body of at most [`MAX_BODY`] bytes that arrives within [`BODY_TIMEOUT`].
-fn json_body() -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> + Clone {
+/// A JSON body of at most [`MAX_BODY`] bytes that arrives within `body_timeout`
+/// (`crate::config::BODY_TIMEOUT` by default).
+fn json_body(
+    timeout: std::time::Duration,
+) -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> + Clone {
     warp::body::content_length_limit(MAX_BODY)
         .and(warp::body::stream())
-        .and_then(read_body)
+        .and_then(move |stream| read_body(stream, timeout))
 }
 
-async fn read_body<S, B>(stream: S) -> Result<bytes::Bytes, Rejection>
+async fn read_body<S, B>(stream: S, timeout: std::time::Duration) -> Result<bytes::Bytes, Rejection>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: warp::Buf,
@@ -58,7 +58,7 @@ where
         }
         Ok::<_, warp::Error>(body)
     };
-    match tokio::time::timeout(BODY_TIMEOUT, read).await {
+    match tokio::time::timeout(timeout, read).await {
         Ok(Ok(body)) => Ok(bytes::Bytes::from(body)),
         Ok(Err(_)) => Err(warp::reject::custom(Refused(
             ApiError::BadRequest,
@@ -66,7 +66,7 @@ where
         ))),
         Err(_) => Err(warp::reject::custom(Refused(
             ApiError::Timeout,
-            "the request body did not arrive within 10 s",
+            "the request body did not arrive in time",
         ))),
     }
 }
@@ -83,19 +83,19 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(warp::header::optional::<String>("cookie"))
         .and(remote(app.clone()))
-        .and(json_body())
+        .and(json_body(app.config.body_timeout))
         .and(with_app(app.clone()))
         .then(join);
     let login = warp::path!("api" / "login")
         .and(warp::post())
         .and(remote(app.clone()))
-        .and(json_body())
+        .and(json_body(app.config.body_timeout))
         .and(with_app(app.clone()))
         .then(login);
     let password = warp::path!("api" / "me" / "password")
         .and(warp::post())
         .and(warp::header::headers_cloned())
-        .and(json_body())
+        .and(json_body(app.config.body_timeout))
         .and(with_app(app.clone()))
         .then(account::change_password);
     let meetings = warp::path!("api" / "meetings")
@@ -317,6 +317,12 @@ async fn login(remote: Remote, body: bytes::Bytes, app: App) -> Response {
     if let Err(wait) = throttled {
         return ApiError::RateLimited.reply_retry(Some("too many failed logins, wait"), wait);
     }
+    let Some(_entered) = app.logins_in_flight.enter(&remote.ip) else {
+        return ApiError::RateLimited.reply_retry(
+            Some("too many logins at once from this address, wait"),
+            std::time::Duration::from_secs(1),
+        );
+    };
     let store = app.engine.store();
     let user = match store.find_user(&username).await {
         Ok(u) => u,

@@ -4,7 +4,7 @@
 //! closed at once; trusted proxies are exempt); accept errors back off instead of spinning.
 //! No connection holds its slot for free: the first request head must arrive within
 //! `header_timeout` of accept, an idle keep-alive connection is closed after
-//! `keepalive_idle`, a body must arrive within `routes::BODY_TIMEOUT`. HTTP/1.1 only
+//! `keepalive_idle`, a body must arrive within `body_timeout`. HTTP/1.1 only
 //! (cleartext HTTP/2 is refused: put HTTP/2 in the TLS proxy). Graceful shutdown: stop
 //! accepting, tell every WebSocket to reconnect (close 1012), give HTTP requests
 //! [`DRAIN_TIMEOUT`] to finish, then flush every queued write, within a container's 10 s.

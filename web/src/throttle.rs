@@ -168,6 +168,55 @@ impl<K: Hash + Eq + Clone> Allowance<K> {
     }
 }
 
+/// At most `cap` operations at once per key (password checks per address: a burst from one
+/// address cannot queue ahead of everyone else, nor slip past [`Backoff`] by arriving
+/// before its first failure is counted).
+pub struct Concurrency<K: Hash + Eq + Clone> {
+    keys: std::sync::Arc<Mutex<HashMap<K, usize>>>,
+    cap: usize,
+}
+
+/// One operation in progress; dropping it frees its place.
+pub struct Entered<K: Hash + Eq + Clone> {
+    keys: std::sync::Arc<Mutex<HashMap<K, usize>>>,
+    key: K,
+}
+
+impl<K: Hash + Eq + Clone> Concurrency<K> {
+    pub fn new(cap: usize) -> Concurrency<K> {
+        Concurrency {
+            keys: std::sync::Arc::new(Mutex::new(HashMap::new())),
+            cap,
+        }
+    }
+
+    pub fn enter(&self, key: &K) -> Option<Entered<K>> {
+        let mut keys = self.keys.lock().ok()?;
+        let n = keys.entry(key.clone()).or_insert(0);
+        if *n >= self.cap {
+            return None;
+        }
+        *n += 1;
+        Some(Entered {
+            keys: self.keys.clone(),
+            key: key.clone(),
+        })
+    }
+}
+
+impl<K: Hash + Eq + Clone> Drop for Entered<K> {
+    fn drop(&mut self) {
+        if let Ok(mut keys) = self.keys.lock()
+            && let Some(n) = keys.get_mut(&self.key)
+        {
+            *n -= 1;
+            if *n == 0 {
+                keys.remove(&self.key);
+            }
+        }
+    }
+}
+
 /// Whole seconds for `Retry-After`, at least 1.
 pub fn retry_after_secs(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
