@@ -208,3 +208,86 @@ fn is_slug(s: &str) -> bool {
     s.chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
+
+/// Fuzzing the meeting-file parser (bounded, in every test run): any text, and files with
+/// random values in every field, parse and validate without panicking; what validates
+/// survives a round trip through JSON unchanged.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn choice() -> impl Strategy<Value = serde_json::Value> {
+        ("\\PC{0,30}", "[a-z0-9_\\-]{0,6}|\\PC{0,4}", any::<bool>()).prop_map(|(text, slug, correct)| {
+            serde_json::json!({"text": text, "slug": slug, "correct": correct})
+        })
+    }
+
+    fn activity() -> impl Strategy<Value = serde_json::Value> {
+        (
+            prop_oneof![
+                Just("text"),
+                Just("poll"),
+                Just("quiz"),
+                Just("wordcloud"),
+                Just("nope")
+            ],
+            "\\PC{0,60}",
+            "\\PC{0,60}",
+            proptest::collection::vec(choice(), 0..10),
+            any::<i64>(),
+        )
+            .prop_map(|(kind, title, description, choices, word_limit)| {
+                serde_json::json!({
+                    "kind": kind, "title": title, "description": description,
+                    "choices": choices, "word_limit": word_limit,
+                })
+            })
+    }
+
+    fn meeting() -> impl Strategy<Value = serde_json::Value> {
+        (
+            "\\PC{0,60}",
+            "\\PC{0,20}",
+            any::<bool>(),
+            "[A-Za-z0-9]{0,8}|\\PC{0,4}",
+            proptest::collection::vec(activity(), 0..6),
+            proptest::collection::vec(("\\PC{0,20}", "\\PC{0,20}", any::<i64>(), any::<i64>()), 0..4),
+        )
+            .prop_map(|(title, code, reward_fastest, flag_prefix, activities, flags)| {
+                let flags: Vec<_> = flags
+                    .into_iter()
+                    .map(|(name, code, points, first_blood)| {
+                        serde_json::json!({"name": name, "code": code, "points": points, "first_blood": first_blood})
+                    })
+                    .collect();
+                serde_json::json!({
+                    "title": title, "code": code, "reward_fastest": reward_fastest,
+                    "flag_prefix": flag_prefix, "activities": activities, "flags": flags,
+                })
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text(text in "\\PC{0,400}") {
+            if let Ok(file) = serde_json::from_str::<MeetingFile>(&text) {
+                let _ = file.validate();
+            }
+        }
+
+        #[test]
+        fn random_files(value in meeting()) {
+            let text = value.to_string();
+            if let Ok(file) = serde_json::from_str::<MeetingFile>(&text)
+                && file.validate().is_ok()
+            {
+                let again: MeetingFile = serde_json::from_str(&serde_json::to_string(&file)?)?;
+                prop_assert_eq!(again, file);
+            }
+        }
+    }
+}

@@ -183,4 +183,82 @@ mod tests {
                 .is_none()
         );
     }
+
+    /// Fuzzing the frame decoder (bounded, in every test run): any text, and JSON-shaped
+    /// text built from the protocol's own words, never panics; a `ref` read back is always a
+    /// valid one; and `reference_only` agrees with `parse` on small frames.
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn fragment() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("{".to_string()),
+                Just("}".to_string()),
+                Just("[".to_string()),
+                Just("]".to_string()),
+                Just(",".to_string()),
+                Just(":".to_string()),
+                Just("null".to_string()),
+                Just("true".to_string()),
+                Just("\"type\"".to_string()),
+                Just("\"ref\"".to_string()),
+                Just("\"vote\"".to_string()),
+                Just("\"word\"".to_string()),
+                Just("\"flag\"".to_string()),
+                Just("\"control\"".to_string()),
+                Just("\"question_id\"".to_string()),
+                Just("\"choice_id\"".to_string()),
+                Just("\"text\"".to_string()),
+                Just("\"action\"".to_string()),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| n.to_string()),
+                "\\PC{0,12}".prop_map(|s| format!("{s:?}")),
+            ]
+        }
+
+        fn check(text: &str) {
+            let p = parse(text);
+            if let Some(r) = &p.reference {
+                assert!(valid_reference(r), "{r:?}");
+            }
+            if text.len() <= REF_READ_LIMIT && p.command.is_some() {
+                assert_eq!(reference_only(text), p.reference);
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_text(text in "\\PC{0,300}") {
+                check(&text);
+            }
+
+            #[test]
+            fn json_shaped(parts in proptest::collection::vec(fragment(), 0..40)) {
+                check(&parts.concat());
+            }
+
+            #[test]
+            fn well_formed_with_random_values(
+                kind in prop_oneof![Just("vote"), Just("word"), Just("flag"), Just("control"), Just("x")],
+                q in any::<i64>(),
+                c in any::<i64>(),
+                text in "\\PC{0,80}",
+                reference in prop_oneof![
+                    "\\PC{0,80}".prop_map(serde_json::Value::from),
+                    any::<i64>().prop_map(serde_json::Value::from),
+                    Just(serde_json::Value::Null),
+                ],
+            ) {
+                let frame = serde_json::json!({
+                    "type": kind, "question_id": q, "choice_id": c, "text": text,
+                    "code": text, "action": text, "ref": reference,
+                });
+                check(&frame.to_string());
+            }
+        }
+    }
 }
