@@ -168,6 +168,12 @@ function connect() {
       }
     },
     onStatus: connectionBanner,
+    // 4001 `session revoked`: logged out elsewhere, password changed, account removed or
+    // expired. Back to the login form, which says why.
+    onFinal() {
+      try { sessionStorage.setItem("lk.sessionEnded", "1"); } catch { /* private mode */ }
+      location.reload();
+    },
     async onRefused() {
       const me = await getJson("/api/me");
       if (me.status === 401) { location.reload(); return true; }

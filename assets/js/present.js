@@ -80,6 +80,14 @@ function render() {
 }
 
 /// The link stopped working (revoked, or the meeting is gone): say so instead of retrying.
+/// A close in 4001–4099: a display link's revocation, or, for a screen opened with the
+/// staff session, that session's end (back to the login form, which says why).
+function ended() {
+  if (token) { revoked(); return; }
+  try { sessionStorage.setItem("lk.sessionEnded", "1"); } catch { /* private mode */ }
+  location.reload();
+}
+
 function revoked() {
   $("#body").replaceChildren(el("div", { class: "card revoked" }, el("h1", {}, t("present.revoked_title")), el("p", {}, t("present.revoked"))));
   view = "revoked";
@@ -103,7 +111,7 @@ async function start() {
       else if (mergeLive(state, f)) render();
     },
     onStatus: connectionBanner,
-    onFinal: revoked,
+    onFinal: ended,
     async onRefused() {
       const check = await getJson(withToken(`/api/meetings/${meeting}/invite`));
       if ([401, 403, 404].includes(check.status)) { connectionBanner("online"); revoked(); return true; }

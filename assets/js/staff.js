@@ -25,6 +25,10 @@ export async function ensureStaff() {
   panel.replaceChildren(...loginForm());
   translate(panel);
   panel.classList.remove("hidden");
+  // A dashboard whose session ended (WebSocket close 4001) reloads into this form.
+  let ended = false;
+  try { ended = !!sessionStorage.getItem("lk.sessionEnded"); sessionStorage.removeItem("lk.sessionEnded"); } catch { /* private mode */ }
+  if (ended) $("#login-error").textContent = t("login.ended");
   $("#username").focus();
   return new Promise((resolve) => {
     $("#login").addEventListener("submit", async (ev) => {
@@ -35,7 +39,9 @@ export async function ensureStaff() {
       const res = await postJson("/api/login", { username, password });
       $("#login-btn").disabled = false;
       if (res.ok) { $("#login-panel").classList.add("hidden"); $("#password").value = ""; resolve(res.data.username); return; }
-      $("#login-error").textContent = res.data?.error === "wrong_credentials" ? t("login.wrong") : errorText(res.data?.error || "offline");
+      const code = res.data?.error;
+      $("#login-error").textContent = code === "wrong_credentials" ? t("login.wrong")
+        : code === "rate_limited" ? t("login.throttled") : errorText(code || "offline");
       $("#password").select();
     });
   });

@@ -33,3 +33,30 @@ pub fn create_private_file(path: &Path) -> std::io::Result<()> {
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn private_modes() {
+        let base = std::env::temp_dir().join(format!("librekast-files-{}", std::process::id()));
+        let file = base.join("a/b/lk.db");
+        create_private_file(&file).unwrap_or_else(|e| panic!("{e}"));
+        let mode = |p: &Path| {
+            std::fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0)
+        };
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&base.join("a/b")), 0o700);
+        assert_eq!(mode(&base.join("a")), 0o700);
+        // An existing file is left alone, not truncated.
+        std::fs::write(&file, b"data").unwrap_or_else(|e| panic!("{e}"));
+        create_private_file(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(&file).unwrap_or_default(), b"data");
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}

@@ -542,6 +542,14 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
         )
         .await?;
     }
+    // The CLI (another process) gives the organizer a new password: the open dashboard
+    // is closed (4001 `session revoked`) and goes back to the login form, saying why.
+    let cli = librekast_storage::Store::connect(&database_url).await?;
+    let admin = cli.find_user("admin").await?.context("no admin account")?;
+    let hash = librekast_web::auth::hash_password("a brand new password")?;
+    cli.change_password(admin.id, &hash, None).await?;
+    browser::wait_text(&org, "#login-error", "Your session ended", TIMEOUT).await?;
+    shoot(&org, "organizer-session-ended", Size::Projector).await?;
     for d in [ada, eve, linus, org, screen] {
         d.quit().await?;
     }

@@ -321,3 +321,111 @@ fn one_server_per_database() {
     let again = serve(&db).unwrap_or_else(|e| panic!("restart after kill -9: {e}"));
     drop(again);
 }
+
+/// `user passwd` sets a new password and ends the account's sessions; `user list` shows
+/// name, role and last login; `user remove` deletes the account and ends its sessions.
+#[test]
+fn user_passwd_list_remove() {
+    let db = temp_db("users");
+    let ok = |o: &Output| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&run(
+        &db,
+        &["user", "add", "alice", "--password-stdin"],
+        Some("first\n"),
+    ));
+    ok(&run(
+        &db,
+        &[
+            "user",
+            "add",
+            "olga",
+            "--password-stdin",
+            "--role",
+            "organizer",
+        ],
+        Some("pw\n"),
+    ));
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let store = rt
+        .block_on(librekast_storage::Store::connect(&db))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let alice = rt
+        .block_on(store.find_user("alice"))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("alice missing"));
+    let subject = librekast_storage::SessionSubject::Staff {
+        user_id: alice.id,
+        username: "alice".into(),
+        role: alice.role,
+    };
+    rt.block_on(store.create_session("alice-token", &subject))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(store.record_login(alice.id))
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let out = run(
+        &db,
+        &["user", "passwd", "alice", "--password-stdin"],
+        Some("second\n"),
+    );
+    ok(&out);
+    assert!(
+        stdout(&out).contains("1 session(s) ended"),
+        "{}",
+        stdout(&out)
+    );
+    let found = rt
+        .block_on(store.find_session("alice-token"))
+        .ok()
+        .flatten();
+    assert_eq!(found, None, "the old session ended");
+    let alice = rt
+        .block_on(store.find_user("alice"))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("alice missing"));
+    assert!(librekast_web::auth::verify_password(
+        "second",
+        &alice.password_hash
+    ));
+    let out = run(
+        &db,
+        &["user", "passwd", "nobody", "--password-stdin"],
+        Some("x\n"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no staff account"));
+
+    let out = run(&db, &["user", "list"], None);
+    ok(&out);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("name") && lines[0].contains("last login"),
+        "{text}"
+    );
+    let alice_line = lines
+        .iter()
+        .find(|l| l.starts_with("alice"))
+        .copied()
+        .unwrap_or("");
+    assert!(
+        alice_line.contains("admin") && alice_line.contains('T') && alice_line.ends_with('Z'),
+        "{text}"
+    );
+    let olga_line = lines
+        .iter()
+        .find(|l| l.starts_with("olga"))
+        .copied()
+        .unwrap_or("");
+    assert!(
+        olga_line.contains("organizer") && olga_line.ends_with("never"),
+        "{text}"
+    );
+
+    ok(&run(&db, &["user", "remove", "olga"], None));
+    let out = run(&db, &["user", "remove", "olga"], None);
+    assert!(!out.status.success(), "removing twice is an error");
+    assert!(!stdout(&run(&db, &["user", "list"], None)).contains("olga"));
+}
