@@ -84,15 +84,19 @@ impl Config {
                 "LIBREKAST_MAX_CONNECTIONS must be at least 1 (default 20000)".into(),
             ));
         }
-        let data_dir = default_data_dir(&database_url);
-        Ok(Config {
+        Ok(Config::with_defaults(bind, database_url, max_connections))
+    }
+
+    /// Every other setting at its default.
+    fn with_defaults(bind: SocketAddr, database_url: String, max_connections: usize) -> Config {
+        Config {
+            data_dir: default_data_dir(&database_url),
             bind,
             database_url,
             max_connections,
             public_url: None,
             idle: Duration::from_secs(DEFAULT_IDLE_SECS),
             max_connections_per_ip: max_connections,
-            data_dir,
             allowed_origins: Vec::new(),
             trusted_proxies: Cidr::loopback(),
             allowed_hosts: None,
@@ -101,7 +105,7 @@ impl Config {
             header_timeout: HEADER_TIMEOUT,
             keepalive_idle: KEEPALIVE_IDLE,
             body_timeout: BODY_TIMEOUT,
-        })
+        }
     }
 
     /// Caps open connections per client address; 0 keeps the default (the global limit).
@@ -219,26 +223,16 @@ impl Config {
     /// For tests: a random loopback port and the given database (PostgreSQL: a private
     /// data directory under the system temp dir).
     pub fn for_tests(database_url: &str) -> Config {
-        let data_dir = default_data_dir(database_url).or_else(|| {
-            Some(std::env::temp_dir().join(format!("librekast-data-{}", std::process::id())))
-        });
-        Config {
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database_url: database_url.to_string(),
-            max_connections: 20_000,
-            public_url: None,
-            idle: Duration::from_secs(DEFAULT_IDLE_SECS),
-            max_connections_per_ip: 20_000,
-            data_dir,
-            allowed_origins: Vec::new(),
-            trusted_proxies: Cidr::loopback(),
-            allowed_hosts: None,
-            session_idle: Duration::from_secs(DEFAULT_SESSION_IDLE_SECS),
-            session_max: Duration::from_secs(DEFAULT_SESSION_MAX_SECS),
-            header_timeout: HEADER_TIMEOUT,
-            keepalive_idle: KEEPALIVE_IDLE,
-            body_timeout: BODY_TIMEOUT,
+        let mut config = Config::with_defaults(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url.to_string(),
+            20_000,
+        );
+        if config.data_dir.is_none() {
+            config.data_dir =
+                Some(std::env::temp_dir().join(format!("librekast-data-{}", std::process::id())));
         }
+        config
     }
 }
 
