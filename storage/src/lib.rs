@@ -9,6 +9,7 @@
 //!   answers, sessions, users).
 //! - [`lock`]: [`ServerLock`], one server per database (a lock file or an advisory lock).
 //! - [`files`]: private files and directories (`0600`, `0700`).
+//! - [`tokens`]: session tokens are stored as their SHA-256 only.
 //! - [`error`]: the [`StorageError`] enum.
 //!
 //! SQLite (a file, WAL mode) is the default; PostgreSQL is used when the URL says `postgres://`.
@@ -24,15 +25,12 @@ pub mod migrations;
 pub mod model;
 pub mod queries;
 pub mod store;
+pub mod tokens;
 
 pub use error::StorageError;
 pub use lock::ServerLock;
+pub use tokens::token_hash;
 
-/// The SHA-256 of a session token, hex: what the database stores instead of the token.
-pub fn token_hash(token: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(token.as_bytes()))
-}
 pub use meeting_file::{ActivityFile, ChoiceFile, FlagFile, MeetingFile};
 pub use model::*;
 pub use store::{Backend, Store};

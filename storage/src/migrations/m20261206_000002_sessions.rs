@@ -75,7 +75,7 @@ impl MigrationTrait for Migration {
             db.execute_raw(Statement::from_sql_and_values(
                 backend,
                 format!("UPDATE sessions SET token = {a} WHERE token = {b}"),
-                [crate::token_hash(&token).into(), token.into()],
+                [crate::tokens::token_hash(&token).into(), token.into()],
             ))
             .await?;
         }

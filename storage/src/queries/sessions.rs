@@ -12,7 +12,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, SqlErr};
 use crate::entities::{meetings, sessions, users};
 use crate::model::*;
 use crate::store::{Store, map_err};
-use crate::{StorageError, convert, token_hash};
+use crate::tokens::token_hash;
+use crate::{StorageError, convert};
 
 impl Store {
     pub async fn create_session(

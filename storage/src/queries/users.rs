@@ -85,7 +85,7 @@ impl Store {
             let mut ended =
                 sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user.0));
             if let Some(keep) = keep {
-                ended = ended.filter(sessions::Column::Token.ne(crate::token_hash(keep)));
+                ended = ended.filter(sessions::Column::Token.ne(crate::tokens::token_hash(keep)));
             }
             Ok(ended.exec(&txn).await?.rows_affected)
         }
