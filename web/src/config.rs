@@ -146,13 +146,15 @@ impl Config {
         Ok(self)
     }
 
-    /// `10.0.0.0/8, ::1`: proxies whose forwarding headers are believed; empty: none.
+    /// `10.0.0.0/8, ::1`: proxies whose forwarding headers are believed; `none` or empty:
+    /// nobody.
     pub fn with_trusted_proxies(mut self, list: Option<&str>) -> Result<Config, WebError> {
         let Some(list) = list else {
             return Ok(self);
         };
         self.trusted_proxies = Vec::new();
-        for item in split_list(Some(list)) {
+        // `none` (or an empty value) trusts nobody.
+        for item in split_list(Some(list)).filter(|i| !i.eq_ignore_ascii_case("none")) {
             match Cidr::parse(item) {
                 Some(c) => self.trusted_proxies.push(c),
                 None => {
