@@ -189,7 +189,10 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .or(websocket)
         .unify()
         .or(static_files)
-        .unify();
+        .unify()
+        // Boxed before the guard goes in front: the nested filter type is otherwise too
+        // deep for the trait solver in release builds.
+        .boxed();
     site::guard(app).and(api).recover(recover).unify().boxed()
 }
 
