@@ -16,7 +16,7 @@ use sea_orm::{
 
 use crate::StorageError;
 use crate::entities::{
-    activities, attendees, flag_attempts, flag_captures, meetings, votes, words,
+    activities, attendees, flag_attempts, flag_captures, meetings, sessions, votes, words,
 };
 use crate::model::*;
 use crate::store::map_err;
@@ -245,17 +245,24 @@ async fn progress<C: ConnectionTrait>(
     let updated = meetings::Entity::update_many()
         .col_expr(meetings::Column::Status, Expr::value(status.code()))
         .col_expr(meetings::Column::Position, Expr::value(position))
-        // Participant sessions end 30 days after this (see `find_session`).
-        .col_expr(
-            meetings::Column::EndedAt,
-            Expr::value((status == MeetingStatus::After).then(crate::model::now_micros)),
-        )
         .filter(meetings::Column::Id.eq(meeting.0))
         .exec(db)
         .await
         .map_err(|e| map_err("progress", e))?;
     if updated.rows_affected == 0 {
         return Err(StorageError::NotFound);
+    }
+    if status == MeetingStatus::After {
+        // The meeting ended: its participants' sessions end 30 days from now. Written on the
+        // session rows, so checking one stays a single lookup.
+        let expires = crate::model::now_micros() + crate::model::PARTICIPANT_GRACE;
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::ExpiresAt, Expr::value(expires))
+            .filter(sessions::Column::MeetingId.eq(meeting.0))
+            .filter(sessions::Column::Kind.eq(sessions::KIND_PARTICIPANT))
+            .exec(db)
+            .await
+            .map_err(|e| map_err("progress", e))?;
     }
 
     // Listing an activity twice means its last state wins, as if applied one by one.

@@ -3,7 +3,7 @@
 //! the running server and closes them too; old and idle staff sessions end; participant
 //! sessions end 30 days after their meeting; one session cannot open sockets without limit.
 
-use librekast_storage::{MeetingId, MeetingStatus, Store, now_micros};
+use librekast_storage::{MeetingId, Store};
 use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Statement};
@@ -102,16 +102,26 @@ async fn sessions_end_and_their_sockets_close() -> anyhow::Result<()> {
             .header("cookie", cookie)
             .send()
     };
-    assert_eq!(seat(cookie.clone()).await?.status(), StatusCode::OK);
+    let hash = librekast_web::auth::hash_password("boss password")?;
+    store.put_user("boss", &hash).await?;
+    let org_token = ts.login("boss", "boss password").await?;
+    let mut org = ts.connect(meeting, &org_token).await?;
+    ok(&org.control("end").await?)?;
+    org.wait_status("after").await?;
+    assert_eq!(
+        seat(cookie.clone()).await?.status(),
+        StatusCode::OK,
+        "still valid"
+    );
+    // 31 days later (moved back in the database: the test cannot wait a month).
     let backend = store.connection().get_database_backend();
-    let ended_at = now_micros() - 31 * 86_400 * 1_000_000;
+    let month = 31 * 86_400 * 1_000_000_i64;
     store
         .connection()
         .execute_raw(Statement::from_string(
             backend,
             format!(
-                "UPDATE meetings SET status = '{}', ended_at = {ended_at} WHERE id = {}",
-                MeetingStatus::After.code(),
+                "UPDATE sessions SET expires_at = expires_at - {month} WHERE meeting_id = {}",
                 MeetingId(meeting).0
             ),
         ))

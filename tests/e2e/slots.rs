@@ -122,6 +122,27 @@ async fn idle_and_trickling_sockets_lose_their_slots() -> anyhow::Result<()> {
     let reply = String::from_utf8_lossy(&closed_by_server(&mut keep).await?).into_owned();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
 
+    // Open WebSockets count against their address's cap as long as they live.
+    let meeting = ts.demo_meeting().await?;
+    let mut sockets = Vec::new();
+    for i in 0..10 {
+        let (_, token) = ts.join(meeting, "Pour1nf0", &format!("tab{i}")).await?;
+        let stream = tcp_from([127, 0, 6, 1], addr).await?;
+        let url = format!("ws://{addr}/ws/meetings/{meeting}?token={token}");
+        let (ws, _) = tokio_tungstenite::client_async(url, stream).await?;
+        sockets.push(ws);
+    }
+    let mut over = tcp_from([127, 0, 6, 1], addr).await?;
+    over.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .ok();
+    let answer = closed_by_server(&mut over).await?;
+    assert!(
+        answer.is_empty(),
+        "10 open WebSockets fill the address's 10 places"
+    );
+    drop(sockets);
+
     // A POST without Content-Length gets the documented 400.
     let mut chunked = tcp_from([127, 0, 4, 3], addr).await?;
     chunked

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use librekast_engine::{Action, Event, Principal};
-use librekast_storage::{MeetingId, SessionSubject, Store};
+use librekast_storage::{MeetingId, SessionSubject};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 use serde_json::json;
@@ -70,7 +70,7 @@ pub async fn logout(headers: HeaderMap, remote: Remote, app: App) -> Response {
         if let Err(e) = app.engine.store().delete_session(token).await {
             return internal(e);
         }
-        app.sessions.revoke(&Store::session_key(token));
+        app.sessions.revoke(token);
     }
     let reply = warp::reply::json(&json!({}));
     warp::reply::with_header(

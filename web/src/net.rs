@@ -1,7 +1,9 @@
 //! Addresses: CIDR ranges (`LIBREKAST_TRUSTED_PROXIES`), and who a request really comes from
 //! and how (the peer, or a trusted proxy's `X-Forwarded-For` / `X-Forwarded-Proto`).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 
 /// An address range such as `10.0.0.0/8`, `::1/128` or a single address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,9 +109,107 @@ pub fn client_of(peer: SocketAddr, headers: &http::HeaderMap, trusted: &[Cidr]) 
     }
 }
 
+type Counts = Arc<Mutex<HashMap<IpAddr, usize>>>;
+
+/// Open connections per client address (`LIBREKAST_MAX_CONNECTIONS_PER_IP`). The address is
+/// the peer's: behind a proxy every client shares the proxy's, so trusted proxies are not
+/// counted (limit per address at the proxy).
+#[derive(Clone)]
+pub struct PerAddress {
+    open: Counts,
+    cap: usize,
+    exempt: Vec<Cidr>,
+}
+
+/// One connection's place among its address's; dropping it frees the place.
+pub struct AddressSlot {
+    open: Counts,
+    ip: IpAddr,
+}
+
+impl PerAddress {
+    pub fn new(cap: usize, exempt: Vec<Cidr>) -> PerAddress {
+        PerAddress {
+            open: Arc::new(Mutex::new(HashMap::new())),
+            cap,
+            exempt,
+        }
+    }
+
+    /// `Err(())` when the address already holds `cap` connections; `Ok(None)` for an exempt
+    /// address.
+    #[allow(clippy::result_unit_err)]
+    pub fn take(&self, ip: IpAddr) -> Result<Option<AddressSlot>, ()> {
+        let ip = canonical(ip);
+        if self.exempt.iter().any(|c| c.contains(ip)) {
+            return Ok(None);
+        }
+        let Ok(mut open) = self.open.lock() else {
+            return Ok(None);
+        };
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.cap {
+            return Err(());
+        }
+        *n += 1;
+        Ok(Some(AddressSlot {
+            open: self.open.clone(),
+            ip,
+        }))
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock()
+            && let Some(n) = open.get_mut(&self.ip)
+        {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// A connection's [`AddressSlot`], handed through request extensions so a WebSocket upgrade
+/// can take it over from the HTTP connection it came from.
+#[derive(Clone)]
+pub struct HeldSlot(Arc<Mutex<Option<AddressSlot>>>);
+
+impl HeldSlot {
+    pub fn new(slot: Option<AddressSlot>) -> HeldSlot {
+        HeldSlot(Arc::new(Mutex::new(slot)))
+    }
+
+    pub fn take(&self) -> Option<AddressSlot> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn per_address_cap() {
+        let per = PerAddress::new(2, Cidr::loopback());
+        let ip: IpAddr = "203.0.113.1".parse().unwrap();
+        let a = per.take(ip).unwrap();
+        let b = per.take(ip).unwrap();
+        assert!(per.take(ip).is_err());
+        assert!(per.take("203.0.113.2".parse().unwrap()).is_ok());
+        assert!(
+            matches!(per.take("127.0.0.1".parse().unwrap()), Ok(None)),
+            "exempt"
+        );
+        let held = HeldSlot::new(a);
+        let moved = held.take();
+        drop(held);
+        assert!(per.take(ip).is_err(), "the slot moved, it was not freed");
+        drop((moved, b));
+        assert!(per.take(ip).is_ok());
+    }
 
     #[test]
     fn cidr_ranges() {

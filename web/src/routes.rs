@@ -14,10 +14,9 @@ use warp::{Filter, Rejection, Reply};
 use crate::api_error::ApiError;
 use crate::app::{App, internal};
 use crate::net::Remote;
-use crate::site::{self, Refused};
+use crate::site::Refused;
 use crate::{account, assets, auth, ws};
 use librekast_engine::text;
-use warp::http::HeaderMap;
 
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
@@ -71,24 +70,29 @@ where
     }
 }
 
-/// Who is asking (client address behind trusted proxies, HTTPS or not).
-fn remote(app: App) -> impl Filter<Extract = (Remote,), Error = Infallible> + Clone {
-    warp::header::headers_cloned()
-        .and(warp::ext::optional::<SocketAddr>())
-        .map(move |headers: HeaderMap, peer| app.remote(peer, &headers))
+/// Who is asking (client address behind trusted proxies, HTTPS or not), as the accept loop
+/// worked it out; loopback when served without it.
+fn remote() -> impl Filter<Extract = (Remote,), Error = Infallible> + Clone {
+    warp::ext::optional::<Remote>().map(|r: Option<Remote>| {
+        r.unwrap_or(Remote {
+            ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            https: false,
+            via_proxy: false,
+        })
+    })
 }
 
 pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     let join = warp::path!("api" / "meetings" / i64 / "join")
         .and(warp::post())
         .and(warp::header::optional::<String>("cookie"))
-        .and(remote(app.clone()))
+        .and(remote())
         .and(json_body(app.config.body_timeout))
         .and(with_app(app.clone()))
         .then(join);
     let login = warp::path!("api" / "login")
         .and(warp::post())
-        .and(remote(app.clone()))
+        .and(remote())
         .and(json_body(app.config.body_timeout))
         .and(with_app(app.clone()))
         .then(login);
@@ -119,7 +123,7 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     let logout = warp::path!("api" / "logout")
         .and(warp::post())
         .and(warp::header::headers_cloned())
-        .and(remote(app.clone()))
+        .and(remote())
         .and(with_app(app.clone()))
         .then(account::logout);
     let invite = warp::path!("api" / "meetings" / i64 / "invite")
@@ -155,14 +159,14 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::header::headers_cloned())
         .and(warp::query::<HashMap<String, String>>())
         .and(warp::ext::optional::<ws::UpgradeSlot>())
+        .and(warp::ext::optional::<crate::net::HeldSlot>())
         .and(warp::ext::optional::<SocketAddr>())
         .and(with_app(app.clone()))
         .then(ws::upgrade);
     let static_files = warp::get()
         .and(warp::path::tail())
         .map(|tail: warp::path::Tail| assets::serve(tail.as_str()));
-    let api = join
-        .or(login)
+    join.or(login)
         .unify()
         .or(password)
         .unify()
@@ -190,10 +194,9 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .unify()
         .or(static_files)
         .unify()
-        // Boxed before the guard goes in front: the nested filter type is otherwise too
-        // deep for the trait solver in release builds.
-        .boxed();
-    site::guard(app).and(api).recover(recover).unify().boxed()
+        .recover(recover)
+        .unify()
+        .boxed()
 }
 
 async fn recover(rejection: Rejection) -> Result<Response, Infallible> {

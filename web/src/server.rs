@@ -9,8 +9,7 @@
 //! accepting, tell every WebSocket to reconnect (close 1012), give HTTP requests
 //! [`DRAIN_TIMEOUT`] to finish, then flush every queued write, within a container's 10 s.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -26,8 +25,9 @@ use tokio::task::JoinHandle;
 use tower_service::Service;
 
 use crate::app::App;
-use crate::net::Cidr;
+use crate::net::{HeldSlot, PerAddress};
 use crate::routes;
+use crate::site;
 use crate::ws::UpgradeSlot;
 use crate::{Config, WebError, bootstrap};
 
@@ -104,11 +104,10 @@ impl Server {
             engine.store().clone(),
             shutdown_rx.clone(),
         ));
-        let per_ip = PerIp {
-            open: Arc::new(std::sync::Mutex::new(HashMap::new())),
-            cap: config.max_connections_per_ip,
-            exempt: config.trusted_proxies.clone(),
-        };
+        let per_ip = PerAddress::new(
+            config.max_connections_per_ip,
+            config.trusted_proxies.clone(),
+        );
         let timeouts = (config.header_timeout, config.keepalive_idle);
         let task = tokio::spawn(accept_loop(
             listener,
@@ -153,53 +152,6 @@ fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
-/// Open connections per client address (the peer: behind a proxy, count at the proxy).
-#[derive(Clone)]
-struct PerIp {
-    open: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
-    cap: usize,
-    exempt: Vec<Cidr>,
-}
-
-struct IpSlot {
-    open: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
-    ip: IpAddr,
-}
-
-impl PerIp {
-    fn take(&self, ip: IpAddr) -> Result<Option<IpSlot>, ()> {
-        let ip = crate::net::canonical(ip);
-        if self.exempt.iter().any(|c| c.contains(ip)) {
-            return Ok(None);
-        }
-        let Ok(mut open) = self.open.lock() else {
-            return Ok(None);
-        };
-        let n = open.entry(ip).or_insert(0);
-        if *n >= self.cap {
-            return Err(());
-        }
-        *n += 1;
-        Ok(Some(IpSlot {
-            open: self.open.clone(),
-            ip,
-        }))
-    }
-}
-
-impl Drop for IpSlot {
-    fn drop(&mut self) {
-        if let Ok(mut open) = self.open.lock()
-            && let Some(n) = open.get_mut(&self.ip)
-        {
-            *n -= 1;
-            if *n == 0 {
-                open.remove(&self.ip);
-            }
-        }
-    }
-}
-
 /// Whether a connection is worth its slot: requests in flight, and when it last finished one.
 struct Activity {
     in_flight: AtomicUsize,
@@ -224,11 +176,11 @@ async fn accept_loop(
     listener: TcpListener,
     app: App,
     limit: Arc<Semaphore>,
-    per_ip: PerIp,
+    per_ip: PerAddress,
     (header_timeout, keepalive_idle): (Duration, Duration),
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let filter = routes::routes(app);
+    let filter = routes::routes(app.clone());
     let graceful = GracefulShutdown::new();
     loop {
         let permit = tokio::select! {
@@ -247,7 +199,7 @@ async fn accept_loop(
             },
             _ = shutdown.changed() => break,
         };
-        let Ok(ip_slot) = per_ip.take(peer.ip()) else {
+        let Ok(address_slot) = per_ip.take(peer.ip()) else {
             tracing::debug!(%peer, "per-address connection cap reached: closed");
             drop(stream);
             continue;
@@ -259,20 +211,41 @@ async fn accept_loop(
             served: AtomicBool::new(false),
             last_done_ms: AtomicU64::new(0),
         });
+        // A WebSocket takes this connection's place among its address's connections with
+        // it: an open WebSocket counts against the per-address cap as long as it lives.
+        let address_slot = HeldSlot::new(address_slot);
         let svc = warp::service(filter.clone());
         let counted = activity.clone();
+        let held = address_slot.clone();
+        let app = app.clone();
         let svc = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
             counted.in_flight.fetch_add(1, Ordering::Relaxed);
             let guard = InFlight(counted.clone(), started);
+            // Who is asking, and the cross-site rules, read from the request in place.
+            let remote = app.remote(Some(peer), req.headers());
+            let refused = site::check(
+                &app,
+                req.uri().path(),
+                req.method(),
+                req.headers(),
+                req.uri().query().unwrap_or(""),
+                &remote,
+            )
+            .err();
+            req.extensions_mut().insert(remote);
             if req.uri().path().starts_with("/ws/") {
                 let on_upgrade = hyper::upgrade::on(&mut req);
                 req.extensions_mut().insert(UpgradeSlot::new(on_upgrade));
+                req.extensions_mut().insert(held.clone());
             }
             req.extensions_mut().insert(peer);
             let mut svc = svc.clone();
-            let call = svc.call(req);
+            let call = refused.is_none().then(|| svc.call(req));
             async move {
-                let response = call.await;
+                let response = match (call, refused) {
+                    (Some(call), _) => call.await,
+                    (None, refused) => Ok(refused.map(|r| r.reply()).unwrap_or_default()),
+                };
                 drop(guard);
                 response
             }
@@ -322,7 +295,7 @@ async fn accept_loop(
                     }
                 }
             }
-            drop(ip_slot);
+            drop(address_slot);
             drop(permit);
         });
     }

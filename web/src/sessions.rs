@@ -1,10 +1,15 @@
 //! [`Sessions`]: the open WebSockets of every session, so a session can be capped (at most
-//! [`MAX_SOCKETS_PER_SESSION`] at once) and revoked: logout, a password change or the
-//! removal of a user close that session's sockets with 4001 `session revoked`. Revocations
-//! made in another process (the CLI) are found by [`sweep`], which asks storage every
-//! [`SWEEP_EVERY`] which open staff sessions are still valid.
+//! [`MAX_SOCKETS_PER_SESSION`] at once) and a staff session revoked: logout, a password
+//! change or the removal of a user close its sockets with 4001 `session revoked`.
+//! Revocations made in another process (the CLI) are found by [`sweep`], which asks storage
+//! every [`SWEEP_EVERY`] which open staff sessions are still valid.
+//!
+//! Kept small, because a keynote holds 10,000 participant sessions: an entry is a counter
+//! under a 64-bit key (a keyed hash of the token); only staff sessions, a handful, carry a
+//! revocation channel and their stored hash.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,45 +17,58 @@ use librekast_storage::Store;
 use tokio::sync::watch;
 
 /// Open WebSockets per session at most; beyond it the upgrade is refused (`429`).
-pub const MAX_SOCKETS_PER_SESSION: usize = 8;
+pub const MAX_SOCKETS_PER_SESSION: u32 = 8;
 /// How often open staff sessions are checked against storage (a change made with the CLI
 /// reaches a running server within this, plus one query).
 pub const SWEEP_EVERY: Duration = Duration::from_secs(3);
 
-struct Entry {
-    open: usize,
-    staff: bool,
+/// A staff session's revocation: its stored hash (for the sweep) and the signal its
+/// sockets wait on.
+struct Staff {
+    stored: String,
     revoked: watch::Sender<bool>,
+}
+
+struct Entry {
+    open: u32,
+    staff: Option<Staff>,
 }
 
 #[derive(Default)]
 pub struct Sessions {
-    open: Mutex<HashMap<String, Entry>>,
+    hasher: std::collections::hash_map::RandomState,
+    open: Mutex<HashMap<u64, Entry>>,
 }
 
 /// Held by a connection; dropping it frees its place.
 pub struct SessionGuard {
     sessions: Arc<Sessions>,
-    key: String,
-    /// Becomes `true` when the session is revoked.
-    pub revoked: watch::Receiver<bool>,
+    key: u64,
+    /// Becomes `true` when the (staff) session is revoked; `None` for other sessions.
+    pub revoked: Option<watch::Receiver<bool>>,
 }
 
 impl Sessions {
-    /// Registers one more socket of the session `key` (its token's hash); `None` past the
-    /// cap.
-    pub fn open(self: &Arc<Self>, key: String, staff: bool) -> Option<SessionGuard> {
+    fn key(&self, token: &str) -> u64 {
+        self.hasher.hash_one(token)
+    }
+
+    /// Registers one more socket of the session of `token`; `None` past the cap.
+    pub fn open(self: &Arc<Self>, token: &str, staff: bool) -> Option<SessionGuard> {
+        let key = self.key(token);
         let mut open = self.open.lock().ok()?;
-        let entry = open.entry(key.clone()).or_insert_with(|| Entry {
+        let entry = open.entry(key).or_insert_with(|| Entry {
             open: 0,
-            staff,
-            revoked: watch::channel(false).0,
+            staff: staff.then(|| Staff {
+                stored: Store::session_key(token),
+                revoked: watch::channel(false).0,
+            }),
         });
         if entry.open >= MAX_SOCKETS_PER_SESSION {
             return None;
         }
         entry.open += 1;
-        let revoked = entry.revoked.subscribe();
+        let revoked = entry.staff.as_ref().map(|s| s.revoked.subscribe());
         Some(SessionGuard {
             sessions: self.clone(),
             key,
@@ -58,32 +76,37 @@ impl Sessions {
         })
     }
 
-    /// Closes every socket of the session (code 4001).
-    pub fn revoke(&self, key: &str) {
+    /// Closes every socket of the session of `token` (code 4001).
+    pub fn revoke(&self, token: &str) {
+        self.revoke_key(self.key(token));
+    }
+
+    fn revoke_key(&self, key: u64) {
         if let Ok(open) = self.open.lock()
-            && let Some(e) = open.get(key)
+            && let Some(Entry { staff: Some(s), .. }) = open.get(&key)
         {
-            let _ = e.revoked.send(true);
+            let _ = s.revoked.send(true);
         }
     }
 
-    fn staff_keys(&self) -> Vec<String> {
+    /// (key, stored hash) of every staff session with an open socket.
+    fn staff(&self) -> Vec<(u64, String)> {
         self.open
             .lock()
             .map(|o| {
                 o.iter()
-                    .filter(|(_, e)| e.staff)
-                    .map(|(k, _)| k.clone())
+                    .filter_map(|(k, e)| e.staff.as_ref().map(|s| (*k, s.stored.clone())))
                     .collect()
             })
             .unwrap_or_default()
     }
 
-    pub fn open_count(&self, key: &str) -> usize {
+    pub fn open_count(&self, token: &str) -> u32 {
+        let key = self.key(token);
         self.open
             .lock()
             .ok()
-            .and_then(|o| o.get(key).map(|e| e.open))
+            .and_then(|o| o.get(&key).map(|e| e.open))
             .unwrap_or(0)
     }
 }
@@ -112,15 +135,16 @@ pub async fn sweep(sessions: Arc<Sessions>, store: Store, mut shutdown: watch::R
             _ = every.tick() => {}
             _ = shutdown.changed() => return,
         }
-        let keys = sessions.staff_keys();
-        if keys.is_empty() {
+        let staff = sessions.staff();
+        if staff.is_empty() {
             continue;
         }
-        match store.live_staff_sessions(&keys).await {
+        let stored: Vec<String> = staff.iter().map(|(_, s)| s.clone()).collect();
+        match store.live_staff_sessions(&stored).await {
             Ok(live) => {
-                for key in keys.iter().filter(|k| !live.contains(*k)) {
+                for (key, _) in staff.iter().filter(|(_, s)| !live.contains(s)) {
                     tracing::info!("staff session ended elsewhere: closing its connections");
-                    sessions.revoke(key);
+                    sessions.revoke_key(*key);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not check staff sessions"),
@@ -136,13 +160,18 @@ mod tests {
     fn capped_and_revocable() {
         let s = Arc::new(Sessions::default());
         let guards: Vec<_> = (0..MAX_SOCKETS_PER_SESSION)
-            .filter_map(|_| s.open("k".into(), true))
+            .filter_map(|_| s.open("k", true))
             .collect();
-        assert_eq!(guards.len(), MAX_SOCKETS_PER_SESSION);
-        assert!(s.open("k".into(), true).is_none(), "capped");
-        assert!(s.open("other".into(), false).is_some());
+        assert_eq!(guards.len(), MAX_SOCKETS_PER_SESSION as usize);
+        assert!(s.open("k", true).is_none(), "capped");
+        let participant = s.open("other", false);
+        assert!(participant.as_ref().is_some_and(|g| g.revoked.is_none()));
         s.revoke("k");
-        assert!(guards.iter().all(|g| *g.revoked.borrow()));
+        assert!(
+            guards
+                .iter()
+                .all(|g| g.revoked.as_ref().is_some_and(|r| *r.borrow()))
+        );
         drop(guards);
         assert_eq!(s.open_count("k"), 0);
     }

@@ -1,17 +1,15 @@
 //! This server's own address, and who may ride its cookies.
 //!
-//! - [`guard`]: the filter in front of `/api/` and `/ws/`: a request whose credential is a
-//!   cookie, or that sets or clears one (join, login, logout), must come from our own
-//!   origin, `LIBREKAST_PUBLIC_URL`'s or one in `LIBREKAST_ALLOWED_ORIGINS` (no `Origin`:
-//!   a script, allowed); a JSON body must say `application/json` (an HTML form cannot).
+//! - [`check`]: run on every request before the routes (by the accept loop): under `/api/`
+//!   and `/ws/`, a request whose credential is a cookie, or that sets or clears one (join,
+//!   login, logout), must come from our own origin, `LIBREKAST_PUBLIC_URL`'s or one in
+//!   `LIBREKAST_ALLOWED_ORIGINS` (no `Origin`: a script, allowed); a JSON body must say
+//!   `application/json` (an HTML form cannot).
 //! - [`base_url`]: `scheme://host` for links and QR codes, from `LIBREKAST_PUBLIC_URL` or the
 //!   request (`X-Forwarded-Host`/`-Proto` only from a trusted proxy; `LIBREKAST_ALLOWED_HOSTS`
 //!   when set).
 
-use std::net::SocketAddr;
-
 use warp::http::{HeaderMap, Method, header};
-use warp::{Filter, Rejection};
 
 use crate::api_error::ApiError;
 use crate::app::App;
@@ -20,11 +18,18 @@ use crate::config::normalize_origin;
 use crate::net::Remote;
 use crate::principal;
 
-/// A refusal from [`guard`], answered by the routes' `recover`.
+/// A refusal before or inside the routes (answered by the routes' `recover`, or directly by
+/// the accept loop).
 #[derive(Debug)]
 pub struct Refused(pub ApiError, pub &'static str);
 
 impl warp::reject::Reject for Refused {}
+
+impl Refused {
+    pub fn reply(&self) -> warp::reply::Response {
+        self.0.reply(Some(self.1))
+    }
+}
 
 fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -124,28 +129,28 @@ fn cookie_is_credential(headers: &HeaderMap, query: &str) -> bool {
     })
 }
 
-fn check(
+/// The cross-site rules of the module, for one request; read straight from the request
+/// (nothing copied) before it reaches the routes.
+pub fn check(
     app: &App,
     path: &str,
     method: &Method,
     headers: &HeaderMap,
     query: &str,
-    peer: Option<SocketAddr>,
+    remote: &Remote,
 ) -> Result<(), Refused> {
     if !(path.starts_with("/api/") || path.starts_with("/ws/")) {
         return Ok(());
     }
     if let Some(origin) = text(headers, header::ORIGIN.as_str())
         && (sets_cookie(path) || cookie_is_credential(headers, query))
+        && !origin_allowed(app, headers, remote, origin)
     {
-        let remote = app.remote(peer, headers);
-        if !origin_allowed(app, headers, &remote, origin) {
-            tracing::info!(origin, path, "cross-site request refused");
-            return Err(Refused(
-                ApiError::ForbiddenOrigin,
-                "requests from another site's page may not use this server's session",
-            ));
-        }
+        tracing::info!(origin, path, "cross-site request refused");
+        return Err(Refused(
+            ApiError::ForbiddenOrigin,
+            "requests from another site's page may not use this server's session",
+        ));
     }
     let has_body = headers.contains_key(header::TRANSFER_ENCODING)
         || text(headers, header::CONTENT_LENGTH.as_str()).is_some_and(|l| l.trim() != "0");
@@ -163,24 +168,4 @@ fn check(
         }
     }
     Ok(())
-}
-
-/// The filter in front of every route (see the module's rules).
-pub fn guard(app: App) -> impl Filter<Extract = (), Error = Rejection> + Clone {
-    warp::path::full()
-        .and(warp::method())
-        .and(warp::header::headers_cloned())
-        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-        .and(warp::ext::optional::<SocketAddr>())
-        .and_then(
-            move |path: warp::path::FullPath,
-                  method: Method,
-                  headers: HeaderMap,
-                  query: String,
-                  peer: Option<SocketAddr>| {
-                let result = check(&app, path.as_str(), &method, &headers, &query, peer);
-                async move { result.map_err(warp::reject::custom) }
-            },
-        )
-        .untuple_one()
 }

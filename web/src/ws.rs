@@ -21,7 +21,7 @@ use librekast_engine::{
     AckOk, AckResult, Action, Audience, Command, ErrorCode, Frame, MeetingHandle, MeetingRef,
     Principal, You,
 };
-use librekast_storage::{ActivityId, ChoiceId, MeetingAccess, MeetingId, Store};
+use librekast_storage::{ActivityId, ChoiceId, MeetingAccess, MeetingId};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio_tungstenite::WebSocketStream;
@@ -36,6 +36,7 @@ use warp::reply::Response;
 
 use crate::api_error::ApiError;
 use crate::app::{App, engine_error};
+use crate::net::{AddressSlot, HeldSlot};
 use crate::principal::{self, Caller};
 use crate::sessions::SessionGuard;
 use crate::{auth, protocol};
@@ -131,6 +132,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     query: HashMap<String, String>,
     slot: Option<UpgradeSlot>,
+    address: Option<HeldSlot>,
     peer: Option<SocketAddr>,
     app: App,
 ) -> Response {
@@ -165,7 +167,7 @@ pub async fn upgrade(
         Err(e) => return engine_error(e),
     };
     let staff = matches!(caller.principal, Principal::Staff { .. });
-    let Some(session) = app.sessions.open(Store::session_key(&token), staff) else {
+    let Some(session) = app.sessions.open(&token, staff) else {
         return ApiError::RateLimited.reply_retry(
             Some("too many open connections for this session"),
             Duration::from_secs(5),
@@ -181,6 +183,7 @@ pub async fn upgrade(
         access,
         shutdown: app.shutdown.clone(),
         session: Some(session),
+        _address: address.and_then(|a| a.take()),
         _alive: app.alive.clone(),
         _permit: permit,
     };
@@ -219,6 +222,8 @@ pub struct Conn {
     /// This connection's place among its session's sockets; tells it when the session is
     /// revoked. `None` in tests that drive [`run`] without a server.
     pub session: Option<SessionGuard>,
+    /// This connection's place among its client address's connections.
+    pub _address: Option<AddressSlot>,
     pub _alive: mpsc::Sender<()>,
     pub _permit: OwnedSemaphorePermit,
 }
@@ -371,10 +376,8 @@ where
     } else {
         1.0
     });
-    let mut revoked = match &conn.session {
-        Some(s) => s.revoked.clone(),
-        None => watch::channel(false).1,
-    };
+    // Only staff sessions can be revoked while open; the others never fire.
+    let mut revoked = conn.session.as_mut().and_then(|s| s.revoked.take());
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut last_heard = Instant::now();
@@ -492,8 +495,13 @@ where
                     matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Ping(Vec::new().into()))).await, Ok(Ok(())))
                 }
             }
-            Ok(()) = revoked.changed() => {
-                if *revoked.borrow() {
+            Some(()) = async {
+                match revoked.as_mut() {
+                    Some(r) => r.changed().await.ok(),
+                    None => std::future::pending().await,
+                }
+            } => {
+                if revoked.as_ref().is_some_and(|r| *r.borrow()) {
                     close(&mut sink, close::SESSION_REVOKED, "session revoked").await;
                     false
                 } else {

@@ -15,8 +15,6 @@ pub struct Model {
     pub created_at: i64,
     /// The organizer who owns it; `None`: only admins control it.
     pub owner_id: Option<i64>,
-    /// When the meeting last ended (`after`): participant sessions end 30 days later.
-    pub ended_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

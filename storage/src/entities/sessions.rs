@@ -15,6 +15,8 @@ pub struct Model {
     pub created_at: i64,
     /// Last use (refreshed at most once a minute): a staff session's idle limit.
     pub last_seen_at: i64,
+    /// A participant session's end, set when its meeting ends (30 days later).
+    pub expires_at: Option<i64>,
 }
 
 pub const KIND_STAFF: &str = "staff";

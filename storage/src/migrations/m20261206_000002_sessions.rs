@@ -1,7 +1,8 @@
 //! Sessions that end, stored hashed: `sessions.token` now holds the SHA-256 of the token
 //! (existing rows are hashed in place, so nobody is logged out), `sessions.last_seen_at`
-//! (a staff session's idle limit), `users.last_login_at` (shown by `librekast user list`)
-//! and `meetings.ended_at` (participant sessions end 30 days after it).
+//! (a staff session's idle limit), `sessions.expires_at` (set on a meeting's participant
+//! sessions when it ends: 30 days later) and `users.last_login_at` (shown by
+//! `librekast user list`).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -14,18 +15,13 @@ pub struct Migration;
 enum Sessions {
     Table,
     LastSeenAt,
+    ExpiresAt,
 }
 
 #[derive(DeriveIden)]
 enum Users {
     Table,
     LastLoginAt,
-}
-
-#[derive(DeriveIden)]
-enum Meetings {
-    Table,
-    EndedAt,
 }
 
 #[async_trait::async_trait]
@@ -50,8 +46,8 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(
                 Table::alter()
-                    .table(Meetings::Table)
-                    .add_column(big_integer_null(Meetings::EndedAt))
+                    .table(Sessions::Table)
+                    .add_column(big_integer_null(Sessions::ExpiresAt))
                     .to_owned(),
             )
             .await?;
@@ -94,7 +90,7 @@ impl MigrationTrait for Migration {
                 Sessions::LastSeenAt.into_iden(),
             ),
             (Users::Table.into_iden(), Users::LastLoginAt.into_iden()),
-            (Meetings::Table.into_iden(), Meetings::EndedAt.into_iden()),
+            (Sessions::Table.into_iden(), Sessions::ExpiresAt.into_iden()),
         ] {
             manager
                 .alter_table(Table::alter().table(table).drop_column(column).to_owned())

@@ -95,7 +95,6 @@ async fn insert_meeting<C: ConnectionTrait>(
         position: Set(0),
         created_at: Set(now_micros()),
         owner_id: Set(None),
-        ended_at: Set(None),
     }
     .insert(db)
     .await

@@ -1,15 +1,16 @@
 //! Sessions: the tokens of staff, participants and display links. Only a token's SHA-256 is
 //! stored ([`crate::token_hash`]): a copy of the database opens no session. A staff session
 //! ends after its idle or absolute limit ([`SessionLimits`]), a participant session
-//! [`PARTICIPANT_GRACE`] after its meeting ended, a display link when revoked.
+//! [`PARTICIPANT_GRACE`] after its meeting ended (its `expires_at`, written when the meeting
+//! ends), a display link when revoked. Checking any of them is one lookup by primary key.
 
 use std::collections::HashSet;
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, SqlErr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, SqlErr};
 
-use crate::entities::{meetings, sessions, users};
+use crate::entities::{sessions, users};
 use crate::model::*;
 use crate::store::{Store, map_err};
 use crate::tokens::token_hash;
@@ -50,6 +51,7 @@ impl Store {
             attendee_id: Set(attendee_id),
             created_at: Set(now),
             last_seen_at: Set(now),
+            expires_at: Set(None),
         })
         .exec_without_returning(&self.db)
         .await
@@ -118,19 +120,7 @@ impl Store {
                 meeting_id: MeetingId(meeting_id),
             })),
             (sessions::KIND_PARTICIPANT, _, Some(meeting_id), Some(attendee_id)) => {
-                let ended: Option<(String, Option<i64>)> = meetings::Entity::find_by_id(meeting_id)
-                    .select_only()
-                    .column(meetings::Column::Status)
-                    .column(meetings::Column::EndedAt)
-                    .into_tuple()
-                    .one(&self.db)
-                    .await?;
-                let expired = matches!(
-                    &ended,
-                    Some((status, Some(at)))
-                        if status == MeetingStatus::After.code() && now - at > PARTICIPANT_GRACE
-                );
-                if expired {
+                if session.expires_at.is_some_and(|at| now > at) {
                     return Ok(None);
                 }
                 Ok(Some(SessionSubject::Participant {
