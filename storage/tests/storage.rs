@@ -1441,12 +1441,32 @@ async fn roles_migration_keeps_accounts_and_meetings(store: Store) {
     use sea_orm_migration::MigratorTrait;
 
     let m = fixture(&store).await.meeting;
-    attendee(&store, m, "ann").await;
+    let ann = attendee(&store, m, "ann").await;
     let veteran_id = store.put_user("veteran", "h").await.unwrap();
     Migrator::down(store.connection(), Some(2))
         .await
         .expect("back to the schema before roles");
     let backend = store.connection().get_database_backend();
+    // A meeting that had already ended, with a participant's session.
+    for sql in [
+        format!(
+            "UPDATE meetings SET status = '{}' WHERE id = {}",
+            MeetingStatus::After.code(),
+            m.0
+        ),
+        format!(
+            "INSERT INTO sessions (token, kind, meeting_id, attendee_id, created_at) VALUES ('ann-token', 'participant', {}, {}, {})",
+            m.0,
+            ann.0,
+            now_micros()
+        ),
+    ] {
+        store
+            .connection()
+            .execute_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap();
+    }
     store
         .connection()
         .execute_raw(Statement::from_string(
@@ -1473,6 +1493,19 @@ async fn roles_migration_keeps_accounts_and_meetings(store: Store) {
         Some(MeetingAccess::default())
     );
     assert!(!store.load_meeting(m).await.unwrap().attendees.is_empty());
+    // The ended meeting's participants keep their sessions 30 days from the migration.
+    let row = store
+        .connection()
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT expires_at FROM sessions WHERE kind = 'participant'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let expires: Option<i64> = row.try_get("", "expires_at").unwrap();
+    assert!(expires.is_some_and(|e| e > now_micros() + 29 * 86_400 * 1_000_000));
+    assert!(store.find_session("ann-token").await.unwrap().is_some());
     // The session from before still opens, now through its hash.
     let found = store.find_session("legacy-token").await.unwrap();
     assert!(

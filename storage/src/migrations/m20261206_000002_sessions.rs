@@ -55,6 +55,14 @@ impl MigrationTrait for Migration {
         let backend = db.get_database_backend();
         db.execute_unprepared("UPDATE sessions SET last_seen_at = created_at")
             .await?;
+        // Meetings that already ended: their participants get the same 30 days from now.
+        let expires = crate::model::now_micros() + crate::model::PARTICIPANT_GRACE;
+        db.execute_unprepared(&format!(
+            "UPDATE sessions SET expires_at = {expires} WHERE kind = 'participant' AND \
+             meeting_id IN (SELECT id FROM meetings WHERE status = '{}')",
+            crate::model::MeetingStatus::After.code()
+        ))
+        .await?;
         // Existing tokens are replaced by their hash: the same browsers stay logged in.
         let rows = db
             .query_all_raw(Statement::from_string(
