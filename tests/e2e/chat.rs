@@ -84,8 +84,7 @@ async fn chat_votes_and_words_join_the_room() -> anyhow::Result<()> {
         ])
         .await?;
     assert_eq!(report.words, 2);
-    room.wait_for(|v| v["type"] == "words" && v["words"][0]["count"] == 2)
-        .await?;
+    room.wait_words(cloud, |w| w[0]["count"] == 2).await?;
     assert_eq!(room.words[&cloud][0]["text"], "Rust");
 
     // Viewers are attendees: stored, on the staff scoreboard with their platform.

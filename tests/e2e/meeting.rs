@@ -272,7 +272,7 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         "bad_request"
     );
     for p in people.iter_mut() {
-        p.wait_for(|v| v["type"] == "words" && v["words"].as_array().is_some_and(|w| w.len() == 7))
+        p.wait_words(cloud, |w| w.as_array().is_some_and(|w| w.len() == 7))
             .await?;
         let words = &p.words[&cloud];
         // 33 × "Rust" (two spellings that normalise alike) beat 17 × "rust".

@@ -186,6 +186,27 @@ impl Client {
         Ok(())
     }
 
+    /// Reads until this question's latest words (from `words` frames or a `state`) satisfy
+    /// `pred`, checked first on what is already held: the frame that completes them may
+    /// have arrived while this client waited for an ack.
+    pub async fn wait_words(
+        &mut self,
+        question: i64,
+        pred: impl Fn(&Value) -> bool,
+    ) -> anyhow::Result<Value> {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            if let Some(w) = self.words.get(&question).filter(|w| pred(w)) {
+                return Ok(w.clone());
+            }
+            tokio::time::timeout_at(deadline, self.recv())
+                .await
+                .with_context(|| {
+                    format!("words {:?} never matched", self.words.get(&question))
+                })??;
+        }
+    }
+
     pub async fn control(&mut self, action: &str) -> anyhow::Result<Value> {
         self.call(json!({"type": "control", "action": action}))
             .await
