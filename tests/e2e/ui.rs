@@ -398,8 +398,10 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     );
     browser::wait_for(&ada, ".verdict.right", TIMEOUT).await?;
 
-    // Word cloud: the hostile string as a word too; the cloud has no overlaps.
+    // Word cloud: the hostile string as a word too; the cloud has no overlaps. The dashboard
+    // must show the next activity before `s` means "start it".
     press(&org, "n").await?;
+    browser::wait_text(&org, "#status", "Up next", TIMEOUT).await?;
     press(&org, "s").await?;
     everyone_sees(&people, "#question", "One word").await?;
     for (p, words) in [

@@ -134,7 +134,8 @@ impl Server {
     }
 
     /// Stops accepting, closes WebSockets with 1012 (reconnect), waits for connections to
-    /// finish (at most 10 s), then flushes every pending write.
+    /// finish (at most [`DRAIN_TIMEOUT`] in all), flushes every pending write, then releases
+    /// the database lock.
     pub async fn shutdown(mut self) {
         let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
         let _ = self.shutdown.send(true);
