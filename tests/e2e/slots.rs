@@ -32,6 +32,15 @@ async fn closed_by_server(stream: &mut TcpStream) -> anyhow::Result<Vec<u8>> {
     }
 }
 
+/// Whether the server closes a new connection from `from` at once, without serving it.
+async fn refused_at_once(from: [u8; 4], to: SocketAddr) -> anyhow::Result<bool> {
+    let mut over = tcp_from(from, to).await?;
+    over.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .ok();
+    Ok(closed_by_server(&mut over).await?.is_empty())
+}
+
 async fn healthz(from: [u8; 4], to: SocketAddr) -> anyhow::Result<String> {
     let mut s = tcp_from(from, to).await?;
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -58,13 +67,8 @@ async fn idle_and_trickling_sockets_lose_their_slots() -> anyhow::Result<()> {
     for _ in 0..10 {
         idle.push(tcp_from([127, 0, 0, 1], addr).await?);
     }
-    let mut over = tcp_from([127, 0, 0, 1], addr).await?;
-    over.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .ok();
-    let answer = closed_by_server(&mut over).await?;
     assert!(
-        answer.is_empty(),
+        refused_at_once([127, 0, 0, 1], addr).await?,
         "over the per-address cap: closed, not served"
     );
     assert!(
@@ -132,13 +136,8 @@ async fn idle_and_trickling_sockets_lose_their_slots() -> anyhow::Result<()> {
         let (ws, _) = tokio_tungstenite::client_async(url, stream).await?;
         sockets.push(ws);
     }
-    let mut over = tcp_from([127, 0, 6, 1], addr).await?;
-    over.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .ok();
-    let answer = closed_by_server(&mut over).await?;
     assert!(
-        answer.is_empty(),
+        refused_at_once([127, 0, 6, 1], addr).await?,
         "10 open WebSockets fill the address's 10 places"
     );
     drop(sockets);
