@@ -1,5 +1,6 @@
 //! [`Sessions`]: the open WebSockets of every session, so a session can be capped (at most
-//! [`MAX_SOCKETS_PER_SESSION`] at once) and a staff session revoked: logout, a password
+//! [`MAX_SOCKETS_PER_SESSION`] at once; for a staff session, per meeting: an operator's
+//! script may watch a thousand meetings with one login) and a staff session revoked: logout, a password
 //! change or the removal of a user close its sockets with 4001 `session revoked`.
 //! Revocations made in another process (the CLI) are found by [`sweep`], which asks storage
 //! every [`SWEEP_EVERY`] which open staff sessions are still valid.
@@ -16,7 +17,8 @@ use std::time::Duration;
 use librekast_storage::Store;
 use tokio::sync::watch;
 
-/// Open WebSockets per session at most; beyond it the upgrade is refused (`429`).
+/// Open WebSockets per session (staff: per session and meeting) at most; beyond it the
+/// upgrade is refused (`429`).
 pub const MAX_SOCKETS_PER_SESSION: u32 = 8;
 /// How often open staff sessions are checked against storage (a change made with the CLI
 /// reaches a running server within this, plus one query).
@@ -32,6 +34,8 @@ struct Staff {
 struct Entry {
     open: u32,
     staff: Option<Staff>,
+    /// A staff session's open sockets per meeting (the cap applies to each).
+    by_meeting: HashMap<i64, u32>,
 }
 
 #[derive(Default)]
@@ -44,6 +48,7 @@ pub struct Sessions {
 pub struct SessionGuard {
     sessions: Arc<Sessions>,
     key: u64,
+    meeting: i64,
     /// Becomes `true` when the (staff) session is revoked; `None` for other sessions.
     pub revoked: Option<watch::Receiver<bool>>,
 }
@@ -53,8 +58,8 @@ impl Sessions {
         self.hasher.hash_one(token)
     }
 
-    /// Registers one more socket of the session of `token`; `None` past the cap.
-    pub fn open(self: &Arc<Self>, token: &str, staff: bool) -> Option<SessionGuard> {
+    /// Registers one more socket of the session of `token` on `meeting`; `None` past the cap.
+    pub fn open(self: &Arc<Self>, token: &str, staff: bool, meeting: i64) -> Option<SessionGuard> {
         let key = self.key(token);
         let mut open = self.open.lock().ok()?;
         let entry = open.entry(key).or_insert_with(|| Entry {
@@ -63,8 +68,15 @@ impl Sessions {
                 stored: Store::session_key(token),
                 revoked: watch::channel(false).0,
             }),
+            by_meeting: HashMap::new(),
         });
-        if entry.open >= MAX_SOCKETS_PER_SESSION {
+        if entry.staff.is_some() {
+            let here = entry.by_meeting.entry(meeting).or_insert(0);
+            if *here >= MAX_SOCKETS_PER_SESSION {
+                return None;
+            }
+            *here += 1;
+        } else if entry.open >= MAX_SOCKETS_PER_SESSION {
             return None;
         }
         entry.open += 1;
@@ -72,6 +84,7 @@ impl Sessions {
         Some(SessionGuard {
             sessions: self.clone(),
             key,
+            meeting,
             revoked,
         })
     }
@@ -117,6 +130,12 @@ impl Drop for SessionGuard {
             && let Some(e) = open.get_mut(&self.key)
         {
             e.open -= 1;
+            if let Some(here) = e.by_meeting.get_mut(&self.meeting) {
+                *here -= 1;
+                if *here == 0 {
+                    e.by_meeting.remove(&self.meeting);
+                }
+            }
             if e.open == 0 {
                 open.remove(&self.key);
             }
@@ -160,18 +179,26 @@ mod tests {
     fn capped_and_revocable() {
         let s = Arc::new(Sessions::default());
         let guards: Vec<_> = (0..MAX_SOCKETS_PER_SESSION)
-            .filter_map(|_| s.open("k", true))
+            .filter_map(|_| s.open("k", true, 1))
             .collect();
         assert_eq!(guards.len(), MAX_SOCKETS_PER_SESSION as usize);
-        assert!(s.open("k", true).is_none(), "capped");
-        let participant = s.open("other", false);
+        assert!(s.open("k", true, 1).is_none(), "capped");
+        // Staff: the cap is per meeting; the other meeting's socket is revoked with the rest.
+        let elsewhere = s.open("k", true, 2);
+        assert!(elsewhere.is_some());
+        let participant = s.open("other", false, 1);
         assert!(participant.as_ref().is_some_and(|g| g.revoked.is_none()));
+        let more: Vec<_> = (0..MAX_SOCKETS_PER_SESSION)
+            .filter_map(|i| s.open("other", false, i64::from(i) + 2))
+            .collect();
+        assert_eq!(more.len(), MAX_SOCKETS_PER_SESSION as usize - 1, "a participant session is capped in all");
         s.revoke("k");
         assert!(
             guards
                 .iter()
                 .all(|g| g.revoked.as_ref().is_some_and(|r| *r.borrow()))
         );
+        assert!(elsewhere.is_some_and(|g| g.revoked.is_some_and(|r| *r.borrow())));
         drop(guards);
         assert_eq!(s.open_count("k"), 0);
     }

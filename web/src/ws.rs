@@ -167,7 +167,7 @@ pub async fn upgrade(
         Err(e) => return engine_error(e),
     };
     let staff = matches!(caller.principal, Principal::Staff { .. });
-    let Some(session) = app.sessions.open(&token, staff) else {
+    let Some(session) = app.sessions.open(&token, staff, meeting_id.0) else {
         return ApiError::RateLimited.reply_retry(
             Some("too many open connections for this session"),
             Duration::from_secs(5),
