@@ -198,7 +198,7 @@ mod tests {
                 .iter()
                 .all(|g| g.revoked.as_ref().is_some_and(|r| *r.borrow()))
         );
-        assert!(elsewhere.is_some_and(|g| g.revoked.is_some_and(|r| *r.borrow())));
+        assert!(elsewhere.as_ref().is_some_and(|g| g.revoked.as_ref().is_some_and(|r| *r.borrow())));
         drop(guards);
         assert_eq!(s.open_count("k"), 0);
     }
