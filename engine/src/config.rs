@@ -21,6 +21,13 @@ pub struct EngineConfig {
     pub idle: Duration,
     /// Adapters and bots, started in every meeting's tree.
     pub extensions: Extensions,
+    /// Meeting starts that may wait in the start queue ([`crate::meetings`]); beyond it a
+    /// request is refused with [`crate::EngineError::Busy`].
+    pub start_queue: usize,
+    /// Meetings loading from storage at once.
+    pub start_concurrency: usize,
+    /// How long a request waits for its meeting to start.
+    pub start_wait: Duration,
 }
 
 /// `LIBREKAST_IDLE_SECS`' default: ten minutes.
@@ -36,6 +43,9 @@ impl Default for EngineConfig {
             bot_prefix: "🤖 ".to_string(),
             idle: DEFAULT_IDLE,
             extensions: Extensions::default(),
+            start_queue: crate::meetings::START_QUEUE,
+            start_concurrency: crate::meetings::START_CONCURRENCY,
+            start_wait: crate::meetings::START_WAIT,
         }
     }
 }

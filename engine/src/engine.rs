@@ -15,18 +15,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use librekast_storage::{MeetingId, Store};
+use librekast_storage::{
+    AttendeeRecord, JoinSeat, MeetingId, Platform, Store, WriteOp, now_micros, token_hash,
+};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
 
+use crate::AckOk;
 use crate::EngineError;
 use crate::config::EngineConfig;
-use crate::handle::MeetingHandle;
+use crate::handle::{MeetingHandle, Readiness};
 use crate::meetings::{Meetings, MeetingsArgs, MeetingsMsg, Registry};
-use crate::writer::Writer;
+use crate::writer::{Job, Writer};
 
-/// How long a request waits for its meeting's tree to start.
-const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a request waits for the root to answer (it only registers: starting is queued).
+const ROOT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The running engine: storage, the writer and the meetings' supervision tree.
 #[derive(Clone)]
@@ -35,6 +38,7 @@ pub struct Engine {
     writer: Writer,
     registry: Registry,
     root: ActorRef<MeetingsMsg>,
+    start_wait: Duration,
 }
 
 impl Engine {
@@ -43,6 +47,7 @@ impl Engine {
     pub async fn start(store: Store, config: EngineConfig) -> Result<Engine, EngineError> {
         let writer = Writer::spawn(store.clone());
         let registry: Registry = Arc::default();
+        let start_wait = config.start_wait;
         let args = MeetingsArgs {
             store: store.clone(),
             writer: writer.clone(),
@@ -57,6 +62,7 @@ impl Engine {
             writer,
             registry,
             root,
+            start_wait,
         };
         for id in engine.store.running_meeting_ids().await? {
             if let Err(e) = engine.meeting(id).await {
@@ -74,40 +80,100 @@ impl Engine {
         &self.writer
     }
 
-    /// The handle of a meeting, starting its tree if needed.
+    /// The handle of a meeting, starting its tree if needed: the start waits in the fair
+    /// start queue ([`crate::meetings`]), this request at most
+    /// [`EngineConfig::start_wait`](crate::EngineConfig::start_wait).
     pub async fn meeting(&self, id: MeetingId) -> Result<Arc<MeetingHandle>, EngineError> {
         let cached = self.registry.read().ok().and_then(|r| r.get(&id).cloned());
-        if let Some(h) = cached
-            && !h.is_stopped()
-        {
-            return Ok(h);
+        let handle = match cached {
+            Some(h) if !h.is_stopped() => h,
+            _ => {
+                let reply = self
+                    .root
+                    .call(
+                        |reply| MeetingsMsg::Ensure { id, reply },
+                        Some(ROOT_TIMEOUT),
+                    )
+                    .await
+                    .map_err(|e| EngineError::Actor(e.to_string()))?;
+                match reply {
+                    CallResult::Success(result) => result?,
+                    _ => return Err(EngineError::Unavailable),
+                }
+            }
+        };
+        if handle.readiness() != Readiness::Ready {
+            handle.wait_ready(self.start_wait).await?;
         }
-        let reply = self
-            .root
-            .call(
-                |reply| MeetingsMsg::Ensure { id, reply },
-                Some(START_TIMEOUT),
-            )
-            .await
-            .map_err(|e| EngineError::Actor(e.to_string()))?;
-        match reply {
-            CallResult::Success(result) => result,
-            _ => Err(EngineError::Unavailable),
-        }
+        Ok(handle)
     }
 
-    /// The handle of a meeting if its tree runs right now (never starts one).
+    /// The handle of a meeting if its tree runs right now (never starts one, nor waits for
+    /// one starting).
     pub fn running(&self, id: MeetingId) -> Option<Arc<MeetingHandle>> {
         self.registry
             .read()
             .ok()
             .and_then(|r| r.get(&id).cloned())
-            .filter(|h| !h.is_stopped())
+            .filter(|h| !h.is_stopped() && h.readiness() == Readiness::Ready)
     }
 
     /// Meetings whose tree is in memory now.
     pub fn running_count(&self) -> usize {
         self.registry.read().map(|r| r.len()).unwrap_or(0)
+    }
+
+    /// Seats a participant of a running meeting: their attendee (new with `platform_user_id`,
+    /// or the `kept` seat their browser already had, renamed if need be) and their session
+    /// (`token`) are written by the group commit like an answer, durable before this returns.
+    /// Then the meeting learns of them. The caller checked the join code and the name.
+    pub async fn join(
+        &self,
+        handle: &MeetingHandle,
+        name: String,
+        kept: Option<AttendeeRecord>,
+        platform_user_id: String,
+        token: &str,
+    ) -> Result<AttendeeRecord, EngineError> {
+        let (record, seat) = match kept {
+            Some(a) => {
+                let seat = JoinSeat::Kept {
+                    renamed: a.name != name,
+                };
+                (AttendeeRecord { name, ..a }, seat)
+            }
+            None => {
+                let id = self.store.allocate_attendee_id().await?;
+                let record = AttendeeRecord {
+                    id,
+                    meeting_id: handle.id,
+                    name,
+                    platform: Platform::Room,
+                    platform_user_id: platform_user_id.clone(),
+                    score: 0,
+                };
+                (record, JoinSeat::New { platform_user_id })
+            }
+        };
+        let op = WriteOp::Join {
+            meeting: handle.id,
+            attendee: record.id,
+            name: record.name.clone(),
+            seat,
+            session_hash: token_hash(token),
+            at: now_micros(),
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .submit(Job::new(vec![op], Some(tx), Ok(AckOk::Plain), None))
+            .await;
+        match rx.await {
+            Ok(Ok(_)) => {
+                handle.joined(record.clone());
+                Ok(record)
+            }
+            _ => Err(EngineError::Unavailable),
+        }
     }
 
     /// Stops every meeting's tree, then waits until every queued write is committed.

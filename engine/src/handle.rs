@@ -9,7 +9,7 @@ use std::time::Duration;
 use librekast_storage::{AttendeeRecord, MeetingId};
 use ractor::RpcReplyPort;
 use ractor::rpc::CallResult;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::access::Principal;
 use crate::actor::{ActorSlot, MeetingMsg};
@@ -23,6 +23,18 @@ use crate::{AckResult, ChatMessage, ChatReport, EngineError, ErrorCode};
 const RETRIES: usize = 6;
 const RETRY_DELAY: Duration = Duration::from_millis(50);
 
+/// Where a meeting's tree is in its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// Queued or loading ([`crate::meetings`]' start queue).
+    Starting,
+    Ready,
+    /// No such meeting (deleted meanwhile).
+    NotFound,
+    /// The tree could not start (storage unavailable).
+    Failed,
+}
+
 pub struct MeetingHandle {
     pub id: MeetingId,
     bus: Arc<Bus>,
@@ -30,6 +42,10 @@ pub struct MeetingHandle {
     ack_timeout: Duration,
     /// Set when the meeting's tree stops: the next request starts a new one.
     stopped: AtomicBool,
+    ready: watch::Sender<Readiness>,
+    /// The join code, so a join is checked without a database read; kept current by whoever
+    /// changes it.
+    code: std::sync::RwLock<Arc<str>>,
 }
 
 impl MeetingHandle {
@@ -45,6 +61,43 @@ impl MeetingHandle {
             slot,
             ack_timeout,
             stopped: AtomicBool::new(false),
+            ready: watch::channel(Readiness::Starting).0,
+            code: std::sync::RwLock::new(Arc::from("")),
+        }
+    }
+
+    pub(crate) fn set_ready(&self, readiness: Readiness) {
+        self.ready.send_replace(readiness);
+    }
+
+    pub fn readiness(&self) -> Readiness {
+        *self.ready.borrow()
+    }
+
+    /// Waits until the tree started (or could not), at most `limit`.
+    pub async fn wait_ready(&self, limit: Duration) -> Result<(), EngineError> {
+        let mut rx = self.ready.subscribe();
+        let waited = tokio::time::timeout(limit, rx.wait_for(|r| *r != Readiness::Starting)).await;
+        match waited {
+            Err(_) => Err(EngineError::Busy),
+            Ok(Err(_)) => Err(EngineError::Unavailable),
+            Ok(Ok(r)) => match *r {
+                Readiness::Ready => Ok(()),
+                Readiness::NotFound => Err(EngineError::MeetingNotFound),
+                Readiness::Starting | Readiness::Failed => Err(EngineError::Unavailable),
+            },
+        }
+    }
+
+    /// Whether `code` is this meeting's join code (surrounding spaces ignored).
+    pub fn code_matches(&self, code: &str) -> bool {
+        self.code.read().is_ok_and(|c| c.as_ref() == code.trim())
+    }
+
+    /// Records the meeting's join code (at start, and whenever it changes).
+    pub fn set_code(&self, code: &str) {
+        if let Ok(mut c) = self.code.write() {
+            *c = Arc::from(code);
         }
     }
 

@@ -2,29 +2,62 @@
 //! [`MeetingSupervisor`] per running meeting on request, keeps the registry of their handles,
 //! and forgets a meeting once its tree stopped (idle, or its restart budget spent), so the
 //! next request starts it afresh from storage.
+//!
+//! Starting is queued: the root registers a handle at once (so every request for the meeting
+//! shares it) and puts the start in a bounded FIFO queue ([`START_QUEUE`] starts by default;
+//! overflow: refused with [`EngineError::Busy`]). At most [`START_CONCURRENCY`] trees load at
+//! a time, in the order they were first asked for, so a thousand meetings starting together
+//! share the database fairly instead of each holding the root while it loads. Requests wait
+//! on the handle's readiness, at most [`START_WAIT`] (see [`EngineConfig`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use librekast_storage::{MeetingId, Store};
-use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use ractor::{
+    Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent,
+};
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::EngineError;
 use crate::actor::ActorSlot;
 use crate::bus::Bus;
 use crate::config::EngineConfig;
-use crate::handle::MeetingHandle;
+use crate::handle::{MeetingHandle, Readiness};
 use crate::supervisor::{MeetingSupervisor, SupervisorArgs};
 use crate::writer::Writer;
 
 pub(crate) type Registry = Arc<RwLock<HashMap<MeetingId, Arc<MeetingHandle>>>>;
 
+/// Meeting starts waiting for their turn at most; beyond it a request is answered
+/// [`EngineError::Busy`] at once.
+pub const START_QUEUE: usize = 4_096;
+/// Trees loading from storage at once. Loading is mostly waiting for the database: a few at
+/// a time keep it busy without starving the writer of connections.
+pub const START_CONCURRENCY: usize = 8;
+/// How long a request waits for its meeting to start before it is answered
+/// [`EngineError::Busy`] (503 with `Retry-After`).
+pub const START_WAIT: Duration = Duration::from_secs(30);
+
 pub enum MeetingsMsg {
-    /// Start the meeting's tree unless it runs; reply with its handle.
+    /// Register the meeting (queueing its start) unless it runs; reply with its handle, which
+    /// may still be starting (see [`MeetingHandle::wait_ready`]).
     Ensure {
         id: MeetingId,
         reply: RpcReplyPort<Result<Arc<MeetingHandle>, EngineError>>,
     },
+    /// A queued start spawned this tree.
+    Started {
+        tree: ActorCell,
+        handle: Arc<MeetingHandle>,
+    },
+}
+
+/// One queued start.
+struct Start {
+    handle: Arc<MeetingHandle>,
+    args: SupervisorArgs,
 }
 
 pub struct MeetingsArgs {
@@ -37,6 +70,7 @@ pub struct MeetingsArgs {
 pub struct MeetingsState {
     args: MeetingsArgs,
     trees: HashMap<ActorId, Arc<MeetingHandle>>,
+    starts: mpsc::Sender<Start>,
 }
 
 pub struct Meetings;
@@ -52,14 +86,8 @@ impl MeetingsState {
             .filter(|h| !h.is_stopped())
     }
 
-    async fn start(
-        &mut self,
-        myself: &ActorRef<MeetingsMsg>,
-        id: MeetingId,
-    ) -> Result<Arc<MeetingHandle>, EngineError> {
-        if self.args.store.meeting(id).await?.is_none() {
-            return Err(EngineError::MeetingNotFound);
-        }
+    /// Registers a handle for the meeting and queues the start of its tree.
+    fn start(&mut self, id: MeetingId) -> Result<Arc<MeetingHandle>, EngineError> {
         let config = &self.args.config;
         let bus = Arc::new(Bus::new(config.broadcast_capacity));
         let slot = Arc::new(ActorSlot::default());
@@ -78,13 +106,14 @@ impl MeetingsState {
             writer: self.args.writer.clone(),
             config: config.clone(),
         };
-        let (tree, _) = Actor::spawn_linked(None, MeetingSupervisor, args, myself.get_cell())
-            .await
-            .map_err(|e| {
-                tracing::error!(meeting_id = %id, actor = "meeting", error = %e, "spawn failed");
-                EngineError::Unavailable
-            })?;
-        self.trees.insert(tree.get_id(), handle.clone());
+        let start = Start {
+            handle: handle.clone(),
+            args,
+        };
+        if self.starts.try_send(start).is_err() {
+            tracing::warn!(meeting_id = %id, actor = "meetings", queue = config.start_queue, "start queue full: request refused");
+            return Err(EngineError::Busy);
+        }
         if let Ok(mut r) = self.args.registry.write() {
             r.insert(id, handle.clone());
         }
@@ -110,13 +139,22 @@ impl Actor for Meetings {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<MeetingsMsg>,
+        myself: ActorRef<MeetingsMsg>,
         args: MeetingsArgs,
     ) -> Result<MeetingsState, ActorProcessingErr> {
         tracing::info!(actor = "meetings", "meeting supervision started");
+        let (starts, queue) = mpsc::channel(args.config.start_queue.max(1));
+        tokio::spawn(run_starts(
+            queue,
+            args.config.start_concurrency,
+            myself,
+            args.store.clone(),
+            args.registry.clone(),
+        ));
         Ok(MeetingsState {
             args,
             trees: HashMap::new(),
+            starts,
         })
     }
 
@@ -131,7 +169,7 @@ impl Actor for Meetings {
 
     async fn handle(
         &self,
-        myself: ActorRef<MeetingsMsg>,
+        _myself: ActorRef<MeetingsMsg>,
         msg: MeetingsMsg,
         state: &mut MeetingsState,
     ) -> Result<(), ActorProcessingErr> {
@@ -139,9 +177,15 @@ impl Actor for Meetings {
             MeetingsMsg::Ensure { id, reply } => {
                 let result = match state.running(id) {
                     Some(h) => Ok(h),
-                    None => state.start(&myself, id).await,
+                    None => state.start(id),
                 };
                 let _ = reply.send(result);
+            }
+            MeetingsMsg::Started { tree, handle } => {
+                // A tree that already stopped (its events came first) is not kept.
+                if !handle.is_stopped() {
+                    state.trees.insert(tree.get_id(), handle);
+                }
             }
         }
         Ok(())
@@ -167,6 +211,176 @@ impl Actor for Meetings {
                 state.forget(cell.get_id());
             }
             _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Serves the start queue in order, [`START_CONCURRENCY`] at a time (tokio's semaphore is
+/// FIFO, so no meeting is overtaken). Ends when the root stops.
+async fn run_starts(
+    mut queue: mpsc::Receiver<Start>,
+    concurrency: usize,
+    root: ActorRef<MeetingsMsg>,
+    store: Store,
+    registry: Registry,
+) {
+    // 0 starts nothing (a test seam: the queue can then be seen filling up).
+    let slots = Arc::new(Semaphore::new(concurrency));
+    while let Some(start) = queue.recv().await {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let (root, store, registry) = (root.clone(), store.clone(), registry.clone());
+        tokio::spawn(async move {
+            start_tree(start, root, store, registry).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn start_tree(start: Start, root: ActorRef<MeetingsMsg>, store: Store, registry: Registry) {
+    let Start { handle, args } = start;
+    let id = handle.id;
+    // Out of the registry before the waiters wake: what they see next is consistent.
+    let failed = |readiness: Readiness| {
+        if let Ok(mut r) = registry.write()
+            && r.get(&id).is_some_and(|h| Arc::ptr_eq(h, &handle))
+        {
+            r.remove(&id);
+        }
+        handle.mark_stopped();
+        handle.set_ready(readiness);
+    };
+    if root.get_status() != ractor::ActorStatus::Running {
+        failed(Readiness::Failed);
+        return;
+    }
+    match store.meeting(id).await {
+        Ok(Some(m)) => handle.set_code(&m.code),
+        Ok(None) => return failed(Readiness::NotFound),
+        Err(e) => {
+            tracing::error!(meeting_id = %id, actor = "meeting", error = %e, "could not read the meeting");
+            return failed(Readiness::Failed);
+        }
+    }
+    match Actor::spawn_linked(None, MeetingSupervisor, args, root.get_cell()).await {
+        Ok((tree, _)) => {
+            let _ = root.cast(MeetingsMsg::Started {
+                tree: tree.get_cell(),
+                handle: handle.clone(),
+            });
+            handle.set_ready(Readiness::Ready);
+        }
+        Err(e) => {
+            tracing::error!(meeting_id = %id, actor = "meeting", error = %e, "spawn failed");
+            failed(Readiness::Failed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use librekast_storage::{ActivityFile, ActivityKind, MeetingFile};
+
+    use super::*;
+    use crate::{Engine, EngineConfig};
+
+    fn meeting_file(n: usize) -> MeetingFile {
+        MeetingFile {
+            title: format!("class {n}"),
+            code: "c".into(),
+            reward_fastest: false,
+            flag_prefix: "LK".into(),
+            activities: vec![ActivityFile {
+                kind: ActivityKind::Text,
+                title: "hi".into(),
+                description: String::new(),
+                choices: vec![],
+                word_limit: 3,
+            }],
+            flags: vec![],
+        }
+    }
+
+    async fn meetings(
+        store: &Store,
+        n: usize,
+    ) -> Result<Vec<MeetingId>, Box<dyn std::error::Error>> {
+        let mut ids = Vec::with_capacity(n);
+        for i in 0..n {
+            ids.push(store.import_meeting(&meeting_file(i)).await?);
+        }
+        Ok(ids)
+    }
+
+    /// Hundreds of meetings asked for at the same moment all start (a few at a time) and
+    /// every request gets its running meeting; an unknown one is `MeetingNotFound`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_meetings_starting_at_once_all_start() -> Result<(), Box<dyn std::error::Error>> {
+        let store = Store::connect("sqlite::memory:").await?;
+        let ids = meetings(&store, 300).await?;
+        let config = EngineConfig {
+            start_concurrency: 4,
+            ..EngineConfig::default()
+        };
+        let engine = Engine::start(store, config).await?;
+        let mut set = tokio::task::JoinSet::new();
+        // Two requests per meeting: they share one start.
+        for &id in ids.iter().chain(&ids) {
+            let engine = engine.clone();
+            set.spawn(async move { engine.meeting(id).await.map(|h| (id, h)) });
+        }
+        let mut started = std::collections::HashSet::new();
+        while let Some(joined) = set.join_next().await {
+            let (id, handle) = joined??;
+            assert!(handle.is_running(), "meeting {id} runs");
+            assert!(handle.code_matches(" c "));
+            started.insert(id);
+        }
+        assert_eq!(started.len(), 300);
+        assert_eq!(engine.running_count(), 300);
+        assert!(matches!(
+            engine.meeting(MeetingId(1_000_000)).await,
+            Err(EngineError::MeetingNotFound)
+        ));
+        assert_eq!(
+            engine.running_count(),
+            300,
+            "an unknown meeting is not kept"
+        );
+        Ok(())
+    }
+
+    /// The queue is bounded: past it a request is refused at once with `Busy`; a request in
+    /// the queue waits for its start at most `start_wait`, then gets `Busy` too. (No start
+    /// runs here: `start_concurrency` 0.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_start_queue_refuses_at_once() -> Result<(), Box<dyn std::error::Error>> {
+        let store = Store::connect("sqlite::memory:").await?;
+        let ids = meetings(&store, 3).await?;
+        let config = EngineConfig {
+            start_queue: 2,
+            start_concurrency: 0,
+            start_wait: Duration::from_millis(200),
+            ..EngineConfig::default()
+        };
+        let engine = Engine::start(store, config).await?;
+        let waiting: Vec<_> = ids[..2]
+            .iter()
+            .map(|&id| {
+                let engine = engine.clone();
+                tokio::spawn(async move { engine.meeting(id).await })
+            })
+            .collect();
+        // Both are queued once the registry holds them.
+        while engine.running_count() < 2 {
+            tokio::task::yield_now().await;
+        }
+        let refused = engine.meeting(ids[2]).await;
+        assert!(matches!(refused, Err(EngineError::Busy)));
+        for w in waiting {
+            assert!(matches!(w.await?, Err(EngineError::Busy)));
         }
         Ok(())
     }

@@ -71,6 +71,7 @@ pub(crate) async fn apply_ops<C: ConnectionTrait>(
                 activities,
             } => progress(db, *meeting, *status, *position, activities).await?,
             WriteOp::Award { activity, awards } => award(db, *activity, awards).await?,
+            WriteOp::Join { .. } => joins(db, batch).await?,
         }
         i += run;
     }
@@ -84,6 +85,7 @@ fn same_kind_run(ops: &[WriteOp]) -> usize {
             WriteOp::Vote { .. } => Some(0),
             WriteOp::Word { .. } => Some(1),
             WriteOp::FlagAttempt { .. } => Some(2),
+            WriteOp::Join { .. } => Some(3),
             _ => None,
         }
     };
@@ -206,6 +208,81 @@ where
         .await
         .map_err(|e| map_err(what, e))?;
     Ok(())
+}
+
+/// A run of joins: the new attendees in multi-row INSERTs, the rare renamed seat one UPDATE
+/// each, then every session in multi-row INSERTs (after the attendees they point to).
+async fn joins<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), StorageError> {
+    let new = ops.iter().filter_map(|op| match op {
+        WriteOp::Join {
+            meeting,
+            attendee,
+            name,
+            seat: JoinSeat::New { platform_user_id },
+            at,
+            ..
+        } => Some((
+            attendees::ActiveModel {
+                id: Set(attendee.0),
+                meeting_id: Set(meeting.0),
+                name: Set(name.clone()),
+                platform: Set(Platform::Room.code().to_owned()),
+                platform_user_id: Set(platform_user_id.clone()),
+                score: Set(0),
+                created_at: Set(*at),
+            },
+            4 * INT_BYTES
+                + text_bytes(name)
+                + text_bytes(platform_user_id)
+                + text_bytes(Platform::Room.code()),
+        )),
+        _ => None,
+    });
+    insert_in_chunks(db, new, "attendee").await?;
+    for op in ops {
+        if let WriteOp::Join {
+            meeting,
+            attendee,
+            name,
+            seat: JoinSeat::Kept { renamed: true },
+            ..
+        } = op
+        {
+            let updated = attendees::Entity::update_many()
+                .col_expr(attendees::Column::Name, Expr::value(name.clone()))
+                .filter(attendees::Column::Id.eq(attendee.0))
+                .filter(attendees::Column::MeetingId.eq(meeting.0))
+                .exec(db)
+                .await
+                .map_err(|e| map_err("attendee", e))?;
+            if updated.rows_affected == 0 {
+                return Err(StorageError::NotFound);
+            }
+        }
+    }
+    let sessions = ops.iter().filter_map(|op| match op {
+        WriteOp::Join {
+            meeting,
+            attendee,
+            session_hash,
+            at,
+            ..
+        } => Some((
+            sessions::ActiveModel {
+                token: Set(session_hash.clone()),
+                kind: Set(sessions::KIND_PARTICIPANT.to_owned()),
+                user_id: Set(None),
+                meeting_id: Set(Some(meeting.0)),
+                attendee_id: Set(Some(attendee.0)),
+                created_at: Set(*at),
+                last_seen_at: Set(*at),
+                expires_at: Set(None),
+            },
+            4 * INT_BYTES + text_bytes(session_hash) + text_bytes(sessions::KIND_PARTICIPANT),
+        )),
+        _ => None,
+    });
+    insert_in_chunks(db, sessions, "session").await
 }
 
 async fn capture<C: ConnectionTrait>(

@@ -446,4 +446,24 @@ pub enum WriteOp {
         activity: ActivityId,
         awards: Vec<(AttendeeId, i64)>,
     },
+    /// A participant joins from the room: their seat (a new attendee, with an id from
+    /// [`crate::Store::allocate_attendee_id`], or the one their browser kept) and their
+    /// session, stored under the token's hash ([`crate::token_hash`]).
+    Join {
+        meeting: MeetingId,
+        attendee: AttendeeId,
+        name: String,
+        seat: JoinSeat,
+        session_hash: String,
+        at: Micros,
+    },
+}
+
+/// Whose seat a [`WriteOp::Join`] takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinSeat {
+    /// A new room attendee with this platform user id (random, never shown).
+    New { platform_user_id: String },
+    /// The attendee the browser's session already had; `renamed`: store the new name.
+    Kept { renamed: bool },
 }

@@ -42,6 +42,9 @@ pub struct Store {
     /// wait in FIFO order rather than in the busy handler's sleep-and-retry loop.
     write_lock: Arc<Mutex<()>>,
     session_limits: SessionLimits,
+    /// The last attendee id handed out (see [`Store::allocate_attendee_ids`]); read from the
+    /// table on first use.
+    pub(crate) attendee_ids: Arc<tokio::sync::OnceCell<std::sync::atomic::AtomicI64>>,
 }
 
 impl Store {
@@ -78,6 +81,7 @@ impl Store {
             backend,
             write_lock: Arc::new(Mutex::new(())),
             session_limits: SessionLimits::default(),
+            attendee_ids: Arc::default(),
         })
     }
 

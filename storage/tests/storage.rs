@@ -51,6 +51,7 @@ on_both!(
     five_thousand_votes_in_one_batch,
     migrations_go_down_and_up,
     roles_migration_keeps_accounts_and_meetings,
+    joins_are_written_in_one_batch,
 );
 
 fn unique_suffix() -> String {
@@ -1641,4 +1642,100 @@ async fn bulk_upsert_of_chat_viewers(store: Store) {
             .await,
         Err(StorageError::NotFound)
     ));
+}
+
+/// Joins written by `apply` (the group commit's path): new seats with allocated ids that
+/// continue after the stored rows, chat viewers after them, a kept seat renamed in place,
+/// and a session for each.
+async fn joins_are_written_in_one_batch(store: Store) {
+    let f = fixture(&store).await;
+    let chat = store
+        .upsert_attendees(
+            f.meeting,
+            Platform::Twitch,
+            &[("t1".into(), "viewer".into())],
+        )
+        .await
+        .unwrap();
+    let kept = attendee(&store, f.meeting, "ann").await;
+    assert!(kept.0 > chat[0].id.0);
+    let join = |attendee: AttendeeId, name: &str, seat: JoinSeat, token: &str| WriteOp::Join {
+        meeting: f.meeting,
+        attendee,
+        name: name.into(),
+        seat,
+        session_hash: token_hash(token),
+        at: now_micros(),
+    };
+    let first = store.allocate_attendee_ids(3).await.unwrap();
+    assert_eq!(first.0, kept.0 + 1, "ids continue after the stored ones");
+    let mut ops = Vec::new();
+    for i in 0..3 {
+        ops.push(join(
+            AttendeeId(first.0 + i),
+            &format!("new {i}"),
+            JoinSeat::New {
+                platform_user_id: format!("u{i}"),
+            },
+            &format!("token {i}"),
+        ));
+    }
+    ops.push(join(
+        kept,
+        "Ann B.",
+        JoinSeat::Kept { renamed: true },
+        "token ann",
+    ));
+    store.apply(&ops).await.unwrap();
+
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    let names: Vec<&str> = loaded.attendees.iter().map(|a| a.name.as_str()).collect();
+    for name in ["viewer", "Ann B.", "new 0", "new 1", "new 2"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    assert_eq!(loaded.attendees.len(), 5);
+    for (i, token) in ["token 0", "token 1", "token 2"].iter().enumerate() {
+        assert_eq!(
+            store.find_session(token).await.unwrap(),
+            Some(SessionSubject::Participant {
+                meeting_id: f.meeting,
+                attendee_id: AttendeeId(first.0 + i as i64),
+            })
+        );
+    }
+    assert_eq!(
+        store.find_session("token ann").await.unwrap(),
+        Some(SessionSubject::Participant {
+            meeting_id: f.meeting,
+            attendee_id: kept,
+        })
+    );
+    // A chat viewer created afterwards takes an id past the allocated ones.
+    let later = store
+        .upsert_attendees(
+            f.meeting,
+            Platform::Youtube,
+            &[("y1".into(), "late".into())],
+        )
+        .await
+        .unwrap();
+    assert!(later[0].id.0 > first.0 + 2);
+    // A kept seat of another meeting is not renamed: the batch fails whole.
+    let other = store
+        .import_meeting(&sample_meeting("Other"))
+        .await
+        .unwrap();
+    let wrong = WriteOp::Join {
+        meeting: other,
+        attendee: kept,
+        name: "x".into(),
+        seat: JoinSeat::Kept { renamed: true },
+        session_hash: token_hash("token x"),
+        at: now_micros(),
+    };
+    assert!(matches!(
+        store.apply(&[wrong]).await,
+        Err(StorageError::NotFound)
+    ));
+    assert_eq!(store.find_session("token x").await.unwrap(), None);
 }

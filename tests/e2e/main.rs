@@ -9,6 +9,7 @@ mod disk;
 mod display;
 mod guessing;
 mod idle;
+mod joins;
 mod kill9;
 mod loadtest;
 mod lock;

@@ -101,6 +101,10 @@ pub fn internal(e: impl std::fmt::Display) -> Response {
 pub fn engine_error(e: EngineError) -> Response {
     match e {
         EngineError::MeetingNotFound => ApiError::NotFound.reply(Some("no such meeting")),
+        EngineError::Busy => ApiError::Busy.reply_retry(
+            Some("too many meetings are starting at once; try again in a moment"),
+            std::time::Duration::from_secs(2),
+        ),
         other => internal(other),
     }
 }

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
-use librekast_storage::{MeetingId, Platform, SessionSubject};
+use librekast_storage::{MeetingId, SessionSubject};
 use serde::Deserialize;
 use serde_json::json;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use crate::api_error::ApiError;
-use crate::app::{App, internal};
+use crate::app::{App, engine_error, internal};
 use crate::net::Remote;
 use crate::site::Refused;
 use crate::{account, assets, auth, ws};
@@ -244,12 +244,20 @@ async fn join(
     }
     let store = app.engine.store();
     let meeting_id = MeetingId(id);
-    let meeting = match store.meeting(meeting_id).await {
-        Ok(Some(m)) => m,
-        Ok(None) => return ApiError::NotFound.reply(Some("no such meeting")),
-        Err(e) => return internal(e),
+    // A meeting that is not in memory is looked up first: a wrong id costs one read instead
+    // of a place in the start queue.
+    if app.engine.running(meeting_id).is_none() {
+        match store.meeting(meeting_id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return ApiError::NotFound.reply(Some("no such meeting")),
+            Err(e) => return internal(e),
+        }
+    }
+    let handle = match app.engine.meeting(meeting_id).await {
+        Ok(h) => h,
+        Err(e) => return engine_error(e),
     };
-    if body.code.trim() != meeting.code {
+    if !handle.code_matches(&body.code) {
         app.wrong_codes.spend(&remote.ip, now);
         return ApiError::WrongCode.reply(Some("wrong join code"));
     }
@@ -259,7 +267,7 @@ async fn join(
         ));
     };
     // A browser that already joined this meeting keeps its seat (and score).
-    let mut platform_user_id = None;
+    let mut kept = None;
     if let Some(token) = cookie
         .as_deref()
         .and_then(|c| auth::cookie_value(c, auth::PARTICIPANT_COOKIE))
@@ -270,27 +278,18 @@ async fn join(
         && m == meeting_id
         && let Ok(Some(a)) = store.attendee(attendee_id).await
     {
-        platform_user_id = Some(a.platform_user_id);
+        kept = Some(a);
     }
-    let platform_user_id = platform_user_id.unwrap_or_else(|| auth::new_token()[..16].to_string());
-    let attendee = match store
-        .upsert_attendee(meeting_id, &name, Platform::Room, &platform_user_id)
+    let platform_user_id = auth::new_token()[..16].to_string();
+    let token = auth::new_token();
+    let attendee = match app
+        .engine
+        .join(&handle, name, kept, platform_user_id, &token)
         .await
     {
         Ok(a) => a,
-        Err(e) => return internal(e),
+        Err(e) => return engine_error(e),
     };
-    let token = auth::new_token();
-    let subject = SessionSubject::Participant {
-        meeting_id,
-        attendee_id: attendee.id,
-    };
-    if let Err(e) = store.create_session(&token, &subject).await {
-        return internal(e);
-    }
-    if let Ok(handle) = app.engine.meeting(meeting_id).await {
-        handle.joined(attendee.clone());
-    }
     let body = json!({"attendee_id": attendee.id, "token": token, "name": attendee.name, "meeting_id": meeting_id});
     let reply = warp::reply::json(&body);
     warp::reply::with_header(

@@ -191,15 +191,25 @@ mod tests {
         let more: Vec<_> = (0..MAX_SOCKETS_PER_SESSION)
             .filter_map(|i| s.open("other", false, i64::from(i) + 2))
             .collect();
-        assert_eq!(more.len(), MAX_SOCKETS_PER_SESSION as usize - 1, "a participant session is capped in all");
+        assert_eq!(
+            more.len(),
+            MAX_SOCKETS_PER_SESSION as usize - 1,
+            "a participant session is capped in all"
+        );
         s.revoke("k");
         assert!(
             guards
                 .iter()
                 .all(|g| g.revoked.as_ref().is_some_and(|r| *r.borrow()))
         );
-        assert!(elsewhere.as_ref().is_some_and(|g| g.revoked.as_ref().is_some_and(|r| *r.borrow())));
+        assert!(
+            elsewhere
+                .as_ref()
+                .is_some_and(|g| g.revoked.as_ref().is_some_and(|r| *r.borrow()))
+        );
         drop(guards);
+        assert_eq!(s.open_count("k"), 1);
+        drop(elsewhere);
         assert_eq!(s.open_count("k"), 0);
     }
 }

@@ -1,8 +1,17 @@
 //! Attendees: in-room participants and chat viewers, keyed by platform and user id.
+//!
+//! Their ids are handed out by this process ([`Store::allocate_attendee_ids`]), not by the
+//! database: a join then needs no round trip for its id and its rows are written by the
+//! group commit ([`crate::WriteOp::Join`]) like any answer. This holds because one server
+//! process owns a database at a time ([`crate::ServerLock`]) and every attendee row is
+//! written by it, always with an allocated id (on PostgreSQL the column's sequence is
+//! never used).
 
-use sea_orm::ActiveValue::{NotSet, Set};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, SqlErr};
 
 use crate::entities::attendees;
 use crate::model::*;
@@ -10,6 +19,31 @@ use crate::store::{Store, finish, map_err};
 use crate::{StorageError, convert};
 
 impl Store {
+    /// Hands out `n` fresh attendee ids (the first is returned, the rest follow it). Ids
+    /// handed out but never written leave gaps, which nothing relies on.
+    pub async fn allocate_attendee_ids(&self, n: usize) -> Result<AttendeeId, StorageError> {
+        let last = self
+            .attendee_ids
+            .get_or_try_init(|| async {
+                let max: Option<i64> = attendees::Entity::find()
+                    .select_only()
+                    .column_as(attendees::Column::Id.max(), "max")
+                    .into_tuple()
+                    .one(&self.db)
+                    .await?
+                    .flatten();
+                Ok::<_, StorageError>(AtomicI64::new(max.unwrap_or(0)))
+            })
+            .await?;
+        let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
+        Ok(AttendeeId(last.fetch_add(n, Ordering::Relaxed) + 1))
+    }
+
+    /// One fresh attendee id (see [`Store::allocate_attendee_ids`]).
+    pub async fn allocate_attendee_id(&self) -> Result<AttendeeId, StorageError> {
+        self.allocate_attendee_ids(1).await
+    }
+
     /// Finds the attendee keyed by (meeting, platform, platform_user_id) or creates it with
     /// score 0; an existing attendee's name is updated.
     pub async fn upsert_attendee(
@@ -54,21 +88,28 @@ impl Store {
         if viewers.is_empty() {
             return Ok(Vec::new());
         }
+        // Known viewers keep their id (the conflict updates only the name): theirs are gaps.
+        let first = self.allocate_attendee_ids(viewers.len()).await?.0;
         let _guard = self.write_guard().await;
         let txn = self.begin_write().await?;
         let result = async {
             let now = now_micros();
             let mut out = Vec::with_capacity(viewers.len());
-            for chunk in viewers.chunks(CHUNK) {
-                let rows = chunk.iter().map(|(user_id, name)| attendees::ActiveModel {
-                    id: NotSet,
-                    meeting_id: Set(meeting.0),
-                    name: Set(name.clone()),
-                    platform: Set(platform.code().to_owned()),
-                    platform_user_id: Set(user_id.clone()),
-                    score: Set(0),
-                    created_at: Set(now),
-                });
+            for (c, chunk) in viewers.chunks(CHUNK).enumerate() {
+                let base = first + (c * CHUNK) as i64;
+                let rows =
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (user_id, name))| attendees::ActiveModel {
+                            id: Set(base + i as i64),
+                            meeting_id: Set(meeting.0),
+                            name: Set(name.clone()),
+                            platform: Set(platform.code().to_owned()),
+                            platform_user_id: Set(user_id.clone()),
+                            score: Set(0),
+                            created_at: Set(now),
+                        });
                 attendees::Entity::insert_many(rows)
                     .on_conflict(
                         OnConflict::columns([
