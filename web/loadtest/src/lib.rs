@@ -8,6 +8,7 @@
 //! the acknowledged counts, then the same for the next quiz (whose counts reach
 //! participants only at the reveal).
 
+pub mod floor;
 mod organizer;
 mod participant;
 pub mod report;
@@ -51,9 +52,17 @@ pub struct Args {
     /// Simulated participants (one WebSocket each).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub participants: u32,
-    /// Participants joining and connecting per second.
+    /// WebSocket connections opened per second (after everyone joined).
     #[arg(long, value_name = "PER_SECOND", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub ramp: u32,
+    /// Joins per second; 0: as fast as the server answers them, with at most 256 in flight
+    /// (a hall scanning the QR code at once). The report gives the joins per second reached.
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 0)]
+    pub join_ramp: u32,
+    /// Also run the same scenario against an in-process null server (no storage, no meeting
+    /// logic: the floor) and report the burst times and server CPU as ratios to it.
+    #[arg(long)]
+    pub floor: bool,
     /// Staff account that drives the meeting.
     #[arg(long, default_value = "admin")]
     pub username: String,
@@ -92,9 +101,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         None => read_password(args.password_stdin)?,
     };
     if args.meetings > 1 {
+        if args.floor {
+            bail!("--floor compares one meeting's run: use it without --meetings");
+        }
         return run_many(args, password).await;
     }
-    let report = run_one(&args, args.meeting, &password, false).await?;
+    let report = measure(&args, &password).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -111,10 +123,51 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One meeting's run (and with `--floor`, the floor's run and the ratios), without printing:
+/// what `run` prints, for callers that read the figures (tests).
+pub async fn measure(args: &Args, password: &str) -> anyhow::Result<Report> {
+    let mut report = run_one(
+        args,
+        args.meeting,
+        password,
+        false,
+        args.server_pid.map(sys::Probe::Process),
+    )
+    .await?;
+    if args.floor {
+        eprintln!("the same scenario against the floor (in-process null server)…");
+        let floor = floor::Floor::start().context("starting the floor")?;
+        let floor_args = Args {
+            url: floor.url(),
+            meeting: floor::MEETING,
+            code: floor::CODE.to_string(),
+            server_pid: None,
+            ..args.clone()
+        };
+        let probe = sys::Probe::Threads(floor::THREAD_NAME);
+        let floor_report = run_one(&floor_args, floor::MEETING, "floor", false, Some(probe)).await;
+        floor.stop().await;
+        let floor_report = floor_report.context("running against the floor")?;
+        report.vs_floor = Some(report::VersusFloor::of(&report, &floor_report));
+        if !floor_report.passed {
+            report.passed = false;
+            report.error.get_or_insert_with(|| {
+                format!(
+                    "the floor's run failed: {}",
+                    floor_report.error.as_deref().unwrap_or("see its figures")
+                )
+            });
+        }
+        report.floor = Some(Box::new(floor_report));
+    }
+    Ok(report)
+}
+
 /// Many meetings at once: each runs the whole single-meeting test concurrently; the summary
 /// gives totals and the worst meeting's figures.
 async fn run_many(args: Args, password: String) -> anyhow::Result<()> {
-    let before = args.server_pid.map(sys::sample).transpose()?;
+    let probe = args.server_pid.map(sys::Probe::Process);
+    let before = probe.map(sys::Probe::sample).transpose()?;
     let start = Instant::now();
     eprintln!(
         "driving {} meetings ({}..={}) with {} participants each…",
@@ -130,7 +183,7 @@ async fn run_many(args: Args, password: String) -> anyhow::Result<()> {
         let (args, token) = (args.clone(), token.clone());
         set.spawn(async move {
             let id = args.meeting + k;
-            (id, run_one_with(&args, id, &token, true).await)
+            (id, run_one_with(&args, id, &token, true, None).await)
         });
     }
     let mut reports = Vec::new();
@@ -147,7 +200,7 @@ async fn run_many(args: Args, password: String) -> anyhow::Result<()> {
             Err(e) => *errors.entry(format!("task: {e}")).or_default() += 1,
         }
     }
-    let end = later_sample(args.server_pid);
+    let end = later_sample(probe);
     let worst = |f: &dyn Fn(&Report) -> Option<f64>| {
         reports
             .iter()
@@ -178,8 +231,8 @@ async fn run_many(args: Args, password: String) -> anyhow::Result<()> {
         "worst_poll_all_exact_after_last_ack_ms": worst(&|r| r.poll.as_ref().and_then(|b| b.cause_to_all_exact_ms)),
         "exact_final_views": exact,
         "checked_final_views": checked,
-        "server_rss_before_mib": before.as_ref().map(|b| round(b.rss_kib as f64 / 1024.0, 1)),
-        "server_rss_end_mib": end.as_ref().map(|e| round(e.rss_kib as f64 / 1024.0, 1)),
+        "server_rss_before_mib": before.and_then(|b| b.rss_kib).map(|k| round(k as f64 / 1024.0, 1)),
+        "server_rss_end_mib": end.and_then(|e| e.rss_kib).map(|k| round(k as f64 / 1024.0, 1)),
         "server_cpu_s": before.as_ref().zip(end.as_ref()).map(|(b, e)| round(e.cpu_s - b.cpu_s, 2)),
         "errors": errors,
     });
@@ -210,11 +263,17 @@ async fn run_many(args: Args, password: String) -> anyhow::Result<()> {
 
 /// The whole test against one meeting. `quiet`: no progress lines and no server figures
 /// (a multi-meeting run samples the server once for all).
-async fn run_one(args: &Args, meeting: i64, password: &str, quiet: bool) -> anyhow::Result<Report> {
+async fn run_one(
+    args: &Args,
+    meeting: i64,
+    password: &str,
+    quiet: bool,
+    probe: Option<sys::Probe>,
+) -> anyhow::Result<Report> {
     let (http_base, _) = endpoints(&args.url)?;
     let http = Http::new(&http_base, HANDSHAKES);
     let token = login(args, &http, password).await?;
-    run_one_with(args, meeting, &token, quiet).await
+    run_one_with(args, meeting, &token, quiet, probe).await
 }
 
 async fn login(args: &Args, http: &Http, password: &str) -> anyhow::Result<String> {
@@ -235,11 +294,12 @@ async fn run_one_with(
     meeting: i64,
     staff_token: &str,
     quiet: bool,
+    probe: Option<sys::Probe>,
 ) -> anyhow::Result<Report> {
     let n = args.participants as usize;
     let limit = Duration::from_secs(args.timeout_secs);
     let (http_base, ws_base) = endpoints(&args.url)?;
-    let server_pid = if quiet { None } else { args.server_pid };
+    let probe = if quiet { None } else { probe };
 
     let http = Http::new(&http_base, HANDSHAKES);
     let mut org = Organizer::connect(
@@ -249,16 +309,17 @@ async fn run_one_with(
     .await?;
     check_plan(&org.view(), meeting)?;
 
-    let before = match server_pid {
-        Some(pid) => Some(sys::sample(pid)?),
+    let before = match probe {
+        Some(p) => Some(p.sample()?),
         None => None,
     };
 
     if !quiet {
-        eprintln!(
-            "connecting {n} participants at {}/s to meeting {}…",
-            args.ramp, meeting
-        );
+        let pace = match args.join_ramp {
+            0 => "as fast as the server answers".to_string(),
+            r => format!("at {r}/s"),
+        };
+        eprintln!("joining {n} participants {pace} to meeting {meeting}…");
     }
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
@@ -270,6 +331,7 @@ async fn run_one_with(
         code: args.code.clone(),
         handshakes: Semaphore::new(HANDSHAKES),
         start,
+        join_ramp_per_second: (args.join_ramp > 0).then(|| f64::from(args.join_ramp)),
         ramp_per_second: f64::from(args.ramp),
         timeout: limit,
         events: events_tx,
@@ -279,13 +341,36 @@ async fn run_one_with(
         tasks.spawn(participant::run(idx, shared.clone(), phase_rx.clone()));
     }
     let mut tracker = Tracker::new(n, events_rx);
+    let join_ramp_time = match args.join_ramp {
+        0 => Duration::ZERO,
+        r => Duration::from_secs_f64(n as f64 / f64::from(r)),
+    };
+    tracker
+        .pump(Waiting::Join, start + join_ramp_time + limit)
+        .await;
+    tracker.give_up_joining();
+    let joined_sample = later_sample(probe);
+    if !quiet {
+        eprintln!(
+            "{} joined in {:.2} s; connecting at {}/s…",
+            tracker.joined(),
+            tracker
+                .last_joined
+                .map_or(0.0, |t| t.saturating_duration_since(start).as_secs_f64()),
+            args.ramp
+        );
+    }
+    let connect_start = Instant::now();
+    phase_tx.send_replace(Phase::Connect {
+        start: connect_start,
+    });
     let ramp_time = Duration::from_secs_f64(n as f64 / f64::from(args.ramp));
     tracker
-        .pump(Waiting::Connect, start + ramp_time + limit)
+        .pump(Waiting::Connect, connect_start + ramp_time + limit)
         .await;
     tracker.give_up_connecting();
-    let connected = later_sample(server_pid);
-    let mut connect = tracker.connect_report(start, f64::from(args.ramp));
+    let connected = later_sample(probe);
+    let mut connect = tracker.connect_report(start, connect_start, args);
     // The count is coalesced (at most every 100 ms): give it a moment to catch up.
     let opened = connect.opened as u64;
     let _ = timeout(
@@ -320,7 +405,7 @@ async fn run_one_with(
             Err(e) => error = Some(format!("{} burst: {e:#}", kind.name())),
         }
     }
-    let end = later_sample(server_pid);
+    let end = later_sample(probe);
 
     if !quiet {
         eprintln!("closing…");
@@ -343,11 +428,21 @@ async fn run_one_with(
             .or_default() += 1;
     }
 
-    let server = match (server_pid, before, connected, end) {
-        (Some(pid), Some(b), Some(c), Some(e)) => Some(server_report(pid, b, c, e, connect.opened)),
+    let [poll, quiz] = bursts;
+    let answers = [&poll, &quiz]
+        .iter()
+        .filter_map(|b| b.as_ref().map(|b| b.acks_ok))
+        .sum();
+    let server = match (probe, before, joined_sample, connected, end) {
+        (Some(p), Some(b), Some(j), Some(c), Some(e)) => Some(server_report(
+            p.pid(),
+            [b, j, c, e],
+            connect.joined,
+            connect.opened,
+            answers,
+        )),
         _ => None,
     };
-    let [poll, quiz] = bursts;
     let all_exact = [&poll, &quiz]
         .iter()
         .all(|b| b.as_ref().is_some_and(|b| b.exact_views == b.checked_views));
@@ -361,16 +456,19 @@ async fn run_one_with(
         poll,
         quiz,
         server,
+        floor: None,
+        vs_floor: None,
     };
     Ok(report)
 }
 
 /// After the first sample succeeded, a failing one means the server died: the report still
 /// matters more than its memory figures.
-fn later_sample(pid: Option<u32>) -> Option<sys::Sample> {
-    let pid = pid?;
-    sys::sample(pid)
-        .inspect_err(|e| eprintln!("warning: server process {pid}: {e:#}"))
+fn later_sample(probe: Option<sys::Probe>) -> Option<sys::Sample> {
+    let probe = probe?;
+    probe
+        .sample()
+        .inspect_err(|e| eprintln!("warning: server {probe:?}: {e:#}"))
         .ok()
 }
 
@@ -667,27 +765,35 @@ async fn burst(
     })
 }
 
+/// `samples`: before the joins, after them, after the connections, at the end. The floor
+/// has no process of its own: no memory figures (`rss_kib` is `None`).
 fn server_report(
     pid: u32,
-    before: sys::Sample,
-    connected: sys::Sample,
-    end: sys::Sample,
+    samples: [sys::Sample; 4],
+    joined: usize,
     opened: usize,
+    answers: usize,
 ) -> ServerReport {
-    let mib = |kib: u64| kib as f64 / 1024.0;
+    let [before, joined_at, connected, end] = samples;
+    let mib = |kib: Option<u64>| kib.map(|k| round(k as f64 / 1024.0, 1));
+    let per = |cpu_s: f64, n: usize| (n > 0).then(|| round(cpu_s * 1e3 / n as f64, 4));
     ServerReport {
         pid,
-        rss_before_mib: round(mib(before.rss_kib), 1),
-        rss_connected_mib: round(mib(connected.rss_kib), 1),
-        rss_end_mib: round(mib(end.rss_kib), 1),
-        rss_per_participant_kib: (opened > 0).then(|| {
-            round(
-                (connected.rss_kib as f64 - before.rss_kib as f64) / opened as f64,
-                2,
-            )
-        }),
+        rss_before_mib: mib(before.rss_kib),
+        rss_connected_mib: mib(connected.rss_kib),
+        rss_end_mib: mib(end.rss_kib),
+        rss_per_participant_kib: match (before.rss_kib, connected.rss_kib) {
+            (Some(b), Some(c)) if opened > 0 => {
+                Some(round((c as f64 - b as f64) / opened as f64, 2))
+            }
+            _ => None,
+        },
+        cpu_join_s: round(joined_at.cpu_s - before.cpu_s, 3),
+        cpu_per_join_ms: per(joined_at.cpu_s - before.cpu_s, joined),
+        cpu_handshake_s: round(connected.cpu_s - joined_at.cpu_s, 3),
         cpu_connect_s: round(connected.cpu_s - before.cpu_s, 2),
         cpu_bursts_s: round(end.cpu_s - connected.cpu_s, 2),
+        cpu_per_answer_ms: per(end.cpu_s - connected.cpu_s, answers),
         cpu_total_s: round(end.cpu_s - before.cpu_s, 2),
     }
 }
@@ -700,6 +806,7 @@ struct AckRecord {
 
 #[derive(Default)]
 struct Seat {
+    joined: bool,
     connected: bool,
     /// The task ended: failed to connect, dropped, or closed.
     done: bool,
@@ -711,6 +818,7 @@ struct Seat {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Waiting {
+    Join,
     Connect,
     Acks(usize),
     Views(usize),
@@ -731,6 +839,7 @@ struct Tracker {
     close_errors: BTreeMap<String, usize>,
     join_ms: Vec<f64>,
     handshake_ms: Vec<f64>,
+    last_joined: Option<Instant>,
     last_connected: Option<Instant>,
 }
 
@@ -748,8 +857,13 @@ impl Tracker {
             close_errors: BTreeMap::new(),
             join_ms: Vec::with_capacity(n),
             handshake_ms: Vec::with_capacity(n),
+            last_joined: None,
             last_connected: None,
         }
+    }
+
+    fn joined(&self) -> usize {
+        self.seats.iter().filter(|s| s.joined).count()
     }
 
     fn alive(&self) -> usize {
@@ -768,7 +882,8 @@ impl Tracker {
     fn awaited(&self, idx: usize) -> bool {
         let s = &self.seats[idx];
         match self.waiting {
-            Waiting::Connect => !s.connected && !s.done,
+            Waiting::Join => !s.joined && !s.done,
+            Waiting::Connect => s.joined && !s.connected && !s.done,
             Waiting::Acks(k) => s.voter[k] && !s.done && s.ack[k].is_none(),
             Waiting::Views(k) => s.connected && !s.done && s.view[k].is_none(),
             Waiting::Close => s.connected && !s.done,
@@ -789,7 +904,8 @@ impl Tracker {
 
     fn apply(&mut self, event: Event) {
         let idx = match &event {
-            Event::Connected { idx, .. }
+            Event::Joined { idx, .. }
+            | Event::Connected { idx, .. }
             | Event::Failed { idx, .. }
             | Event::Dropped { idx, .. }
             | Event::Acked { idx, .. }
@@ -802,14 +918,13 @@ impl Tracker {
         let was_awaited = self.awaited(idx);
         let seat = &mut self.seats[idx];
         match event {
-            Event::Connected {
-                join,
-                handshake,
-                at,
-                ..
-            } => {
-                seat.connected = true;
+            Event::Joined { join, at, .. } => {
+                seat.joined = true;
                 self.join_ms.push(ms(join));
+                self.last_joined = Some(self.last_joined.map_or(at, |t| t.max(at)));
+            }
+            Event::Connected { handshake, at, .. } => {
+                seat.connected = true;
                 self.handshake_ms.push(ms(handshake));
                 self.last_connected = Some(self.last_connected.map_or(at, |t| t.max(at)));
             }
@@ -857,6 +972,20 @@ impl Tracker {
         }
     }
 
+    /// Seats still joining after the deadline count as failed; one that joins later never
+    /// connects.
+    fn give_up_joining(&mut self) {
+        for s in &mut self.seats {
+            if !s.joined && !s.done {
+                s.done = true;
+                *self
+                    .failure_reasons
+                    .entry("not joined before the deadline".into())
+                    .or_default() += 1;
+            }
+        }
+    }
+
     /// Seats still connecting after the deadline count as failed; if one connects later it
     /// stays out of the bursts.
     fn give_up_connecting(&mut self) {
@@ -871,23 +1000,33 @@ impl Tracker {
         }
     }
 
-    fn connect_report(&self, start: Instant, target: f64) -> ConnectReport {
+    fn connect_report(&self, start: Instant, connect_start: Instant, args: &Args) -> ConnectReport {
         let opened = self.seats.iter().filter(|s| s.connected).count();
-        let duration = self
-            .last_connected
-            .map_or(Duration::ZERO, |t| t.saturating_duration_since(start));
+        let joined = self.joined();
+        let since = |t: Option<Instant>, from: Instant| {
+            t.map_or(Duration::ZERO, |t| t.saturating_duration_since(from))
+        };
+        let rate = |n: usize, d: Duration| {
+            if d.is_zero() {
+                0.0
+            } else {
+                round(n as f64 / d.as_secs_f64(), 1)
+            }
+        };
+        let join_duration = since(self.last_joined, start);
+        let duration = since(self.last_connected, connect_start);
         ConnectReport {
             participants: self.seats.len(),
-            target_rate_per_s: target,
+            joined,
+            join_target_rate_per_s: (args.join_ramp > 0).then(|| f64::from(args.join_ramp)),
+            join_duration_s: round(join_duration.as_secs_f64(), 3),
+            join_rate_per_s: rate(joined, join_duration),
+            target_rate_per_s: f64::from(args.ramp),
             opened,
             failed: self.failure_reasons.values().sum(),
             failure_reasons: self.failure_reasons.clone(),
             duration_s: round(duration.as_secs_f64(), 3),
-            join_rate_per_s: if duration.is_zero() {
-                0.0
-            } else {
-                round(opened as f64 / duration.as_secs_f64(), 1)
-            },
+            connect_rate_per_s: rate(opened, duration),
             join_ms: Stats::of(self.join_ms.clone()),
             handshake_ms: Stats::of(self.handshake_ms.clone()),
             server_participant_count: None,

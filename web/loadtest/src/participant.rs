@@ -1,6 +1,8 @@
-//! One simulated participant per task: join, open the WebSocket, then follow the
-//! coordinator's phases (vote, check the final view, close) while reading every frame the
-//! server pushes, as a phone would. Everything measured goes back as [`Event`]s.
+//! One simulated participant per task: join, wait until everyone joined, open the
+//! WebSocket, then follow the coordinator's phases (vote, check the final view, close) while
+//! reading every frame the server pushes, as a phone would. Joining and connecting are
+//! separate phases so that the server's cost of each is measured on its own. Everything
+//! measured goes back as [`Event`]s.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +26,10 @@ pub struct Shared {
     /// Caps joins + handshakes in flight, so a slow server sees a queue, not a stampede.
     pub handshakes: Semaphore,
     pub start: Instant,
+    /// Joins per second; `None`: as fast as the server answers (at most
+    /// [`Shared::handshakes`] in flight).
+    pub join_ramp_per_second: Option<f64>,
+    /// WebSocket connections per second, from the start of the connect phase.
     pub ramp_per_second: f64,
     pub timeout: Duration,
     pub events: mpsc::UnboundedSender<Event>,
@@ -34,6 +40,10 @@ pub struct Shared {
 #[derive(Debug, Clone)]
 pub enum Phase {
     Idle,
+    /// Everyone joined: open the WebSocket, paced from `start`.
+    Connect {
+        start: Instant,
+    },
     /// Vote on `question_id`, picking `choices[idx % len]`; `seq` is the vote's `ref`.
     Vote {
         seq: u64,
@@ -52,9 +62,13 @@ pub enum Phase {
 
 #[derive(Debug)]
 pub enum Event {
-    Connected {
+    Joined {
         idx: usize,
         join: Duration,
+        at: Instant,
+    },
+    Connected {
+        idx: usize,
         handshake: Duration,
         at: Instant,
     },
@@ -126,7 +140,26 @@ struct Check {
 
 pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Phase>) {
     let events = &shared.events;
-    let (mut ws, mut view) = match connect(idx, &shared).await {
+    let token = match join(idx, &shared).await {
+        Ok(t) => t,
+        Err(reason) => {
+            let _ = events.send(Event::Failed { idx, reason });
+            return;
+        }
+    };
+    // Until the coordinator starts the connect phase; a later phase means this participant
+    // joined after everyone else had given up on it.
+    let start = loop {
+        match &*phase.borrow_and_update() {
+            Phase::Idle => {}
+            Phase::Connect { start } => break *start,
+            _ => return,
+        }
+        if phase.changed().await.is_err() {
+            return;
+        }
+    };
+    let (mut ws, mut view) = match connect(idx, &shared, &token, start).await {
         Ok(c) => c,
         Err(reason) => {
             let _ = events.send(Event::Failed { idx, reason });
@@ -200,7 +233,7 @@ pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Pha
                 }
                 let current = phase.borrow_and_update().clone();
                 match current {
-                    Phase::Idle => {}
+                    Phase::Idle | Phase::Connect { .. } => {}
                     Phase::Vote { seq, question_id, choices } => {
                         let Some(&choice) = choices.get(idx % choices.len().max(1)) else {
                             continue;
@@ -241,11 +274,12 @@ pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Pha
     }
 }
 
-/// Waits for this participant's slot in the ramp, then joins and opens the WebSocket.
-/// Errors are short and free of per-participant details so that they aggregate.
-async fn connect(idx: usize, shared: &Shared) -> Result<(Ws, Option<View>), String> {
-    let slot = Duration::from_secs_f64(idx as f64 / shared.ramp_per_second);
-    sleep_until(shared.start + slot).await;
+/// Waits for this participant's slot in the join ramp (if any), then joins. Errors are
+/// short and free of per-participant details so that they aggregate.
+async fn join(idx: usize, shared: &Shared) -> Result<String, String> {
+    if let Some(rate) = shared.join_ramp_per_second {
+        sleep_until(shared.start + Duration::from_secs_f64(idx as f64 / rate)).await;
+    }
     let _permit = shared
         .handshakes
         .acquire()
@@ -260,6 +294,30 @@ async fn connect(idx: usize, shared: &Shared) -> Result<(Ws, Option<View>), Stri
     .await
     .map_err(|_| "join: timed out".to_string())?
     .map_err(|e| format!("join: {e}"))?;
+    let at = Instant::now();
+    let _ = shared.events.send(Event::Joined {
+        idx,
+        join: at - t0,
+        at,
+    });
+    Ok(token)
+}
+
+/// Waits for this participant's slot in the connect ramp, then opens the WebSocket and
+/// reads its first `state`.
+async fn connect(
+    idx: usize,
+    shared: &Shared,
+    token: &str,
+    start: Instant,
+) -> Result<(Ws, Option<View>), String> {
+    let slot = Duration::from_secs_f64(idx as f64 / shared.ramp_per_second);
+    sleep_until(start + slot).await;
+    let _permit = shared
+        .handshakes
+        .acquire()
+        .await
+        .map_err(|_| "stopped".to_string())?;
     let t1 = Instant::now();
     let url = format!(
         "{}/ws/meetings/{}?token={token}",
@@ -297,7 +355,6 @@ async fn connect(idx: usize, shared: &Shared) -> Result<(Ws, Option<View>), Stri
     }
     let _ = shared.events.send(Event::Connected {
         idx,
-        join: t1 - t0,
         handshake: now - t1,
         at: now,
     });

@@ -55,15 +55,26 @@ impl Stats {
 #[derive(Debug, Default, Serialize)]
 pub struct ConnectReport {
     pub participants: usize,
+    /// Join phase: every participant `POST`s its join; then the connect phase opens the
+    /// WebSockets.
+    pub joined: usize,
+    /// `None`: as fast as the server answered (at most 256 in flight).
+    pub join_target_rate_per_s: Option<f64>,
+    /// From the start to the last join answered.
+    pub join_duration_s: f64,
+    /// Joins per second reached.
+    pub join_rate_per_s: f64,
+    /// WebSocket connections per second asked for.
     pub target_rate_per_s: f64,
     pub opened: usize,
     pub failed: usize,
     pub failure_reasons: BTreeMap<String, usize>,
-    /// From the first join to the last WebSocket's first `state`.
+    /// From the start of the connect phase to the last WebSocket's first `state`.
     pub duration_s: f64,
-    pub join_rate_per_s: f64,
-    /// `POST /join` round trip, then upgrade until the first `state`.
+    pub connect_rate_per_s: f64,
+    /// `POST /join` round trip.
     pub join_ms: Stats,
+    /// Upgrade until the first `state`.
     pub handshake_ms: Stats,
     /// What the organizer's `participants` frame said once everyone was connected.
     pub server_participant_count: Option<u64>,
@@ -102,16 +113,38 @@ pub struct BurstReport {
     pub exact_share: f64,
 }
 
+/// The server's resources from `/proc` (for the floor: the CPU of its own threads, and no
+/// memory figures).
 #[derive(Debug, Serialize)]
 pub struct ServerReport {
     pub pid: u32,
-    pub rss_before_mib: f64,
-    pub rss_connected_mib: f64,
-    pub rss_end_mib: f64,
+    pub rss_before_mib: Option<f64>,
+    pub rss_connected_mib: Option<f64>,
+    pub rss_end_mib: Option<f64>,
     pub rss_per_participant_kib: Option<f64>,
+    /// CPU of the join phase, and per join.
+    pub cpu_join_s: f64,
+    pub cpu_per_join_ms: Option<f64>,
+    /// CPU of the connect phase (WebSocket upgrades and first states).
+    pub cpu_handshake_s: f64,
+    /// Join and connect phases together.
     pub cpu_connect_s: f64,
     pub cpu_bursts_s: f64,
+    /// Bursts' CPU per acknowledged answer.
+    pub cpu_per_answer_ms: Option<f64>,
     pub cpu_total_s: f64,
+}
+
+/// This run against the floor's: how many times the floor's figure the server needed
+/// (1.0: as cheap as a server that stores nothing and has no meeting logic).
+#[derive(Debug, Default, Serialize)]
+pub struct VersusFloor {
+    pub poll_first_vote_to_last_ack: Option<f64>,
+    pub quiz_first_vote_to_last_ack: Option<f64>,
+    pub poll_cause_to_all_exact: Option<f64>,
+    pub cpu_per_answer: Option<f64>,
+    pub cpu_per_join: Option<f64>,
+    pub join_round_trip_p50: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +157,49 @@ pub struct Report {
     pub poll: Option<BurstReport>,
     pub quiz: Option<BurstReport>,
     pub server: Option<ServerReport>,
+    /// With `--floor`: the same scenario against the in-process null server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floor: Option<Box<Report>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_floor: Option<VersusFloor>,
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some((a / b * 100.0).round() / 100.0),
+        _ => None,
+    }
+}
+
+impl VersusFloor {
+    pub fn of(server: &Report, floor: &Report) -> VersusFloor {
+        let burst = |r: &Report, quiz: bool| {
+            if quiz {
+                r.quiz.as_ref()
+            } else {
+                r.poll.as_ref()
+            }
+            .and_then(|b| b.first_vote_to_last_ack_ms)
+        };
+        let cpu = |r: &Report, f: fn(&ServerReport) -> Option<f64>| r.server.as_ref().and_then(f);
+        VersusFloor {
+            poll_first_vote_to_last_ack: ratio(burst(server, false), burst(floor, false)),
+            quiz_first_vote_to_last_ack: ratio(burst(server, true), burst(floor, true)),
+            poll_cause_to_all_exact: ratio(
+                server.poll.as_ref().and_then(|b| b.cause_to_all_exact_ms),
+                floor.poll.as_ref().and_then(|b| b.cause_to_all_exact_ms),
+            ),
+            cpu_per_answer: ratio(
+                cpu(server, |s| s.cpu_per_answer_ms),
+                cpu(floor, |s| s.cpu_per_answer_ms),
+            ),
+            cpu_per_join: ratio(
+                cpu(server, |s| s.cpu_per_join_ms),
+                cpu(floor, |s| s.cpu_per_join_ms),
+            ),
+            join_round_trip_p50: ratio(server.connect.join_ms.p50, floor.connect.join_ms.p50),
+        }
+    }
 }
 
 fn row(out: &mut String, label: &str, value: impl std::fmt::Display) {
@@ -167,17 +243,36 @@ impl Report {
         if c.failed > 0 {
             row(&mut out, "  why", reasons(&c.failure_reasons));
         }
+        row(&mut out, "joined", c.joined);
         row(
             &mut out,
-            "join rate (achieved / target)",
-            format!("{:.0}/s / {:.0}/s", c.join_rate_per_s, c.target_rate_per_s),
+            "joins per second (reached / asked)",
+            format!(
+                "{:.0}/s / {}",
+                c.join_rate_per_s,
+                c.join_target_rate_per_s
+                    .map_or_else(|| "as fast as answered".into(), |r| format!("{r:.0}/s"))
+            ),
+        );
+        row(
+            &mut out,
+            "time to join all",
+            format!("{:.2} s", c.join_duration_s),
+        );
+        row(&mut out, "join round trip", c.join_ms.line("ms"));
+        row(
+            &mut out,
+            "connect rate (reached / asked)",
+            format!(
+                "{:.0}/s / {:.0}/s",
+                c.connect_rate_per_s, c.target_rate_per_s
+            ),
         );
         row(
             &mut out,
             "time to connect all",
             format!("{:.2} s", c.duration_s),
         );
-        row(&mut out, "join round trip", c.join_ms.line("ms"));
         row(
             &mut out,
             "upgrade to first state",
@@ -255,12 +350,15 @@ impl Report {
         }
         if let Some(s) = &self.server {
             let _ = writeln!(out, "\nserver (pid {})", s.pid);
+            let mib = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.1}"));
             row(
                 &mut out,
                 "RSS before / connected / end",
                 format!(
-                    "{:.1} / {:.1} / {:.1} MiB",
-                    s.rss_before_mib, s.rss_connected_mib, s.rss_end_mib
+                    "{} / {} / {} MiB",
+                    mib(s.rss_before_mib),
+                    mib(s.rss_connected_mib),
+                    mib(s.rss_end_mib)
                 ),
             );
             row(
@@ -271,12 +369,46 @@ impl Report {
             );
             row(
                 &mut out,
-                "CPU connect / bursts / total",
+                "CPU join / connect / bursts / total",
                 format!(
-                    "{:.2} / {:.2} / {:.2} s",
-                    s.cpu_connect_s, s.cpu_bursts_s, s.cpu_total_s
+                    "{:.2} / {:.2} / {:.2} / {:.2} s",
+                    s.cpu_join_s, s.cpu_handshake_s, s.cpu_bursts_s, s.cpu_total_s
                 ),
             );
+            let per =
+                |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{:.1} µs", v * 1e3));
+            row(&mut out, "CPU per join", per(s.cpu_per_join_ms));
+            row(
+                &mut out,
+                "CPU per answer (bursts)",
+                per(s.cpu_per_answer_ms),
+            );
+        }
+        if let Some(v) = &self.vs_floor {
+            let _ = writeln!(out, "\nversus the floor (server ÷ null server, same run)");
+            let x = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.2}×"));
+            row(
+                &mut out,
+                "poll: first vote → last ack",
+                x(v.poll_first_vote_to_last_ack),
+            );
+            row(
+                &mut out,
+                "quiz: first vote → last ack",
+                x(v.quiz_first_vote_to_last_ack),
+            );
+            row(
+                &mut out,
+                "poll: first vote → all views exact",
+                x(v.poll_cause_to_all_exact),
+            );
+            row(&mut out, "CPU per answer", x(v.cpu_per_answer));
+            row(&mut out, "CPU per join", x(v.cpu_per_join));
+            row(&mut out, "join round trip p50", x(v.join_round_trip_p50));
+        }
+        if let Some(f) = &self.floor {
+            let _ = writeln!(out, "\n--- the floor's own run ---");
+            out.push_str(&f.table());
         }
         out
     }

@@ -30,7 +30,8 @@ pub fn raise_nofile_limit() -> anyhow::Result<(u64, u64)> {
 /// One reading of a process: resident memory and CPU time (user + system) so far.
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
-    pub rss_kib: u64,
+    /// `None` for threads of this process (see [`threads`]).
+    pub rss_kib: Option<u64>,
     pub cpu_s: f64,
 }
 
@@ -53,9 +54,57 @@ pub fn sample(pid: u32) -> anyhow::Result<Sample> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .with_context(|| format!("reading /proc/{pid}/stat"))?;
     Ok(Sample {
-        rss_kib,
+        rss_kib: Some(rss_kib),
         cpu_s: cpu_ticks(&stat).with_context(|| format!("unexpected /proc/{pid}/stat"))? as f64
             / clock_ticks_per_second(),
+    })
+}
+
+/// What to read the server's figures from.
+#[derive(Debug, Clone, Copy)]
+pub enum Probe {
+    /// A server process on this machine.
+    Process(u32),
+    /// Threads of this process with this name (the in-process floor).
+    Threads(&'static str),
+}
+
+impl Probe {
+    pub fn sample(self) -> anyhow::Result<Sample> {
+        match self {
+            Probe::Process(pid) => sample(pid),
+            Probe::Threads(name) => threads(name),
+        }
+    }
+
+    /// The process id shown in reports.
+    pub fn pid(self) -> u32 {
+        match self {
+            Probe::Process(pid) => pid,
+            Probe::Threads(_) => std::process::id(),
+        }
+    }
+}
+
+/// CPU time so far of this process's threads whose name is `name` (the floor's runtime).
+pub fn threads(name: &str) -> anyhow::Result<Sample> {
+    let mut ticks = 0;
+    for task in std::fs::read_dir("/proc/self/task").context("reading /proc/self/task")? {
+        let dir = task?.path();
+        // A thread may end between the listing and the reads.
+        let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else {
+            continue;
+        };
+        if comm.trim_end() != name {
+            continue;
+        }
+        if let Ok(stat) = std::fs::read_to_string(dir.join("stat")) {
+            ticks += cpu_ticks(&stat).context("unexpected /proc/self/task/*/stat")?;
+        }
+    }
+    Ok(Sample {
+        rss_kib: None,
+        cpu_s: ticks as f64 / clock_ticks_per_second(),
     })
 }
 
