@@ -64,9 +64,17 @@ impl Engine {
             root,
             start_wait,
         };
+        // All queued first, then waited for: they load side by side, in order.
+        let mut resuming = Vec::new();
         for id in engine.store.running_meeting_ids().await? {
-            if let Err(e) = engine.meeting(id).await {
-                tracing::error!(meeting_id = %id, error = %e, "could not resume meeting");
+            match engine.ensure(id).await {
+                Ok(h) => resuming.push(h),
+                Err(e) => tracing::error!(meeting_id = %id, error = %e, "could not resume meeting"),
+            }
+        }
+        for h in resuming {
+            if let Err(e) = h.wait_ready(engine.start_wait).await {
+                tracing::error!(meeting_id = %h.id, error = %e, "could not resume meeting");
             }
         }
         Ok(engine)
@@ -84,28 +92,33 @@ impl Engine {
     /// start queue ([`crate::meetings`]), this request at most
     /// [`EngineConfig::start_wait`](crate::EngineConfig::start_wait).
     pub async fn meeting(&self, id: MeetingId) -> Result<Arc<MeetingHandle>, EngineError> {
-        let cached = self.registry.read().ok().and_then(|r| r.get(&id).cloned());
-        let handle = match cached {
-            Some(h) if !h.is_stopped() => h,
-            _ => {
-                let reply = self
-                    .root
-                    .call(
-                        |reply| MeetingsMsg::Ensure { id, reply },
-                        Some(ROOT_TIMEOUT),
-                    )
-                    .await
-                    .map_err(|e| EngineError::Actor(e.to_string()))?;
-                match reply {
-                    CallResult::Success(result) => result?,
-                    _ => return Err(EngineError::Unavailable),
-                }
-            }
-        };
+        let handle = self.ensure(id).await?;
         if handle.readiness() != Readiness::Ready {
             handle.wait_ready(self.start_wait).await?;
         }
         Ok(handle)
+    }
+
+    /// The meeting's handle, its start queued if it is not running (not waited for).
+    async fn ensure(&self, id: MeetingId) -> Result<Arc<MeetingHandle>, EngineError> {
+        let cached = self.registry.read().ok().and_then(|r| r.get(&id).cloned());
+        if let Some(h) = cached
+            && !h.is_stopped()
+        {
+            return Ok(h);
+        }
+        let reply = self
+            .root
+            .call(
+                |reply| MeetingsMsg::Ensure { id, reply },
+                Some(ROOT_TIMEOUT),
+            )
+            .await
+            .map_err(|e| EngineError::Actor(e.to_string()))?;
+        match reply {
+            CallResult::Success(result) => result,
+            _ => Err(EngineError::Unavailable),
+        }
     }
 
     /// The handle of a meeting if its tree runs right now (never starts one, nor waits for

@@ -54,10 +54,20 @@ pub enum MeetingsMsg {
     },
 }
 
-/// One queued start.
+/// One queued start. Dropped unstarted (the engine stopping with starts still queued), it
+/// tells its waiters at once rather than letting them wait out their limit.
 struct Start {
     handle: Arc<MeetingHandle>,
-    args: SupervisorArgs,
+    args: Option<SupervisorArgs>,
+}
+
+impl Drop for Start {
+    fn drop(&mut self) {
+        if self.handle.readiness() == Readiness::Starting {
+            self.handle.mark_stopped();
+            self.handle.set_ready(Readiness::Failed);
+        }
+    }
 }
 
 pub struct MeetingsArgs {
@@ -108,7 +118,7 @@ impl MeetingsState {
         };
         let start = Start {
             handle: handle.clone(),
-            args,
+            args: Some(args),
         };
         if self.starts.try_send(start).is_err() {
             tracing::warn!(meeting_id = %id, actor = "meetings", queue = config.start_queue, "start queue full: request refused");
@@ -239,8 +249,16 @@ async fn run_starts(
     }
 }
 
-async fn start_tree(start: Start, root: ActorRef<MeetingsMsg>, store: Store, registry: Registry) {
-    let Start { handle, args } = start;
+async fn start_tree(
+    mut start: Start,
+    root: ActorRef<MeetingsMsg>,
+    store: Store,
+    registry: Registry,
+) {
+    let handle = start.handle.clone();
+    let Some(args) = start.args.take() else {
+        return;
+    };
     let id = handle.id;
     // Out of the registry before the waiters wake: what they see next is consistent.
     let failed = |readiness: Readiness| {

@@ -21,6 +21,7 @@ fn args(ts: &TestServer, meeting: i64, password: &str) -> Args {
         json: true,
         timeout_secs: 20,
         password: Some(password.into()),
+        floor_exe: None,
     }
 }
 

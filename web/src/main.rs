@@ -114,6 +114,9 @@ enum Cmd {
     },
     /// Drive a running server with simulated participants and report latencies.
     Loadtest(loadtest::Args),
+    /// The load test's null server, started by `loadtest --floor` in a process of its own.
+    #[command(hide = true, name = loadtest::floor::CHILD_COMMAND)]
+    FloorServer,
 }
 
 #[derive(Subcommand)]
@@ -218,14 +221,20 @@ async fn main() -> anyhow::Result<()> {
         Some(Cmd::Meeting {
             command: MeetingCmd::Export { id },
         }) => meeting_export(&cli.database_url, id).await,
-        Some(Cmd::Loadtest(args)) => loadtest::run(args).await,
+        Some(Cmd::Loadtest(args)) => {
+            // The floor runs as this same binary in a child process.
+            let floor_exe = std::env::current_exe().ok();
+            loadtest::run(loadtest::Args { floor_exe, ..args }).await
+        }
+        Some(Cmd::FloorServer) => loadtest::floor::serve_child().await,
     }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let max_connections = config.max_connections;
     // Every connection holds a file descriptor; shells often start at a soft limit of 1024.
-    match loadtest::sys::raise_nofile_limit() {
+    // (Plus a margin for the database, its journal and the listener.)
+    match loadtest::sys::raise_nofile_limit(max_connections as u64 + 256) {
         Ok((soft, _)) if soft < max_connections as u64 => tracing::warn!(
             open_files = soft,
             max_connections,

@@ -29,13 +29,13 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(3);
 struct Staff {
     stored: String,
     revoked: watch::Sender<bool>,
+    /// Open sockets per meeting (the cap applies to each).
+    by_meeting: HashMap<i64, u32>,
 }
 
 struct Entry {
     open: u32,
     staff: Option<Staff>,
-    /// A staff session's open sockets per meeting (the cap applies to each).
-    by_meeting: HashMap<i64, u32>,
 }
 
 #[derive(Default)]
@@ -67,11 +67,11 @@ impl Sessions {
             staff: staff.then(|| Staff {
                 stored: Store::session_key(token),
                 revoked: watch::channel(false).0,
+                by_meeting: HashMap::new(),
             }),
-            by_meeting: HashMap::new(),
         });
-        if entry.staff.is_some() {
-            let here = entry.by_meeting.entry(meeting).or_insert(0);
+        if let Some(staff) = &mut entry.staff {
+            let here = staff.by_meeting.entry(meeting).or_insert(0);
             if *here >= MAX_SOCKETS_PER_SESSION {
                 return None;
             }
@@ -130,10 +130,12 @@ impl Drop for SessionGuard {
             && let Some(e) = open.get_mut(&self.key)
         {
             e.open -= 1;
-            if let Some(here) = e.by_meeting.get_mut(&self.meeting) {
+            if let Some(staff) = &mut e.staff
+                && let Some(here) = staff.by_meeting.get_mut(&self.meeting)
+            {
                 *here -= 1;
                 if *here == 0 {
-                    e.by_meeting.remove(&self.meeting);
+                    staff.by_meeting.remove(&self.meeting);
                 }
             }
             if e.open == 0 {

@@ -243,7 +243,8 @@ fn roles_and_owners() {
 }
 
 /// A `serve` child whose first stdout line ("LibreKast is running on …") has been read.
-struct Serving(std::process::Child);
+/// A running server and its URL.
+struct Serving(std::process::Child, String);
 
 impl Drop for Serving {
     fn drop(&mut self) {
@@ -265,8 +266,13 @@ fn serve(db: &str) -> Result<Serving, String> {
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut line = String::new();
     let _ = BufReader::new(stdout).read_line(&mut line);
-    if line.contains("is running on") {
-        return Ok(Serving(child));
+    if let Some(url) = line.split("is running on ").nth(1) {
+        let url = url
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        return Ok(Serving(child, url));
     }
     let mut err = String::new();
     if let Some(mut e) = child.stderr.take() {
@@ -428,4 +434,64 @@ fn user_passwd_list_remove() {
     let out = run(&db, &["user", "remove", "olga"], None);
     assert!(!out.status.success(), "removing twice is an error");
     assert!(!stdout(&run(&db, &["user", "list"], None)).contains("olga"));
+}
+
+/// `librekast loadtest --floor` runs the scenario against a server, then against the floor
+/// in a child process of its own (whose memory is then measured too), and reports both
+/// with the ratios.
+#[test]
+fn loadtest_with_the_floor() {
+    let db = temp_db("floor");
+    let out = run(
+        &db,
+        &["user", "add", "admin", "--password-stdin"],
+        Some("floor-test-password\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = serve(&db).unwrap_or_else(|e| panic!("server: {e}"));
+    let url = server.1.clone();
+    let pid = server.0.id().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_librekast"))
+        .args([
+            "loadtest",
+            "--url",
+            &url,
+            "--meeting",
+            "1",
+            "--participants",
+            "20",
+            "--ramp",
+            "200",
+            "--server-pid",
+            &pid,
+            "--floor",
+            "--json",
+        ])
+        .env("LIBREKAST_LOADTEST_PASSWORD", "floor-test-password")
+        .env("DATABASE_URL", &db)
+        .output()
+        .unwrap_or_else(|e| panic!("spawn loadtest: {e}"));
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("JSON report: {e}"));
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["floor"]["passed"], true);
+    assert_eq!(report["floor"]["connect"]["opened"], 20);
+    assert!(
+        report["floor"]["server"]["rss_before_mib"].is_number(),
+        "{}",
+        report["floor"]["server"]
+    );
+    assert_ne!(report["floor"]["server"]["pid"], report["server"]["pid"]);
+    assert!(report["vs_floor"]["poll_first_vote_to_last_ack"].is_number());
+    drop(server);
 }

@@ -8,8 +8,13 @@
 //! window for tallies. What the real server costs beyond it is what durability, validation
 //! and the meeting logic cost.
 //!
-//! It runs on a runtime of its own whose threads are all named [`THREAD_NAME`], so its CPU
-//! time is read from `/proc/self/task` apart from the load generator's.
+//! `librekast loadtest --floor` runs it as a child process of the same binary (the hidden
+//! `floor-server` subcommand): its CPU and memory are then read from `/proc` exactly as the
+//! server's are, and it has a descriptor table of its own. One process holding both ends of
+//! 10,000 WebSockets needs over 20,000 descriptors, more than a common hard limit (20,000 on
+//! the CI machine, which may not raise it). Embedded callers (tests) that cannot start the
+//! binary run it on a runtime of its own inside their process, whose threads are all named
+//! [`THREAD_NAME`], so its CPU time is read from `/proc/self/task` apart from theirs.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -17,7 +22,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context;
+use std::path::Path;
+
+use anyhow::{Context, bail};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
@@ -28,6 +35,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, broadcast, oneshot};
 use tokio_tungstenite::WebSocketStream;
@@ -41,6 +49,8 @@ pub const THREAD_NAME: &str = "lk-floor";
 pub const MEETING: i64 = 1;
 /// Its join code (not checked).
 pub const CODE: &str = "floor";
+/// The hidden subcommand of `librekast` that serves the floor in a child process.
+pub const CHILD_COMMAND: &str = "floor-server";
 
 /// The server's coalescing window: 100 ms, plus 40 µs per connected participant, 500 ms at
 /// most (see the engine's `flush_delay`).
@@ -53,13 +63,20 @@ fn flush_delay(participants: i64) -> Duration {
 /// A running floor; [`Floor::stop`] ends it.
 pub struct Floor {
     addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    host: Host,
+}
+
+enum Host {
+    Threads {
+        stop: Option<oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    },
+    Child(tokio::process::Child),
 }
 
 impl Floor {
-    /// Binds a loopback port and serves on a new runtime (one worker per core, as the
-    /// server's).
+    /// In this process: binds a loopback port and serves on a new runtime (one worker per
+    /// core, as the server's).
     pub fn start() -> anyhow::Result<Floor> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding loopback")?;
         listener.set_nonblocking(true)?;
@@ -85,8 +102,39 @@ impl Floor {
             .context("starting the floor's thread")?;
         Ok(Floor {
             addr,
-            stop: Some(stop),
-            thread: Some(thread),
+            host: Host::Threads {
+                stop: Some(stop),
+                thread: Some(thread),
+            },
+        })
+    }
+
+    /// In a child process: `EXE floor-server` (see [`serve_child`]), stopped when its
+    /// standard input closes, killed if this process goes away first.
+    pub async fn spawn(exe: &Path) -> anyhow::Result<Floor> {
+        let mut child = tokio::process::Command::new(exe)
+            .arg(CHILD_COMMAND)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {} {CHILD_COMMAND}", exe.display()))?;
+        let stdout = child.stdout.take().context("the floor's standard output")?;
+        let mut line = String::new();
+        let mut stdout = BufReader::new(stdout);
+        let read = stdout.read_line(&mut line);
+        tokio::time::timeout(Duration::from_secs(10), read)
+            .await
+            .context("the floor did not start within 10 s")??;
+        let Some(addr) = line.trim().strip_prefix("listening ") else {
+            bail!("the floor said {line:?} instead of its address");
+        };
+        let addr = addr
+            .parse()
+            .with_context(|| format!("the floor's address {addr:?}"))?;
+        Ok(Floor {
+            addr,
+            host: Host::Child(child),
         })
     }
 
@@ -95,14 +143,64 @@ impl Floor {
         format!("http://{}", self.addr)
     }
 
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    /// Where its CPU (and, for a child, memory) is read.
+    pub fn probe(&self) -> crate::sys::Probe {
+        match &self.host {
+            Host::Child(child) => match child.id() {
+                Some(pid) => crate::sys::Probe::Process(pid),
+                None => crate::sys::Probe::Threads(THREAD_NAME),
+            },
+            Host::Threads { .. } => crate::sys::Probe::Threads(THREAD_NAME),
         }
     }
+
+    pub async fn stop(mut self) {
+        match &mut self.host {
+            Host::Threads { stop, thread } => {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(());
+                }
+                if let Some(thread) = thread.take() {
+                    let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+                }
+            }
+            Host::Child(child) => {
+                drop(child.stdin.take());
+                if tokio::time::timeout(Duration::from_secs(5), child.wait())
+                    .await
+                    .is_err()
+                {
+                    let _ = child.kill().await;
+                }
+            }
+        }
+    }
+}
+
+/// `librekast floor-server`: serves the floor on a free loopback port, writes `listening
+/// ADDR` as its first line, and stops when its standard input closes (its parent, the load
+/// test, ended or went away).
+pub async fn serve_child() -> anyhow::Result<()> {
+    if let Err(e) = crate::sys::raise_nofile_limit(1 << 20) {
+        eprintln!("floor: could not raise the open-file limit: {e}");
+    }
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding loopback")?;
+    println!("listening {}", listener.local_addr()?);
+    let (stop, stopped) = oneshot::channel();
+    tokio::spawn(async move {
+        let mut stdin = tokio::io::stdin();
+        let mut buf = [0u8; 64];
+        while let Ok(n) = stdin.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+        let _ = stop.send(());
+    });
+    serve(listener, stopped).await;
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

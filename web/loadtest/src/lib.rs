@@ -82,16 +82,31 @@ pub struct Args {
     /// The password itself, for callers that embed the load test (tests); never a flag.
     #[arg(skip)]
     pub password: Option<String>,
+    /// The `librekast` binary, to run the floor in a process of its own; `None`: in this
+    /// process (embedded callers).
+    #[arg(skip)]
+    pub floor_exe: Option<std::path::PathBuf>,
 }
 
 /// Runs the load test; prints the report, then fails if any connection failed or dropped,
 /// or any participant's final view was not exact.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let total = args.participants as usize * args.meetings as usize;
-    match sys::raise_nofile_limit() {
-        Ok((_, hard)) if hard < total as u64 + 100 => eprintln!(
-            "warning: at most {hard} open files (RLIMIT_NOFILE) for {total} participants: \
-             expect failed connections; raise it with `ulimit -Hn` as root"
+    let total = args.participants as u64 * u64::from(args.meetings);
+    // An in-process floor's server side holds a socket per participant too.
+    let wanted = if args.floor && args.floor_exe.is_none() {
+        2 * total
+    } else {
+        total
+    } + 256;
+    match sys::raise_nofile_limit(wanted) {
+        Ok((_, hard)) if hard < wanted => eprintln!(
+            "warning: at most {hard} open files (RLIMIT_NOFILE) for {total} participants{}: \
+             expect failed connections; raise it with `ulimit -Hn` as root",
+            if args.floor && args.floor_exe.is_none() {
+                " and the floor"
+            } else {
+                ""
+            }
         ),
         Ok(_) => {}
         Err(e) => eprintln!("warning: could not raise the open-file limit: {e}"),
@@ -135,8 +150,12 @@ pub async fn measure(args: &Args, password: &str) -> anyhow::Result<Report> {
     )
     .await?;
     if args.floor {
-        eprintln!("the same scenario against the floor (in-process null server)…");
-        let floor = floor::Floor::start().context("starting the floor")?;
+        eprintln!("the same scenario against the floor (the null server)…");
+        let floor = match &args.floor_exe {
+            Some(exe) => floor::Floor::spawn(exe).await,
+            None => floor::Floor::start(),
+        }
+        .context("starting the floor")?;
         let floor_args = Args {
             url: floor.url(),
             meeting: floor::MEETING,
@@ -144,7 +163,7 @@ pub async fn measure(args: &Args, password: &str) -> anyhow::Result<Report> {
             server_pid: None,
             ..args.clone()
         };
-        let probe = sys::Probe::Threads(floor::THREAD_NAME);
+        let probe = floor.probe();
         let floor_report = run_one(&floor_args, floor::MEETING, "floor", false, Some(probe)).await;
         floor.stop().await;
         let floor_report = floor_report.context("running against the floor")?;
@@ -208,6 +227,8 @@ async fn run_many(args: Args, password: String) -> anyhow::Result<()> {
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
     };
     let passed_count = reports.iter().filter(|r| r.passed).count();
+    let mut starts: Vec<f64> = reports.iter().map(|r| r.organizer_connect_ms).collect();
+    starts.sort_unstable_by(f64::total_cmp);
     let opened: usize = reports.iter().map(|r| r.connect.opened).sum();
     let failed: usize = reports.iter().map(|r| r.connect.failed).sum();
     let views = |b: &Option<BurstReport>| {
@@ -225,6 +246,10 @@ async fn run_many(args: Args, password: String) -> anyhow::Result<()> {
         "connections_opened": opened,
         "connections_failed": failed,
         "duration_s": round(start.elapsed().as_secs_f64(), 2),
+        "joined": reports.iter().map(|r| r.connect.joined).sum::<usize>(),
+        "slowest_join_ms": worst(&|r| r.connect.join_ms.max),
+        "slowest_meeting_start_ms": worst(&|r| Some(r.organizer_connect_ms)),
+        "median_meeting_start_ms": report::percentile(&starts, 50.0),
         "worst_poll_ack_p99_ms": worst(&|r| r.poll.as_ref().and_then(|b| b.ack_latency_ms.p99)),
         "worst_quiz_ack_p99_ms": worst(&|r| r.quiz.as_ref().and_then(|b| b.ack_latency_ms.p99)),
         "worst_poll_ack_max_ms": worst(&|r| r.poll.as_ref().and_then(|b| b.ack_latency_ms.max)),
@@ -302,11 +327,13 @@ async fn run_one_with(
     let probe = if quiet { None } else { probe };
 
     let http = Http::new(&http_base, HANDSHAKES);
+    let asked = Instant::now();
     let mut org = Organizer::connect(
         &format!("{ws_base}/ws/meetings/{}?token={staff_token}", meeting),
         limit,
     )
     .await?;
+    let organizer_connect_ms = ms(asked.elapsed());
     check_plan(&org.view(), meeting)?;
 
     let before = match probe {
@@ -452,6 +479,7 @@ async fn run_one_with(
         meeting,
         passed,
         error,
+        organizer_connect_ms,
         connect,
         poll,
         quiz,
@@ -780,6 +808,7 @@ fn server_report(
     ServerReport {
         pid,
         rss_before_mib: mib(before.rss_kib),
+        rss_joined_mib: mib(joined_at.rss_kib),
         rss_connected_mib: mib(connected.rss_kib),
         rss_end_mib: mib(end.rss_kib),
         rss_per_participant_kib: match (before.rss_kib, connected.rss_kib) {

@@ -119,6 +119,8 @@ pub struct BurstReport {
 pub struct ServerReport {
     pub pid: u32,
     pub rss_before_mib: Option<f64>,
+    /// After the join phase.
+    pub rss_joined_mib: Option<f64>,
     pub rss_connected_mib: Option<f64>,
     pub rss_end_mib: Option<f64>,
     pub rss_per_participant_kib: Option<f64>,
@@ -153,6 +155,9 @@ pub struct Report {
     pub meeting: i64,
     pub passed: bool,
     pub error: Option<String>,
+    /// From asking for the organizer's WebSocket to its first `state`: includes starting the
+    /// meeting when it was not in memory.
+    pub organizer_connect_ms: f64,
     pub connect: ConnectReport,
     pub poll: Option<BurstReport>,
     pub quiz: Option<BurstReport>,
@@ -237,6 +242,11 @@ impl Report {
         }
         let c = &self.connect;
         let _ = writeln!(out, "\nconnect");
+        row(
+            &mut out,
+            "organizer connected (meeting start)",
+            format!("{:.1} ms", self.organizer_connect_ms),
+        );
         row(&mut out, "participants", c.participants);
         row(&mut out, "connections opened", c.opened);
         row(&mut out, "connections failed", c.failed);
@@ -353,10 +363,11 @@ impl Report {
             let mib = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.1}"));
             row(
                 &mut out,
-                "RSS before / connected / end",
+                "RSS before / joined / connected / end",
                 format!(
-                    "{} / {} / {} MiB",
+                    "{} / {} / {} / {} MiB",
                     mib(s.rss_before_mib),
+                    mib(s.rss_joined_mib),
                     mib(s.rss_connected_mib),
                     mib(s.rss_end_mib)
                 ),

@@ -2,9 +2,11 @@
 
 use anyhow::{Context, bail};
 
-/// Raises the soft limit on open files to the hard limit (every participant holds a socket,
-/// and shells usually start at 1024). Returns `(soft, hard)` as they are afterwards.
-pub fn raise_nofile_limit() -> anyhow::Result<(u64, u64)> {
+/// Raises the limit on open files to `wanted` (every participant holds a socket, and the
+/// floor's server side as many again; shells usually start at 1024): the soft limit up to
+/// the hard one, and the hard one too where allowed (root). Returns `(soft, hard)` as they
+/// are afterwards.
+pub fn raise_nofile_limit(wanted: u64) -> anyhow::Result<(u64, u64)> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -12,6 +14,17 @@ pub fn raise_nofile_limit() -> anyhow::Result<(u64, u64)> {
     // SAFETY: getrlimit only writes the struct we pass, which outlives the call.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
         bail!("getrlimit: {}", std::io::Error::last_os_error());
+    }
+    if lim.rlim_max < wanted {
+        let raised = libc::rlimit {
+            rlim_cur: wanted,
+            rlim_max: wanted,
+        };
+        // SAFETY: setrlimit only reads the struct we pass. Refused without the privilege:
+        // then the hard limit stays.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            lim = raised;
+        }
     }
     if lim.rlim_cur < lim.rlim_max {
         let raised = libc::rlimit {
