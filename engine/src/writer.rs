@@ -6,7 +6,7 @@
 //! waits for room, so a database slower than the audience slows acknowledgements and never
 //! loses or reorders an answer.
 //!
-//! Under a steady stream of small writes from several clients a batch waits up to 5 ms for
+//! Under a steady stream of small writes from several clients a batch waits up to 8 ms for
 //! company (a commit delay), so a thousand joins a second share transactions; a lone client,
 //! or a write after a quiet spell, goes at once.
 //!
@@ -32,7 +32,7 @@ pub const MAX_BATCH: usize = 4_096;
 /// Commit delay: a batch smaller than this, while several clients write (see `run`), waits
 /// up to [`LINGER`] for more jobs.
 const LINGER_BELOW: usize = 32;
-const LINGER: Duration = Duration::from_millis(5);
+const LINGER: Duration = Duration::from_millis(8);
 const BUSY_WITHIN: Duration = Duration::from_millis(20);
 const RETRIES: [Duration; 3] = [
     Duration::from_millis(20),

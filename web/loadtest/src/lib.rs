@@ -447,6 +447,11 @@ async fn run_one_with(
     connect.dropped = tracker.dropped;
     connect.drop_reasons = std::mem::take(&mut tracker.drop_reasons);
     connect.closed_cleanly = tracker.closed_cleanly;
+    if connect.closed_cleanly > 0 {
+        let n = connect.closed_cleanly as f64;
+        connect.frames_per_participant = Some(round(tracker.frames_received as f64 / n, 1));
+        connect.bytes_per_participant = Some(round(tracker.bytes_received as f64 / n, 0));
+    }
     connect.close_errors = std::mem::take(&mut tracker.close_errors);
     if let Err(e) = org_closed {
         *connect
@@ -805,6 +810,13 @@ fn server_report(
     let [before, joined_at, connected, end] = samples;
     let mib = |kib: Option<u64>| kib.map(|k| round(k as f64 / 1024.0, 1));
     let per = |cpu_s: f64, n: usize| (n > 0).then(|| round(cpu_s * 1e3 / n as f64, 4));
+    let burst_writes = |field: usize| match (connected.writes, end.writes) {
+        (Some(a), Some(b)) if answers > 0 => {
+            let (a, b) = if field == 0 { (a.0, b.0) } else { (a.1, b.1) };
+            Some(round(b.saturating_sub(a) as f64 / answers as f64, 1))
+        }
+        _ => None,
+    };
     ServerReport {
         pid,
         rss_before_mib: mib(before.rss_kib),
@@ -823,6 +835,8 @@ fn server_report(
         cpu_connect_s: round(connected.cpu_s - before.cpu_s, 2),
         cpu_bursts_s: round(end.cpu_s - connected.cpu_s, 2),
         cpu_per_answer_ms: per(end.cpu_s - connected.cpu_s, answers),
+        file_writes_per_answer: burst_writes(0),
+        file_bytes_per_answer: burst_writes(1),
         cpu_total_s: round(end.cpu_s - before.cpu_s, 2),
     }
 }
@@ -870,6 +884,8 @@ struct Tracker {
     handshake_ms: Vec<f64>,
     last_joined: Option<Instant>,
     last_connected: Option<Instant>,
+    frames_received: u64,
+    bytes_received: u64,
 }
 
 impl Tracker {
@@ -888,6 +904,8 @@ impl Tracker {
             handshake_ms: Vec::with_capacity(n),
             last_joined: None,
             last_connected: None,
+            frames_received: 0,
+            bytes_received: 0,
         }
     }
 
@@ -988,7 +1006,14 @@ impl Tracker {
                     *slot = Some(exact_at);
                 }
             }
-            Event::Closed { error, .. } => {
+            Event::Closed {
+                error,
+                frames,
+                bytes,
+                ..
+            } => {
+                self.frames_received += frames;
+                self.bytes_received += bytes;
                 seat.done = true;
                 match error {
                     None => self.closed_cleanly += 1,
@@ -1063,6 +1088,8 @@ impl Tracker {
             drop_reasons: BTreeMap::new(),
             closed_cleanly: 0,
             close_errors: BTreeMap::new(),
+            frames_per_participant: None,
+            bytes_per_participant: None,
         }
     }
 }

@@ -99,6 +99,9 @@ pub enum Event {
     Closed {
         idx: usize,
         error: Option<String>,
+        /// Text frames and their bytes received after the first `state`.
+        frames: u64,
+        bytes: u64,
     },
 }
 
@@ -168,12 +171,17 @@ pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Pha
     };
     let mut pending_vote: Option<(u64, Instant)> = None;
     let mut check: Option<Check> = None;
+    let (mut frames, mut bytes) = (0u64, 0u64);
     loop {
         let deadline = check.as_ref().map(|c| c.deadline);
         tokio::select! {
             msg = ws.next() => {
                 let text = match msg {
-                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Text(t))) => {
+                        frames += 1;
+                        bytes += t.len() as u64;
+                        t
+                    }
                     Some(Ok(Message::Close(frame))) => {
                         let code = frame.map(|f| u16::from(f.code).to_string());
                         let reason = format!("closed by the server ({})", code.as_deref().unwrap_or("no code"));
@@ -260,7 +268,7 @@ pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Pha
                             let _ = events.send(Event::Viewed { idx, seq: c.seq, exact_at: None });
                         }
                         let error = close(&mut ws).await.err();
-                        let _ = events.send(Event::Closed { idx, error });
+                        let _ = events.send(Event::Closed { idx, error, frames, bytes });
                         return;
                     }
                 }

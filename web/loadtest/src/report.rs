@@ -84,6 +84,10 @@ pub struct ConnectReport {
     pub closed_cleanly: usize,
     /// Why close handshakes did not complete (the organizer's included).
     pub close_errors: BTreeMap<String, usize>,
+    /// Text frames and bytes each participant received after its first `state`, on average
+    /// over those that closed cleanly: what the server's fan-out cost each connection.
+    pub frames_per_participant: Option<f64>,
+    pub bytes_per_participant: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -134,6 +138,10 @@ pub struct ServerReport {
     pub cpu_bursts_s: f64,
     /// Bursts' CPU per acknowledged answer.
     pub cpu_per_answer_ms: Option<f64>,
+    /// File writes and bytes the server made during the bursts (its database: the WAL),
+    /// per acknowledged answer, from `/proc/…/io` (socket sends are not counted there).
+    pub file_writes_per_answer: Option<f64>,
+    pub file_bytes_per_answer: Option<f64>,
     pub cpu_total_s: f64,
 }
 
@@ -305,6 +313,13 @@ impl Report {
         );
         if !c.close_errors.is_empty() {
             row(&mut out, "  why not", reasons(&c.close_errors));
+        }
+        if let (Some(f), Some(b)) = (c.frames_per_participant, c.bytes_per_participant) {
+            row(
+                &mut out,
+                "received per participant",
+                format!("{f:.1} frames, {b:.0} bytes"),
+            );
         }
         for b in [&self.poll, &self.quiz].into_iter().flatten() {
             let _ = writeln!(

@@ -46,6 +46,20 @@ pub struct Sample {
     /// `None` for threads of this process (see [`threads`]).
     pub rss_kib: Option<u64>,
     pub cpu_s: f64,
+    /// Write calls (`send` included) and bytes written so far, from `/proc/…/io` (`None`
+    /// where it cannot be read): what the kernel's network stack was given.
+    pub writes: Option<(u64, u64)>,
+}
+
+/// `(syscw, wchar)` of a `/proc/…/io` file.
+fn io_writes(path: &str) -> Option<(u64, u64)> {
+    let io = std::fs::read_to_string(path).ok()?;
+    let field = |name: &str| {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    Some((field("syscw:")?, field("wchar:")?))
 }
 
 fn clock_ticks_per_second() -> f64 {
@@ -70,6 +84,7 @@ pub fn sample(pid: u32) -> anyhow::Result<Sample> {
         rss_kib: Some(rss_kib),
         cpu_s: cpu_ticks(&stat).with_context(|| format!("unexpected /proc/{pid}/stat"))? as f64
             / clock_ticks_per_second(),
+        writes: io_writes(&format!("/proc/{pid}/io")),
     })
 }
 
@@ -118,6 +133,7 @@ pub fn threads(name: &str) -> anyhow::Result<Sample> {
     Ok(Sample {
         rss_kib: None,
         cpu_s: ticks as f64 / clock_ticks_per_second(),
+        writes: None,
     })
 }
 
