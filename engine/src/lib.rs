@@ -15,8 +15,10 @@
 //! - [`access`]: who is asking ([`Principal`]) and what they may do ([`Principal::can`]).
 //!
 //! The runtime (imports point down this list, never back up):
-//! - [`engine`]: [`Engine`], the entry point; [`config`]: its settings.
-//! - [`meetings`]: the supervision root, one tree per running meeting.
+//! - [`engine`]: [`Engine`], the entry point (a meeting's handle, seating a participant
+//!   through the group commit); [`config`]: its settings.
+//! - [`meetings`]: the supervision root, one tree per running meeting, started through a
+//!   bounded first-come-first-served start queue.
 //! - [`supervisor`]: `MeetingSupervisor`, one meeting's tree (actor + extensions).
 //! - [`extension`]: what adapters and bots implement to join a meeting's tree.
 //! - [`handle`]: [`MeetingHandle`], how connections and extensions talk to a meeting.

@@ -6,7 +6,8 @@
 //! - [`migrations`]: timestamped schema migrations, applied by [`Store::connect`].
 //! - [`store`]: [`Store`], the connection handle and its transactions.
 //! - [`queries`]: the queries of [`Store`], one module per aggregate (meetings, attendees,
-//!   answers, sessions, users).
+//!   answers, sessions, users); attendee ids are handed out by the process that owns the
+//!   database, so a join is one more row in a group-commit batch.
 //! - [`lock`]: [`ServerLock`], one server per database (a lock file or an advisory lock).
 //! - [`files`]: private files and directories (`0600`, `0700`).
 //! - [`tokens`]: session tokens are stored as their SHA-256 only.

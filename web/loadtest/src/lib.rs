@@ -3,10 +3,12 @@
 //!
 //! One task per participant joins over HTTP, opens its WebSocket and reads every frame
 //! ([`participant`]); one staff connection drives the meeting ([`organizer`]). The
-//! coordinator below moves everyone through the phases: connect at a fixed rate, open the
-//! first poll, fire every vote at once, check that every participant ends up with exactly
-//! the acknowledged counts, then the same for the next quiz (whose counts reach
-//! participants only at the reveal).
+//! coordinator below moves everyone through the phases: join (as fast as the server answers,
+//! or at a set rate), connect at a fixed rate, open the first poll, fire every vote at once,
+//! check that every participant ends up with exactly the acknowledged counts, then the same
+//! for the next quiz (whose counts reach participants only at the reveal). [`sys`] reads the
+//! server's CPU and memory per phase; [`floor`] is the null server `--floor` compares with;
+//! [`report`] prints it all.
 
 pub mod floor;
 mod organizer;
@@ -451,6 +453,12 @@ async fn run_one_with(
         let n = connect.closed_cleanly as f64;
         connect.frames_per_participant = Some(round(tracker.frames_received as f64 / n, 1));
         connect.bytes_per_participant = Some(round(tracker.bytes_received as f64 / n, 0));
+        let names = participant::FRAME_TYPES.iter().copied().chain(["other"]);
+        connect.frames_by_type = names
+            .zip(tracker.frames_by_type)
+            .filter(|(_, count)| *count > 0)
+            .map(|(name, count)| (name.to_string(), round(count as f64 / n, 2)))
+            .collect();
     }
     connect.close_errors = std::mem::take(&mut tracker.close_errors);
     if let Err(e) = org_closed {
@@ -886,6 +894,7 @@ struct Tracker {
     last_connected: Option<Instant>,
     frames_received: u64,
     bytes_received: u64,
+    frames_by_type: [u64; participant::FRAME_TYPES.len() + 1],
 }
 
 impl Tracker {
@@ -906,6 +915,7 @@ impl Tracker {
             last_connected: None,
             frames_received: 0,
             bytes_received: 0,
+            frames_by_type: [0; participant::FRAME_TYPES.len() + 1],
         }
     }
 
@@ -1010,10 +1020,14 @@ impl Tracker {
                 error,
                 frames,
                 bytes,
+                by_type,
                 ..
             } => {
                 self.frames_received += frames;
                 self.bytes_received += bytes;
+                for (total, n) in self.frames_by_type.iter_mut().zip(by_type) {
+                    *total += n;
+                }
                 seat.done = true;
                 match error {
                     None => self.closed_cleanly += 1,
@@ -1090,6 +1104,7 @@ impl Tracker {
             close_errors: BTreeMap::new(),
             frames_per_participant: None,
             bytes_per_participant: None,
+            frames_by_type: BTreeMap::new(),
         }
     }
 }

@@ -99,11 +99,16 @@ pub enum Event {
     Closed {
         idx: usize,
         error: Option<String>,
-        /// Text frames and their bytes received after the first `state`.
+        /// Text frames and their bytes received after the first `state`, and the frames
+        /// by type (see [`FRAME_TYPES`]).
         frames: u64,
         bytes: u64,
+        by_type: [u64; FRAME_TYPES.len() + 1],
     },
 }
+
+/// Frame types counted apart; any other counts as `other`.
+pub const FRAME_TYPES: [&str; 5] = ["state", "tally", "ack", "score", "words"];
 
 /// The latest counts this connection knows, and since when it has known exactly these.
 /// Counts only grow while votes land, so the moment they first equal the expected counts is
@@ -172,6 +177,7 @@ pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Pha
     let mut pending_vote: Option<(u64, Instant)> = None;
     let mut check: Option<Check> = None;
     let (mut frames, mut bytes) = (0u64, 0u64);
+    let mut by_type = [0u64; FRAME_TYPES.len() + 1];
     loop {
         let deadline = check.as_ref().map(|c| c.deadline);
         tokio::select! {
@@ -204,6 +210,11 @@ pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Pha
                     continue;
                 };
                 let now = Instant::now();
+                let t = FRAME_TYPES
+                    .iter()
+                    .position(|t| *t == frame.kind)
+                    .unwrap_or(FRAME_TYPES.len());
+                by_type[t] += 1;
                 match &*frame.kind {
                     "ack" => {
                         if let (Some((seq, sent)), Ref(Some(r))) = (pending_vote, frame.reference)
@@ -268,7 +279,7 @@ pub async fn run(idx: usize, shared: Arc<Shared>, mut phase: watch::Receiver<Pha
                             let _ = events.send(Event::Viewed { idx, seq: c.seq, exact_at: None });
                         }
                         let error = close(&mut ws).await.err();
-                        let _ = events.send(Event::Closed { idx, error, frames, bytes });
+                        let _ = events.send(Event::Closed { idx, error, frames, bytes, by_type });
                         return;
                     }
                 }

@@ -88,6 +88,8 @@ pub struct ConnectReport {
     /// over those that closed cleanly: what the server's fan-out cost each connection.
     pub frames_per_participant: Option<f64>,
     pub bytes_per_participant: Option<f64>,
+    /// The same frames by type, per participant.
+    pub frames_by_type: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -320,6 +322,12 @@ impl Report {
                 "received per participant",
                 format!("{f:.1} frames, {b:.0} bytes"),
             );
+            let types: Vec<String> = c
+                .frames_by_type
+                .iter()
+                .map(|(t, n)| format!("{t} {n:.1}"))
+                .collect();
+            row(&mut out, "  by type", types.join(", "));
         }
         for b in [&self.poll, &self.quiz].into_iter().flatten() {
             let _ = writeln!(
