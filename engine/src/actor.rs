@@ -97,8 +97,17 @@ pub struct MeetingState {
 
 pub struct MeetingActor;
 
-/// How much a large audience widens the coalescing window (see `flush_delay`).
+/// How much a large audience widens the coalescing window (see [`coalescing_window`]).
 const MAX_WIDENING: Duration = Duration::from_millis(400);
+
+/// The coalescing window of tallies, words and presence. Each publication costs one write per
+/// connected participant, so it widens with the audience: `base` (100 ms by default) alone,
+/// +40 ms per 1,000 participants, at most +400 ms. A burst then pays for a few fan-outs
+/// instead of one every 100 ms, and the final tally still reaches everyone well within a
+/// second. (The load test's floor uses the same window.)
+pub fn coalescing_window(base: Duration, participants: u64) -> Duration {
+    base + Duration::from_micros(participants.saturating_mul(40)).min(MAX_WIDENING)
+}
 
 /// Loads the meeting after every write queued before now has landed, so a restarted actor
 /// never misses an answer that was acknowledged by its predecessor.
@@ -421,14 +430,9 @@ impl MeetingState {
         }
     }
 
-    /// The coalescing window. Each publication costs one write per connected participant, so
-    /// it widens with the audience: 100 ms alone, 140 ms for 1,000, 500 ms from 10,000. A burst
-    /// then pays for a few fan-outs instead of one every 100 ms, and the final tally still
-    /// reaches everyone well within a second.
     fn flush_delay(&self) -> Duration {
         let online = self.bus().participants().max(0) as u64;
-        let widen = Duration::from_micros(online.saturating_mul(40)).min(MAX_WIDENING);
-        self.args.flush_interval + widen
+        coalescing_window(self.args.flush_interval, online)
     }
 
     fn flush(&mut self) {

@@ -46,6 +46,8 @@ pub mod meetings;
 pub mod restart;
 pub mod scoring;
 pub mod supervisor;
+#[cfg(test)]
+mod test_support;
 pub mod text;
 pub mod transition;
 pub mod view;

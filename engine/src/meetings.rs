@@ -299,27 +299,9 @@ async fn start_tree(
 
 #[cfg(test)]
 mod tests {
-    use librekast_storage::{ActivityFile, ActivityKind, MeetingFile};
-
     use super::*;
+    use crate::test_support::text_meeting;
     use crate::{Engine, EngineConfig};
-
-    fn meeting_file(n: usize) -> MeetingFile {
-        MeetingFile {
-            title: format!("class {n}"),
-            code: "c".into(),
-            reward_fastest: false,
-            flag_prefix: "LK".into(),
-            activities: vec![ActivityFile {
-                kind: ActivityKind::Text,
-                title: "hi".into(),
-                description: String::new(),
-                choices: vec![],
-                word_limit: 3,
-            }],
-            flags: vec![],
-        }
-    }
 
     async fn meetings(
         store: &Store,
@@ -327,7 +309,11 @@ mod tests {
     ) -> Result<Vec<MeetingId>, Box<dyn std::error::Error>> {
         let mut ids = Vec::with_capacity(n);
         for i in 0..n {
-            ids.push(store.import_meeting(&meeting_file(i)).await?);
+            ids.push(
+                store
+                    .import_meeting(&text_meeting(&format!("class {i}")))
+                    .await?,
+            );
         }
         Ok(ids)
     }

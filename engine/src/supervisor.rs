@@ -331,7 +331,6 @@ mod tests {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use librekast_storage::{ActivityFile, ActivityKind, MeetingFile};
     use ractor::ActorStatus;
 
     use super::*;
@@ -412,20 +411,7 @@ mod tests {
     {
         let store = Store::connect("sqlite::memory:").await?;
         let id = store
-            .import_meeting(&MeetingFile {
-                title: "t".into(),
-                code: "c".into(),
-                reward_fastest: false,
-                flag_prefix: "LK".into(),
-                activities: vec![ActivityFile {
-                    kind: ActivityKind::Text,
-                    title: "hi".into(),
-                    description: String::new(),
-                    choices: vec![],
-                    word_limit: 3,
-                }],
-                flags: vec![],
-            })
+            .import_meeting(&crate::test_support::text_meeting("t"))
             .await?;
         let seen = Seen::default();
         let config = EngineConfig {

@@ -52,12 +52,10 @@ pub const CODE: &str = "floor";
 /// The hidden subcommand of `librekast` that serves the floor in a child process.
 pub const CHILD_COMMAND: &str = "floor-server";
 
-/// The server's coalescing window: 100 ms, plus 40 µs per connected participant, 500 ms at
-/// most (see the engine's `flush_delay`).
-fn flush_delay(participants: i64) -> Duration {
-    let widen = Duration::from_micros(u64::try_from(participants).unwrap_or(0) * 40)
-        .min(Duration::from_millis(400));
-    Duration::from_millis(100) + widen
+/// The server's coalescing window for tallies and presence, at its default setting.
+fn flush_delay(base: Duration, participants: i64) -> Duration {
+    let participants = u64::try_from(participants).unwrap_or(0);
+    librekast_engine::actor::coalescing_window(base, participants)
 }
 
 /// A running floor; [`Floor::stop`] ends it.
@@ -341,9 +339,11 @@ impl State {
     /// The coalesced publications: the current tally and the participant count, at most once
     /// per window.
     async fn flush(self: Arc<Self>) {
+        let base = librekast_engine::EngineConfig::default().flush_interval;
         loop {
             self.dirty.notified().await;
-            tokio::time::sleep(flush_delay(self.participants.load(Ordering::Relaxed))).await;
+            let participants = self.participants.load(Ordering::Relaxed);
+            tokio::time::sleep(flush_delay(base, participants)).await;
             if self.presence_dirty.swap(false, Ordering::Relaxed) {
                 let count = self.participants.load(Ordering::Relaxed);
                 self.publish(

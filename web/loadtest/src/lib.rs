@@ -61,8 +61,9 @@ pub struct Args {
     /// (a hall scanning the QR code at once). The report gives the joins per second reached.
     #[arg(long, value_name = "PER_SECOND", default_value_t = 0)]
     pub join_ramp: u32,
-    /// Also run the same scenario against an in-process null server (no storage, no meeting
-    /// logic: the floor) and report the burst times and server CPU as ratios to it.
+    /// Also run the same scenario against a null server started by the load test (no
+    /// storage, no meeting logic: the floor) and report the burst times and server CPU as
+    /// ratios to it.
     #[arg(long)]
     pub floor: bool,
     /// Staff account that drives the meeting.
@@ -95,16 +96,13 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let total = args.participants as u64 * u64::from(args.meetings);
     // An in-process floor's server side holds a socket per participant too.
-    let wanted = if args.floor && args.floor_exe.is_none() {
-        2 * total
-    } else {
-        total
-    } + 256;
+    let in_process_floor = args.floor && args.floor_exe.is_none();
+    let wanted = if in_process_floor { 2 * total } else { total } + 256;
     match sys::raise_nofile_limit(wanted) {
         Ok((_, hard)) if hard < wanted => eprintln!(
             "warning: at most {hard} open files (RLIMIT_NOFILE) for {total} participants{}: \
              expect failed connections; raise it with `ulimit -Hn` as root",
-            if args.floor && args.floor_exe.is_none() {
+            if in_process_floor {
                 " and the floor"
             } else {
                 ""

@@ -1,0 +1,21 @@
+//! Fixtures shared by the engine's unit tests.
+
+use librekast_storage::{ActivityFile, ActivityKind, MeetingFile};
+
+/// A meeting of one text slide, join code `c`.
+pub(crate) fn text_meeting(title: &str) -> MeetingFile {
+    MeetingFile {
+        title: title.into(),
+        code: "c".into(),
+        reward_fastest: false,
+        flag_prefix: "LK".into(),
+        activities: vec![ActivityFile {
+            kind: ActivityKind::Text,
+            title: "hi".into(),
+            description: String::new(),
+            choices: vec![],
+            word_limit: 3,
+        }],
+        flags: vec![],
+    }
+}
