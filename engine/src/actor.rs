@@ -54,7 +54,7 @@ pub enum MeetingMsg {
         attendee: Option<AttendeeRecord>,
         reply: RpcReplyPort<Snapshot>,
     },
-    /// A batch of chat lines (see [`MeetingHandle::chat`]).
+    /// A batch of chat lines (see [`crate::MeetingHandle::chat`]).
     Chat {
         lines: Arc<[ChatMessage]>,
         reply: RpcReplyPort<ChatReport>,

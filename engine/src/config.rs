@@ -33,6 +33,16 @@ pub struct EngineConfig {
 /// `LIBREKAST_IDLE_SECS`' default: ten minutes.
 pub const DEFAULT_IDLE: Duration = Duration::from_secs(600);
 
+/// Meeting starts that may wait for their turn at most; beyond it a request is answered
+/// [`crate::EngineError::Busy`] at once.
+pub const START_QUEUE: usize = 4_096;
+/// Trees loading from storage at once. Loading is mostly waiting for the database: a few at
+/// a time keep it busy without starving the writer of connections.
+pub const START_CONCURRENCY: usize = 8;
+/// How long a request waits for its meeting to start before it is answered
+/// [`crate::EngineError::Busy`] (503 with `Retry-After`).
+pub const START_WAIT: Duration = Duration::from_secs(30);
+
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
@@ -43,9 +53,9 @@ impl Default for EngineConfig {
             bot_prefix: "🤖 ".to_string(),
             idle: DEFAULT_IDLE,
             extensions: Extensions::default(),
-            start_queue: crate::meetings::START_QUEUE,
-            start_concurrency: crate::meetings::START_CONCURRENCY,
-            start_wait: crate::meetings::START_WAIT,
+            start_queue: START_QUEUE,
+            start_concurrency: START_CONCURRENCY,
+            start_wait: START_WAIT,
         }
     }
 }

@@ -71,7 +71,7 @@ pub enum EngineError {
     #[error("the meeting is restarting or unavailable")]
     Unavailable,
     /// Too many meetings are starting at once (the start queue is full, or this one did not
-    /// start within [`crate::meetings::START_WAIT`]): try again shortly.
+    /// start within [`crate::config::START_WAIT`]): try again shortly.
     #[error("too many meetings are starting at once; try again in a moment")]
     Busy,
     #[error("storage: {0}")]

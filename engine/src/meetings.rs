@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use librekast_storage::{MeetingId, Store};
 use ractor::{
@@ -24,21 +23,13 @@ use crate::EngineError;
 use crate::actor::ActorSlot;
 use crate::bus::Bus;
 use crate::config::EngineConfig;
+#[cfg(doc)]
+use crate::config::{START_CONCURRENCY, START_QUEUE, START_WAIT};
 use crate::handle::{MeetingHandle, Readiness};
 use crate::supervisor::{MeetingSupervisor, SupervisorArgs};
 use crate::writer::Writer;
 
 pub(crate) type Registry = Arc<RwLock<HashMap<MeetingId, Arc<MeetingHandle>>>>;
-
-/// Meeting starts waiting for their turn at most; beyond it a request is answered
-/// [`EngineError::Busy`] at once.
-pub const START_QUEUE: usize = 4_096;
-/// Trees loading from storage at once. Loading is mostly waiting for the database: a few at
-/// a time keep it busy without starving the writer of connections.
-pub const START_CONCURRENCY: usize = 8;
-/// How long a request waits for its meeting to start before it is answered
-/// [`EngineError::Busy`] (503 with `Retry-After`).
-pub const START_WAIT: Duration = Duration::from_secs(30);
 
 pub enum MeetingsMsg {
     /// Register the meeting (queueing its start) unless it runs; reply with its handle, which
@@ -299,6 +290,8 @@ async fn start_tree(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::test_support::text_meeting;
     use crate::{Engine, EngineConfig};
