@@ -1659,14 +1659,19 @@ async fn joins_are_written_in_one_batch(store: Store) {
         .unwrap();
     let kept = attendee(&store, f.meeting, "ann").await;
     assert!(kept.0 > chat[0].id.0);
-    let join = |attendee: AttendeeId, name: &str, seat: JoinSeat, token: &str| WriteOp::Join {
-        meeting: f.meeting,
-        attendee,
-        name: name.into(),
-        seat,
-        session_hash: token_hash(token),
-        at: now_micros(),
-    };
+    let join_to =
+        |meeting: MeetingId, attendee: AttendeeId, name: &str, seat: JoinSeat, token: &str| {
+            WriteOp::Join {
+                meeting,
+                attendee,
+                name: name.into(),
+                seat,
+                session_hash: token_hash(token),
+                at: now_micros(),
+            }
+        };
+    let join =
+        |attendee, name: &str, seat, token: &str| join_to(f.meeting, attendee, name, seat, token);
     let first = store.allocate_attendee_ids(3).await.unwrap();
     assert_eq!(first.0, kept.0 + 1, "ids continue after the stored ones");
     let mut ops = Vec::new();
@@ -1725,14 +1730,13 @@ async fn joins_are_written_in_one_batch(store: Store) {
         .import_meeting(&sample_meeting("Other"))
         .await
         .unwrap();
-    let wrong = WriteOp::Join {
-        meeting: other,
-        attendee: kept,
-        name: "x".into(),
-        seat: JoinSeat::Kept { renamed: true },
-        session_hash: token_hash("token x"),
-        at: now_micros(),
-    };
+    let wrong = join_to(
+        other,
+        kept,
+        "x",
+        JoinSeat::Kept { renamed: true },
+        "token x",
+    );
     assert!(matches!(
         store.apply(&[wrong]).await,
         Err(StorageError::NotFound)
