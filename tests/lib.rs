@@ -175,6 +175,8 @@ pub fn require(what: &str, available: bool, hint: &str) -> bool {
     false
 }
 
+use librekast_storage::with_database;
+
 /// A fresh PostgreSQL database made through `LIBREKAST_TEST_POSTGRES` (a URL whose role may
 /// CREATE DATABASE); `None` (after a loud skip, or a failure under `LIBREKAST_REQUIRE_ALL`)
 /// when that variable is not set. Drop it with [`PgDatabase::drop_database`].
@@ -220,17 +222,4 @@ impl PgDatabase {
         self.admin.close().await?;
         Ok(())
     }
-}
-
-/// `postgres://u:p@h:5432/postgres?x=y` with the database name replaced.
-pub fn with_database(url: &str, database: &str) -> String {
-    let scheme_end = url.find("://").map_or(0, |i| i + 3);
-    let (base, query) = match url.find('?') {
-        Some(q) => (&url[..q], &url[q..]),
-        None => (url, ""),
-    };
-    let authority_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{database}{query}", &base[..authority_end])
 }

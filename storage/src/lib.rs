@@ -34,4 +34,4 @@ pub use tokens::token_hash;
 
 pub use meeting_file::{ActivityFile, ChoiceFile, FlagFile, MeetingFile};
 pub use model::*;
-pub use store::{Backend, Store};
+pub use store::{Backend, Store, with_database};

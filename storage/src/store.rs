@@ -217,6 +217,20 @@ fn backend_of(url: &str) -> Result<Backend, StorageError> {
     }
 }
 
+/// `postgres://u:p@h:5432/postgres?x=y` with the database name replaced: how tools and
+/// tests reach a database they created next to the one they were given.
+pub fn with_database(url: &str, database: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let (base, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{database}{query}", &base[..authority_end])
+}
+
 fn configure_sqlite(opts: &mut ConnectOptions, url: &str) -> Result<(), StorageError> {
     // Parsed here to report a malformed URL as BadUrl; sea-orm parses it again.
     let parsed = url
@@ -261,4 +275,17 @@ fn configure_sqlite(opts: &mut ConnectOptions, url: &str) -> Result<(), StorageE
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn with_database_replaces_only_the_name() {
+        let url = "postgres://u:p@h:5432/postgres?sslmode=disable";
+        assert_eq!(
+            super::with_database(url, "lk_x"),
+            "postgres://u:p@h:5432/lk_x?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://h", "d"), "postgres://h/d");
+    }
 }

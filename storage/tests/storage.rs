@@ -151,19 +151,6 @@ async fn drop_database(admin: &sea_orm::DatabaseConnection, name: &str) {
     panic!("could not drop test database {name}: {last:?}");
 }
 
-/// `postgres://u:p@h:5432/postgres?x=y` with the database name replaced.
-fn with_database(url: &str, database: &str) -> String {
-    let scheme_end = url.find("://").map_or(0, |i| i + 3);
-    let (base, query) = match url.find('?') {
-        Some(q) => (&url[..q], &url[q..]),
-        None => (url, ""),
-    };
-    let authority_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{database}{query}", &base[..authority_end])
-}
-
 // ---------------------------------------------------------------- fixtures
 
 fn choice(text: &str, slug: &str, correct: bool) -> ChoiceFile {
