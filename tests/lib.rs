@@ -32,6 +32,40 @@ fn rand_u64() -> u64 {
     h.finish()
 }
 
+static FAKE_TWITCH: std::sync::OnceLock<librekast_fakes::twitch::FakeTwitch> =
+    std::sync::OnceLock::new();
+
+/// The fake Twitch of this test process (one per process: twitch-irc's address is
+/// process-wide, see `librekast_adapters::irc_transport`). Tests tell their meetings apart
+/// by channel.
+pub fn fake_twitch() -> anyhow::Result<&'static librekast_fakes::twitch::FakeTwitch> {
+    if let Some(f) = FAKE_TWITCH.get() {
+        return Ok(f);
+    }
+    let fake = librekast_fakes::twitch::FakeTwitch::start_detached()?;
+    Ok(FAKE_TWITCH.get_or_init(|| fake))
+}
+
+/// The Twitch client id the fake knows.
+pub const FAKE_TWITCH_CLIENT: &str = librekast_fakes::twitch::FAKE_CLIENT_ID;
+
+/// Platform settings pointing at this process's fakes, with short reconnect pauses.
+pub fn fake_platforms() -> anyhow::Result<librekast_adapters::PlatformConfig> {
+    let twitch = fake_twitch()?;
+    Ok(librekast_adapters::PlatformConfig {
+        twitch: Some(librekast_adapters::OAuthClient {
+            id: FAKE_TWITCH_CLIENT.into(),
+            secret: None,
+        }),
+        twitch_irc_url: twitch.irc_url(),
+        twitch_id_url: twitch.id_url(),
+        twitch_api_url: twitch.api_url(),
+        twitch_reconnect_every: std::time::Duration::from_millis(50),
+        account_recheck: std::time::Duration::from_millis(500),
+        ..librekast_adapters::PlatformConfig::default()
+    })
+}
+
 pub struct TestServer {
     pub server: Server,
     pub http: reqwest::Client,
@@ -47,8 +81,13 @@ impl TestServer {
         Self::start_with(Config::for_tests(&database_url)).await
     }
 
-    /// A server with a configuration of the test's own (e.g. a short idle time).
-    pub async fn start_with(config: Config) -> anyhow::Result<TestServer> {
+    /// A server with a configuration of the test's own (e.g. a short idle time). Twitch
+    /// and YouTube are the fakes of this process unless the test points elsewhere: no
+    /// test reaches the internet.
+    pub async fn start_with(mut config: Config) -> anyhow::Result<TestServer> {
+        if config.platforms.twitch_irc_url == librekast_adapters::config::TWITCH_IRC_URL {
+            config = config.with_platforms(fake_platforms()?)?;
+        }
         let database_url = config.database_url.clone();
         let server = Server::start(config).await?;
         Ok(TestServer {

@@ -60,6 +60,7 @@ mod tests {
     fn line(text: &str) -> ChatMessage {
         ChatMessage {
             platform: Platform::Room,
+            id: None,
             user_id: "u1".into(),
             user_name: "Ann".into(),
             text: text.into(),

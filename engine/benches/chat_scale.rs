@@ -43,6 +43,8 @@ fn meeting() -> MeetingFile {
             activity(ActivityKind::Wordcloud, vec![]),
         ],
         flags: vec![],
+        sources: vec![],
+        chat: Default::default(),
     }
 }
 
@@ -65,6 +67,7 @@ fn line(viewer: u64, text: String) -> ChatMessage {
     };
     ChatMessage {
         platform,
+        id: None,
         user_id: format!("u{viewer}"),
         user_name: format!("viewer{viewer}"),
         text,

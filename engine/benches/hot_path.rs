@@ -34,6 +34,8 @@ fn poll() -> MeetingFile {
             word_limit: 3,
         }],
         flags: vec![],
+        sources: vec![],
+        chat: Default::default(),
     }
 }
 

@@ -4,13 +4,13 @@
 //! commit) and publishes typed [`Event`]s on the meeting's [`Bus`]; tallies, word clouds,
 //! standings and presence are coalesced.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use librekast_storage::{
-    ActivityId, ActivityKind, AttendeeId, AttendeeRecord, MeetingId, Platform, Store, WriteOp,
-    now_micros,
+    ActivityId, ActivityKind, AttendeeId, AttendeeRecord, MeetingId, Micros, Platform, Store,
+    WriteOp, now_micros,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::oneshot;
@@ -19,8 +19,13 @@ use crate::access::Principal;
 use crate::bus::Bus;
 use crate::chat::{ChatMessage, ChatReport, Intent, parse_intent};
 use crate::command::Command;
+use crate::event::ChatLine;
 use crate::event::Event;
 use crate::meeting::Meeting;
+use crate::meeting::PendingReveal;
+use crate::seen::SeenIds;
+use crate::sources::SourceBoard;
+use crate::transition::Control;
 use crate::view::{Audience, Frame, Published, Snapshot};
 use crate::wire::AckOk;
 use crate::writer::{FailureHook, Job, Writer};
@@ -54,11 +59,18 @@ pub enum MeetingMsg {
         attendee: Option<AttendeeRecord>,
         reply: RpcReplyPort<Snapshot>,
     },
-    /// A batch of chat lines (see [`crate::MeetingHandle::chat`]).
+    /// A batch of chat lines (see [`crate::MeetingHandle::chat`]). The reply carries what
+    /// the lines did and, when they wrote anything, where their commit is acknowledged.
     Chat {
         lines: Arc<[ChatMessage]>,
-        reply: RpcReplyPort<ChatReport>,
+        reply: RpcReplyPort<(ChatReport, Option<oneshot::Receiver<AckResult>>)>,
     },
+    /// A chat source's status changed: the staff `state` must show it.
+    SourcesChanged,
+    /// The meeting's sources or chat rules changed in storage.
+    ReloadStreams,
+    /// A held reveal is due (the streams' delay after the close).
+    Reveal(ActivityId),
     Joined(AttendeeRecord),
     /// Publish coalesced tallies, words and presence.
     Flush,
@@ -75,8 +87,8 @@ pub struct MeetingArgs {
     pub store: Store,
     pub writer: Writer,
     pub flush_interval: Duration,
-    pub interaction: char,
-    pub bot_prefix: String,
+    /// The chat sources' statuses (shared with the handle).
+    pub sources: Arc<SourceBoard>,
 }
 
 pub struct MeetingState {
@@ -93,6 +105,8 @@ pub struct MeetingState {
     cache: Option<Arc<Published>>,
     /// Tells this actor (whichever runs) that one of its writes failed.
     on_write_failure: FailureHook,
+    /// Chat message ids already handled.
+    seen: SeenIds,
 }
 
 pub struct MeetingActor;
@@ -107,6 +121,26 @@ const MAX_WIDENING: Duration = Duration::from_millis(400);
 /// second. (The load test's floor uses the same window.)
 pub fn coalescing_window(base: Duration, participants: u64) -> Duration {
     base + Duration::from_micros(participants.saturating_mul(40)).min(MAX_WIDENING)
+}
+
+/// Chat lines of one batch shown to staff and displays at most (the latest): at thousands
+/// of messages a second the dashboard shows a sample, not a flood.
+pub const CHAT_SHOWN_PER_BATCH: usize = 20;
+
+/// The chat ids counted in the last 24 hours (a failed read only loses deduplication of
+/// replays older than this start: one vote per viewer still holds).
+async fn load_seen(args: &MeetingArgs) -> SeenIds {
+    let mut seen = SeenIds::default();
+    let since = now_micros() - librekast_storage::CHAT_SEEN_MICROS;
+    match args.store.chat_seen_since(args.id, since).await {
+        Ok(rows) => rows
+            .into_iter()
+            .for_each(|(p, id, at)| seen.counted(p, &id, at)),
+        Err(e) => {
+            tracing::warn!(meeting_id = %args.id, actor = "meeting", error = %e, "could not load the chat ids already counted")
+        }
+    }
+    seen
 }
 
 /// Loads the meeting after every write queued before now has landed, so a restarted actor
@@ -128,8 +162,10 @@ impl Actor for MeetingActor {
         args: MeetingArgs,
     ) -> Result<MeetingState, ActorProcessingErr> {
         let meeting = load(&args).await?;
+        let seen = load_seen(&args).await;
+        let me = myself.clone();
         let on_write_failure: FailureHook = Arc::new(move || {
-            let _ = myself.send_message(MeetingMsg::WriteFailed);
+            let _ = me.send_message(MeetingMsg::WriteFailed);
         });
         let mut state = MeetingState {
             meeting,
@@ -142,7 +178,20 @@ impl Actor for MeetingActor {
             last_online: -1,
             cache: None,
             on_write_failure,
+            seen,
         };
+        // The server stopped while a reveal waited for the streams: reveal now.
+        if state.meeting.interrupted_reveal()
+            && let Some(a) = state.meeting.current()
+        {
+            let activity = a.id;
+            state.meeting.pending_reveal = Some(PendingReveal {
+                activity,
+                closed_at: 0,
+                reveal_at: 0,
+            });
+            let _ = myself.send_message(MeetingMsg::Reveal(activity));
+        }
         // Connections that outlived a crashed predecessor converge on the rebuilt state.
         state.publish_everything();
         Ok(state)
@@ -177,8 +226,35 @@ impl Actor for MeetingActor {
                 let _ = reply.send(snapshot);
             }
             MeetingMsg::Chat { lines, reply } => {
-                let report = state.chat(&myself, &lines).await;
-                let _ = reply.send(report);
+                let outcome = state.chat(&myself, &lines).await;
+                let _ = reply.send(outcome);
+            }
+            MeetingMsg::SourcesChanged => state.cache = None,
+            MeetingMsg::ReloadStreams => match state.args.store.meeting(state.meeting.id).await {
+                Ok(Some(m)) => {
+                    state.meeting.set_streams(m.sources, m.chat);
+                    let platforms = state.meeting.source_platforms();
+                    state.args.sources.retain(&platforms);
+                    state.cache = None;
+                    state.publish_state();
+                    state.publish_tally_and_words();
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(meeting_id = %state.meeting.id, actor = "meeting", error = %e, "could not reload the chat sources")
+                }
+            },
+            MeetingMsg::Reveal(activity) => {
+                if state
+                    .meeting
+                    .pending_reveal
+                    .is_some_and(|p| p.activity == activity)
+                {
+                    let (tx, _rx) = oneshot::channel();
+                    state
+                        .apply_control(&myself, Control::Results, None, tx)
+                        .await;
+                }
             }
             MeetingMsg::Joined(a) => {
                 // A new attendee changes the scoreboard: drop the cached snapshot (no
@@ -217,6 +293,32 @@ impl MeetingState {
         &self.args.bus
     }
 
+    /// The meeting's view with each configured chat source's latest status.
+    fn view(&self) -> crate::event::MeetingView {
+        let mut view = self.meeting.view();
+        let reported = self.args.sources.all();
+        view.sources = self
+            .meeting
+            .sources
+            .iter()
+            .map(|s| {
+                let platform = s.source.platform().code();
+                reported
+                    .iter()
+                    .find(|r| r.platform == platform)
+                    .cloned()
+                    .unwrap_or_else(|| crate::event::AdapterStatus {
+                        platform,
+                        status: "connecting".into(),
+                        message: String::new(),
+                        target: Some(s.source.target()),
+                        quota: None,
+                    })
+            })
+            .collect();
+        view
+    }
+
     async fn command(
         &mut self,
         myself: &ActorRef<MeetingMsg>,
@@ -244,20 +346,7 @@ impl MeetingState {
         };
         let (ops, ok) = match (command, attendee) {
             (Command::Control(control, expect), None) => {
-                match self.meeting.control_if(control, expect) {
-                    Ok(outcome) => {
-                        self.cache = None;
-                        // Standings first: connections render `you` in the state frame from them.
-                        if !outcome.awards.is_empty() {
-                            self.publish_standings(&outcome.awards, true);
-                        }
-                        self.publish_state();
-                        self.publish_tally_and_words();
-                        tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", control = control.as_str(), status = self.meeting.status.wire(), position = self.meeting.position, "control applied");
-                        (outcome.ops, AckOk::Plain)
-                    }
-                    Err(code) => return refuse(reply, code),
-                }
+                return self.apply_control(myself, control, expect, reply).await;
             }
             (Command::Control(..), Some(_)) => return refuse(reply, ErrorCode::Forbidden),
             (_, None) => return refuse(reply, ErrorCode::Forbidden),
@@ -309,25 +398,86 @@ impl MeetingState {
         self.write(ops, Some(reply), Ok(ok)).await;
     }
 
-    /// Applies a batch of chat lines: new viewers who answer become attendees (one bulk
-    /// upsert), `#slug` votes on the open poll or quiz, `#word` adds to the open word cloud.
-    /// All the answers of the batch go to the writer as one job.
-    async fn chat(&mut self, myself: &ActorRef<MeetingMsg>, lines: &[ChatMessage]) -> ChatReport {
+    /// Applies a control (from staff, or a held reveal coming due) and acks it once written.
+    async fn apply_control(
+        &mut self,
+        myself: &ActorRef<MeetingMsg>,
+        control: Control,
+        expect: Option<crate::meeting::Expect>,
+        reply: oneshot::Sender<AckResult>,
+    ) {
+        match self.meeting.control_if(control, expect) {
+            Ok(outcome) => {
+                self.cache = None;
+                // Standings first: connections render `you` in the state frame from them.
+                if !outcome.awards.is_empty() {
+                    self.publish_standings(&outcome.awards, true);
+                }
+                self.publish_state();
+                self.publish_tally_and_words();
+                if let Some(held) = outcome.held {
+                    let wait = Duration::from_micros(
+                        u64::try_from(held.reveal_at - held.closed_at).unwrap_or(0),
+                    );
+                    myself.send_after(wait, move || MeetingMsg::Reveal(held.activity));
+                    tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", control = control.as_str(), delay_ms = wait.as_millis() as u64, "closed; reveal held for the streams' delay");
+                } else {
+                    tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", control = control.as_str(), status = self.meeting.status.wire(), position = self.meeting.position, "control applied");
+                }
+                self.write(outcome.ops, Some(reply), Ok(AckOk::Plain)).await;
+            }
+            Err(code) => refuse(reply, code),
+        }
+    }
+
+    /// Applies a batch of chat lines: lines seen before are skipped; new viewers who answer
+    /// become attendees (one bulk upsert); `#slug` votes on the open poll or quiz, `#word`
+    /// adds to the open word cloud, `PREFIX{code}` captures a flag. All the answers of the
+    /// batch, and the ids of the lines that counted, go to the writer as one job.
+    async fn chat(
+        &mut self,
+        myself: &ActorRef<MeetingMsg>,
+        lines: &[ChatMessage],
+    ) -> (ChatReport, Option<oneshot::Receiver<AckResult>>) {
         let mut report = ChatReport {
             lines: lines.len(),
             ..ChatReport::default()
         };
-        let (interaction, prefix) = (self.args.interaction, self.args.bot_prefix.clone());
-        let intents: Vec<Intent> = lines
-            .iter()
-            .map(|l| parse_intent(&l.text, interaction, &prefix))
-            .collect();
-        let open = self.meeting.open_question();
-        if open.is_some() {
+        let now = now_micros();
+        self.seen.prune(now);
+        let (rules, flag_prefix) = (self.meeting.chat.clone(), self.meeting.flag_prefix.clone());
+        // Lines not seen before (within the batch too), with what they ask for.
+        let mut fresh: Vec<(&ChatMessage, Intent, Micros)> = Vec::with_capacity(lines.len());
+        let mut batch_ids = HashSet::new();
+        for line in lines {
+            if let Some(id) = &line.id
+                && (self.seen.contains(line.platform, id)
+                    || !batch_ids.insert((line.platform, id.as_str())))
+            {
+                report.duplicates += 1;
+                continue;
+            }
+            let at = if line.at > 0 { line.at } else { now };
+            fresh.push((line, parse_intent(&line.text, &rules, &flag_prefix), at));
+        }
+        {
             let mut new: HashMap<Platform, Vec<(String, String)>> = HashMap::new();
             let mut seen = HashSet::new();
-            for (line, intent) in lines.iter().zip(&intents) {
-                if matches!(intent, Intent::Answer(_))
+            for (line, intent, at) in &fresh {
+                // Only viewers whose answer can count get a seat (not `#zz`, not too late).
+                let wanted = match intent {
+                    Intent::Answer(answer) => match self.meeting.chat_question(*at) {
+                        Some((_, ActivityKind::Poll | ActivityKind::Quiz)) => self
+                            .meeting
+                            .choice_by_slug(answer.split_whitespace().next().unwrap_or(""))
+                            .is_some(),
+                        Some((_, ActivityKind::Wordcloud)) => true,
+                        _ => false,
+                    },
+                    Intent::Flag(_) => true,
+                    _ => false,
+                };
+                if wanted
                     && self.meeting.viewer(line.platform, &line.user_id).is_none()
                     && seen.insert((line.platform, line.user_id.as_str()))
                 {
@@ -352,41 +502,111 @@ impl MeetingState {
                 self.cache = None;
             }
         }
-        let now = now_micros();
         let mut ops = Vec::new();
-        for (line, intent) in lines.iter().zip(intents) {
-            let Intent::Answer(answer) = intent else {
-                report.other += 1;
-                continue;
-            };
-            let (Some((question, kind)), Some(attendee)) =
-                (open, self.meeting.viewer(line.platform, &line.user_id))
-            else {
-                report.refused += 1;
-                continue;
-            };
-            let at = if line.at > 0 { line.at } else { now };
-            let result = match kind {
-                ActivityKind::Poll | ActivityKind::Quiz => {
-                    match self.meeting.choice_by_slug(&answer) {
-                        Some(choice) => self.meeting.vote(attendee, question, choice, at).map(Some),
-                        None => Err(ErrorCode::UnknownChoice),
-                    }
-                }
-                ActivityKind::Wordcloud => self.meeting.word(attendee, question, &answer, at),
-                ActivityKind::Text => Err(ErrorCode::NotOpen),
-            };
-            match result {
-                Ok(Some(op)) => {
-                    if matches!(op, WriteOp::Vote { .. }) {
-                        report.votes += 1;
-                    } else {
-                        report.words += 1;
-                    }
-                    ops.push(op);
-                }
-                Ok(None) | Err(_) => report.refused += 1,
+        let mut shown: VecDeque<ChatLine> = VecDeque::new();
+        for (line, intent, at) in fresh {
+            let viewer = self.meeting.viewer(line.platform, &line.user_id);
+            if let Some(a) = viewer
+                && let Some(op) = self.meeting.rename(a, &line.user_name)
+            {
+                ops.push(op);
+                self.cache = None;
             }
+            shown.push_back(ChatLine {
+                platform: line.platform.code(),
+                user_name: line.user_name.clone(),
+                text: line
+                    .text
+                    .chars()
+                    .take(crate::chat::MAX_CHAT_CHARS)
+                    .collect(),
+            });
+            if shown.len() > CHAT_SHOWN_PER_BATCH {
+                shown.pop_front();
+            }
+            let counted = match (intent, viewer) {
+                (Intent::Answer(answer), Some(attendee)) => {
+                    let result = match self.meeting.chat_question(at) {
+                        // `#a` and the rest of the message is ignored.
+                        Some((_, ActivityKind::Poll | ActivityKind::Quiz)) => {
+                            let slug = answer.split_whitespace().next().unwrap_or("");
+                            match self.meeting.choice_by_slug(slug) {
+                                Some(choice) => {
+                                    self.meeting.chat_vote(attendee, choice, at).map(Some)
+                                }
+                                None => Err(ErrorCode::UnknownChoice),
+                            }
+                        }
+                        Some((_, ActivityKind::Wordcloud)) => {
+                            self.meeting.chat_word(attendee, &answer, at)
+                        }
+                        _ => Err(ErrorCode::NotOpen),
+                    };
+                    match result {
+                        Ok(Some(op)) => {
+                            if matches!(op, WriteOp::Vote { .. }) {
+                                report.votes += 1;
+                            } else {
+                                report.words += 1;
+                            }
+                            ops.push(op);
+                            true
+                        }
+                        Ok(None) | Err(_) => {
+                            report.refused += 1;
+                            false
+                        }
+                    }
+                }
+                (Intent::Flag(code), Some(attendee)) => {
+                    let outcome = self.meeting.flag(attendee, &code, at);
+                    match outcome.result {
+                        Ok(_) => {
+                            if let Some(attempt) = outcome.attempt {
+                                self.bus().publish(Event::FlagAttempt(Arc::new(attempt)));
+                            }
+                            ops.extend(outcome.ops);
+                            report.flags += 1;
+                            self.standings_dirty = true;
+                            self.mark(myself, Dirty::Scoreboard);
+                            true
+                        }
+                        Err(_) => {
+                            // Wrong flags from chat are not reported to staff one by one
+                            // (a stream's chat would flood the list), nor logged.
+                            if outcome.attempt.is_some() {
+                                self.meeting.recent_attempts.pop_back();
+                            }
+                            report.refused += 1;
+                            false
+                        }
+                    }
+                }
+                (Intent::Answer(_) | Intent::Flag(_), None) => {
+                    report.refused += 1;
+                    false
+                }
+                _ => {
+                    report.other += 1;
+                    false
+                }
+            };
+            if let Some(id) = &line.id {
+                if counted {
+                    self.seen.counted(line.platform, id, at);
+                    ops.push(WriteOp::ChatSeen {
+                        meeting: self.meeting.id,
+                        platform: line.platform,
+                        message_id: id.clone(),
+                        at,
+                    });
+                } else {
+                    self.seen.talk(line.platform, id);
+                }
+            }
+        }
+        for line in shown {
+            self.bus().publish(Event::Chat(Arc::new(line)));
         }
         if report.votes > 0 {
             self.mark(myself, Dirty::Tally);
@@ -394,8 +614,12 @@ impl MeetingState {
         if report.words > 0 {
             self.mark(myself, Dirty::Words);
         }
-        self.write(ops, None, Ok(AckOk::Plain)).await;
-        report
+        if ops.is_empty() {
+            return (report, None);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.write(ops, Some(tx), Ok(AckOk::Plain)).await;
+        (report, Some(rx))
     }
 
     async fn write(
@@ -442,7 +666,7 @@ impl MeetingState {
         }
         if self.scoreboard_dirty {
             self.scoreboard_dirty = false;
-            let view = Arc::new(self.meeting.view());
+            let view = Arc::new(self.view());
             self.cache = Some(Published::new(Event::State(view.clone())));
             self.bus().publish(Event::Scoreboard(view));
         }
@@ -464,9 +688,7 @@ impl MeetingState {
             self.publish_standings(&[], true);
         }
         self.scoreboard_dirty = false;
-        let published = self
-            .bus()
-            .publish(Event::State(Arc::new(self.meeting.view())));
+        let published = self.bus().publish(Event::State(Arc::new(self.view())));
         self.cache = Some(published);
     }
 
@@ -501,7 +723,7 @@ impl MeetingState {
         let current = match &self.cache {
             Some(c) => c.clone(),
             None => {
-                let c = Published::new(Event::State(Arc::new(self.meeting.view())));
+                let c = Published::new(Event::State(Arc::new(self.view())));
                 self.cache = Some(c.clone());
                 c
             }

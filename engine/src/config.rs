@@ -12,10 +12,6 @@ pub struct EngineConfig {
     pub flush_interval: Duration,
     /// How long a connection waits for its ack.
     pub ack_timeout: Duration,
-    /// The character that marks an answer in chat (`#a`, `#rust`).
-    pub interaction: char,
-    /// What our bots put before their messages; such lines are never counted.
-    pub bot_prefix: String,
     /// A meeting with no connection and no running chat source for this long stops and
     /// frees its memory (`LIBREKAST_IDLE_SECS`); the next request starts it again.
     pub idle: Duration,
@@ -49,8 +45,6 @@ impl Default for EngineConfig {
             broadcast_capacity: 256,
             flush_interval: Duration::from_millis(100),
             ack_timeout: Duration::from_secs(10),
-            interaction: '#',
-            bot_prefix: "🤖 ".to_string(),
             idle: DEFAULT_IDLE,
             extensions: Extensions::default(),
             start_queue: START_QUEUE,

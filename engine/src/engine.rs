@@ -132,6 +132,14 @@ impl Engine {
     }
 
     /// Meetings whose tree is in memory now.
+    /// Every meeting running now.
+    pub fn running_meetings(&self) -> Vec<Arc<MeetingHandle>> {
+        self.registry
+            .read()
+            .map(|r| r.values().filter(|h| !h.is_stopped()).cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn running_count(&self) -> usize {
         self.registry.read().map(|r| r.len()).unwrap_or(0)
     }

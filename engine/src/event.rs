@@ -58,6 +58,20 @@ pub struct MeetingView {
     pub scoreboard: Vec<ScoreRow>,
     pub plan: Vec<PlanItem>,
     pub flag_attempts: Vec<AttemptView>,
+    /// Each chat source's current status (staff).
+    pub sources: Vec<AdapterStatus>,
+    /// How to answer from chat, when the meeting reads any (every audience).
+    pub chat: Option<ChatHint>,
+    /// When a held reveal happens (microseconds since the epoch; staff count it down).
+    pub reveal_at: Option<librekast_storage::Micros>,
+}
+
+/// What the screens show so chat viewers know what to type.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatHint {
+    pub vote_prefix: String,
+    /// `twitch`, `youtube`.
+    pub platforms: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +104,9 @@ pub struct Tally {
     pub correct: Vec<ChoiceId>,
     /// A quiz before its reveal: per-choice counts are for staff only.
     pub hidden: bool,
+    /// The counts split by where the voters are (staff only): the room always, and each
+    /// chat platform of the meeting.
+    pub by_platform: Vec<(librekast_storage::Platform, Vec<(ChoiceId, u64)>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -258,11 +275,26 @@ pub struct Alert {
 }
 
 /// A chat source's status, for staff.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdapterStatus {
     pub platform: &'static str,
+    /// `connecting`, `connected`, `reconnecting`, `auth_required`, `quota_exhausted`,
+    /// `offline` or `error`.
     pub status: String,
+    /// What happened, for people ("reading #channel anonymously", "quota resets at …").
     pub message: String,
+    /// What it reads: `#channel` or a video id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// YouTube: Data API units spent today and the daily limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Quota>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Quota {
+    pub used: i64,
+    pub limit: i64,
 }
 
 #[cfg(test)]

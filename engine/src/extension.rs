@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use librekast_storage::MeetingId;
+use librekast_storage::{MeetingId, MeetingRecord};
 use ractor::ActorCell;
 
 use crate::EngineError;
@@ -43,9 +43,10 @@ pub trait Extension: Send + Sync + 'static {
     }
 }
 
-/// Gives each meeting its extensions when its tree starts.
+/// Gives each meeting its extensions when its tree starts, and again when its sources
+/// change ([`crate::MeetingHandle::reload_streams`]).
 pub trait ExtensionFactory: Send + Sync + 'static {
-    fn extensions(&self, meeting: MeetingId) -> Vec<Arc<dyn Extension>>;
+    fn extensions(&self, meeting: &MeetingRecord) -> Vec<Arc<dyn Extension>>;
 }
 
 /// The factories the binary installed.
@@ -53,8 +54,12 @@ pub trait ExtensionFactory: Send + Sync + 'static {
 pub struct Extensions(pub Vec<Arc<dyn ExtensionFactory>>);
 
 impl Extensions {
-    pub fn for_meeting(&self, meeting: MeetingId) -> Vec<Arc<dyn Extension>> {
+    pub fn for_meeting(&self, meeting: &MeetingRecord) -> Vec<Arc<dyn Extension>> {
         self.0.iter().flat_map(|f| f.extensions(meeting)).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

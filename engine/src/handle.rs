@@ -15,7 +15,9 @@ use crate::access::Principal;
 use crate::actor::{ActorSlot, MeetingMsg};
 use crate::bus::Bus;
 use crate::command::Command;
-use crate::event::Event;
+use crate::event::{AdapterStatus, Event};
+use crate::sources::SourceBoard;
+use crate::supervisor::SupervisorMsg;
 use crate::view::{Audience, Published, Snapshot};
 use crate::{AckResult, ChatMessage, ChatReport, EngineError, ErrorCode};
 
@@ -46,6 +48,10 @@ pub struct MeetingHandle {
     /// The join code, so a join is checked without a database read; kept current by whoever
     /// changes it.
     code: std::sync::RwLock<Arc<str>>,
+    /// Chat sources' statuses and outboxes.
+    pub(crate) sources: Arc<SourceBoard>,
+    /// The meeting's supervisor, once its tree runs (to reload the chat adapters).
+    supervisor: std::sync::RwLock<Option<ractor::ActorRef<SupervisorMsg>>>,
 }
 
 impl MeetingHandle {
@@ -63,6 +69,8 @@ impl MeetingHandle {
             stopped: AtomicBool::new(false),
             ready: watch::channel(Readiness::Starting).0,
             code: std::sync::RwLock::new(Arc::from("")),
+            sources: Arc::default(),
+            supervisor: std::sync::RwLock::new(None),
         }
     }
 
@@ -196,17 +204,78 @@ impl MeetingHandle {
         .await
     }
 
-    /// Hands a batch of chat lines to the meeting and returns what they did once the
-    /// answers are queued for storage. Backpressure: a caller sends its next batch after this
-    /// returns, so chat never piles up in the actor's mailbox.
+    /// Hands a batch of chat lines to the meeting and returns what they did once their
+    /// answers are stored (so a source may then move its cursor past them). Backpressure: a
+    /// caller sends its next batch after this returns, so chat never piles up in the actor's
+    /// mailbox.
     pub async fn chat(&self, lines: Vec<ChatMessage>) -> Result<ChatReport, EngineError> {
         let lines: Arc<[ChatMessage]> = lines.into();
-        // Replaying a batch after a restart is safe: one vote per viewer, one copy of a word.
-        self.ask(|reply| MeetingMsg::Chat {
-            lines: lines.clone(),
-            reply,
-        })
-        .await
+        // Replaying a batch after a restart is safe: message ids are remembered, one vote
+        // per viewer, one copy of a word.
+        let (report, stored) = self
+            .ask(|reply| MeetingMsg::Chat {
+                lines: lines.clone(),
+                reply,
+            })
+            .await?;
+        if let Some(stored) = stored {
+            match stored.await {
+                Ok(Ok(_)) => {}
+                // The batch failed: the actor rebuilds from storage; the caller retries.
+                _ => return Err(EngineError::Unavailable),
+            }
+        }
+        Ok(report)
+    }
+
+    /// A chat adapter reports its status: published to staff (`adapter` frame) when it
+    /// changed, and kept for the staff `state` of later connections.
+    pub fn report_source(&self, status: AdapterStatus) {
+        if self.sources.set(status.clone()) {
+            self.bus.publish(Event::Adapter(Arc::new(status)));
+            if let Some(actor) = self.actor() {
+                let _ = actor.send_message(MeetingMsg::SourcesChanged);
+            }
+        }
+    }
+
+    /// The status of each chat source right now.
+    pub fn source_statuses(&self) -> Vec<AdapterStatus> {
+        self.sources.all()
+    }
+
+    /// Where an adapter takes lines to post from now on (it registers at every start).
+    pub fn register_outbox(
+        &self,
+        platform: librekast_storage::Platform,
+        outbox: tokio::sync::mpsc::Sender<String>,
+    ) {
+        self.sources.register_outbox(platform, outbox);
+    }
+
+    /// Posts a line to every connected chat (throttled by each adapter); returns how many
+    /// chats took it.
+    pub fn post(&self, text: &str) -> usize {
+        self.sources.post(text)
+    }
+
+    pub(crate) fn set_supervisor(&self, supervisor: Option<ractor::ActorRef<SupervisorMsg>>) {
+        if let Ok(mut s) = self.supervisor.write() {
+            *s = supervisor;
+        }
+    }
+
+    /// The meeting's sources or chat rules changed in storage: the actor reads them again
+    /// and the adapters restart with the new set.
+    pub fn reload_streams(&self) {
+        if let Some(actor) = self.actor() {
+            let _ = actor.send_message(MeetingMsg::ReloadStreams);
+        }
+        if let Ok(s) = self.supervisor.read()
+            && let Some(sup) = s.as_ref()
+        {
+            let _ = sup.send_message(SupervisorMsg::ReloadExtensions);
+        }
     }
 
     /// Asks the current actor a question, retrying with backoff while the meeting restarts.

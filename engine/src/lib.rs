@@ -5,7 +5,8 @@
 //! - [`words`], [`flags`], [`scoring`]: pure rules for word clouds, flag codes and quiz points.
 //! - [`text`]: the one rule for names and words (no control, bidi or invisible-only text).
 //! - [`meeting`]: the live, in-memory state of one meeting and the changes each command makes.
-//! - [`chat`]: chat lines from any platform and what they ask for.
+//! - [`chat`]: chat lines from any platform and what they ask for; [`seen`]: the chat
+//!   message ids already handled (a replay counts once).
 //! - [`markup`]: organizer text made safe as HTML.
 //!
 //! What a meeting publishes and who sees it:
@@ -21,7 +22,8 @@
 //!   bounded first-come-first-served start queue.
 //! - [`supervisor`]: `MeetingSupervisor`, one meeting's tree (actor + extensions).
 //! - [`extension`]: what adapters and bots implement to join a meeting's tree.
-//! - [`handle`]: [`MeetingHandle`], how connections and extensions talk to a meeting.
+//! - [`handle`]: [`MeetingHandle`], how connections and extensions talk to a meeting;
+//!   [`sources`]: its chat sources' statuses and outboxes.
 //! - [`actor`]: `MeetingActor`, the only writer of a meeting's live state.
 //! - [`bus`]: a meeting's one bounded event channel; [`command`]: what may be asked of it.
 //! - [`writer`]: the supervised group-commit writer; an answer is acked only once durable.
@@ -45,6 +47,8 @@ pub mod meeting;
 pub mod meetings;
 pub mod restart;
 pub mod scoring;
+pub mod seen;
+pub mod sources;
 pub mod supervisor;
 #[cfg(test)]
 mod test_support;
@@ -61,7 +65,7 @@ pub use command::Command;
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, ErrorCode};
-pub use event::{Event, FlagAck, Standings, You};
+pub use event::{AdapterStatus, Event, FlagAck, Quota, Standings, You};
 pub use extension::{Extension, ExtensionContext, ExtensionFactory, ExtensionKind, Extensions};
 pub use handle::{MeetingHandle, Presence};
 pub use meeting::Expect;

@@ -5,17 +5,17 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::ErrorCode;
 use crate::event::{
-    ActivityView, Answer, AttemptView, ChoiceView, FlagAck, MeetingView, PlanItem, ScoreRow,
-    Standings, Tally, WordCount, Words, You,
+    ActivityView, Answer, AttemptView, ChatHint, ChoiceView, FlagAck, MeetingView, PlanItem,
+    ScoreRow, Standings, Tally, WordCount, Words, You,
 };
 use crate::markup::description_html;
 use crate::scoring::{ScoredVote, quiz_awards};
 use crate::transition::{self, Control};
 use crate::words::{Cloud, NormalizedWord, normalize};
 use librekast_storage::{
-    ActivityId, ActivityKind, ActivityRecord, ActivityState, AttendeeId, AttendeeRecord, ChoiceId,
-    ChoiceRecord, FlagId, FlagRecord, LoadedMeeting, MeetingId, MeetingStatus, Micros, Platform,
-    WriteOp,
+    ActivityId, ActivityKind, ActivityRecord, ActivityState, AttendeeId, AttendeeRecord, ChatRules,
+    ChoiceId, ChoiceRecord, FlagId, FlagRecord, LoadedMeeting, MeetingId, MeetingStatus, Micros,
+    Platform, StoredSource, WriteOp,
 };
 
 /// Longest flag submission looked at.
@@ -52,6 +52,10 @@ pub struct Activity {
     votes: Vec<ScoredVote>,
     voted: HashMap<AttendeeId, usize>,
     counts: HashMap<ChoiceId, u64>,
+    /// The same counts split by where the voters are (room, Twitch, YouTube), for staff.
+    by_platform: HashMap<Platform, HashMap<ChoiceId, u64>>,
+    /// When it opened in this run (a chat answer is never earlier than that).
+    opened_at: Micros,
     words_by: HashMap<AttendeeId, Vec<String>>,
     cloud: Cloud,
 }
@@ -69,14 +73,22 @@ impl Activity {
             votes: Vec::new(),
             voted: HashMap::new(),
             counts: HashMap::new(),
+            by_platform: HashMap::new(),
+            opened_at: 0,
             words_by: HashMap::new(),
             cloud: Cloud::default(),
         }
     }
 
-    fn record_vote(&mut self, vote: ScoredVote) {
+    fn record_vote(&mut self, vote: ScoredVote, platform: Platform) {
         self.voted.insert(vote.attendee, self.votes.len());
         *self.counts.entry(vote.choice).or_default() += 1;
+        *self
+            .by_platform
+            .entry(platform)
+            .or_default()
+            .entry(vote.choice)
+            .or_default() += 1;
         self.votes.push(vote);
     }
 
@@ -96,9 +108,31 @@ impl Activity {
         self.votes.len() as u64
     }
 
-    /// Counts of every choice, zeros included, in choice order.
-    fn tally(&self, hidden: bool) -> Tally {
+    /// Counts of every choice, zeros included, in choice order; split by platform for the
+    /// room and every platform in `platforms` or with votes.
+    fn tally(&self, hidden: bool, platforms: &[Platform]) -> Tally {
+        let by_platform = Platform::ALL
+            .into_iter()
+            .filter(|p| {
+                *p == Platform::Room || platforms.contains(p) || self.by_platform.contains_key(p)
+            })
+            .map(|p| {
+                let counts = self.by_platform.get(&p);
+                let row = self
+                    .choices
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.id,
+                            counts.and_then(|m| m.get(&c.id)).copied().unwrap_or(0),
+                        )
+                    })
+                    .collect();
+                (p, row)
+            })
+            .collect();
         Tally {
+            by_platform,
             question_id: self.id,
             kind: self.kind,
             counts: self
@@ -160,6 +194,8 @@ pub struct ControlOutcome {
     pub ops: Vec<WriteOp>,
     /// Every vote the closing quiz scored just now: voter, quiz, points (0 when wrong).
     pub awards: Vec<(AttendeeId, ActivityId, i64)>,
+    /// `results` closed the activity but holds the reveal for the streams' delay.
+    pub held: Option<PendingReveal>,
 }
 
 /// Where a staff client believes the meeting is when it sends a control. Two dashboards
@@ -189,6 +225,20 @@ pub struct Meeting {
     /// Flag attempts left per attendee, and when that was counted (a token bucket).
     flag_allowance: HashMap<AttendeeId, (f64, Micros)>,
     pub recent_attempts: VecDeque<AttemptView>,
+    /// Chat sources besides the room, and how chat lines are read.
+    pub sources: Vec<StoredSource>,
+    pub chat: ChatRules,
+    /// A closed activity whose reveal waits for chat answers still on their way (the
+    /// streams' delay): chat answers given before `closed_at` still count until then.
+    pub pending_reveal: Option<PendingReveal>,
+}
+
+/// An activity closed for the room, its reveal held back by the largest stream delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingReveal {
+    pub activity: ActivityId,
+    pub closed_at: Micros,
+    pub reveal_at: Micros,
 }
 
 impl Meeting {
@@ -197,6 +247,11 @@ impl Meeting {
         let m = loaded.meeting;
         let mut activities: Vec<Activity> =
             loaded.activities.into_iter().map(Activity::new).collect();
+        let platform_of: HashMap<AttendeeId, Platform> = loaded
+            .attendees
+            .iter()
+            .map(|a| (a.id, a.platform))
+            .collect();
         let index: HashMap<ActivityId, usize> = activities
             .iter()
             .enumerate()
@@ -204,11 +259,19 @@ impl Meeting {
             .collect();
         for v in loaded.votes {
             if let Some(&i) = index.get(&v.activity_id) {
-                activities[i].record_vote(ScoredVote {
-                    attendee: v.attendee_id,
-                    choice: v.choice_id,
-                    points: v.points,
-                });
+                let platform = platform_of
+                    .get(&v.attendee_id)
+                    .copied()
+                    .unwrap_or(Platform::Room);
+                activities[i].record_vote(
+                    ScoredVote {
+                        attendee: v.attendee_id,
+                        choice: v.choice_id,
+                        points: v.points,
+                        at: v.at,
+                    },
+                    platform,
+                );
             }
         }
         for w in loaded.words {
@@ -297,6 +360,115 @@ impl Meeting {
             blooded,
             flag_allowance: HashMap::new(),
             recent_attempts,
+            sources: m.sources,
+            chat: m.chat,
+            pending_reveal: None,
+        }
+    }
+
+    /// The largest stream delay of the meeting's chat sources, in microseconds.
+    pub fn max_delay(&self) -> Micros {
+        self.sources
+            .iter()
+            .map(|s| i64::from(s.source.delay_secs()) * 1_000_000)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The platforms this meeting reads chat from.
+    pub fn source_platforms(&self) -> Vec<Platform> {
+        self.sources.iter().map(|s| s.source.platform()).collect()
+    }
+
+    /// Replaces the sources and chat rules (edited while the meeting runs).
+    pub fn set_streams(&mut self, sources: Vec<StoredSource>, chat: ChatRules) {
+        self.sources = sources;
+        self.chat = chat;
+    }
+
+    /// A meeting stored as ongoing with its current activity closed: the server stopped
+    /// while a reveal waited for the streams' delay. It is finished at once on load.
+    pub fn interrupted_reveal(&self) -> bool {
+        self.status == MeetingStatus::Ongoing
+            && self.pending_reveal.is_none()
+            && self
+                .current()
+                .is_some_and(|a| a.state == ActivityState::Closed)
+    }
+
+    /// The attendee's display name changed on their platform (a chat viewer): the seat
+    /// follows it. `None` when nothing changed.
+    pub fn rename(&mut self, attendee: AttendeeId, name: &str) -> Option<WriteOp> {
+        let a = self.attendees.get_mut(&attendee)?;
+        if a.name == name || name.trim().is_empty() {
+            return None;
+        }
+        a.name = name.to_string();
+        Some(WriteOp::Rename {
+            attendee,
+            name: name.to_string(),
+        })
+    }
+
+    /// The activity a chat answer given at `at` goes to: the open one, or the one closed
+    /// for the room whose reveal waits for the streams, if the answer was given before the
+    /// close.
+    pub fn chat_question(&self, at: Micros) -> Option<(ActivityId, ActivityKind)> {
+        if let Some(open) = self.open_question() {
+            return Some(open);
+        }
+        let pending = self.pending_reveal?;
+        self.current()
+            .filter(|a| a.id == pending.activity && at < pending.closed_at)
+            .map(|a| (a.id, a.kind))
+    }
+
+    /// A chat vote: like [`Meeting::vote`], also during a held reveal for answers given
+    /// before the close; the answer time is never before the activity opened.
+    pub fn chat_vote(
+        &mut self,
+        attendee: AttendeeId,
+        choice: ChoiceId,
+        at: Micros,
+    ) -> Result<WriteOp, ErrorCode> {
+        let (question, _) = self.chat_question(at).ok_or(ErrorCode::NotOpen)?;
+        let platform = self.platform_of(attendee);
+        let activity = self.answerable(question, at)?;
+        let at = at.max(activity.opened_at);
+        Self::record(activity, attendee, question, choice, at, platform)
+    }
+
+    /// A chat word: like [`Meeting::word`], also during a held reveal (see
+    /// [`Meeting::chat_vote`]).
+    pub fn chat_word(
+        &mut self,
+        attendee: AttendeeId,
+        raw: &str,
+        at: Micros,
+    ) -> Result<Option<WriteOp>, ErrorCode> {
+        let (question, _) = self.chat_question(at).ok_or(ErrorCode::NotOpen)?;
+        let activity = self.answerable(question, at)?;
+        let at = at.max(activity.opened_at);
+        Self::add_word(activity, attendee, question, raw, at)
+    }
+
+    fn platform_of(&self, attendee: AttendeeId) -> Platform {
+        self.attendees
+            .get(&attendee)
+            .map_or(Platform::Room, |a| a.platform)
+    }
+
+    /// The open activity, or the held one for an answer given before its close.
+    fn answerable(&mut self, question: ActivityId, at: Micros) -> Result<&mut Activity, ErrorCode> {
+        let late = self
+            .pending_reveal
+            .is_some_and(|p| p.activity == question && at < p.closed_at);
+        if !late {
+            return self.open_activity(question);
+        }
+        match self.activities.get_mut(self.position) {
+            Some(a) if a.id == question => Ok(a),
+            _ => Err(ErrorCode::NotOpen),
         }
     }
 
@@ -440,7 +612,19 @@ impl Meeting {
         choice: ChoiceId,
         at: Micros,
     ) -> Result<WriteOp, ErrorCode> {
+        let platform = self.platform_of(attendee);
         let activity = self.open_activity(question)?;
+        Self::record(activity, attendee, question, choice, at, platform)
+    }
+
+    fn record(
+        activity: &mut Activity,
+        attendee: AttendeeId,
+        question: ActivityId,
+        choice: ChoiceId,
+        at: Micros,
+        platform: Platform,
+    ) -> Result<WriteOp, ErrorCode> {
         if !activity.kind.has_choices() {
             return Err(ErrorCode::BadRequest);
         }
@@ -450,11 +634,15 @@ impl Meeting {
         if activity.voted.contains_key(&attendee) {
             return Err(ErrorCode::AlreadyVoted);
         }
-        activity.record_vote(ScoredVote {
-            attendee,
-            choice,
-            points: None,
-        });
+        activity.record_vote(
+            ScoredVote {
+                attendee,
+                choice,
+                points: None,
+                at,
+            },
+            platform,
+        );
         Ok(WriteOp::Vote {
             activity: question,
             attendee,
@@ -472,6 +660,16 @@ impl Meeting {
         at: Micros,
     ) -> Result<Option<WriteOp>, ErrorCode> {
         let activity = self.open_activity(question)?;
+        Self::add_word(activity, attendee, question, raw, at)
+    }
+
+    fn add_word(
+        activity: &mut Activity,
+        attendee: AttendeeId,
+        question: ActivityId,
+        raw: &str,
+        at: Micros,
+    ) -> Result<Option<WriteOp>, ErrorCode> {
         if activity.kind != ActivityKind::Wordcloud {
             return Err(ErrorCode::BadRequest);
         }
@@ -601,6 +799,20 @@ impl Meeting {
         control: Control,
         expect: Option<Expect>,
     ) -> Result<ControlOutcome, ErrorCode> {
+        self.control_at(control, expect, librekast_storage::now_micros())
+    }
+
+    /// [`Meeting::control_if`] at a given time. With chat sources that have a stream delay,
+    /// `results` first closes the activity for the room and holds the reveal until the
+    /// close plus the largest delay ([`ControlOutcome::held`]); chat answers given before
+    /// the close still count meanwhile. Any control during the hold (`results` again: reveal
+    /// now) settles it first.
+    pub fn control_at(
+        &mut self,
+        control: Control,
+        expect: Option<Expect>,
+        now: Micros,
+    ) -> Result<ControlOutcome, ErrorCode> {
         if let Some(e) = expect
             && (e.status != self.status || e.position != self.position)
         {
@@ -609,8 +821,40 @@ impl Meeting {
         let t = transition::apply(self.status, self.position, self.activities.len(), control)
             .map_err(|_| ErrorCode::InvalidControl)?;
         let mut out = ControlOutcome::default();
-        let mut changed = Vec::new();
+        let delay = self.max_delay();
         let old = self.position;
+        if control == Control::Results
+            && self.pending_reveal.is_none()
+            && delay > 0
+            && let Some(a) = self.activities.get_mut(old)
+            && a.state == ActivityState::Open
+            && a.kind != ActivityKind::Text
+        {
+            a.state = ActivityState::Closed;
+            let held = PendingReveal {
+                activity: a.id,
+                closed_at: now,
+                reveal_at: now + delay,
+            };
+            self.pending_reveal = Some(held);
+            out.held = Some(held);
+            out.ops.push(WriteOp::Progress {
+                meeting: self.id,
+                status: self.status,
+                position: self.position as u32,
+                activities: vec![(a.id, a.state)],
+            });
+            return Ok(out);
+        }
+        if self.pending_reveal.take().is_some()
+            && self
+                .activities
+                .get(old)
+                .is_some_and(|a| a.kind == ActivityKind::Quiz)
+        {
+            self.score_quiz(old, &mut out);
+        }
+        let mut changed = Vec::new();
         if let Some(a) = self.activities.get_mut(old)
             && t.close_current
             && a.state == ActivityState::Open
@@ -634,6 +878,7 @@ impl Meeting {
             && t.open_new
         {
             a.state = ActivityState::Open;
+            a.opened_at = now;
             changed.retain(|(id, _)| *id != a.id);
             changed.push((a.id, a.state));
         }
@@ -711,6 +956,16 @@ impl Meeting {
                 .map(|a| PlanItem::new(a.id, a.kind, &a.title, a.state))
                 .collect(),
             flag_attempts: self.recent_attempts.iter().cloned().collect(),
+            sources: Vec::new(),
+            chat: (!self.sources.is_empty()).then(|| ChatHint {
+                vote_prefix: self.chat.vote_prefix.clone(),
+                platforms: self
+                    .sources
+                    .iter()
+                    .map(|s| s.source.platform().code())
+                    .collect(),
+            }),
+            reveal_at: self.pending_reveal.map(|p| p.reveal_at),
         }
     }
 
@@ -722,7 +977,7 @@ impl Meeting {
             return None;
         }
         let hidden = a.kind == ActivityKind::Quiz && self.status != MeetingStatus::Results;
-        Some(a.tally(hidden))
+        Some(a.tally(hidden, &self.source_platforms()))
     }
 
     /// The current word cloud while it is shown.

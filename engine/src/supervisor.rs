@@ -30,7 +30,14 @@ use crate::writer::Writer;
 pub enum SupervisorMsg {
     IdleCheck,
     RespawnMeeting,
-    RespawnExtension(usize),
+    /// Restart extension `index` of generation `generation` (a reload starts a new one, so
+    /// restarts scheduled for the old set are ignored).
+    RespawnExtension {
+        generation: u64,
+        index: usize,
+    },
+    /// The meeting's sources changed: stop every extension and start the new set.
+    ReloadExtensions,
 }
 
 pub struct SupervisorArgs {
@@ -56,6 +63,8 @@ pub struct SupervisorState {
     children: HashMap<ActorId, (Child, ActorCell)>,
     meeting_restarts: Restarts,
     extension_restarts: Vec<Restarts>,
+    /// Bumped by every reload of the extensions.
+    generation: u64,
     idle_since: Option<Instant>,
 }
 
@@ -96,8 +105,7 @@ impl SupervisorState {
             store: a.store.clone(),
             writer: a.writer.clone(),
             flush_interval: a.config.flush_interval,
-            interaction: a.config.interaction,
-            bot_prefix: a.config.bot_prefix.clone(),
+            sources: a.handle.sources.clone(),
         };
         let (actor, _) = Actor::spawn_linked(None, MeetingActor, args, myself.get_cell()).await?;
         self.children
@@ -185,7 +193,46 @@ impl SupervisorState {
                     }
                 }
                 if let Decision::RestartAfter(d) = decision {
-                    myself.send_after(d, move || SupervisorMsg::RespawnExtension(i));
+                    let generation = self.generation;
+                    myself.send_after(d, move || SupervisorMsg::RespawnExtension {
+                        generation,
+                        index: i,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The meeting's extensions as its factories see it now (none when it cannot be read: the
+/// meeting runs without them and the next reload tries again).
+async fn extensions_of(args: &SupervisorArgs) -> Vec<Arc<dyn Extension>> {
+    if args.config.extensions.is_empty() {
+        return Vec::new();
+    }
+    match args.store.meeting(args.id).await {
+        Ok(Some(record)) => args.config.extensions.for_meeting(&record),
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            tracing::warn!(meeting_id = %args.id, actor = "meeting_supervisor", error = %e, "could not read the meeting's sources; starting without its extensions");
+            Vec::new()
+        }
+    }
+}
+
+impl SupervisorState {
+    async fn spawn_extensions(&mut self, myself: &ActorRef<SupervisorMsg>) {
+        let id = self.args.id;
+        for i in 0..self.extensions.len() {
+            match self.spawn_extension(myself, i).await {
+                Ok(()) => {
+                    if let Some(ext) = self.extensions.get(i) {
+                        log_extension(ext.as_ref(), id, "spawned");
+                    }
+                }
+                Err(e) => {
+                    let e = e.to_string();
+                    self.on_child_failed(myself, Child::Extension(i), &e);
                 }
             }
         }
@@ -202,7 +249,8 @@ impl Actor for MeetingSupervisor {
         myself: ActorRef<SupervisorMsg>,
         args: SupervisorArgs,
     ) -> Result<SupervisorState, ActorProcessingErr> {
-        let extensions = args.config.extensions.for_meeting(args.id);
+        let extensions = extensions_of(&args).await;
+        args.handle.set_supervisor(Some(myself.clone()));
         let mut state = SupervisorState {
             extension_restarts: extensions
                 .iter()
@@ -211,25 +259,14 @@ impl Actor for MeetingSupervisor {
             extensions,
             children: HashMap::new(),
             meeting_restarts: Restarts::new(RestartPolicy::MEETING),
+            generation: 0,
             idle_since: None,
             args,
         };
         let id = state.args.id;
         state.spawn_meeting(&myself).await?;
         tracing::info!(meeting_id = %id, actor = "meeting", "spawned");
-        for i in 0..state.extensions.len() {
-            match state.spawn_extension(&myself, i).await {
-                Ok(()) => {
-                    if let Some(ext) = state.extensions.get(i) {
-                        log_extension(ext.as_ref(), id, "spawned");
-                    }
-                }
-                Err(e) => {
-                    let e = e.to_string();
-                    state.on_child_failed(&myself, Child::Extension(i), &e);
-                }
-            }
-        }
+        state.spawn_extensions(&myself).await;
         myself.send_interval(idle_check_period(state.args.config.idle), || {
             SupervisorMsg::IdleCheck
         });
@@ -242,6 +279,7 @@ impl Actor for MeetingSupervisor {
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
         state.args.handle.mark_stopped();
+        state.args.handle.set_supervisor(None);
         state.args.slot.set(None);
         for (_, (_, cell)) in state.children.drain() {
             cell.stop(Some("meeting stopped".to_string()));
@@ -278,14 +316,43 @@ impl Actor for MeetingSupervisor {
                     Err(e) => state.on_child_failed(&myself, Child::Meeting, &e.to_string()),
                 }
             }
-            SupervisorMsg::RespawnExtension(i) => match state.spawn_extension(&myself, i).await {
-                Ok(()) => {
-                    if let Some(ext) = state.extensions.get(i) {
-                        log_extension(ext.as_ref(), id, "restarted");
+            SupervisorMsg::RespawnExtension { generation, index } => {
+                if generation != state.generation {
+                    return Ok(());
+                }
+                match state.spawn_extension(&myself, index).await {
+                    Ok(()) => {
+                        if let Some(ext) = state.extensions.get(index) {
+                            log_extension(ext.as_ref(), id, "restarted");
+                        }
+                    }
+                    Err(e) => {
+                        state.on_child_failed(&myself, Child::Extension(index), &e.to_string())
                     }
                 }
-                Err(e) => state.on_child_failed(&myself, Child::Extension(i), &e.to_string()),
-            },
+            }
+            SupervisorMsg::ReloadExtensions => {
+                let old: Vec<ActorId> = state
+                    .children
+                    .iter()
+                    .filter(|(_, (child, _))| matches!(child, Child::Extension(_)))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for actor in old {
+                    if let Some((_, cell)) = state.children.remove(&actor) {
+                        cell.stop(Some("sources changed".to_string()));
+                    }
+                }
+                state.generation += 1;
+                state.extensions = extensions_of(&state.args).await;
+                state.extension_restarts = state
+                    .extensions
+                    .iter()
+                    .map(|_| Restarts::new(RestartPolicy::EXTENSION))
+                    .collect();
+                tracing::info!(meeting_id = %id, actor = "meeting_supervisor", extensions = state.extensions.len(), "extensions reloaded");
+                state.spawn_extensions(&myself).await;
+            }
         }
         Ok(())
     }
@@ -391,7 +458,7 @@ mod tests {
     struct Factory(Seen);
 
     impl ExtensionFactory for Factory {
-        fn extensions(&self, _: MeetingId) -> Vec<Arc<dyn Extension>> {
+        fn extensions(&self, _: &librekast_storage::MeetingRecord) -> Vec<Arc<dyn Extension>> {
             vec![Arc::new(FlakyBot(self.0.clone()))]
         }
     }

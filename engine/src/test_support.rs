@@ -17,5 +17,7 @@ pub(crate) fn text_meeting(title: &str) -> MeetingFile {
             word_limit: 3,
         }],
         flags: vec![],
+        sources: vec![],
+        chat: Default::default(),
     }
 }

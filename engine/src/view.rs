@@ -137,7 +137,8 @@ pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
         Event::Tally(tally) => match (audience, tally.hidden) {
             (Participant, true) => None,
             (Display, true) => text(answered_json(tally)),
-            _ => text(tally_json(tally)),
+            (Staff, _) => text(tally_json(tally, true)),
+            _ => text(tally_json(tally, false)),
         },
         Event::Words(words) => text(words_json(words)),
         Event::Standings(s) => (audience == Participant).then(|| Frame::Standings(s.clone())),
@@ -167,9 +168,11 @@ pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
         }
         Event::Adapter(a) => {
             (audience == Staff).then_some(())?;
-            text(
-                json!({"type": "adapter", "platform": a.platform, "status": a.status, "message": a.message}),
-            )
+            let mut frame = serde_json::to_value(a.as_ref()).ok()?;
+            frame
+                .as_object_mut()?
+                .insert("type".into(), "adapter".into());
+            text(frame)
         }
         Event::DisplaysRevoked => (audience == Display).then_some(Frame::Close {
             code: CLOSE_DISPLAY_REVOKED,
@@ -198,8 +201,8 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
         let revealed = v.status == Results;
         if let Some(t) = &v.results {
             match t.kind {
-                ActivityKind::Poll => results = results_json(t, false),
-                ActivityKind::Quiz if revealed || staff => results = results_json(t, true),
+                ActivityKind::Poll => results = results_json(t, false, staff),
+                ActivityKind::Quiz if revealed || staff => results = results_json(t, true, staff),
                 _ => {}
             }
         }
@@ -230,9 +233,15 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
         "words": words,
         "scoreboard": scoreboard,
     });
-    if staff && let Some(map) = obj.as_object_mut() {
-        map.insert("plan".into(), json!(v.plan));
-        map.insert("flag_attempts".into(), json!(v.flag_attempts));
+    if let Some(map) = obj.as_object_mut() {
+        // How to answer from chat, on every screen (the presenter shows "#a … #d").
+        map.insert("chat".into(), json!(v.chat));
+        if staff {
+            map.insert("plan".into(), json!(v.plan));
+            map.insert("flag_attempts".into(), json!(v.flag_attempts));
+            map.insert("sources".into(), json!(v.sources));
+            map.insert("reveal_at".into(), json!(v.reveal_at.map(rfc3339_micros)));
+        }
     }
     obj.to_string()
 }
@@ -255,22 +264,55 @@ fn counts_json(t: &Tally) -> Map<String, Value> {
         .collect()
 }
 
-fn results_json(t: &Tally, with_correct: bool) -> Value {
+fn by_platform_json(t: &Tally) -> Value {
+    let map: Map<String, Value> = t
+        .by_platform
+        .iter()
+        .map(|(platform, counts)| {
+            let counts: Map<String, Value> = counts
+                .iter()
+                .map(|(choice, n)| (choice.to_string(), json!(n)))
+                .collect();
+            (platform.code().to_string(), Value::Object(counts))
+        })
+        .collect();
+    Value::Object(map)
+}
+
+fn results_json(t: &Tally, with_correct: bool, staff: bool) -> Value {
     let correct = if with_correct {
         t.correct.clone()
     } else {
         Vec::new()
     };
-    json!({
+    let mut v = json!({
         "question_id": t.question_id,
         "counts": counts_json(t),
         "total": t.total,
         "correct": correct,
-    })
+    });
+    if staff && let Some(map) = v.as_object_mut() {
+        map.insert("by_platform".into(), by_platform_json(t));
+    }
+    v
 }
 
-fn tally_json(t: &Tally) -> Value {
-    json!({"type": "tally", "question_id": t.question_id, "counts": counts_json(t), "total": t.total})
+fn tally_json(t: &Tally, staff: bool) -> Value {
+    let mut v = json!({"type": "tally", "question_id": t.question_id, "counts": counts_json(t), "total": t.total});
+    if staff && let Some(map) = v.as_object_mut() {
+        map.insert("by_platform".into(), by_platform_json(t));
+    }
+    v
+}
+
+/// RFC 3339 with milliseconds, UTC: precise enough for a countdown.
+fn rfc3339_micros(at: librekast_storage::Micros) -> String {
+    let whole = librekast_storage::rfc3339(at);
+    let millis = at.rem_euclid(1_000_000) / 1_000;
+    match whole.strip_suffix('Z') {
+        Some(head) => format!("{head}.{millis:03}Z"),
+        None => whole,
+    }
 }
 
 /// How many answered, without saying what: a display's view of a quiz before the reveal.

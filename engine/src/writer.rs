@@ -373,6 +373,8 @@ mod tests {
                 word_limit: 3,
             }],
             flags: vec![],
+            sources: vec![],
+            chat: Default::default(),
         }
     }
 

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, QueryFilter,
     Statement, Value,
@@ -16,7 +16,8 @@ use sea_orm::{
 
 use crate::StorageError;
 use crate::entities::{
-    activities, attendees, flag_attempts, flag_captures, meetings, sessions, votes, words,
+    activities, attendees, chat_seen, flag_attempts, flag_captures, meetings, sessions, votes,
+    words,
 };
 use crate::model::*;
 use crate::store::map_err;
@@ -72,6 +73,8 @@ pub(crate) async fn apply_ops<C: ConnectionTrait>(
             } => progress(db, *meeting, *status, *position, activities).await?,
             WriteOp::Award { activity, awards } => award(db, *activity, awards).await?,
             WriteOp::Join { .. } => joins(db, batch).await?,
+            WriteOp::ChatSeen { .. } => insert_chat_seen(db, batch).await?,
+            WriteOp::Rename { attendee, name } => rename(db, *attendee, name).await?,
         }
         i += run;
     }
@@ -86,6 +89,7 @@ fn same_kind_run(ops: &[WriteOp]) -> usize {
             WriteOp::Word { .. } => Some(1),
             WriteOp::FlagAttempt { .. } => Some(2),
             WriteOp::Join { .. } => Some(3),
+            WriteOp::ChatSeen { .. } => Some(4),
             _ => None,
         }
     };
@@ -119,6 +123,63 @@ async fn insert_votes<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(),
         _ => None,
     });
     insert_in_chunks(db, rows, "vote").await
+}
+
+/// Ids seen again are skipped, not refused: remembering a message twice is harmless, and
+/// must never fail the batch of answers it travels with.
+async fn insert_chat_seen<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), StorageError> {
+    let mut rows: Vec<chat_seen::ActiveModel> = ops
+        .iter()
+        .filter_map(|op| match op {
+            WriteOp::ChatSeen {
+                meeting,
+                platform,
+                message_id,
+                at,
+            } => Some(chat_seen::ActiveModel {
+                meeting_id: Set(meeting.0),
+                platform: Set(platform.code().to_owned()),
+                message_id: Set(message_id.clone()),
+                at: Set(*at),
+            }),
+            _ => None,
+        })
+        .collect();
+    // Four columns, ids up to a few dozen bytes: 128 rows stay within STATEMENT_BYTES.
+    while !rows.is_empty() {
+        let chunk: Vec<_> = rows.drain(..rows.len().min(128)).collect();
+        let result = chat_seen::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    chat_seen::Column::MeetingId,
+                    chat_seen::Column::Platform,
+                    chat_seen::Column::MessageId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await;
+        match result {
+            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(map_err("chat message id", e)),
+        }
+    }
+    Ok(())
+}
+
+async fn rename<C: ConnectionTrait>(
+    db: &C,
+    attendee: AttendeeId,
+    name: &str,
+) -> Result<(), StorageError> {
+    attendees::Entity::update_many()
+        .col_expr(attendees::Column::Name, Expr::value(name))
+        .filter(attendees::Column::Id.eq(attendee.0))
+        .exec(db)
+        .await
+        .map_err(|e| map_err("attendee name", e))?;
+    Ok(())
 }
 
 async fn insert_words<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), StorageError> {

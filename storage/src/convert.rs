@@ -30,6 +30,10 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
     let status = MeetingStatus::from_code(&m.status)
         .ok_or_else(|| corrupt(format!("meeting {} has status {:?}", m.id, m.status)))?;
     let position = to_u32(m.position, || format!("meeting {} position", m.id))?;
+    let sources = serde_json::from_str(&m.sources)
+        .map_err(|e| corrupt(format!("meeting {} sources: {e}", m.id)))?;
+    let chat = serde_json::from_str(&m.chat)
+        .map_err(|e| corrupt(format!("meeting {} chat rules: {e}", m.id)))?;
     Ok(MeetingRecord {
         id: MeetingId(m.id),
         title: m.title,
@@ -38,6 +42,9 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
         flag_prefix: m.flag_prefix,
         status,
         position,
+        sources,
+        chat,
+        owner: m.owner_id.map(UserId),
     })
 }
 

@@ -18,6 +18,10 @@ pub enum StorageError {
     /// Another server holds this database; the text names it and says what to do.
     #[error("{0}")]
     Locked(String),
+    /// The secret key for platform tokens is missing, malformed or not the one they were
+    /// sealed with; the text says what to do.
+    #[error("{0}")]
+    SecretKey(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
 }

@@ -11,6 +11,8 @@
 //! - [`lock`]: [`ServerLock`], one server per database (a lock file or an advisory lock).
 //! - [`files`]: private files and directories (`0600`, `0700`).
 //! - [`tokens`]: session tokens are stored as their SHA-256 only.
+//! - [`streams`]: a meeting's chat sources (Twitch, YouTube) and chat rules.
+//! - [`vault`]: platform tokens sealed at rest under the server's secret key.
 //! - [`error`]: the [`StorageError`] enum.
 //!
 //! SQLite (a file, WAL mode) is the default; PostgreSQL is used when the URL says `postgres://`.
@@ -26,7 +28,9 @@ pub mod migrations;
 pub mod model;
 pub mod queries;
 pub mod store;
+pub mod streams;
 pub mod tokens;
+pub mod vault;
 
 pub use error::StorageError;
 pub use lock::ServerLock;
@@ -34,4 +38,7 @@ pub use tokens::token_hash;
 
 pub use meeting_file::{ActivityFile, ChoiceFile, FlagFile, MeetingFile};
 pub use model::*;
+pub use queries::streams::CHAT_SEEN_MICROS;
 pub use store::{Backend, Store, with_database};
+pub use streams::{ChatRules, Source, StoredSource};
+pub use vault::{KeySource, SecretKey};

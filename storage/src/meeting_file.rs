@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::StorageError;
 use crate::model::ActivityKind;
+use crate::streams::{ChatRules, Source, validate_sources};
 
 fn default_prefix() -> String {
     "LibreKast".to_string()
@@ -27,6 +28,12 @@ pub struct MeetingFile {
     pub activities: Vec<ActivityFile>,
     #[serde(default)]
     pub flags: Vec<FlagFile>,
+    /// Chat sources besides the room: at most one Twitch channel and one YouTube broadcast.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// How chat lines are read (defaults when absent).
+    #[serde(default, skip_serializing_if = "ChatRules::is_default")]
+    pub chat: ChatRules,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +108,8 @@ impl MeetingFile {
         if self.activities.is_empty() {
             return fail("activities is empty: add at least one activity".into());
         }
+        validate_sources(&self.sources)?;
+        self.chat.validate()?;
 
         for (i, activity) in self.activities.iter().enumerate() {
             let at = format!("activities[{i}]");

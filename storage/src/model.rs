@@ -213,6 +213,11 @@ pub struct MeetingRecord {
     pub status: MeetingStatus,
     /// Index (0-based) into the meeting's activities, ordered by position.
     pub position: u32,
+    /// Chat sources besides the room.
+    pub sources: Vec<crate::StoredSource>,
+    pub chat: crate::ChatRules,
+    /// The organizer who owns it (`None`: admins only).
+    pub owner: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -446,6 +451,16 @@ pub enum WriteOp {
         activity: ActivityId,
         awards: Vec<(AttendeeId, i64)>,
     },
+    /// Chat messages that were counted, by platform message id: a message seen again (a
+    /// platform delivering it twice, an adapter re-reading after a restart) counts once.
+    ChatSeen {
+        meeting: MeetingId,
+        platform: Platform,
+        message_id: String,
+        at: Micros,
+    },
+    /// A chat viewer's display name changed on their platform: their seat follows it.
+    Rename { attendee: AttendeeId, name: String },
     /// A participant joins from the room: their seat (a new attendee, with an id from
     /// [`crate::Store::allocate_attendee_id`], or the one their browser kept) and their
     /// session, stored under the token's hash ([`crate::token_hash`]).
@@ -466,4 +481,57 @@ pub enum JoinSeat {
     New { platform_user_id: String },
     /// The attendee the browser's session already had; `renamed`: store the new name.
     Kept { renamed: bool },
+}
+
+/// A staff user's connected platform account, tokens opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountRecord {
+    pub user_id: UserId,
+    pub platform: Platform,
+    /// Which OAuth client the tokens belong to (`twitch`, `google_web`, `google_device`).
+    pub client: String,
+    pub login: String,
+    pub platform_user_id: String,
+    pub tokens: PlatformTokens,
+    /// When the access token expires, if known.
+    pub expires_at: Option<Micros>,
+    pub scopes: Vec<String>,
+    pub updated_at: Micros,
+}
+
+/// What is sealed at rest.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformTokens {
+    pub access_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for PlatformTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens never reach a log, even a debug one.
+        f.write_str("PlatformTokens(…)")
+    }
+}
+
+/// A connected account as the dashboard lists it: no tokens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountSummary {
+    pub platform: Platform,
+    pub login: String,
+    pub client: String,
+    pub expires_at: Option<Micros>,
+    pub scopes: Vec<String>,
+}
+
+impl AccountRecord {
+    pub fn summary(&self) -> AccountSummary {
+        AccountSummary {
+            platform: self.platform,
+            login: self.login.clone(),
+            client: self.client.clone(),
+            expires_at: self.expires_at,
+            scopes: self.scopes.clone(),
+        }
+    }
 }

@@ -45,6 +45,8 @@ pub struct Store {
     /// The last attendee id handed out (see [`Store::allocate_attendee_ids`]); read from the
     /// table on first use.
     pub(crate) attendee_ids: Arc<tokio::sync::OnceCell<std::sync::atomic::AtomicI64>>,
+    /// Seals platform tokens; `None` until the server (or a CLI command) sets one.
+    pub(crate) vault: Option<crate::vault::SecretKey>,
 }
 
 impl Store {
@@ -82,12 +84,19 @@ impl Store {
             write_lock: Arc::new(Mutex::new(())),
             session_limits: SessionLimits::default(),
             attendee_ids: Arc::default(),
+            vault: None,
         })
     }
 
     /// How long staff sessions last (the server's settings; defaults otherwise).
     pub fn with_session_limits(mut self, limits: SessionLimits) -> Store {
         self.session_limits = limits;
+        self
+    }
+
+    /// The key platform tokens are sealed with ([`crate::vault`]).
+    pub fn with_secret_key(mut self, key: crate::vault::SecretKey) -> Store {
+        self.vault = Some(key);
         self
     }
 

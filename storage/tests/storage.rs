@@ -220,6 +220,11 @@ fn sample_meeting(title: &str) -> MeetingFile {
                 first_blood: 0,
             },
         ],
+        sources: vec![Source::Twitch {
+            channel: "librekast".into(),
+            delay_secs: 3,
+        }],
+        chat: ChatRules::default(),
     }
 }
 

@@ -6,9 +6,83 @@ use librekast_storage::{MeetingId, Platform};
 use librekast_tests::*;
 use serde_json::json;
 
+fn with_id(platform: Platform, id: &str, user: &str, text: &str) -> ChatMessage {
+    ChatMessage {
+        id: Some(id.into()),
+        ..line(platform, user, text)
+    }
+}
+
+/// A chat message delivered twice (a platform's replay, an adapter re-reading after a
+/// restart) is handled once, also after the meeting's actor restarted (the ids counted are
+/// stored with the answers); a flag in its full `PREFIX{code}` form captures from chat, a
+/// bare code or a wrong flag is just talk for staff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_messages_seen_twice_count_once_and_flags_capture() -> anyhow::Result<()> {
+    let ts = TestServer::start("chat-dedupe").await?;
+    let meeting = ts.demo_meeting().await?;
+    let handle = ts.server.engine.meeting(MeetingId(meeting)).await?;
+    let mut org = ts.connect(meeting, &ts.admin_token().await?).await?;
+    let r = handle
+        .chat(vec![
+            with_id(
+                Platform::Twitch,
+                "f1",
+                "t1",
+                "found it: LibreKast{hello-world}",
+            ),
+            with_id(Platform::Twitch, "f2", "t2", "hello-world"),
+            with_id(Platform::Youtube, "f3", "y1", "librekast{nope}"),
+            with_id(
+                Platform::Twitch,
+                "f1",
+                "t1",
+                "found it: LibreKast{hello-world}",
+            ),
+        ])
+        .await?;
+    assert_eq!(
+        (r.flags, r.duplicates, r.refused, r.other),
+        (1, 1, 1, 1),
+        "{r:?}"
+    );
+    let attempts = org.wait_for(|v| v["type"] == "flag_attempt").await?;
+    assert_eq!(attempts["outcome"], "captured");
+    for action in ["start", "next", "start"] {
+        ok(&org.control(action).await?)?;
+    }
+    org.wait_open("poll").await?;
+    let r = handle
+        .chat(vec![with_id(Platform::Twitch, "v1", "t3", "#a")])
+        .await?;
+    assert_eq!(r.votes, 1);
+    // The actor crashes and is rebuilt from storage: the ids it counted are still known.
+    handle.inject_panic();
+    let again = async {
+        loop {
+            let r = handle
+                .chat(vec![
+                    with_id(Platform::Twitch, "v1", "t3", "#a"),
+                    with_id(Platform::Twitch, "f1", "t1", "LibreKast{hello-world}"),
+                ])
+                .await;
+            if let Ok(r) = r {
+                return r;
+            }
+        }
+    };
+    let r = tokio::time::timeout(TIMEOUT, again).await?;
+    assert_eq!(r.duplicates, 2, "{r:?}");
+    let stored = ts.stored(meeting).await?;
+    assert_eq!(stored.votes.len(), 1);
+    assert_eq!(stored.captures.len(), 1);
+    Ok(())
+}
+
 fn line(platform: Platform, user: &str, text: &str) -> ChatMessage {
     ChatMessage {
         platform,
+        id: None,
         user_id: user.into(),
         user_name: format!("{user} name"),
         text: text.into(),
@@ -64,7 +138,8 @@ async fn chat_votes_and_words_join_the_room() -> anyhow::Result<()> {
             votes: 3,
             words: 0,
             refused: 2,
-            other: 3
+            other: 3,
+            ..ChatReport::default()
         }
     );
     let expected = json!({choices[0].to_string(): 2, choices[1].to_string(): 2, choices[2].to_string(): 0, choices[3].to_string(): 0});

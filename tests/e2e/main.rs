@@ -21,4 +21,5 @@ mod roles;
 mod sessions;
 mod slots;
 mod slow;
+mod streams;
 mod ui;

@@ -41,10 +41,13 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// The request body did not arrive in time.
     Timeout,
+    /// The server is not set up for this (a platform's OAuth client, the secret key); the
+    /// message names the setting.
+    NotConfigured,
 }
 
 impl ApiError {
-    pub const ALL: [ApiError; 15] = [
+    pub const ALL: [ApiError; 16] = [
         ApiError::BadRequest,
         ApiError::WrongCredentials,
         ApiError::Unauthorized,
@@ -60,6 +63,7 @@ impl ApiError {
         ApiError::ForbiddenOrigin,
         ApiError::UnsupportedMediaType,
         ApiError::Timeout,
+        ApiError::NotConfigured,
     ];
 
     pub fn status(self) -> StatusCode {
@@ -72,6 +76,7 @@ impl ApiError {
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::NotConfigured => StatusCode::NOT_IMPLEMENTED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -97,6 +102,7 @@ impl ApiError {
             ApiError::ForbiddenOrigin => "forbidden_origin",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Timeout => "timeout",
+            ApiError::NotConfigured => "not_configured",
         }
     }
 

@@ -47,6 +47,10 @@ pub struct App {
     pub logins_in_flight: Arc<Concurrency<IpAddr>>,
     /// Open WebSockets per session, and their revocation.
     pub sessions: Arc<Sessions>,
+    /// The chat adapters' shared environment (accounts, platform clients).
+    pub adapters: Arc<librekast_adapters::AdapterEnv>,
+    /// Device flows in progress, by staff user.
+    pub device_flows: Arc<crate::streams::DeviceFlows>,
 }
 
 impl App {
@@ -56,6 +60,7 @@ impl App {
         shutdown: watch::Receiver<bool>,
         alive: mpsc::Sender<()>,
         limit: Arc<Semaphore>,
+        adapters: Arc<librekast_adapters::AdapterEnv>,
     ) -> App {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         App {
@@ -78,6 +83,8 @@ impl App {
             wrong_codes: Arc::new(Allowance::new(WRONG_CODE_BURST, WRONG_CODE_PER_SECOND)),
             logins_in_flight: Arc::new(Concurrency::new(LOGINS_IN_FLIGHT_PER_IP)),
             sessions: Arc::new(Sessions::default()),
+            adapters,
+            device_flows: Arc::default(),
         }
     }
 

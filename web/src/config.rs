@@ -54,6 +54,12 @@ pub struct Config {
     pub keepalive_idle: Duration,
     /// A request body must arrive whole within this.
     pub body_timeout: Duration,
+    /// Twitch and YouTube: OAuth clients and addresses (`LIBREKAST_TWITCH_*`,
+    /// `LIBREKAST_GOOGLE_*`, `LIBREKAST_YOUTUBE_API_URL`).
+    pub platforms: librekast_adapters::PlatformConfig,
+    /// `LIBREKAST_SECRET_KEY`: seals platform tokens at rest (SQLite: generated into the
+    /// data directory when unset; PostgreSQL: required once tokens are stored).
+    pub secret_key: Option<String>,
 }
 
 /// Request head deadline from accept.
@@ -105,7 +111,44 @@ impl Config {
             header_timeout: HEADER_TIMEOUT,
             keepalive_idle: KEEPALIVE_IDLE,
             body_timeout: BODY_TIMEOUT,
+            platforms: librekast_adapters::PlatformConfig::default(),
+            secret_key: None,
         }
+    }
+
+    /// The platforms' OAuth clients and addresses; the IRC address is checked here.
+    pub fn with_platforms(
+        mut self,
+        platforms: librekast_adapters::PlatformConfig,
+    ) -> Result<Config, WebError> {
+        librekast_adapters::IrcTarget::parse(&platforms.twitch_irc_url)
+            .map_err(WebError::Config)?;
+        for (name, url) in [
+            ("LIBREKAST_TWITCH_ID_URL", &platforms.twitch_id_url),
+            ("LIBREKAST_TWITCH_API_URL", &platforms.twitch_api_url),
+            ("LIBREKAST_YOUTUBE_API_URL", &platforms.youtube_api_url),
+            ("LIBREKAST_GOOGLE_AUTH_URL", &platforms.google_auth_url),
+            ("LIBREKAST_GOOGLE_TOKEN_URL", &platforms.google_token_url),
+            ("LIBREKAST_GOOGLE_DEVICE_URL", &platforms.google_device_url),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(WebError::Config(format!(
+                    "{name}={url:?} is not a web address: use https://… (the default points at the real service)"
+                )));
+            }
+        }
+        let mut platforms = platforms;
+        if platforms.public_url.is_none() {
+            platforms.public_url = self.public_url.clone();
+        }
+        self.platforms = platforms;
+        Ok(self)
+    }
+
+    /// `LIBREKAST_SECRET_KEY` (checked when the server starts).
+    pub fn with_secret_key(mut self, key: Option<&str>) -> Config {
+        self.secret_key = key.map(str::to_owned).filter(|k| !k.trim().is_empty());
+        self
     }
 
     /// Caps open connections per client address; 0 keeps the default (the global limit).

@@ -11,6 +11,8 @@
 //! - [`site`]: our own address (links, QR codes) and the cross-site guard (`Origin`,
 //!   JSON bodies) in front of every route.
 //! - [`sessions`]: open WebSockets per session (capped, revocable with close 4001).
+//! - [`streams`]: chat sources and platform accounts from the dashboard; the secret key
+//!   and the chat adapters' environment at start-up.
 //! - [`throttle`]: guessing throttles (failed logins, wrong join codes) in bounded memory.
 //! - [`principal`]: who is asking (cookie, `?token=`, bearer token) and the one permission
 //!   check every route and frame goes through.
@@ -36,6 +38,7 @@ pub mod routes;
 pub mod server;
 pub mod sessions;
 pub mod site;
+pub mod streams;
 pub mod throttle;
 pub mod ws;
 

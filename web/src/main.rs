@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use librekast_adapters as adapters;
 use librekast_loadtest as loadtest;
+
+mod connect;
 use librekast_storage::{MeetingFile, MeetingId, Role, Store};
 use librekast_web::config::{
     DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_IDLE_SECS, DEFAULT_SESSION_IDLE_SECS,
@@ -82,6 +85,93 @@ struct ServeArgs {
     /// Seconds after login a staff session ends, used or not.
     #[arg(long, env = "LIBREKAST_SESSION_MAX_SECS", default_value_t = DEFAULT_SESSION_MAX_SECS)]
     session_max_secs: u64,
+    #[command(flatten)]
+    platforms: PlatformArgs,
+}
+
+/// Twitch and YouTube: the apps that connect accounts, the secret key that seals their
+/// tokens, and the platforms' addresses (real by default; tests and proxies change them).
+/// docs/streaming.md says how to register the apps.
+#[derive(clap::Args, Clone)]
+struct PlatformArgs {
+    /// Seals platform tokens at rest: 64 hex digits (`openssl rand -hex 32`). Default on
+    /// SQLite: `secret.key` in the data directory, generated on first use; required with
+    /// PostgreSQL.
+    #[arg(long, env = "LIBREKAST_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// The Twitch application's client id (https://dev.twitch.tv/console).
+    #[arg(long, env = "LIBREKAST_TWITCH_CLIENT_ID")]
+    twitch_client_id: Option<String>,
+    /// Only for a confidential Twitch client (a public one has no secret).
+    #[arg(long, env = "LIBREKAST_TWITCH_CLIENT_SECRET", hide_env_values = true)]
+    twitch_client_secret: Option<String>,
+    /// Google "Web application" OAuth client (dashboard sign-in, posting, refreshing).
+    #[arg(long, env = "LIBREKAST_GOOGLE_CLIENT_ID")]
+    google_client_id: Option<String>,
+    #[arg(long, env = "LIBREKAST_GOOGLE_CLIENT_SECRET", hide_env_values = true)]
+    google_client_secret: Option<String>,
+    /// Google "TVs and Limited Input devices" OAuth client (`librekast connect youtube`).
+    #[arg(long, env = "LIBREKAST_GOOGLE_DEVICE_CLIENT_ID")]
+    google_device_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "LIBREKAST_GOOGLE_DEVICE_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    google_device_client_secret: Option<String>,
+    /// Twitch chat: tls://HOST:PORT, or tcp://HOST:PORT for plain TCP.
+    #[arg(long, env = "LIBREKAST_TWITCH_IRC_URL", default_value = adapters::config::TWITCH_IRC_URL)]
+    twitch_irc_url: String,
+    #[arg(long, env = "LIBREKAST_TWITCH_ID_URL", default_value = adapters::config::TWITCH_ID_URL)]
+    twitch_id_url: String,
+    #[arg(long, env = "LIBREKAST_TWITCH_API_URL", default_value = adapters::config::TWITCH_API_URL)]
+    twitch_api_url: String,
+    #[arg(long, env = "LIBREKAST_TWITCH_EVENTSUB_URL", default_value = adapters::config::TWITCH_EVENTSUB_URL)]
+    twitch_eventsub_url: String,
+    #[arg(long, env = "LIBREKAST_YOUTUBE_API_URL", default_value = adapters::config::YOUTUBE_API_URL)]
+    youtube_api_url: String,
+    #[arg(long, env = "LIBREKAST_GOOGLE_AUTH_URL", default_value = adapters::config::GOOGLE_AUTH_URL)]
+    google_auth_url: String,
+    #[arg(long, env = "LIBREKAST_GOOGLE_TOKEN_URL", default_value = adapters::config::GOOGLE_TOKEN_URL)]
+    google_token_url: String,
+    #[arg(long, env = "LIBREKAST_GOOGLE_DEVICE_URL", default_value = adapters::config::GOOGLE_DEVICE_URL)]
+    google_device_url: String,
+}
+
+fn client(id: &Option<String>, secret: &Option<String>) -> Option<adapters::OAuthClient> {
+    id.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .map(|id| adapters::OAuthClient {
+            id,
+            secret: secret
+                .as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        })
+}
+
+impl PlatformArgs {
+    fn config(&self, public_url: Option<&str>) -> adapters::PlatformConfig {
+        adapters::PlatformConfig {
+            twitch: client(&self.twitch_client_id, &self.twitch_client_secret),
+            google_web: client(&self.google_client_id, &self.google_client_secret),
+            google_device: client(
+                &self.google_device_client_id,
+                &self.google_device_client_secret,
+            ),
+            public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            twitch_irc_url: self.twitch_irc_url.clone(),
+            twitch_id_url: self.twitch_id_url.clone(),
+            twitch_api_url: self.twitch_api_url.clone(),
+            twitch_eventsub_url: self.twitch_eventsub_url.clone(),
+            youtube_api_url: self.youtube_api_url.clone(),
+            google_auth_url: self.google_auth_url.clone(),
+            google_token_url: self.google_token_url.clone(),
+            google_device_url: self.google_device_url.clone(),
+            ..adapters::PlatformConfig::default()
+        }
+    }
 }
 
 impl ServeArgs {
@@ -94,7 +184,9 @@ impl ServeArgs {
             .with_allowed_origins(self.allowed_origins.as_deref())?
             .with_trusted_proxies(self.trusted_proxies.as_deref())?
             .with_allowed_hosts(self.allowed_hosts.as_deref())?
-            .with_session_limits(self.session_idle_secs, self.session_max_secs)?)
+            .with_session_limits(self.session_idle_secs, self.session_max_secs)?
+            .with_platforms(self.platforms.config(self.public_url.as_deref()))?
+            .with_secret_key(self.platforms.secret_key.as_deref()))
     }
 }
 
@@ -112,6 +204,11 @@ enum Cmd {
         #[command(subcommand)]
         command: MeetingCmd,
     },
+    /// Connect a Twitch or YouTube account for a staff user (its meetings' sources read and
+    /// post with it). Twitch: prints a URL and a code to approve, and waits.
+    Connect(ConnectArgs),
+    /// Remove a staff user's Twitch or YouTube account (its tokens are deleted).
+    Disconnect(DisconnectArgs),
     /// Drive a running server with simulated participants and report latencies.
     Loadtest(loadtest::Args),
     /// The load test's null server, started by `loadtest --floor` in a process of its own.
@@ -145,6 +242,50 @@ enum UserCmd {
     Remove { name: String },
     /// List the accounts: name, role, last login.
     List,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PlatformArg {
+    Twitch,
+    Youtube,
+}
+
+impl PlatformArg {
+    fn platform(self) -> librekast_storage::Platform {
+        match self {
+            PlatformArg::Twitch => librekast_storage::Platform::Twitch,
+            PlatformArg::Youtube => librekast_storage::Platform::Youtube,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct ConnectArgs {
+    #[arg(value_enum)]
+    platform: PlatformArg,
+    /// The staff account it is for (default: the only one; required when there are several).
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Twitch: read an existing user access token from standard input (and a refresh token
+    /// from a second line), for servers without a browser.
+    #[arg(long)]
+    token_stdin: bool,
+    /// YouTube: read a refresh token of the web client from standard input.
+    #[arg(long)]
+    refresh_token_stdin: bool,
+    /// Directory of the server's own files, where the secret key lives on SQLite.
+    #[arg(long, env = "LIBREKAST_DATA_DIR")]
+    data_dir: Option<String>,
+    #[command(flatten)]
+    platforms: PlatformArgs,
+}
+
+#[derive(clap::Args)]
+struct DisconnectArgs {
+    #[arg(value_enum)]
+    platform: PlatformArg,
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -221,6 +362,8 @@ async fn main() -> anyhow::Result<()> {
         Some(Cmd::Meeting {
             command: MeetingCmd::Export { id },
         }) => meeting_export(&cli.database_url, id).await,
+        Some(Cmd::Connect(args)) => connect::connect(&cli.database_url, args).await,
+        Some(Cmd::Disconnect(args)) => connect::disconnect(&cli.database_url, args).await,
         Some(Cmd::Loadtest(args)) => {
             // The floor runs as this same binary in a child process.
             let floor_exe = std::env::current_exe().ok();

@@ -15,7 +15,7 @@ use crate::api_error::ApiError;
 use crate::app::{App, engine_error, internal};
 use crate::net::Remote;
 use crate::site::Refused;
-use crate::{account, assets, auth, ws};
+use crate::{account, assets, auth, streams, ws};
 use librekast_engine::text;
 
 /// Longest display name, in characters.
@@ -151,6 +151,43 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::header::headers_cloned())
         .and(with_app(app.clone()))
         .then(account::revoke_displays);
+    let sources = warp::path!("api" / "meetings" / i64 / "sources")
+        .and(warp::get())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(streams::get_sources);
+    let put_sources = warp::path!("api" / "meetings" / i64 / "sources")
+        .and(warp::put())
+        .and(warp::header::headers_cloned())
+        .and(json_body(app.config.body_timeout))
+        .and(with_app(app.clone()))
+        .then(streams::put_sources);
+    let post_chat = warp::path!("api" / "meetings" / i64 / "chat")
+        .and(warp::post())
+        .and(warp::header::headers_cloned())
+        .and(json_body(app.config.body_timeout))
+        .and(with_app(app.clone()))
+        .then(streams::post_chat);
+    let accounts = warp::path!("api" / "accounts")
+        .and(warp::get())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(streams::get_accounts);
+    let start_device = warp::path!("api" / "accounts" / "twitch" / "device")
+        .and(warp::post())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(streams::start_twitch_device);
+    let device = warp::path!("api" / "accounts" / "twitch" / "device")
+        .and(warp::get())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(streams::twitch_device);
+    let delete_account = warp::path!("api" / "accounts" / String)
+        .and(warp::delete())
+        .and(warp::header::headers_cloned())
+        .and(with_app(app.clone()))
+        .then(streams::delete_account);
     let health = warp::path!("healthz")
         .and(warp::get())
         .map(|| warp::reply().into_response());
@@ -187,6 +224,20 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .or(create_display)
         .unify()
         .or(revoke_displays)
+        .unify()
+        .or(sources)
+        .unify()
+        .or(put_sources)
+        .unify()
+        .or(post_chat)
+        .unify()
+        .or(accounts)
+        .unify()
+        .or(start_device)
+        .unify()
+        .or(device)
+        .unify()
+        .or(delete_account)
         .unify()
         .or(health)
         .unify()

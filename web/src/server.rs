@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::graceful::GracefulShutdown;
-use librekast_engine::{Engine, EngineConfig};
+use librekast_adapters::StreamsFactory;
+use librekast_engine::{Engine, EngineConfig, Extensions};
 use librekast_storage::{ServerLock, Store};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -73,9 +74,14 @@ impl Server {
             .await?
             .with_session_limits(limits);
         tracing::info!(backend = ?store.backend(), "storage ready");
+        let store = crate::streams::with_secret_key(store, &config)?;
         let admin_password = bootstrap::run(&store).await?;
+        let adapters = crate::streams::adapter_env(&store, &config)?;
         let engine_config = EngineConfig {
             idle: config.idle,
+            extensions: Extensions(vec![Arc::new(StreamsFactory {
+                env: adapters.clone(),
+            })]),
             ..EngineConfig::default()
         };
         let engine = Engine::start(store, engine_config).await?;
@@ -98,9 +104,14 @@ impl Server {
             shutdown_rx.clone(),
             alive_tx,
             limit.clone(),
+            adapters,
         );
         tokio::spawn(crate::sessions::sweep(
             app.sessions.clone(),
+            engine.store().clone(),
+            shutdown_rx.clone(),
+        ));
+        tokio::spawn(crate::streams::prune_chat_ids(
             engine.store().clone(),
             shutdown_rx.clone(),
         ));

@@ -54,6 +54,9 @@ fn meeting(reward_fastest: bool) -> Meeting {
             flag_prefix: "LK".into(),
             status: MeetingStatus::Before,
             position: 0,
+            sources: vec![],
+            chat: Default::default(),
+            owner: None,
         },
         activities: vec![
             activity(10, ActivityKind::Text, vec![]),
@@ -485,6 +488,9 @@ fn rebuild_from_storage_restores_answers_and_scores() {
             flag_prefix: "LK".into(),
             status: MeetingStatus::Ongoing,
             position: 1,
+            sources: vec![],
+            chat: Default::default(),
+            owner: None,
         },
         activities: vec![],
         attendees: vec![],
@@ -591,4 +597,190 @@ fn a_control_with_a_stale_expectation_changes_nothing() {
     // Without an expectation a control applies wherever the meeting is.
     assert!(m.control_if(Control::Next, None).is_ok());
     assert_eq!(m.position, 2);
+}
+
+/// The meeting of [`meeting`] reading a Twitch channel seen 5 s late, A3 a Twitch viewer.
+fn streamed(reward_fastest: bool) -> Meeting {
+    let mut m = meeting(reward_fastest);
+    m.set_streams(
+        vec![StoredSource {
+            source: Source::Twitch {
+                channel: "chan".into(),
+                delay_secs: 5,
+            },
+            added_by: None,
+        }],
+        ChatRules::default(),
+    );
+    if let Some(a) = m.attendees.get_mut(&A3) {
+        a.platform = Platform::Twitch;
+    }
+    m
+}
+
+const SEC: Micros = 1_000_000;
+
+/// With `delay_secs: 5`, `results` closes the quiz for the room and holds the reveal 5 s; a
+/// chat answer arriving 3 s after the close (given 2 s before it) counts, one arriving 7 s
+/// after (given 2 s after it) does not; the first correct answer is decided on answer
+/// times, so the viewer who answered before the room's fastest gets the bonus.
+#[test]
+fn stream_delay_holds_the_reveal_and_counts_answers_given_before_the_close() {
+    let mut m = streamed(true);
+    let t0 = 1_000 * SEC;
+    for c in [Control::Start, Control::Next, Control::Next] {
+        m.control_at(c, None, t0).unwrap_or_else(|e| panic!("{e}"));
+    }
+    m.control_at(Control::Start, None, t0)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let quiz = ActivityId(30);
+    // The room answers right at 10 s; the close is at 20 s.
+    m.vote(A1, quiz, ChoiceId(32), t0 + 10 * SEC)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let close = t0 + 20 * SEC;
+    let out = m
+        .control_at(Control::Results, None, close)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let held = out.held.unwrap_or_else(|| panic!("the reveal is held"));
+    assert_eq!(held.reveal_at, close + 5 * SEC);
+    assert_eq!(m.status, MeetingStatus::Ongoing, "not revealed yet");
+    assert!(out.awards.is_empty(), "nothing scored before the reveal");
+    assert_eq!(
+        m.vote(A2, quiz, ChoiceId(32), close + SEC),
+        Err(ErrorCode::NotOpen),
+        "closed for the room"
+    );
+    assert_eq!(state(&m, Audience::Participant)["results"], Value::Null);
+    assert!(state(&m, Audience::Staff)["reveal_at"].is_string());
+    // Arrived 7 s after the close: given 2 s after it.
+    let late = close + 7 * SEC - 5 * SEC;
+    assert_eq!(m.chat_vote(A3, ChoiceId(32), late), Err(ErrorCode::NotOpen));
+    // Arrived 3 s after the close: given 2 s before it (after the room's 10 s answer).
+    let given = close + 3 * SEC - 5 * SEC;
+    assert!(given < close);
+    assert!(m.chat_vote(A3, ChoiceId(31), given).is_ok(), "counts");
+    assert_eq!(
+        m.chat_vote(A3, ChoiceId(32), given),
+        Err(ErrorCode::AlreadyVoted)
+    );
+    // The reveal comes due: scored now, A1's 10 s answer is the fastest correct one.
+    let out = m
+        .control_at(Control::Results, None, held.reveal_at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.status, MeetingStatus::Results);
+    assert!(out.held.is_none());
+    let points: HashMap<AttendeeId, i64> = out.awards.iter().map(|a| (a.0, a.2)).collect();
+    assert_eq!(points.get(&A1), Some(&3));
+    assert_eq!(points.get(&A3), Some(&0));
+    let tally = m.tally().unwrap_or_else(|| panic!("a tally"));
+    let twitch = tally
+        .by_platform
+        .iter()
+        .find(|(p, _)| *p == Platform::Twitch)
+        .map(|(_, c)| c.clone());
+    assert_eq!(twitch, Some(vec![(ChoiceId(31), 1), (ChoiceId(32), 0)]));
+}
+
+/// A viewer who answered before the room's fastest (by answer time) takes the bonus, even
+/// though their answer arrived later; an answer is never timed before the activity opened.
+#[test]
+fn the_fastest_is_decided_on_answer_times_across_room_and_chat() {
+    let mut m = streamed(true);
+    let t0 = 1_000 * SEC;
+    open_quiz(&mut m);
+    // `open_quiz` opened it "now"; reopen the timeline at t0 for a controlled clock.
+    if let Some(a) = m.activities.get_mut(2) {
+        a.opened_at = t0;
+    }
+    m.vote(A1, ActivityId(30), ChoiceId(32), t0 + 4 * SEC)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Arrived at 7 s with a 5 s delay: given at 2 s, before the room's 4 s.
+    m.chat_vote(A3, ChoiceId(32), t0 + 2 * SEC)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = m
+        .control_at(Control::Next, None, t0 + 30 * SEC)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let points: HashMap<AttendeeId, i64> = out.awards.iter().map(|a| (a.0, a.2)).collect();
+    assert_eq!(points.get(&A3), Some(&3));
+    assert_eq!(points.get(&A1), Some(&1));
+}
+
+/// Without a stream delay `results` reveals at once, as before chat sources existed.
+#[test]
+fn no_delay_no_hold() {
+    let mut m = meeting(true);
+    open_quiz(&mut m);
+    let out = m
+        .control(Control::Results)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.held.is_none());
+    assert_eq!(m.status, MeetingStatus::Results);
+}
+
+/// A held reveal is settled by any control (here `next`): the quiz is scored exactly once.
+#[test]
+fn a_control_during_the_hold_settles_it() {
+    let mut m = streamed(true);
+    open_quiz(&mut m);
+    m.vote(A1, ActivityId(30), ChoiceId(32), 5)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = m
+        .control(Control::Results)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.held.is_some());
+    let out = m.control(Control::Next).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.awards.len(), 1);
+    assert!(m.pending_reveal.is_none());
+    assert_eq!(m.attendees.get(&A1).map(|a| a.score), Some(3));
+}
+
+/// Staff see the counts split by platform; participants never do.
+#[test]
+fn by_platform_counts_are_for_staff() {
+    let mut m = streamed(false);
+    go(&mut m, &[Control::Start, Control::Next, Control::Start]);
+    m.vote(A1, ActivityId(20), ChoiceId(21), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    m.chat_vote(A3, ChoiceId(22), 2)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tally = Event::Tally(Arc::new(m.tally().unwrap_or_else(|| panic!("tally"))));
+    let staff = seen(&tally, Audience::Staff);
+    assert_eq!(staff["by_platform"]["room"]["21"], 1);
+    assert_eq!(staff["by_platform"]["twitch"]["22"], 1);
+    assert_eq!(staff["by_platform"]["twitch"]["21"], 0);
+    assert!(staff["by_platform"].get("youtube").is_none());
+    assert!(
+        seen(&tally, Audience::Participant)
+            .get("by_platform")
+            .is_none()
+    );
+    assert!(seen(&tally, Audience::Display).get("by_platform").is_none());
+    let st = state(&m, Audience::Staff);
+    assert_eq!(st["results"]["by_platform"]["twitch"]["22"], 1);
+    assert_eq!(st["chat"]["vote_prefix"], "#");
+    assert_eq!(
+        state(&m, Audience::Participant)["chat"]["platforms"][0],
+        "twitch"
+    );
+    assert!(state(&m, Audience::Participant).get("sources").is_none());
+}
+
+/// A chat viewer's new display name follows them; their seat and score stay.
+#[test]
+fn a_renamed_viewer_keeps_their_seat() {
+    let mut m = streamed(false);
+    assert!(m.rename(A3, "p3").is_none(), "same name: nothing to write");
+    let op = m.rename(A3, "New Name");
+    assert_eq!(
+        op,
+        Some(WriteOp::Rename {
+            attendee: A3,
+            name: "New Name".into()
+        })
+    );
+    assert_eq!(
+        m.attendees.get(&A3).map(|a| a.name.as_str()),
+        Some("New Name")
+    );
+    assert_eq!(m.attendees.len(), 3);
 }

@@ -15,6 +15,10 @@ pub struct Model {
     pub created_at: i64,
     /// The organizer who owns it; `None`: only admins control it.
     pub owner_id: Option<i64>,
+    /// [`crate::StoredSource`]s as JSON.
+    pub sources: String,
+    /// [`crate::ChatRules`] as JSON (`{}`: the defaults).
+    pub chat: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

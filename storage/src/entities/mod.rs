@@ -3,13 +3,17 @@
 
 pub mod activities;
 pub mod attendees;
+pub mod chat_seen;
 pub mod choices;
 pub mod flag_attempts;
 pub mod flag_captures;
 pub mod flags;
 pub mod meeting_shares;
 pub mod meetings;
+pub mod platform_accounts;
+pub mod quota_usage;
 pub mod sessions;
+pub mod source_cursors;
 pub mod users;
 pub mod votes;
 pub mod words;

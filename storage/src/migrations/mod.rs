@@ -8,6 +8,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 mod m20261124_000001_initial;
 mod m20261206_000001_roles;
 mod m20261206_000002_sessions;
+mod m20261206_000003_streams;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261206_000001_roles::Migration),
             Box::new(m20261206_000002_sessions::Migration),
+            Box::new(m20261206_000003_streams::Migration),
         ]
     }
 }

@@ -14,7 +14,10 @@ use crate::entities::{
 };
 use crate::model::*;
 use crate::store::{Store, finish, map_err};
-use crate::{ActivityFile, ChoiceFile, FlagFile, MeetingFile, StorageError, convert};
+use crate::{
+    ActivityFile, ChatRules, ChoiceFile, FlagFile, MeetingFile, Source, StorageError, StoredSource,
+    convert,
+};
 
 /// `recent_attempts` in [`LoadedMeeting`].
 const RECENT_ATTEMPTS: u64 = 50;
@@ -81,6 +84,24 @@ impl Store {
     }
 }
 
+fn sources_json(sources: &[Source]) -> Result<String, StorageError> {
+    let stored: Vec<StoredSource> = sources
+        .iter()
+        .map(|s| StoredSource {
+            source: s.clone().normalized(),
+            added_by: None,
+        })
+        .collect();
+    serde_json::to_string(&stored).map_err(|e| StorageError::InvalidMeeting(e.to_string()))
+}
+
+fn chat_json(chat: &ChatRules) -> Result<String, StorageError> {
+    if chat.is_default() {
+        return Ok("{}".into());
+    }
+    serde_json::to_string(chat).map_err(|e| StorageError::InvalidMeeting(e.to_string()))
+}
+
 async fn insert_meeting<C: ConnectionTrait>(
     db: &C,
     file: &MeetingFile,
@@ -95,6 +116,8 @@ async fn insert_meeting<C: ConnectionTrait>(
         position: Set(0),
         created_at: Set(now_micros()),
         owner_id: Set(None),
+        sources: Set(sources_json(&file.sources)?),
+        chat: Set(chat_json(&file.chat)?),
     }
     .insert(db)
     .await
@@ -203,13 +226,16 @@ async fn read_meeting_file<C: ConnectionTrait>(
             first_blood: f.first_blood,
         })
         .collect();
+    let record = convert::meeting(meeting)?;
     Ok(MeetingFile {
-        title: meeting.title,
-        code: meeting.code,
-        reward_fastest: meeting.reward_fastest,
-        flag_prefix: meeting.flag_prefix,
+        title: record.title,
+        code: record.code,
+        reward_fastest: record.reward_fastest,
+        flag_prefix: record.flag_prefix,
         activities,
         flags,
+        sources: record.sources.into_iter().map(|s| s.source).collect(),
+        chat: record.chat,
     })
 }
 

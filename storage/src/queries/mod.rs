@@ -6,10 +6,15 @@
 //! - [`sessions`]: the tokens of staff and participants.
 //! - [`users`]: staff accounts and their roles.
 //! - [`access`]: who owns a meeting and whom it is shared with.
+//! - [`streams`]: a meeting's chat sources and rules, chat ids already counted, cursors,
+//!   the YouTube quota spent.
+//! - [`accounts`]: staff users' connected platform accounts (tokens sealed).
 
 pub mod access;
+pub mod accounts;
 pub mod answers;
 pub mod attendees;
 pub mod meetings;
 pub mod sessions;
+pub mod streams;
 pub mod users;

@@ -1,0 +1,440 @@
+//! Twitch audiences end to end, against the fake Twitch of this process (IRCv3 chat and
+//! OAuth on loopback): a source per meeting, adapters in the meeting's tree, chat votes in
+//! the same tally and scoreboard as the room, statuses for staff, accounts with refreshed
+//! tokens, posting, sources changed while the meeting runs.
+
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use librekast_adapters::accounts::save_twitch_tokens;
+use librekast_adapters::twitch::auth::TwitchAuth;
+use librekast_fakes::twitch::ChatLine;
+use librekast_storage::{MeetingFile, MeetingId, Platform, UserId};
+use librekast_tests::*;
+use serde_json::{Value, json};
+
+/// A channel name no other test of this process uses.
+fn channel(tag: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "lk_{tag}_{}_{}",
+        std::process::id() % 10_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A poll (a/b/c), a quiz (a wrong, b right) and a word cloud, reading `#channel`.
+fn meeting_file(channel: Option<&str>) -> anyhow::Result<MeetingFile> {
+    let sources = match channel {
+        Some(c) => json!([{"platform": "twitch", "channel": c, "delay_secs": 0}]),
+        None => json!([]),
+    };
+    Ok(serde_json::from_value(json!({
+        "title": "Streamed",
+        "code": "str3am",
+        "reward_fastest": true,
+        "activities": [
+            {"kind": "poll", "title": "Pick", "choices": [
+                {"text": "A", "slug": "a"}, {"text": "B", "slug": "b"}, {"text": "C", "slug": "c"}]},
+            {"kind": "quiz", "title": "Right?", "choices": [
+                {"text": "No", "slug": "a"}, {"text": "Yes", "slug": "b", "correct": true}]},
+            {"kind": "wordcloud", "title": "Words", "word_limit": 2}
+        ],
+        "sources": sources,
+    }))?)
+}
+
+async fn import(ts: &TestServer, file: &MeetingFile) -> anyhow::Result<i64> {
+    Ok(ts.server.engine.store().import_meeting(file).await?.0)
+}
+
+/// Waits until the meeting's Twitch source reports `status` (polling the handle: no frame
+/// can be missed).
+async fn wait_source(ts: &TestServer, meeting: i64, status: &str) -> anyhow::Result<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(h) = ts.server.engine.running(MeetingId(meeting)) {
+            let all = h.source_statuses();
+            if let Some(s) = all
+                .iter()
+                .find(|s| s.platform == "twitch" && s.status == status)
+            {
+                return Ok(serde_json::to_value(s)?);
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("the Twitch source never became {status}: {all:?}");
+            }
+        } else if tokio::time::Instant::now() > deadline {
+            bail!("meeting {meeting} is not running");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn line(id: &str, user: &str, text: &str) -> ChatLine {
+    ChatLine::new(id, user, format!("viewer{user}"), text).display_name(&format!("Viewer {user}"))
+}
+
+/// A fresh staff connection's view of the meeting (its first `state`).
+async fn staff_state(ts: &TestServer, meeting: i64, token: &str) -> anyhow::Result<Value> {
+    let client = ts.connect(meeting, token).await?;
+    Ok(client.state.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twitch_votes_count_with_the_room_in_one_tally() -> anyhow::Result<()> {
+    let fake = fake_twitch()?;
+    let ts = TestServer::start("twitch-votes").await?;
+    let chan = channel("votes");
+    let meeting = import(&ts, &meeting_file(Some(&chan))?).await?;
+    let admin = ts.admin_token().await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    fake.wait_joined(&chan).await;
+    let status = wait_source(&ts, meeting, "connected").await?;
+    assert!(
+        status["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("anonymously")),
+        "{status}"
+    );
+    // A dashboard that connects later sees the status in its state.
+    let later = staff_state(&ts, meeting, &admin).await?;
+    assert_eq!(
+        later["sources"][0]["status"], "connected",
+        "{}",
+        later["sources"]
+    );
+    assert_eq!(later["chat"]["platforms"][0], "twitch");
+
+    ok(&org.control("start").await?)?;
+    org.wait_open("poll").await?;
+    let poll = org.state["question"]["id"].as_i64().context("poll id")?;
+    let choices = choice_ids(&org.state);
+    let (_, token) = ts.join(meeting, "str3am", "Room person").await?;
+    let mut room = ts.connect(meeting, &token).await?;
+    ok(&room.vote(poll, choices[0]).await?)?;
+    fake.privmsg_many(
+        &chan,
+        &[
+            line("m1", "1", "#a"),
+            line("m2", "2", "#B with a comment"),
+            line("m3", "3", "#c"),
+            line("m4", "1", "#b"),           // a second vote: refused
+            line("m2", "2", "#B again"),     // the same message id again: skipped
+            line("m5", "4", "hello stream"), // talk
+            line("m6", "5", "🤖 #a wins"),   // a bot line
+            line("m7", "6", "#zz"),          // no such choice
+        ],
+    );
+    let expected = json!({
+        choices[0].to_string(): 2, choices[1].to_string(): 1, choices[2].to_string(): 1});
+    org.wait_counts(poll, &expected).await?;
+    let st = staff_state(&ts, meeting, &admin).await?;
+    let by = &st["results"]["by_platform"];
+    assert_eq!(by["room"][choices[0].to_string()], 1, "{by}");
+    assert_eq!(by["twitch"][choices[0].to_string()], 1, "{by}");
+    assert_eq!(by["twitch"][choices[1].to_string()], 1, "{by}");
+    assert_eq!(by["twitch"][choices[2].to_string()], 1, "{by}");
+    // Participants never see the split.
+    assert!(room.state["results"].get("by_platform").is_none());
+
+    // Viewers are on the scoreboard with their platform, once each.
+    let stored = ts.stored(meeting).await?;
+    let viewers: Vec<_> = stored
+        .attendees
+        .iter()
+        .filter(|a| a.platform == Platform::Twitch)
+        .collect();
+    assert_eq!(viewers.len(), 3, "the three who voted: {viewers:?}");
+    let rows = st["scoreboard"].as_array().context("scoreboard")?;
+    assert!(
+        rows.iter()
+            .any(|r| r["platform"] == "twitch" && r["name"] == "Viewer 1"),
+        "{rows:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drops_and_renames_lose_nothing_and_count_nothing_twice() -> anyhow::Result<()> {
+    let fake = fake_twitch()?;
+    let ts = TestServer::start("twitch-drops").await?;
+    let chan = channel("drops");
+    let meeting = import(&ts, &meeting_file(Some(&chan))?).await?;
+    let admin = ts.admin_token().await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    fake.wait_joined(&chan).await;
+    wait_source(&ts, meeting, "connected").await?;
+    for action in ["start", "next", "start"] {
+        ok(&org.control(action).await?)?;
+    }
+    org.wait_open("quiz").await?;
+    let choices = choice_ids(&org.state);
+    let mut total = 0;
+    for round in 0..3 {
+        let joins = fake.joins_of(&chan);
+        // Each viewer answers once; half of them are said twice, under the same id.
+        let lines: Vec<ChatLine> = (0..20)
+            .map(|i| {
+                let user = format!("{}", round * 20 + i);
+                let slug = if i % 2 == 0 { "#b" } else { "#a" };
+                line(&format!("r{round}-{i}"), &user, slug)
+            })
+            .collect();
+        fake.privmsg_many(&chan, &lines);
+        fake.privmsg_many(&chan, &lines[..10]);
+        total += 20;
+        org.wait_for(|v| v["type"] == "tally" && v["total"] == total)
+            .await
+            .with_context(|| format!("round {round}: {total} votes"))?;
+        // The connection drops (a RECONNECT in the middle round): the adapter rejoins.
+        if round == 1 {
+            fake.send_reconnect_in(&chan);
+        } else {
+            fake.drop_channel(&chan);
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while fake.joins_of(&chan) <= joins {
+            if tokio::time::Instant::now() > deadline {
+                bail!("the adapter never rejoined #{chan}");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    // A viewer who renamed on Twitch keeps one seat; their new name shows.
+    fake.privmsg(
+        &chan,
+        &ChatLine::new("late-1", "0", "viewer0", "#a").display_name("Renamed Zero"),
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let stored = ts.stored(meeting).await?;
+        let zero: Vec<_> = stored
+            .attendees
+            .iter()
+            .filter(|a| a.platform == Platform::Twitch && a.platform_user_id == "0")
+            .collect();
+        if zero.len() == 1 && zero[0].name == "Renamed Zero" {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("viewer 0 was not renamed in place: {zero:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    ok(&org.control("results").await?)?;
+    let st = org.wait_status("results").await?;
+    assert_eq!(st["results"]["total"], 60, "{}", st["results"]);
+    assert_eq!(st["results"]["counts"][choices[1].to_string()], 30);
+    let stored = ts.stored(meeting).await?;
+    let twitch = stored
+        .attendees
+        .iter()
+        .filter(|a| a.platform == Platform::Twitch)
+        .count();
+    assert_eq!(twitch, 60, "one seat per viewer");
+    let scored: i64 = stored.attendees.iter().map(|a| a.score).sum();
+    assert_eq!(scored, 30 + 2, "30 right answers and one fastest bonus");
+    Ok(())
+}
+
+/// Stores a Twitch account for the admin (validated against the fake).
+async fn connect_admin(ts: &TestServer, access: &str, refresh: &str) -> anyhow::Result<UserId> {
+    let store = ts.server.engine.store();
+    let admin = store.find_user("admin").await?.context("admin")?;
+    let auth = TwitchAuth::new(&fake_platforms()?)?;
+    save_twitch_tokens(store, &auth, admin.id, access, Some(refresh)).await?;
+    Ok(admin.id)
+}
+
+async fn put_sources(
+    ts: &TestServer,
+    meeting: i64,
+    token: &str,
+    body: Value,
+) -> anyhow::Result<(u16, Value)> {
+    let res = ts
+        .http
+        .put(ts.url(&format!("/api/meetings/{meeting}/sources")))
+        .header("Authorization", format!("Bearer {token}"))
+        .json(&body)
+        .send()
+        .await?;
+    let status = res.status().as_u16();
+    Ok((status, res.json().await.unwrap_or(Value::Null)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_posts_its_token_is_refreshed_and_a_refused_one_reads_anonymously()
+-> anyhow::Result<()> {
+    let fake = fake_twitch()?;
+    let ts = TestServer::start("twitch-account").await?;
+    let admin = ts.admin_token().await?;
+    let tag = channel("acct");
+    let (access, refresh) = (format!("{tag}-access"), format!("{tag}-refresh"));
+    // Expires in 301 s: due for refresh (5 minutes before expiry) within a second.
+    fake.add_token(&access, Some(&refresh), &tag, "4242", 301);
+    connect_admin(&ts, &access, &refresh).await?;
+
+    // Sources added from the dashboard use the accounts of whoever added them.
+    let chan = channel("posting");
+    let meeting = import(&ts, &meeting_file(None)?).await?;
+    let _org = ts.connect(meeting, &admin).await?;
+    let refreshes = fake.refreshes();
+    let (status, body) = put_sources(
+        &ts,
+        meeting,
+        &admin,
+        json!({"sources": [{"platform": "twitch", "channel": format!("#{}", chan.to_uppercase())}]}),
+    )
+    .await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["sources"][0]["channel"], chan,
+        "stored as the lowercase login"
+    );
+    fake.wait_joined(&chan).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while fake.refreshes() == refreshes || wait_source(&ts, meeting, "connected").await.is_err() {
+        if tokio::time::Instant::now() > deadline {
+            bail!("the token was never refreshed");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let st = wait_source(&ts, meeting, "connected").await?;
+    assert!(
+        st["message"].as_str().is_some_and(|m| m.contains(&tag)),
+        "{st}"
+    );
+    // Posting goes through the account, with the bot prefix.
+    let res = ts
+        .http
+        .post(ts.url(&format!("/api/meetings/{meeting}/chat")))
+        .header("Authorization", format!("Bearer {admin}"))
+        .json(&json!({"text": "Vote with #a or #b"}))
+        .send()
+        .await?;
+    let body: Value = res.json().await?;
+    assert_eq!(body["sent"], 1, "{body}");
+    let posted = fake.wait_posted_in(&chan, 1).await;
+    assert_eq!(posted[0].1, tag);
+    assert_eq!(posted[0].2, "🤖 Vote with #a or #b");
+    let stored = ts
+        .server
+        .engine
+        .store()
+        .account(UserId(1), Platform::Twitch)
+        .await?;
+    assert_ne!(
+        stored.map(|a| a.tokens.access_token),
+        Some(access.clone()),
+        "the refreshed token is stored"
+    );
+
+    // A token whose refresh Twitch refuses: auth_required, and the chat is still read.
+    let (access2, refresh2) = (format!("{tag}-b-access"), format!("{tag}-b-refresh"));
+    fake.add_token(&access2, Some(&refresh2), &tag, "4242", 301);
+    fake.revoke_refresh(&refresh2);
+    connect_admin(&ts, &access2, &refresh2).await?;
+    // The adapter notices the new account (another process could have stored it).
+    wait_source(&ts, meeting, "auth_required").await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    ok(&org.control("start").await?)?;
+    org.wait_open("poll").await?;
+    let poll = org.state["question"]["id"].as_i64().context("poll")?;
+    let choices = choice_ids(&org.state);
+    let joins = fake.joins_of(&chan);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while fake.joins_of(&chan) <= joins
+        && fake
+            .logins()
+            .last()
+            .is_none_or(|l| !l.starts_with("justinfan"))
+    {
+        if tokio::time::Instant::now() > deadline {
+            bail!("never rejoined anonymously");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    fake.wait_joined(&chan).await;
+    fake.privmsg(&chan, &line("anon-1", "77", "#c"));
+    org.wait_counts(
+        poll,
+        &json!({choices[0].to_string(): 0, choices[1].to_string(): 0, choices[2].to_string(): 1}),
+    )
+    .await
+    .map_err(|e| anyhow!("{e}: the chat was not read anonymously"))?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_change_while_the_meeting_runs() -> anyhow::Result<()> {
+    let fake = fake_twitch()?;
+    let ts = TestServer::start("twitch-sources").await?;
+    let admin = ts.admin_token().await?;
+    let meeting = import(&ts, &meeting_file(None)?).await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    assert_eq!(org.state["sources"], json!([]));
+    assert_eq!(org.state["chat"], Value::Null);
+    // Bad input: a clear refusal, nothing changed.
+    let (status, body) = put_sources(
+        &ts,
+        meeting,
+        &admin,
+        json!({"sources": [{"platform": "twitch", "channel": "not a channel"}]}),
+    )
+    .await?;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("login name")),
+        "{body}"
+    );
+    let (status, _) = put_sources(
+        &ts,
+        meeting,
+        &admin,
+        json!({"sources": [{"platform": "kick"}]}),
+    )
+    .await?;
+    assert_eq!(status, 400);
+
+    let chan = channel("live");
+    let (status, body) = put_sources(
+        &ts,
+        meeting,
+        &admin,
+        json!({"sources": [{"platform": "twitch", "channel": chan, "delay_secs": 4}],
+               "chat": {"vote_prefix": "?"}}),
+    )
+    .await?;
+    assert_eq!(status, 200, "{body}");
+    fake.wait_joined(&chan).await;
+    org.wait_for(|v| {
+        v["type"] == "adapter" && v["platform"] == "twitch" && v["status"] == "connected"
+    })
+    .await?;
+    let st = org.wait_state(|s| s["chat"]["vote_prefix"] == "?").await?;
+    assert_eq!(st["chat"]["platforms"][0], "twitch");
+    // The new rules apply at once: `?a` votes, `#a` is talk.
+    ok(&org.control("start").await?)?;
+    org.wait_open("poll").await?;
+    let poll = org.state["question"]["id"].as_i64().context("poll")?;
+    let choices = choice_ids(&org.state);
+    fake.privmsg_many(&chan, &[line("q1", "1", "#a"), line("q2", "2", "?a")]);
+    org.wait_counts(
+        poll,
+        &json!({choices[0].to_string(): 1, choices[1].to_string(): 0, choices[2].to_string(): 0}),
+    )
+    .await?;
+    let (status, body) = put_sources(&ts, meeting, &admin, json!({"sources": []})).await?;
+    assert_eq!(status, 200, "{body}");
+    let st = org.wait_state(|s| s["sources"] == json!([])).await?;
+    assert_eq!(st["chat"], Value::Null);
+    // An organizer who may not control the meeting may not change its sources either.
+    let (status, _) = put_sources(&ts, meeting, "nope", json!({"sources": []})).await?;
+    assert_eq!(status, 401);
+    Ok(())
+}
