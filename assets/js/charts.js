@@ -10,19 +10,21 @@ export class Bars {
   clear() { this.box.replaceChildren(); this.rows.clear(); this.question = null; }
 
   /// `results`: {counts, total, correct}; `opts.reveal` marks the correct choices,
-  /// `opts.mine` the participant's own choice.
-  update(question, results, { reveal = false, mine = null } = {}) {
+  /// `opts.mine` the participant's own choice; `opts.split(choiceId)` a line under the
+  /// label (staff: the counts by platform).
+  update(question, results, { reveal = false, mine = null, split = null } = {}) {
     if (this.question !== question.id) {
       this.clear();
       this.question = question.id;
       for (const c of question.choices) {
         const fill = el("div", { class: "bar-fill" });
         const count = el("span", { class: "count" });
+        const sub = el("span", { class: "split" });
         const row = el("div", { class: "bar-row", "data-choice": c.id },
           el("span", { class: "letter", "aria-hidden": "true" }, c.slug),
           el("span", { class: "label" }, c.text), count,
-          el("div", { class: "bar-track", role: "presentation" }, fill));
-        this.rows.set(c.id, { row, fill, count });
+          el("div", { class: "bar-track", role: "presentation" }, fill), sub);
+        this.rows.set(c.id, { row, fill, count, sub });
         this.box.append(row);
       }
     }
@@ -36,6 +38,9 @@ export class Bars {
       // Set on the next frame so a freshly built row animates from 0.
       requestAnimationFrame(() => { r.fill.style.width = `${pct}%`; });
       r.count.textContent = `${n} · ${pct}%`;
+      const line = split ? split(c.id) : null;
+      r.sub.textContent = line || "";
+      r.sub.hidden = !line;
       r.row.classList.toggle("correct", correct.has(c.id));
       r.row.classList.toggle("mine", mine === c.id);
       r.row.setAttribute("aria-label", t("bars.row", { choice: c.text, n, pct }) + (correct.has(c.id) ? ` (${t("quiz.correct_choice")})` : ""));

@@ -144,7 +144,11 @@ export class Live {
 /// (frames for another activity than the current one are ignored, as the protocol says).
 export function mergeLive(state, f) {
   if (!state || state.question?.id !== f.question_id) return false;
-  if (f.type === "tally") { state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total }; return true; }
+  if (f.type === "tally") {
+    state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total };
+    if (f.by_platform) state.results.by_platform = f.by_platform;
+    return true;
+  }
   if (f.type === "words") { state.words = f.words; return true; }
   return false;
 }

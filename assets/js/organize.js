@@ -8,6 +8,7 @@ import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
 import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { ensureStaff, pickMeeting, logout } from "./staff.js";
+import { Streams, platformTag, platformCounts } from "./streams.js";
 
 applyTheme();
 mountTools();
@@ -20,6 +21,8 @@ let endArmed = null;
 let revokeArmed = null;
 const bars = new Bars($("#bars"));
 const cloud = new Cloud($("#cloud"), { minSize: 14, maxSize: 44 });
+const streams = meeting === null ? null : new Streams(meeting, (text, ok) => toast(text, ok));
+let revealTimer = null;
 
 // The transition table of docs/protocol.md: which controls each status allows.
 const ALLOWED = {
@@ -55,7 +58,8 @@ function render() {
   let answers = 0;
   if (q && (q.kind === "poll" || q.kind === "quiz") && state.results) {
     // Staff see a quiz's correct answer before the reveal.
-    bars.update(q, state.results, { reveal: q.kind === "quiz" });
+    const byPlatform = state.results.by_platform;
+    bars.update(q, state.results, { reveal: q.kind === "quiz", split: (id) => platformCounts(byPlatform, id) });
     answers = state.results.total;
   } else bars.clear();
   const isCloud = q && q.kind === "wordcloud" && state.words;
@@ -64,9 +68,29 @@ function render() {
   $("#answers").textContent = answers;
 
   $("#scoreboard").replaceChildren(...(state.scoreboard || []).slice(0, 10).map((r, i) => el("li", {},
-    el("span", { class: "pos" }, `${i + 1}.`), el("span", { class: "who" }, r.name), el("span", { class: "pts" }, String(r.score)))));
+    el("span", { class: "pos" }, `${i + 1}.`),
+    el("span", { class: "who" }, r.platform && r.platform !== "room" ? platformTag(r.platform) : null, r.name),
+    el("span", { class: "pts" }, String(r.score)))));
   if (!(state.scoreboard || []).length) $("#scoreboard").append(el("li", { class: "muted" }, t("score.empty")));
   renderAttempts();
+  renderReveal();
+}
+
+/// A reveal held for the streams' delay counts down (chat answers given before the close
+/// still arrive meanwhile).
+function renderReveal() {
+  clearInterval(revealTimer);
+  const box = $("#reveal");
+  const at = state?.reveal_at ? Date.parse(state.reveal_at) : null;
+  if (!at) { box.textContent = ""; box.hidden = true; return; }
+  const tick = () => {
+    const secs = Math.max(0, Math.ceil((at - Date.now()) / 1000));
+    box.textContent = t("org.reveal_in", { n: secs });
+    if (secs === 0) clearInterval(revealTimer);
+  };
+  box.hidden = false;
+  tick();
+  revealTimer = setInterval(tick, 250);
 }
 
 function renderAttempts() {
@@ -154,11 +178,13 @@ function connect() {
   link.classList.remove("hidden");
   $("#revoke-displays").addEventListener("click", revokeDisplays);
   loadInvite();
+  streams.mount();
   live = new Live(wsUrl(`/ws/meetings/${meeting}?role=staff`), {
     onFrame(f) {
-      if (f.type === "state") { state = f; render(); }
+      if (f.type === "state") { state = f; render(); streams.onState(f); }
       else if (f.type === "participants") setOnline(f.count);
       else if (!state) return;
+      else if (streams.onFrame(f)) return;
       else if (mergeLive(state, f)) render();
       else if (f.type === "flag_attempt") {
         const { type: _type, ...attempt } = f;

@@ -74,9 +74,23 @@ function render() {
     $("#answered").textContent = t("present.answers", { n: count });
   }
   if (cloud && q) { cloud.update(q.id, state.words || []); }
+  renderChatHint(q, s);
   const board = $("#board");
   if (board) renderScoreboard(board, state.scoreboard || [], { listLimit: 10 });
   $("#online").textContent = online;
+}
+
+/// With Twitch or YouTube sources, viewers learn what to type: `#a #b #c` for a poll or
+/// quiz, `#` and a word for a cloud. Shown while the activity is open.
+function renderChatHint(q, s) {
+  const hint = $("#chat-hint");
+  const chat = state.chat;
+  hint.hidden = !(chat && q && s === "ongoing" && q.kind !== "text");
+  if (hint.hidden) return;
+  const prefix = chat.vote_prefix || "#";
+  if (q.kind === "wordcloud") { hint.textContent = t("present.chat_word", { prefix }); return; }
+  const [before, after] = t("present.chat_vote", { slugs: "\u0000" }).split("\u0000");
+  hint.replaceChildren(before, ...q.choices.map((c) => el("span", { class: "slug" }, `${prefix}${c.slug}`)), after ?? "");
 }
 
 /// The link stopped working (revoked, or the meeting is gone): say so instead of retrying.

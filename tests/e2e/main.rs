@@ -23,3 +23,4 @@ mod slots;
 mod slow;
 mod streams;
 mod ui;
+mod ui_streams;

@@ -277,7 +277,12 @@ impl GoogleAuth {
     /// Starts the device flow (device client, read-only scope).
     pub async fn start_device(&self) -> Result<DeviceStart, AdapterError> {
         let client = self.client(GoogleClient::Device)?;
-        let form = [("client_id", client.id.as_str()), ("scope", SCOPE_READONLY)];
+        let mut form = vec![("client_id", client.id.as_str()), ("scope", SCOPE_READONLY)];
+        // Google's device endpoint needs only the id; the secret identifies the client
+        // where an endpoint checks it.
+        if let Some(secret) = &client.secret {
+            form.push(("client_secret", secret.as_str()));
+        }
         let (status, body) = self.post(&self.device_url, &form).await?;
         if !status.is_success() {
             let (error, description) = oauth_error(&body);

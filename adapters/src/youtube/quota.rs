@@ -14,7 +14,7 @@
 //!   request counts, invalid ones included, so calls are counted when made.
 
 use librekast_engine::Quota;
-use librekast_storage::Store;
+use librekast_storage::{MeetingId, Store};
 
 pub const DAILY_LIMIT: i64 = 10_000;
 pub const COST_LIST: i64 = 5;
@@ -105,6 +105,8 @@ pub fn now_secs() -> i64 {
 /// The day's units spent by one project, as stored.
 pub struct QuotaMeter {
     store: Store,
+    /// For the log.
+    meeting: MeetingId,
     project: String,
     limit: i64,
     used: i64,
@@ -113,17 +115,18 @@ pub struct QuotaMeter {
 
 impl QuotaMeter {
     /// The meter of `project` with today's count from storage.
-    pub async fn load(store: Store, project: String, limit: i64) -> QuotaMeter {
+    pub async fn load(store: Store, meeting: MeetingId, project: String, limit: i64) -> QuotaMeter {
         let day = pacific_day(now_secs());
         let used = match store.quota_spent(&project, &day).await {
             Ok(used) => used,
             Err(e) => {
-                tracing::warn!(adapter = "youtube", error = %e, "cannot read the quota spent today; counting from 0");
+                tracing::warn!(meeting_id = %meeting, actor = "adapter", adapter = "youtube", error = %e, "cannot read the quota spent today; counting from 0");
                 0
             }
         };
         QuotaMeter {
             store,
+            meeting,
             project,
             limit,
             used,
@@ -147,7 +150,7 @@ impl QuotaMeter {
             Ok(total) => self.used = total,
             Err(e) => {
                 self.used += units;
-                tracing::warn!(adapter = "youtube", error = %e, "cannot store the quota spent");
+                tracing::warn!(meeting_id = %self.meeting, actor = "adapter", adapter = "youtube", error = %e, "cannot store the quota spent");
             }
         }
     }

@@ -154,8 +154,13 @@ impl Session {
                 continue;
             };
             let project = project_of(&self.args.env, &account);
-            let mut meter =
-                QuotaMeter::load(self.args.env.store.clone(), project, timing.daily_limit).await;
+            let mut meter = QuotaMeter::load(
+                self.args.env.store.clone(),
+                self.args.ctx.meeting,
+                project,
+                timing.daily_limit,
+            )
+            .await;
             self.reporter.set_quota(meter.quota());
             let stop = self.with_account(&mut account, &mut meter).await;
             let wait = match stop {
@@ -193,7 +198,8 @@ impl Session {
                 }
                 Stop::Refused(why) => {
                     self.reporter.set(ERROR, why);
-                    timing.offline_retry
+                    // Refusals seldom lift by themselves; each try costs units.
+                    timing.offline_retry.saturating_mul(5)
                 }
                 Stop::Retry(why) => {
                     self.reporter.set(RECONNECTING, why);
@@ -454,13 +460,24 @@ impl Session {
         Ok(page.offline)
     }
 
-    fn connected_text(&self, account: &AccountRecord, chat: &LiveChat, streaming: bool) -> String {
+    fn connected_text(
+        &self,
+        account: &AccountRecord,
+        chat: &LiveChat,
+        streaming: bool,
+        posting_paused: bool,
+    ) -> String {
         let how = if streaming {
             ""
         } else {
             " (polling: streaming unavailable)"
         };
-        if may_post(account) {
+        if posting_paused {
+            format!(
+                "reading the live chat of {} as {}{how}; posting paused until the quota resets (the rest is kept for reading)",
+                chat.video_id, account.login
+            )
+        } else if may_post(account) {
             format!(
                 "reading and posting in the live chat of {} as {}{how}",
                 chat.video_id, account.login
@@ -546,6 +563,7 @@ impl Session {
                             self.reporter.set(RECONNECTING, why);
                             reader = Reader::Due(Instant::now() + self.backoff());
                         }
+                        Err(ApiError::ChatEnded) => return self.chat_ended(chat).await,
                         Err(e) => return self.stop(e),
                     }
                 }
@@ -566,8 +584,10 @@ impl Session {
                                 Ok(true) => return self.chat_ended(chat).await,
                                 Err(stop) => return stop,
                             }
-                            self.reporter
-                                .set(CONNECTED, self.connected_text(account, chat, false));
+                            self.reporter.set(
+                                CONNECTED,
+                                self.connected_text(account, chat, false, posting_paused),
+                            );
                             reader = Reader::Due(Instant::now() + wait);
                         }
                         Err(ApiError::InvalidPageToken) => {
@@ -591,8 +611,10 @@ impl Session {
                         Ok(true) => return self.chat_ended(chat).await,
                         Err(stop) => return stop,
                     }
-                    self.reporter
-                        .set(CONNECTED, self.connected_text(account, chat, true));
+                    self.reporter.set(
+                        CONNECTED,
+                        self.connected_text(account, chat, true, posting_paused),
+                    );
                 }
                 Event::Page(Ok(None)) => {
                     // The server closed the stream: reopen where it stopped; at once if it
@@ -626,10 +648,22 @@ impl Session {
                         if !posting_paused {
                             posting_paused = true;
                             tracing::warn!(meeting_id = %self.args.ctx.meeting, actor = "adapter", adapter = "youtube", used = meter.quota().used, limit = meter.quota().limit, "posting paused: the rest of today's quota is kept for reading");
+                            if self.reporter.status() == Some(CONNECTED) {
+                                self.reporter.set(
+                                    CONNECTED,
+                                    self.connected_text(account, chat, streaming, true),
+                                );
+                            }
                         }
                         continue;
                     }
-                    posting_paused = false;
+                    if posting_paused {
+                        posting_paused = false;
+                        self.reporter.set(
+                            CONNECTED,
+                            self.connected_text(account, chat, streaming, false),
+                        );
+                    }
                     self.throttle.record(Instant::now());
                     let posted = self
                         .api(account, meter, COST_INSERT, |t: String| {
