@@ -128,6 +128,15 @@ fn account(user: UserId, access: &str, refresh: &str, client: GoogleClient) -> A
     }
 }
 
+fn viewer(n: u32, text: &str) -> YtMessage {
+    YtMessage::new(
+        format!("LCC.m{n}"),
+        format!("UCviewer{n}"),
+        format!("Viewer {n}"),
+        text,
+    )
+}
+
 struct Harness {
     fake: FakeYoutube,
     store: Store,
@@ -141,6 +150,9 @@ struct Setup<'a> {
     client: GoogleClient,
     stream_list: bool,
     daily_limit: i64,
+    /// Messages an earlier run already read: in the chat, with the page token after them
+    /// stored as the meeting's cursor.
+    read_before: u32,
 }
 
 impl Default for Setup<'_> {
@@ -150,6 +162,7 @@ impl Default for Setup<'_> {
             client: GoogleClient::Web,
             stream_list: true,
             daily_limit: DAILY_LIMIT,
+            read_before: 0,
         }
     }
 }
@@ -177,6 +190,23 @@ async fn start(setup: Setup<'_>) -> Result<Harness, Box<dyn std::error::Error>> 
     store
         .save_account(&account(user, "tok-1", "ref-1", setup.client))
         .await?;
+    if setup.read_before > 0 {
+        for n in 1..=setup.read_before {
+            fake.push("chat1", viewer(n, "#a"));
+        }
+        let page: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}youtube/v3/liveChat/messages", fake.api_url()))
+            .query(&[("liveChatId", "chat1"), ("part", "snippet")])
+            .bearer_auth("tok-1")
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = page["nextPageToken"].as_str().ok_or("no page token")?;
+        store
+            .set_source_cursor(meeting, Platform::Youtube, &format!("chat1 {token}"))
+            .await?;
+    }
 
     let mut env = AdapterEnv::new(store.clone(), config(&fake))?;
     env.youtube.timing = YoutubeTiming {
@@ -241,15 +271,7 @@ impl Harness {
     }
 
     fn push(&self, chat: &str, n: u32, text: &str) {
-        self.fake.push(
-            chat,
-            YtMessage::new(
-                format!("LCC.m{n}"),
-                format!("UCviewer{n}"),
-                format!("Viewer {n}"),
-                text,
-            ),
-        );
+        self.fake.push(chat, viewer(n, text));
     }
 
     async fn stop(self) {
@@ -302,6 +324,42 @@ async fn streamed_votes_count_once_across_replays_and_restarts() -> TestResult {
     assert!(quota.used >= 12, "{quota:?}");
     let spent = h.store.quota_spent(WEB, &pacific_day(now_secs())).await?;
     assert!(spent >= quota.used, "{spent} stored, {quota:?} shown");
+    h.stop().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_resumes_after_the_stored_page_token() -> TestResult {
+    // Three messages were read before the restart (and are recent enough that a start
+    // from scratch would count them): only what follows the stored token counts.
+    let h = start(Setup {
+        read_before: 3,
+        ..Setup::default()
+    })
+    .await?;
+    h.wait_status("connected").await;
+    h.push("chat1", 4, "#b");
+    h.wait_votes(1).await;
+    let cursor = h
+        .store
+        .source_cursor(h.meeting, Platform::Youtube)
+        .await?
+        .unwrap_or_default();
+    assert!(cursor.starts_with("chat1 "), "{cursor:?}");
+    h.stop().await;
+
+    // A cursor of another chat is ignored: the recent history counts.
+    let h = start(Setup {
+        read_before: 3,
+        stream_list: false,
+        ..Setup::default()
+    })
+    .await?;
+    h.store
+        .set_source_cursor(h.meeting, Platform::Youtube, "chat0 GOCw")
+        .await?;
+    h.handle.reload_streams();
+    h.wait_votes(3).await;
     h.stop().await;
     Ok(())
 }

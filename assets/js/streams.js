@@ -38,6 +38,15 @@ export class Streams {
   }
 
   mount() {
+    // Back from Google's sign-in: say how it went, then drop it from the address.
+    const params = new URLSearchParams(location.search);
+    if (params.has("account_connected")) this.toast(t("accounts.connected", { login: params.get("account_connected") }), true);
+    else if (params.has("account_error")) this.toast(params.get("account_error"));
+    if (params.has("account_connected") || params.has("account_error")) {
+      params.delete("account_connected");
+      params.delete("account_error");
+      history.replaceState(null, "", `${location.pathname}?${params}`);
+    }
     $("#sources-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.save(); });
     $("#chat-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.post(); });
     this.renderChat();

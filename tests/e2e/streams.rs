@@ -438,3 +438,156 @@ async fn sources_change_while_the_meeting_runs() -> anyhow::Result<()> {
     assert_eq!(status, 401);
     Ok(())
 }
+
+/// A quiz answered at once by 1,000 Twitch viewers and 50 room participants: exact
+/// tallies (in total and by platform) and exact scores (one point per right answer, the
+/// fastest bonus once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_viewers_and_fifty_in_the_room_one_exact_tally() -> anyhow::Result<()> {
+    let fake = fake_twitch()?;
+    let ts = TestServer::start("twitch-crowd").await?;
+    let chan = channel("crowd");
+    let meeting = import(&ts, &meeting_file(Some(&chan))?).await?;
+    let admin = ts.admin_token().await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    fake.wait_joined(&chan).await;
+    wait_source(&ts, meeting, "connected").await?;
+    let mut room = Vec::new();
+    for p in 0..50 {
+        let (_, token) = ts.join(meeting, "str3am", &format!("Room {p}")).await?;
+        room.push(ts.connect(meeting, &token).await?);
+    }
+    for action in ["start", "next", "start"] {
+        ok(&org.control(action).await?)?;
+    }
+    org.wait_open("quiz").await?;
+    let quiz = org.state["question"]["id"].as_i64().context("quiz")?;
+    let choices = choice_ids(&org.state);
+    let (wrong, right) = (choices[0], choices[1]);
+    // Room answers and chat answers at the same time.
+    let room_votes = async {
+        for (p, client) in room.iter_mut().enumerate() {
+            client.wait_open("quiz").await?;
+            let choice = if p % 2 == 0 { right } else { wrong };
+            ok(&client.vote(quiz, choice).await?)?;
+        }
+        anyhow::Ok(())
+    };
+    let chat = async {
+        for chunk in 0..4 {
+            let lines: Vec<ChatLine> = (chunk * 250..(chunk + 1) * 250)
+                .map(|i| {
+                    let slug = if i % 3 == 0 { "#a" } else { "#b" };
+                    line(&format!("crowd-{i}"), &format!("{}", 10_000 + i), slug)
+                })
+                .collect();
+            fake.privmsg_many(&chan, &lines);
+            tokio::task::yield_now().await;
+        }
+    };
+    let (r, ()) = tokio::join!(room_votes, chat);
+    r?;
+    let twitch_right = (0..1000).filter(|i| i % 3 != 0).count() as u64;
+    let twitch_wrong = 1000 - twitch_right;
+    org.wait_for(|v| v["type"] == "tally" && v["total"] == 1050)
+        .await
+        .context("1,050 answers")?;
+    ok(&org.control("results").await?)?;
+    let st = org.wait_status("results").await?;
+    let counts = &st["results"]["counts"];
+    assert_eq!(counts[right.to_string()], twitch_right + 25, "{counts}");
+    assert_eq!(counts[wrong.to_string()], twitch_wrong + 25, "{counts}");
+    let by = &st["results"]["by_platform"];
+    assert_eq!(by["room"][right.to_string()], 25, "{by}");
+    assert_eq!(by["twitch"][right.to_string()], twitch_right, "{by}");
+    assert_eq!(by["twitch"][wrong.to_string()], twitch_wrong, "{by}");
+    // Scores as stored: one point per right answer and one fastest bonus of 2.
+    let stored = ts.stored(meeting).await?;
+    assert_eq!(stored.votes.len(), 1050);
+    let total: i64 = stored.attendees.iter().map(|a| a.score).sum();
+    assert_eq!(total, (twitch_right + 25) as i64 + 2);
+    let bonus = stored.attendees.iter().filter(|a| a.score == 3).count();
+    assert_eq!(bonus, 1, "one fastest");
+    Ok(())
+}
+
+/// The dashboard's Twitch device flow: the server shows the URL and code, waits for the
+/// approval and stores the account; accounts are listed without tokens and removable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_connects_a_twitch_account_with_the_device_flow() -> anyhow::Result<()> {
+    let fake = fake_twitch()?;
+    let ts = TestServer::start("twitch-device").await?;
+    let admin = ts.admin_token().await?;
+    let call = |method: reqwest::Method, path: &str| {
+        ts.http
+            .request(method, ts.url(path))
+            .header("Authorization", format!("Bearer {admin}"))
+    };
+    let accounts: Value = call(reqwest::Method::GET, "/api/accounts")
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(accounts["accounts"], json!([]));
+    assert_eq!(accounts["platforms"]["twitch"]["configured"], true);
+    let start: Value = call(reqwest::Method::POST, "/api/accounts/twitch/device")
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(start["status"], "pending", "{start}");
+    let code = start["user_code"]
+        .as_str()
+        .context("user code")?
+        .to_string();
+    assert!(
+        start["verification_uri"]
+            .as_str()
+            .is_some_and(|u| u.contains(&code))
+    );
+    let login = channel("dash");
+    fake.approve_device(&code, &login, "5150");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let done = loop {
+        let flow: Value = call(reqwest::Method::GET, "/api/accounts/twitch/device")
+            .send()
+            .await?
+            .json()
+            .await?;
+        if flow["status"] != "pending" {
+            break flow;
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("the device flow never finished: {flow}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(done["status"], "connected", "{done}");
+    assert_eq!(done["login"], login.as_str());
+    let accounts: Value = call(reqwest::Method::GET, "/api/accounts")
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(accounts["accounts"][0]["login"], login.as_str());
+    assert!(
+        !accounts.to_string().contains("token"),
+        "no token in {accounts}"
+    );
+    let res = call(reqwest::Method::DELETE, "/api/accounts/twitch")
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    let res = call(reqwest::Method::DELETE, "/api/accounts/twitch")
+        .send()
+        .await?;
+    assert_eq!(res.status(), 404);
+    let res = call(reqwest::Method::DELETE, "/api/accounts/room")
+        .send()
+        .await?;
+    assert_eq!(res.status(), 404);
+    // Not logged in: refused.
+    let res = ts.http.get(ts.url("/api/accounts")).send().await?;
+    assert_eq!(res.status(), 401);
+    Ok(())
+}

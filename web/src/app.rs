@@ -51,6 +51,8 @@ pub struct App {
     pub adapters: Arc<librekast_adapters::AdapterEnv>,
     /// Device flows in progress, by staff user.
     pub device_flows: Arc<crate::streams::DeviceFlows>,
+    /// Where Google's sign-in returns the browser, by OAuth state.
+    pub oauth_returns: Arc<crate::streams::OAuthReturns>,
 }
 
 impl App {
@@ -85,6 +87,7 @@ impl App {
             sessions: Arc::new(Sessions::default()),
             adapters,
             device_flows: Arc::default(),
+            oauth_returns: Arc::default(),
         }
     }
 

@@ -124,14 +124,42 @@ pub async fn connect(database_url: &str, args: ConnectArgs) -> anyhow::Result<()
 }
 
 async fn connect_youtube(
-    _env: &adapters::AdapterEnv,
-    _user: UserId,
-    _username: &str,
-    _args: &ConnectArgs,
+    env: &adapters::AdapterEnv,
+    user: UserId,
+    username: &str,
+    args: &ConnectArgs,
 ) -> anyhow::Result<()> {
-    bail!(
-        "connecting a YouTube account from the command line is not available yet: use the dashboard"
-    )
+    use adapters::youtube::accounts;
+    if args.token_stdin {
+        bail!("--token-stdin is for Twitch; for YouTube use --refresh-token-stdin");
+    }
+    let record = if args.refresh_token_stdin {
+        let lines = stdin_lines(
+            "refresh token",
+            "echo REFRESH_TOKEN | librekast connect youtube --refresh-token-stdin",
+        )?;
+        accounts::connect_refresh_token(env, user, &lines[0]).await?
+    } else {
+        let start = accounts::device_start(env).await?;
+        println!("To connect a YouTube account (read-only) for {username}:");
+        println!("  1. open {}", start.verification_url);
+        println!("  2. enter the code {}", start.user_code);
+        println!(
+            "  3. sign in with the channel's Google account and allow access (waiting up to {} minutes; Ctrl-C to give up)",
+            start.expires_in.div_ceil(60)
+        );
+        accounts::device_finish(env, user, &start).await?
+    };
+    let posting = if accounts::may_post(&record) {
+        "read and post"
+    } else {
+        "read (this account cannot post: connect it from the dashboard to post)"
+    };
+    println!(
+        "connected YouTube account {} for staff user {username}: its meetings' YouTube sources {posting} with it",
+        record.login
+    );
+    Ok(())
 }
 
 pub async fn disconnect(database_url: &str, args: DisconnectArgs) -> anyhow::Result<()> {

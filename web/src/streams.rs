@@ -418,3 +418,122 @@ pub async fn delete_account(platform: String, headers: HeaderMap, app: App) -> R
         Err(e) => internal(e),
     }
 }
+
+/// Where the browser goes back to after Google's consent page, by OAuth state (bounded:
+/// states expire in ten minutes and the adapter keeps at most 1,024 pending ones).
+#[derive(Debug, Default)]
+pub struct OAuthReturns(Mutex<HashMap<String, (std::time::Instant, String)>>);
+
+const OAUTH_RETURN_TTL: Duration = Duration::from_secs(600);
+const OAUTH_RETURNS: usize = 1_024;
+
+impl OAuthReturns {
+    fn put(&self, state: String, path: String) {
+        if let Ok(mut m) = self.0.lock() {
+            let now = std::time::Instant::now();
+            m.retain(|_, (at, _)| now.duration_since(*at) < OAUTH_RETURN_TTL);
+            if m.len() < OAUTH_RETURNS {
+                m.insert(state, (now, path));
+            }
+        }
+    }
+
+    fn take(&self, state: &str) -> Option<String> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(state))
+            .map(|(_, p)| p)
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    warp::reply::with_header(
+        warp::reply::with_status(warp::reply(), warp::http::StatusCode::SEE_OTHER),
+        warp::http::header::LOCATION,
+        to,
+    )
+    .into_response()
+}
+
+/// The dashboard page to come back to, with the outcome for its toast.
+fn back_to(path: &str, key: &str, value: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let value: String = value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("{path}{sep}{key}={value}")
+}
+
+/// `GET /oauth/youtube/start?meeting=ID` (staff): sends the browser to Google's consent
+/// page for the web client; Google sends it back to `/oauth/youtube/callback`.
+pub async fn youtube_start(
+    headers: HeaderMap,
+    query: HashMap<String, String>,
+    app: App,
+) -> Response {
+    let staff = match principal::staff(&app, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(user) = staff_user(&staff) else {
+        return ApiError::Unauthorized.reply(None);
+    };
+    let back = match query.get("meeting").and_then(|m| m.parse::<i64>().ok()) {
+        Some(m) => format!("/organize.html?meeting={m}"),
+        None => "/organize.html".to_string(),
+    };
+    match librekast_adapters::youtube::accounts::connect_start(&app.adapters, user) {
+        Ok(url) => {
+            if let Some(state) = url
+                .split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix("state="))
+            {
+                app.oauth_returns.put(state.to_string(), back);
+            }
+            redirect(&url)
+        }
+        Err(e) => redirect(&back_to(&back, "account_error", &e.to_string())),
+    }
+}
+
+/// `GET /oauth/youtube/callback?state=…&code=…` (or `&error=…`): Google's redirect. The
+/// state must be one this server issued, unused and recent; the account is connected for
+/// the staff user who started the flow, and the browser goes back to the dashboard.
+pub async fn youtube_callback(query: HashMap<String, String>, app: App) -> Response {
+    let state = query.get("state").cloned().unwrap_or_default();
+    let back = app
+        .oauth_returns
+        .take(&state)
+        .unwrap_or_else(|| "/organize.html".to_string());
+    if let Some(error) = query.get("error") {
+        librekast_adapters::youtube::accounts::forget_state(&app.adapters, &state);
+        let why = if error == "access_denied" {
+            "access was not granted on Google's page".to_string()
+        } else {
+            format!("Google answered {error}")
+        };
+        return redirect(&back_to(&back, "account_error", &why));
+    }
+    let Some(code) = query.get("code") else {
+        return redirect(&back_to(&back, "account_error", "Google sent no code"));
+    };
+    match librekast_adapters::youtube::accounts::connect_callback(&app.adapters, &state, code).await
+    {
+        Ok(record) => {
+            tracing::info!(user = record.user_id.0, login = %record.login, "YouTube account connected");
+            reload_running(&app);
+            redirect(&back_to(&back, "account_connected", &record.login))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "YouTube sign-in failed");
+            redirect(&back_to(&back, "account_error", &e.to_string()))
+        }
+    }
+}

@@ -495,3 +495,145 @@ fn loadtest_with_the_floor() {
     assert!(report["vs_floor"]["poll_first_vote_to_last_ack"].is_number());
     drop(server);
 }
+
+/// `run` with extra environment variables (the fake Twitch's addresses, a data directory).
+fn run_env(db: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, String)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_librekast"));
+    cmd.args(args)
+        .env("DATABASE_URL", db)
+        .env_remove("LIBREKAST_LOG")
+        .env_remove("LIBREKAST_SECRET_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn librekast: {e}"));
+    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+        let _ = input.write_all(text.as_bytes());
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// `librekast connect twitch`: an existing token from stdin (validated, sealed with a key
+/// generated 0600 in the data directory), the device flow (prints the URL and code, waits
+/// for the approval), `--user` required when there are several staff accounts, and
+/// `disconnect`. Against the fake Twitch on loopback.
+#[test]
+fn connect_and_disconnect_twitch() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::fs::PermissionsExt;
+
+    let fake =
+        librekast_fakes::twitch::FakeTwitch::start_detached().unwrap_or_else(|e| panic!("{e}"));
+    let db = temp_db("connect");
+    let data = std::env::temp_dir().join(format!("librekast-cli-connect-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let env = vec![
+        ("LIBREKAST_DATA_DIR", data.display().to_string()),
+        (
+            "LIBREKAST_TWITCH_CLIENT_ID",
+            librekast_fakes::twitch::FAKE_CLIENT_ID.to_string(),
+        ),
+        ("LIBREKAST_TWITCH_ID_URL", fake.id_url()),
+        ("LIBREKAST_TWITCH_IRC_URL", fake.irc_url()),
+    ];
+    let out = run(&db, &["user", "add", "alice", "--password-stdin"], Some("pw\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A token from stdin, validated by Twitch.
+    fake.add_token("cli-access", Some("cli-refresh"), "alicetv", "1001", 14_400);
+    let out = run_env(
+        &db,
+        &["connect", "twitch", "--token-stdin"],
+        Some("oauth:cli-access\ncli-refresh\n"),
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("connected Twitch account alicetv for staff user alice"));
+    assert!(stderr(&out).contains("generated the secret key"), "{}", stderr(&out));
+    let key = data.join("secret.key");
+    let mode = std::fs::metadata(&key)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0);
+    assert_eq!(mode, 0o600);
+    // The database holds the token only sealed.
+    let raw = std::fs::read(db.trim_start_matches("sqlite://").trim_end_matches("?mode=rwc"))
+        .unwrap_or_default();
+    assert!(
+        !raw.windows(10).any(|w| w == b"cli-access"),
+        "the token is stored in clear"
+    );
+    // An invalid token is refused with what to do.
+    let out = run_env(&db, &["connect", "twitch", "--token-stdin"], Some("nope\n"), &env);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("invalid or expired"), "{}", stderr(&out));
+
+    // Several staff accounts: --user is required, and the error lists them.
+    let out = run(&db, &["user", "add", "bob", "--password-stdin"], Some("pw\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_env(&db, &["connect", "twitch", "--token-stdin"], Some("x\n"), &env);
+    assert!(!out.status.success());
+    let e = stderr(&out);
+    assert!(e.contains("--user") && e.contains("alice") && e.contains("bob"), "{e}");
+
+    // The device flow: URL and code printed, then it waits for the approval.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_librekast"));
+    cmd.args(["connect", "twitch", "--user", "bob"])
+        .env("DATABASE_URL", &db)
+        .env_remove("LIBREKAST_SECRET_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+    let out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = BufReader::new(out).lines();
+    let mut code = None;
+    let mut shown = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        shown.push(line.clone());
+        if let Some(c) = line.split("shows the code ").nth(1) {
+            code = Some(c.trim().to_string());
+            break;
+        }
+    }
+    let code = code.unwrap_or_else(|| panic!("no code in {shown:?}"));
+    assert!(shown.iter().any(|l| l.contains("twitch.tv/activate")), "{shown:?}");
+    fake.approve_device(&code, "bobtv", "2002");
+    let rest: Vec<String> = lines.map(|l| l.unwrap_or_default()).collect();
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("connected Twitch account bobtv for staff user bob")),
+        "{rest:?}"
+    );
+
+    // Removed, then there is nothing left to remove.
+    let out = run(&db, &["disconnect", "twitch", "--user", "bob"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&db, &["disconnect", "twitch", "--user", "bob"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no twitch account"), "{}", stderr(&out));
+
+    // Without the app's client id, the device flow says what to set.
+    let out = run_env(
+        &db,
+        &["connect", "twitch", "--user", "alice"],
+        None,
+        &env[..1],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("LIBREKAST_TWITCH_CLIENT_ID"), "{}", stderr(&out));
+    fake.shutdown();
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -327,11 +327,17 @@ impl Session {
                         "YouTube refused the token and it could not be refreshed",
                         &e,
                     );
-                    self.auth_why = Some(match e {
-                        AdapterError::AuthRefused(why) => why,
-                        e => format!("YouTube refused the token and refreshing it failed ({e})"),
+                    return Err(match e {
+                        // Only Google's refusal needs the account connected again.
+                        AdapterError::AuthRefused(why) => {
+                            self.auth_why = Some(why);
+                            ApiError::Unauthorized
+                        }
+                        AdapterError::NotConfigured(why) => ApiError::Forbidden(why),
+                        e => ApiError::Other(format!(
+                            "YouTube refused the token and refreshing it failed: {e}"
+                        )),
                     });
-                    return Err(ApiError::Unauthorized);
                 }
                 meter.spend(cost).await;
                 self.reporter.set_quota(meter.quota());
