@@ -66,6 +66,37 @@ pub fn fake_platforms() -> anyhow::Result<librekast_adapters::PlatformConfig> {
     })
 }
 
+/// The Google web client the YouTube fakes of the tests accept.
+pub const FAKE_GOOGLE_WEB: (&str, &str) = ("lk-web-client", "lk-web-secret");
+
+/// [`fake_platforms`] plus a fake YouTube (started by the test: its address is not
+/// process-wide) and short YouTube waits.
+pub fn fake_platforms_with_youtube(
+    youtube: &librekast_fakes::youtube::FakeYoutube,
+) -> anyhow::Result<librekast_adapters::PlatformConfig> {
+    let d = std::time::Duration::from_millis(50);
+    Ok(librekast_adapters::PlatformConfig {
+        google_web: Some(librekast_adapters::OAuthClient {
+            id: FAKE_GOOGLE_WEB.0.into(),
+            secret: Some(FAKE_GOOGLE_WEB.1.into()),
+        }),
+        public_url: Some("http://127.0.0.1:9".into()),
+        youtube_api_url: youtube.api_url(),
+        google_auth_url: youtube.auth_url(),
+        google_token_url: youtube.token_url(),
+        google_device_url: youtube.device_url(),
+        youtube_timing: librekast_adapters::config::YoutubeTiming {
+            account_poll: d,
+            offline_retry: d,
+            quota_retry: Some(std::time::Duration::from_millis(200)),
+            poll_floor: std::time::Duration::from_millis(20),
+            reconnect_floor: std::time::Duration::from_millis(20),
+            ..librekast_adapters::config::YoutubeTiming::default()
+        },
+        ..fake_platforms()?
+    })
+}
+
 pub struct TestServer {
     pub server: Server,
     pub http: reqwest::Client,

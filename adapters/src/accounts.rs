@@ -102,15 +102,26 @@ pub async fn fresh_twitch(
         )
     })?;
     let tokens = auth.refresh(&refresh).await?;
-    let refresh_token = tokens.refresh_token.clone().or(Some(refresh));
-    *record = save_twitch_tokens(
-        store,
-        auth,
-        record.user_id,
-        &tokens.access_token,
-        refresh_token.as_deref(),
-    )
-    .await?;
+    let v = auth.validate(&tokens.access_token).await?.ok_or_else(|| {
+        AdapterError::AuthRefused(
+            "Twitch refused the token it had just refreshed: connect the account again".into(),
+        )
+    })?;
+    record.tokens = PlatformTokens {
+        access_token: tokens.access_token.clone(),
+        refresh_token: tokens.refresh_token.clone().or(Some(refresh)),
+    };
+    record.expires_at = v
+        .expires_in
+        .filter(|s| *s > 0)
+        .map(|s| now_micros() + micros(Duration::from_secs(s)));
+    record.scopes = v.scopes;
+    record.updated_at = now_micros();
+    if !store.refresh_account(record).await? {
+        return Err(AdapterError::AuthRefused(
+            "the Twitch account was disconnected".into(),
+        ));
+    }
     tracing::info!(adapter = "twitch", login = %record.login, "token refreshed");
     Ok(())
 }

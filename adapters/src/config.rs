@@ -3,6 +3,11 @@
 //! variables (docs/configuration.md); tests point the addresses at fake servers on loopback,
 //! operators may point them at a proxy.
 
+use std::time::Duration;
+
+/// A YouTube Data API project's default daily quota, in units (resets at midnight Pacific).
+pub const YOUTUBE_DAILY_LIMIT: i64 = 10_000;
+
 /// The real addresses.
 pub const TWITCH_IRC_URL: &str = "tls://irc.chat.twitch.tv:6697";
 pub const TWITCH_ID_URL: &str = "https://id.twitch.tv";
@@ -27,6 +32,40 @@ impl std::fmt::Debug for OAuthClient {
             .field("id", &self.id)
             .field("secret", &self.secret.as_ref().map(|_| "…"))
             .finish()
+    }
+}
+
+/// How long the adapter waits in its quiet states. The defaults are the production values;
+/// tests shorten them (nothing in a test waits for real time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YoutubeTiming {
+    /// No account, or Google refused it: look for a (re)connected account this often.
+    pub account_poll: Duration,
+    /// No live broadcast, or the chat ended: look for one again after this long.
+    pub offline_retry: Duration,
+    /// Quota exhausted: wait this long instead of until the reset at midnight Pacific
+    /// (`None`, the default).
+    pub quota_retry: Option<Duration>,
+    /// The shortest wait between two list calls, whatever `pollingIntervalMillis` says
+    /// (each costs 5 units).
+    pub poll_floor: Duration,
+    /// The shortest wait before reopening a stream that closed without news, doubled while
+    /// streams keep closing empty (up to a minute).
+    pub reconnect_floor: Duration,
+    /// The project's daily quota (units).
+    pub daily_limit: i64,
+}
+
+impl Default for YoutubeTiming {
+    fn default() -> Self {
+        YoutubeTiming {
+            account_poll: Duration::from_secs(30),
+            offline_retry: Duration::from_secs(60),
+            quota_retry: None,
+            poll_floor: Duration::from_secs(1),
+            reconnect_floor: Duration::from_secs(1),
+            daily_limit: YOUTUBE_DAILY_LIMIT,
+        }
     }
 }
 
@@ -57,6 +96,8 @@ pub struct PlatformConfig {
     /// How often an adapter without a working account looks for a newly connected one
     /// (`librekast connect` runs in another process).
     pub account_recheck: std::time::Duration,
+    /// The YouTube adapter's waits (production values by default; tests shorten them).
+    pub youtube_timing: YoutubeTiming,
 }
 
 impl Default for PlatformConfig {
@@ -76,6 +117,7 @@ impl Default for PlatformConfig {
             google_device_url: GOOGLE_DEVICE_URL.into(),
             twitch_reconnect_every: std::time::Duration::from_secs(2),
             account_recheck: std::time::Duration::from_secs(60),
+            youtube_timing: YoutubeTiming::default(),
         }
     }
 }

@@ -68,7 +68,9 @@ function render() {
   $("#verdict").replaceChildren();
   $("#scoreboard").replaceChildren();
   const answer = myAnswer();
-  const open = s === "ongoing";
+  // `closed`: answers are closed while the reveal waits for the stream's viewers.
+  const open = s === "ongoing" && !state.closed;
+  if (s === "ongoing" && state.closed) toast(t("play.closed"), true);
 
   if (q) {
     $("#question").textContent = q.title;

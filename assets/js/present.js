@@ -85,7 +85,7 @@ function render() {
 function renderChatHint(q, s) {
   const hint = $("#chat-hint");
   const chat = state.chat;
-  hint.hidden = !(chat && q && s === "ongoing" && q.kind !== "text");
+  hint.hidden = !(chat && q && s === "ongoing" && !state.closed && q.kind !== "text");
   if (hint.hidden) return;
   const prefix = chat.vote_prefix || "#";
   if (q.kind === "wordcloud") { hint.textContent = t("present.chat_word", { prefix }); return; }

@@ -474,7 +474,8 @@ impl MeetingState {
                         Some((_, ActivityKind::Wordcloud)) => true,
                         _ => false,
                     },
-                    Intent::Flag(_) => true,
+                    // A wrong flag from chat gives no seat (no scoreboard row at 0 points).
+                    Intent::Flag(code) => self.meeting.has_flag(code),
                     _ => false,
                 };
                 if wanted
@@ -683,6 +684,9 @@ impl MeetingState {
     }
 
     fn publish_state(&mut self) {
+        self.args
+            .sources
+            .set_ended(self.meeting.status == librekast_storage::MeetingStatus::After);
         // A capture's new ranks must reach connections before the state that shows them.
         if self.standings_dirty {
             self.publish_standings(&[], true);

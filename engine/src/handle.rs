@@ -253,6 +253,11 @@ impl MeetingHandle {
         self.sources.register_outbox(platform, outbox);
     }
 
+    /// An adapter says whether it can post now (an account with the right to, or not).
+    pub fn set_can_post(&self, platform: librekast_storage::Platform, can: bool) {
+        self.sources.set_can_post(platform, can);
+    }
+
     /// Posts a line to every connected chat (throttled by each adapter); returns how many
     /// chats took it.
     pub fn post(&self, text: &str) -> usize {

@@ -366,6 +366,12 @@ impl Meeting {
         }
     }
 
+    /// Whether `submitted` (`PREFIX{code}` or a bare code) names one of the meeting's flags.
+    pub fn has_flag(&self, submitted: &str) -> bool {
+        let code = crate::flags::extract_code(&self.flag_prefix, submitted);
+        self.flags.iter().any(|f| f.code == code)
+    }
+
     /// The largest stream delay of the meeting's chat sources, in microseconds.
     pub fn max_delay(&self) -> Micros {
         self.sources

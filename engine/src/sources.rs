@@ -18,8 +18,13 @@ pub const OUTBOX: usize = 64;
 #[derive(Debug, Default)]
 pub struct SourceBoard {
     statuses: Mutex<BTreeMap<&'static str, AdapterStatus>>,
-    outboxes: Mutex<BTreeMap<&'static str, mpsc::Sender<String>>>,
+    /// Each adapter's outbox, and whether it can post right now (an anonymous Twitch
+    /// reader or a read-only YouTube account cannot).
+    outboxes: Mutex<BTreeMap<&'static str, (mpsc::Sender<String>, bool)>>,
     dropped: std::sync::atomic::AtomicU64,
+    /// The meeting ended: its chat sources no longer keep it in memory (a finished
+    /// meeting would otherwise read chat, and spend YouTube quota, forever).
+    ended: std::sync::atomic::AtomicBool,
 }
 
 impl SourceBoard {
@@ -57,17 +62,35 @@ impl SourceBoard {
     /// An adapter (re)started: where lines for its chat go from now on.
     pub fn register_outbox(&self, platform: Platform, outbox: mpsc::Sender<String>) {
         if let Ok(mut map) = self.outboxes.lock() {
-            map.insert(platform.code(), outbox);
+            map.insert(platform.code(), (outbox, false));
         }
     }
 
-    /// Hands a line to every chat that can take it; returns how many did.
+    /// Whether the platform's adapter can post now (it says so whenever that changes).
+    pub fn set_can_post(&self, platform: Platform, can: bool) {
+        if let Ok(mut map) = self.outboxes.lock()
+            && let Some(entry) = map.get_mut(platform.code())
+        {
+            entry.1 = can;
+        }
+    }
+
+    pub fn set_ended(&self, ended: bool) {
+        self.ended
+            .store(ended, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.ended.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Hands a line to every chat that can post it; returns how many took it.
     pub fn post(&self, text: &str) -> usize {
         let Ok(map) = self.outboxes.lock() else {
             return 0;
         };
         let mut sent = 0;
-        for outbox in map.values() {
+        for (outbox, _) in map.values().filter(|(_, can)| *can) {
             match outbox.try_send(text.to_string()) {
                 Ok(()) => sent += 1,
                 Err(mpsc::error::TrySendError::Full(_)) => {

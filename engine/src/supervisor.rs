@@ -133,6 +133,9 @@ impl SupervisorState {
     }
 
     fn running_keeps_alive(&self) -> bool {
+        if self.args.handle.sources.is_ended() {
+            return false;
+        }
         self.children.values().any(|(child, _)| match child {
             Child::Extension(i) => self
                 .extensions

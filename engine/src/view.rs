@@ -236,6 +236,9 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
     if let Some(map) = obj.as_object_mut() {
         // How to answer from chat, on every screen (the presenter shows "#a … #d").
         map.insert("chat".into(), json!(v.chat));
+        // Closed for answers while the reveal waits for the streams' delay: phones stop
+        // offering buttons.
+        map.insert("closed".into(), json!(v.reveal_at.is_some()));
         if staff {
             map.insert("plan".into(), json!(v.plan));
             map.insert("flag_attempts".into(), json!(v.flag_attempts));

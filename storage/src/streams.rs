@@ -182,7 +182,7 @@ pub fn validate_sources(sources: &[Source]) -> Result<(), StorageError> {
             }
             Source::Youtube {
                 video_id: Some(v), ..
-            } => {
+            } if !v.trim().is_empty() => {
                 let v = v.trim();
                 let ok = (1..=64).contains(&v.len())
                     && v.chars()
@@ -193,7 +193,7 @@ pub fn validate_sources(sources: &[Source]) -> Result<(), StorageError> {
                     ));
                 }
             }
-            Source::Youtube { video_id: None, .. } => {}
+            Source::Youtube { .. } => {}
         }
     }
     Ok(())

@@ -591,3 +591,214 @@ async fn the_dashboard_connects_a_twitch_account_with_the_device_flow() -> anyho
     assert_eq!(res.status(), 401);
     Ok(())
 }
+
+/// The whole audience at once: a quiz answered by 1,000 Twitch viewers, 1,000 YouTube
+/// viewers and 50 room participants, one exact tally (by platform too) and exact scores.
+/// The YouTube account is connected through the dashboard's Google sign-in (state checked);
+/// YouTube replays a page and the quota runs out, which the dashboard shows, then comes
+/// back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twitch_youtube_and_the_room_in_one_quiz() -> anyhow::Result<()> {
+    use librekast_fakes::youtube::{DEFAULT_ACCOUNT, FakeYoutube, YtMessage};
+    let twitch = fake_twitch()?;
+    let youtube = FakeYoutube::start().await?;
+    youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
+    let config = librekast_web::Config::for_tests(&temp_sqlite_url("all-platforms"))
+        .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
+    let ts = TestServer::start_with(config).await?;
+    let admin = ts.admin_token().await?;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+
+    // Google sign-in from the dashboard: our state goes out and must come back.
+    let res = no_redirects
+        .get(ts.url("/oauth/youtube/start?meeting=1"))
+        .header("Authorization", format!("Bearer {admin}"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str()?.to_string();
+    assert!(to.starts_with(&youtube.auth_url()), "{to}");
+    let state = to
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("state="))
+        .context("state")?
+        .to_string();
+    // A forged state is refused.
+    let res = no_redirects
+        .get(ts.url("/oauth/youtube/callback?state=forged&code=x"))
+        .send()
+        .await?;
+    assert!(
+        res.headers()["location"]
+            .to_str()?
+            .contains("account_error")
+    );
+    let code = youtube.authorize(&state);
+    let res = no_redirects
+        .get(ts.url(&format!(
+            "/oauth/youtube/callback?state={state}&code={code}"
+        )))
+        .send()
+        .await?;
+    let back = res.headers()["location"].to_str()?.to_string();
+    assert!(
+        back.starts_with("/organize.html?meeting=1&account_connected="),
+        "{back}"
+    );
+    // The same state cannot be used twice.
+    let res = no_redirects
+        .get(ts.url(&format!(
+            "/oauth/youtube/callback?state={state}&code={code}"
+        )))
+        .send()
+        .await?;
+    assert!(
+        res.headers()["location"]
+            .to_str()?
+            .contains("account_error")
+    );
+
+    // A meeting reading both platforms; the YouTube source uses the admin's account.
+    let chan = channel("all");
+    let meeting = import(&ts, &meeting_file(None)?).await?;
+    youtube.set_broadcast("live-video", "chat-1", DEFAULT_ACCOUNT);
+    // Read by polling `list` (streamList answers 501 here; the adapter's own tests cover
+    // the stream): every poll meets the quota, so its exhaustion shows at once.
+    youtube.set_stream_list(false);
+    let mut org = ts.connect(meeting, &admin).await?;
+    let (status, body) = put_sources(
+        &ts,
+        meeting,
+        &admin,
+        json!({"sources": [
+            {"platform": "twitch", "channel": chan},
+            {"platform": "youtube"}
+        ]}),
+    )
+    .await?;
+    assert_eq!(status, 200, "{body}");
+    twitch.wait_joined(&chan).await;
+    let connected = |p: &'static str| {
+        move |v: &Value| {
+            (v["type"] == "adapter" && v["platform"] == p && v["status"] == "connected")
+                || (v["type"] == "state"
+                    && v["sources"].as_array().is_some_and(|s| {
+                        s.iter()
+                            .any(|x| x["platform"] == p && x["status"] == "connected")
+                    }))
+        }
+    };
+    org.wait_for(connected("youtube"))
+        .await
+        .context("YouTube connected")?;
+
+    let mut room = Vec::new();
+    for p in 0..50 {
+        let (_, token) = ts.join(meeting, "str3am", &format!("Room {p}")).await?;
+        room.push(ts.connect(meeting, &token).await?);
+    }
+    for action in ["start", "next", "start"] {
+        ok(&org.control(action).await?)?;
+    }
+    org.wait_open("quiz").await?;
+    let quiz = org.state["question"]["id"].as_i64().context("quiz")?;
+    let choices = choice_ids(&org.state);
+    let (wrong, right) = (choices[0], choices[1]);
+    let room_votes = async {
+        for (p, client) in room.iter_mut().enumerate() {
+            client.wait_open("quiz").await?;
+            ok(&client
+                .vote(quiz, if p % 2 == 0 { right } else { wrong })
+                .await?)?;
+        }
+        anyhow::Ok(())
+    };
+    let chats = async {
+        for chunk in 0..4 {
+            let range = chunk * 250..(chunk + 1) * 250;
+            let lines: Vec<ChatLine> = range
+                .clone()
+                .map(|i| {
+                    line(
+                        &format!("all-t{i}"),
+                        &format!("{}", 20_000 + i),
+                        if i % 3 == 0 { "#a" } else { "#b" },
+                    )
+                })
+                .collect();
+            twitch.privmsg_many(&chan, &lines);
+            let msgs: Vec<YtMessage> = range
+                .map(|i| {
+                    YtMessage::new(
+                        format!("all-y{i}"),
+                        format!("UC{i:06}"),
+                        format!("Tuber {i}"),
+                        if i % 4 == 0 { "#A" } else { "#b yes" },
+                    )
+                })
+                .collect();
+            youtube.push_many("chat-1", msgs);
+            if chunk == 1 {
+                // YouTube sends the last page again: nothing may count twice.
+                youtube.replay_next_page();
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    let (r, ()) = tokio::join!(room_votes, chats);
+    r?;
+    let twitch_right = (0..1000).filter(|i| i % 3 != 0).count() as u64;
+    let youtube_right = (0..1000).filter(|i| i % 4 != 0).count() as u64;
+    org.wait_for(|v| v["type"] == "tally" && v["total"] == 2050)
+        .await
+        .context("2,050 answers")?;
+
+    // Quota runs out: the dashboard shows it; when it is back, so is the source.
+    youtube.set_quota_exhausted(true);
+    org.wait_for(|v| {
+        v["type"] == "adapter" && v["platform"] == "youtube" && v["status"] == "quota_exhausted"
+    })
+    .await
+    .context("quota_exhausted shown")?;
+    youtube.set_quota_exhausted(false);
+    org.wait_for(connected("youtube"))
+        .await
+        .context("YouTube back")?;
+
+    ok(&org.control("results").await?)?;
+    let st = org.wait_status("results").await?;
+    let counts = &st["results"]["counts"];
+    assert_eq!(
+        counts[right.to_string()],
+        twitch_right + youtube_right + 25,
+        "{counts}"
+    );
+    assert_eq!(
+        counts[wrong.to_string()],
+        2000 - twitch_right - youtube_right + 25,
+        "{counts}"
+    );
+    let by = &st["results"]["by_platform"];
+    assert_eq!(by["room"][right.to_string()], 25, "{by}");
+    assert_eq!(by["twitch"][right.to_string()], twitch_right, "{by}");
+    assert_eq!(by["youtube"][right.to_string()], youtube_right, "{by}");
+    assert_eq!(
+        by["youtube"][wrong.to_string()],
+        1000 - youtube_right,
+        "{by}"
+    );
+    let stored = ts.stored(meeting).await?;
+    assert_eq!(stored.votes.len(), 2050);
+    let total: i64 = stored.attendees.iter().map(|a| a.score).sum();
+    assert_eq!(total, (twitch_right + youtube_right + 25) as i64 + 2);
+    assert_eq!(stored.attendees.iter().filter(|a| a.score == 3).count(), 1);
+    let youtube_seats = stored
+        .attendees
+        .iter()
+        .filter(|a| a.platform == Platform::Youtube)
+        .count();
+    assert_eq!(youtube_seats, 1000);
+    Ok(())
+}

@@ -137,6 +137,12 @@ impl Config {
                 )));
             }
         }
+        let eventsub = &platforms.twitch_eventsub_url;
+        if !(eventsub.starts_with("wss://") || eventsub.starts_with("ws://")) {
+            return Err(WebError::Config(format!(
+                "LIBREKAST_TWITCH_EVENTSUB_URL={eventsub:?} is not a WebSocket address: use wss://… (default wss://eventsub.wss.twitch.tv/ws)"
+            )));
+        }
         let mut platforms = platforms;
         if platforms.public_url.is_none() {
             platforms.public_url = self.public_url.clone();

@@ -58,13 +58,18 @@ fn stdin_lines(what: &str, example: &str) -> anyhow::Result<Vec<String>> {
 }
 
 pub async fn connect(database_url: &str, args: ConnectArgs) -> anyhow::Result<()> {
-    let config =
-        Config::new(DEFAULT_BIND, database_url, 1)?.with_data_dir(args.data_dir.as_deref())?;
+    // PostgreSQL needs a data directory only for a generated key; a set key needs none.
+    let data_dir =
+        match Config::new(DEFAULT_BIND, database_url, 1)?.with_data_dir(args.data_dir.as_deref()) {
+            Ok(config) => config.data_dir,
+            Err(_) if args.platforms.secret_key.is_some() => None,
+            Err(e) => return Err(e.into()),
+        };
     let store = open(database_url).await?;
     let postgres = store.backend() == Backend::Postgres;
     let (key, source) = SecretKey::load(
         args.platforms.secret_key.as_deref(),
-        config.data_dir.as_deref(),
+        data_dir.as_deref(),
         postgres,
     )?;
     if let KeySource::Generated(path) = &source {
@@ -168,7 +173,7 @@ pub async fn disconnect(database_url: &str, args: DisconnectArgs) -> anyhow::Res
     let platform = args.platform.platform();
     if store.delete_account(user, platform).await? {
         println!(
-            "removed the {} account of staff user {username} (its tokens are deleted; restart or edit running meetings' sources to stop using it)",
+            "removed the {} account of staff user {username}: its tokens are deleted; running meetings stop using it within a minute (Twitch reads on anonymously)",
             platform.code()
         );
         Ok(())

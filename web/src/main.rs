@@ -136,6 +136,10 @@ struct PlatformArgs {
     google_token_url: String,
     #[arg(long, env = "LIBREKAST_GOOGLE_DEVICE_URL", default_value = adapters::config::GOOGLE_DEVICE_URL)]
     google_device_url: String,
+    /// The YouTube Data API project's daily quota in units (Google's default 10,000; raise it
+    /// after Google granted more): the dashboard's meter and the reserve kept for reading.
+    #[arg(long, env = "LIBREKAST_YOUTUBE_DAILY_QUOTA", default_value_t = adapters::config::YOUTUBE_DAILY_LIMIT)]
+    youtube_daily_quota: i64,
 }
 
 fn client(id: &Option<String>, secret: &Option<String>) -> Option<adapters::OAuthClient> {
@@ -169,6 +173,10 @@ impl PlatformArgs {
             google_auth_url: self.google_auth_url.clone(),
             google_token_url: self.google_token_url.clone(),
             google_device_url: self.google_device_url.clone(),
+            youtube_timing: adapters::config::YoutubeTiming {
+                daily_limit: self.youtube_daily_quota.max(1),
+                ..adapters::config::YoutubeTiming::default()
+            },
             ..adapters::PlatformConfig::default()
         }
     }

@@ -109,11 +109,19 @@ async fn sources_view(app: &App, meeting: MeetingId) -> Result<serde_json::Value
         .await
         .map_err(internal)?
         .ok_or_else(|| ApiError::NotFound.reply(Some("no such meeting")))?;
-    let statuses = app
-        .engine
-        .running(meeting)
+    let running = app.engine.running(meeting);
+    let statuses = running
+        .as_ref()
         .map(|h| h.source_statuses())
         .unwrap_or_default();
+    let (idle_status, idle_message) = if running.is_some() {
+        ("connecting", "starting")
+    } else {
+        (
+            "offline",
+            "the meeting is not running: its sources start with it",
+        )
+    };
     let sources: Vec<serde_json::Value> = record
         .sources
         .iter()
@@ -124,11 +132,11 @@ async fn sources_view(app: &App, meeting: MeetingId) -> Result<serde_json::Value
             if let Some(map) = v.as_object_mut() {
                 map.insert(
                     "status".into(),
-                    json!(status.map_or("offline", |s| s.status.as_str())),
+                    json!(status.map_or(idle_status, |s| s.status.as_str())),
                 );
                 map.insert(
                     "message".into(),
-                    json!(status.map_or("meeting not running", |s| s.message.as_str())),
+                    json!(status.map_or(idle_message, |s| s.message.as_str())),
                 );
                 map.insert("quota".into(), json!(status.and_then(|s| s.quota)));
             }
@@ -478,12 +486,12 @@ pub async fn youtube_start(
     query: HashMap<String, String>,
     app: App,
 ) -> Response {
-    let staff = match principal::staff(&app, &headers).await {
-        Ok(p) => p,
-        Err(r) => return r,
+    // A browser without a staff session goes to the dashboard's login first.
+    let Ok(staff) = principal::staff(&app, &headers).await else {
+        return redirect("/organize.html");
     };
     let Some(user) = staff_user(&staff) else {
-        return ApiError::Unauthorized.reply(None);
+        return redirect("/organize.html");
     };
     let back = match query.get("meeting").and_then(|m| m.parse::<i64>().ok()) {
         Some(m) => format!("/organize.html?meeting={m}"),

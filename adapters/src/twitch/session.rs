@@ -21,11 +21,14 @@ use crate::accounts::{fresh_twitch, refresh_at};
 use crate::env::AdapterEnv;
 use crate::irc_transport::{IrcTransport, connect_failures};
 use crate::outbox::{Outbox, Throttle};
-use crate::status::{AUTH_REQUIRED, CONNECTED, CONNECTING, RECONNECTING, Reporter};
+use crate::status::{AUTH_REQUIRED, CONNECTED, CONNECTING, ERROR, RECONNECTING, Reporter};
 
 /// Chat lines handed to the meeting at once at most. Under load a batch fills while the
 /// previous one is being stored, so the cost per line falls as the rate rises.
 pub const MAX_BATCH: usize = 2_048;
+/// Without our own JOIN echo this long after the client started, the channel is most
+/// likely misspelled, suspended or banned: the status says so (the client keeps trying).
+pub const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often a connected account's token is validated (Twitch requires hourly checks).
 pub const VALIDATE_EVERY: Duration = Duration::from_secs(3_600);
 
@@ -83,10 +86,12 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
         client
             .join(channel.clone())
             .map_err(|e| AdapterError::NotConfigured(format!("Twitch channel {channel:?}: {e}")))?;
+        args.ctx.handle.set_can_post(Platform::Twitch, !anonymous);
         let mut failures = connect_failures();
         let mut throttle = Throttle::twitch_user();
         let mut joins = 0u64;
         let mut validate_at = Instant::now() + VALIDATE_EVERY;
+        let join_deadline = Instant::now() + JOIN_TIMEOUT;
         let mut recheck = tokio::time::interval_at(
             Instant::now() + args.env.config.account_recheck,
             args.env.config.account_recheck,
@@ -140,6 +145,10 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
                                     break;
                                 }
                             }
+                            // The channel refuses us (suspended, banned, no such channel).
+                            ServerMessage::Notice(n) if n.message_id.as_deref().is_some_and(is_channel_refusal) => {
+                                reporter.set(ERROR, format!("Twitch refuses #{channel}: {} ({})", n.message_text, n.message_id.as_deref().unwrap_or("")));
+                            }
                             ServerMessage::Reconnect(_) => {
                                 reporter.set(RECONNECTING, "Twitch asked to reconnect");
                             }
@@ -162,6 +171,9 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
                             AdapterError::Platform(format!("the meeting did not take chat lines: {e}"))
                         })?;
                     }
+                }
+                _ = tokio::time::sleep_until(join_deadline), if joins == 0 && reporter.status() != Some(ERROR) => {
+                    reporter.set(ERROR, format!("could not join #{channel} within {} s: check the channel name (as in twitch.tv/NAME); still trying", JOIN_TIMEOUT.as_secs()));
                 }
                 Ok(error) = failures.recv() => {
                     reporter.set(RECONNECTING, error.to_string());
@@ -247,6 +259,14 @@ async fn sleep_until(at: Option<Instant>) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
+}
+
+/// NOTICE msg-ids that mean the channel cannot be read or written as configured.
+fn is_channel_refusal(id: &str) -> bool {
+    matches!(
+        id,
+        "msg_channel_suspended" | "msg_banned" | "msg_channel_blocked" | "tos_ban" | "invalid_user"
+    )
 }
 
 fn is_login_failure(text: &str) -> bool {

@@ -190,7 +190,12 @@ pub async fn fresh_youtube(
         record.scopes = scopes;
     }
     record.updated_at = now_micros();
-    env.store.save_account(record).await?;
+    // Not an upsert: a refresh racing `disconnect` must not bring the account back.
+    if !env.store.refresh_account(record).await? {
+        return Err(AdapterError::AuthRefused(
+            "the YouTube account was disconnected".into(),
+        ));
+    }
     tracing::info!(adapter = "youtube", channel = %record.login, "token refreshed");
     Ok(true)
 }

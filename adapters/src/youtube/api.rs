@@ -61,6 +61,10 @@ pub enum ApiError {
     /// Another 403: the account may not do this (`forbidden`, `liveChatDisabled`…).
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The stream's body is not what we expect (its framing is documented nowhere we
+    /// could find): the session falls back to `list`.
+    #[error("unreadable streamList answer: {0}")]
+    Unreadable(String),
     /// Network failure, timeout, server error, unexpected answer.
     #[error("{0}")]
     Other(String),
@@ -78,7 +82,7 @@ impl From<ApiError> for AdapterError {
 
 impl From<StreamError> for ApiError {
     fn from(e: StreamError) -> ApiError {
-        ApiError::Other(format!("streamList: {e}"))
+        ApiError::Unreadable(e.to_string())
     }
 }
 
@@ -414,7 +418,7 @@ impl ChatStream {
         loop {
             if let Some(object) = self.reader.next_object()? {
                 let page: LiveChatMessageListResponse = serde_json::from_slice(&object)
-                    .map_err(|e| ApiError::Other(format!("unexpected streamList object: {e}")))?;
+                    .map_err(|e| ApiError::Unreadable(e.to_string()))?;
                 return Ok(Some(page.into()));
             }
             if self.reader.is_done() {

@@ -20,7 +20,6 @@ pub mod stream;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::FutureExt;
 use librekast_engine::extension::SpawnFuture;
@@ -33,39 +32,7 @@ use crate::AdapterError;
 use crate::config::PlatformConfig;
 use crate::env::AdapterEnv;
 
-/// How long the adapter waits in its quiet states. The defaults are the production values;
-/// tests shorten them (nothing in a test waits for real time).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct YoutubeTiming {
-    /// No account, or Google refused it: look for a (re)connected account this often.
-    pub account_poll: Duration,
-    /// No live broadcast, or the chat ended: look for one again after this long.
-    pub offline_retry: Duration,
-    /// Quota exhausted: wait this long instead of until the reset at midnight Pacific
-    /// (`None`, the default).
-    pub quota_retry: Option<Duration>,
-    /// The shortest wait between two list calls, whatever `pollingIntervalMillis` says
-    /// (each costs 5 units).
-    pub poll_floor: Duration,
-    /// The shortest wait before reopening a stream that closed without news, doubled while
-    /// streams keep closing empty (up to a minute).
-    pub reconnect_floor: Duration,
-    /// The project's daily quota (units).
-    pub daily_limit: i64,
-}
-
-impl Default for YoutubeTiming {
-    fn default() -> Self {
-        YoutubeTiming {
-            account_poll: Duration::from_secs(30),
-            offline_retry: Duration::from_secs(60),
-            quota_retry: None,
-            poll_floor: Duration::from_secs(1),
-            reconnect_floor: Duration::from_secs(1),
-            daily_limit: quota::DAILY_LIMIT,
-        }
-    }
-}
+pub use crate::config::YoutubeTiming;
 
 /// What the YouTube adapters of the process share.
 pub struct YoutubeEnv {
@@ -82,7 +49,7 @@ impl YoutubeEnv {
             auth: auth::GoogleAuth::new(config)?,
             api: api::YoutubeApi::new(config)?,
             states: auth::OAuthStates::default(),
-            timing: YoutubeTiming::default(),
+            timing: config.youtube_timing,
         })
     }
 }

@@ -16,7 +16,7 @@
 use librekast_engine::Quota;
 use librekast_storage::{MeetingId, Store};
 
-pub const DAILY_LIMIT: i64 = 10_000;
+pub const DAILY_LIMIT: i64 = crate::config::YOUTUBE_DAILY_LIMIT;
 pub const COST_LIST: i64 = 5;
 pub const COST_STREAM: i64 = 5;
 pub const COST_INSERT: i64 = 20;

@@ -359,9 +359,10 @@ impl Session {
                 }))
             }
             ApiError::Forbidden(why) => Stop::Refused(format!("YouTube refused: {why}")),
-            e @ (ApiError::Unavailable(_) | ApiError::InvalidPageToken | ApiError::Other(_)) => {
-                Stop::Retry(e.to_string())
-            }
+            e @ (ApiError::Unavailable(_)
+            | ApiError::InvalidPageToken
+            | ApiError::Unreadable(_)
+            | ApiError::Other(_)) => Stop::Retry(e.to_string()),
         }
     }
 
@@ -512,6 +513,10 @@ impl Session {
         let mut stream_news = false;
         let mut refresh_retry: Option<Instant> = None;
         let can_post = may_post(account);
+        self.args
+            .ctx
+            .handle
+            .set_can_post(Platform::Youtube, can_post);
         let mut posting_paused = false;
         loop {
             let next_post = (can_post && !self.outbox.is_empty())
@@ -634,6 +639,12 @@ impl Session {
                     reader = Reader::Due(Instant::now() + wait);
                 }
                 Event::Page(Err(ApiError::ChatEnded)) => return self.chat_ended(chat).await,
+                Event::Page(Err(e @ ApiError::Unreadable(_))) => {
+                    // Polling costs more, but reads what we understand.
+                    self.log_warn("cannot read the chat stream; polling list instead", &e);
+                    streaming = false;
+                    reader = Reader::Due(Instant::now());
+                }
                 Event::Page(Err(e)) => {
                     self.reporter.set(RECONNECTING, e.to_string());
                     reader = Reader::Due(Instant::now() + self.backoff());

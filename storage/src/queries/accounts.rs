@@ -2,7 +2,7 @@
 //! key on the way in and opened on the way out; nothing else sees them.
 
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::StorageError;
@@ -58,6 +58,36 @@ impl Store {
         .await
         .map_err(|e| map_err("platform account", e))?;
         Ok(())
+    }
+
+    /// Stores refreshed tokens of an account that is still connected; false (nothing
+    /// written) when it was removed meanwhile: a refresh racing `disconnect` must not bring
+    /// the account back.
+    pub async fn refresh_account(&self, account: &AccountRecord) -> Result<bool, StorageError> {
+        let plain = serde_json::to_vec(&account.tokens)
+            .map_err(|e| StorageError::SecretKey(e.to_string()))?;
+        let sealed = self.vault()?.seal(&plain)?;
+        let _guard = self.write_guard().await;
+        let result = platform_accounts::Entity::update_many()
+            .col_expr(platform_accounts::Column::Sealed, Expr::value(sealed))
+            .col_expr(
+                platform_accounts::Column::ExpiresAt,
+                Expr::value(account.expires_at),
+            )
+            .col_expr(
+                platform_accounts::Column::Scopes,
+                Expr::value(account.scopes.join(" ")),
+            )
+            .col_expr(
+                platform_accounts::Column::UpdatedAt,
+                Expr::value(now_micros()),
+            )
+            .filter(platform_accounts::Column::UserId.eq(account.user_id.0))
+            .filter(platform_accounts::Column::Platform.eq(account.platform.code()))
+            .exec(&self.db)
+            .await
+            .map_err(|e| map_err("platform account", e))?;
+        Ok(result.rows_affected > 0)
     }
 
     /// A user's account on a platform, tokens opened.
