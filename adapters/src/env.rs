@@ -6,7 +6,7 @@ use librekast_storage::Store;
 use crate::AdapterError;
 use crate::config::PlatformConfig;
 use crate::twitch::auth::TwitchAuth;
-use crate::youtube::YoutubeEnv;
+use crate::youtube::env::YoutubeEnv;
 
 pub struct AdapterEnv {
     pub store: Store,

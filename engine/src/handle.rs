@@ -17,9 +17,11 @@ use crate::bus::Bus;
 use crate::command::Command;
 use crate::event::{AdapterStatus, Event};
 use crate::sources::SourceBoard;
-use crate::supervisor::SupervisorMsg;
 use crate::view::{Audience, Published, Snapshot};
 use crate::{AckResult, ChatMessage, ChatReport, EngineError, ErrorCode};
+
+/// Asks a meeting's supervisor to restart its extensions.
+pub(crate) type Reloader = Arc<dyn Fn() + Send + Sync>;
 
 /// Attempts, and the first delay (doubling), while a meeting's actor restarts: ~3 s in all.
 const RETRIES: usize = 6;
@@ -50,8 +52,9 @@ pub struct MeetingHandle {
     code: std::sync::RwLock<Arc<str>>,
     /// Chat sources' statuses and outboxes.
     pub(crate) sources: Arc<SourceBoard>,
-    /// The meeting's supervisor, once its tree runs (to reload the chat adapters).
-    supervisor: std::sync::RwLock<Option<ractor::ActorRef<SupervisorMsg>>>,
+    /// Restarts the meeting's extensions (set by its supervisor while the tree runs; a
+    /// callback, so this module does not depend on the supervisor's).
+    reload_extensions: std::sync::RwLock<Option<Reloader>>,
 }
 
 impl MeetingHandle {
@@ -70,7 +73,7 @@ impl MeetingHandle {
             ready: watch::channel(Readiness::Starting).0,
             code: std::sync::RwLock::new(Arc::from("")),
             sources: Arc::default(),
-            supervisor: std::sync::RwLock::new(None),
+            reload_extensions: std::sync::RwLock::new(None),
         }
     }
 
@@ -264,9 +267,9 @@ impl MeetingHandle {
         self.sources.post(text)
     }
 
-    pub(crate) fn set_supervisor(&self, supervisor: Option<ractor::ActorRef<SupervisorMsg>>) {
-        if let Ok(mut s) = self.supervisor.write() {
-            *s = supervisor;
+    pub(crate) fn set_reloader(&self, reloader: Option<Reloader>) {
+        if let Ok(mut r) = self.reload_extensions.write() {
+            *r = reloader;
         }
     }
 
@@ -276,10 +279,10 @@ impl MeetingHandle {
         if let Some(actor) = self.actor() {
             let _ = actor.send_message(MeetingMsg::ReloadStreams);
         }
-        if let Ok(s) = self.supervisor.read()
-            && let Some(sup) = s.as_ref()
+        if let Ok(r) = self.reload_extensions.read()
+            && let Some(reload) = r.as_ref()
         {
-            let _ = sup.send_message(SupervisorMsg::ReloadExtensions);
+            reload();
         }
     }
 

@@ -253,7 +253,10 @@ impl Actor for MeetingSupervisor {
         args: SupervisorArgs,
     ) -> Result<SupervisorState, ActorProcessingErr> {
         let extensions = extensions_of(&args).await;
-        args.handle.set_supervisor(Some(myself.clone()));
+        let me = myself.clone();
+        args.handle.set_reloader(Some(std::sync::Arc::new(move || {
+            let _ = me.send_message(SupervisorMsg::ReloadExtensions);
+        })));
         let mut state = SupervisorState {
             extension_restarts: extensions
                 .iter()
@@ -282,7 +285,7 @@ impl Actor for MeetingSupervisor {
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
         state.args.handle.mark_stopped();
-        state.args.handle.set_supervisor(None);
+        state.args.handle.set_reloader(None);
         state.args.slot.set(None);
         for (_, (_, cell)) in state.children.drain() {
             cell.stop(Some("meeting stopped".to_string()));

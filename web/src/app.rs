@@ -50,9 +50,9 @@ pub struct App {
     /// The chat adapters' shared environment (accounts, platform clients).
     pub adapters: Arc<librekast_adapters::AdapterEnv>,
     /// Device flows in progress, by staff user.
-    pub device_flows: Arc<crate::streams::DeviceFlows>,
+    pub device_flows: Arc<crate::pending::DeviceFlows>,
     /// Where Google's sign-in returns the browser, by OAuth state.
-    pub oauth_returns: Arc<crate::streams::OAuthReturns>,
+    pub oauth_returns: Arc<crate::pending::OAuthReturns>,
 }
 
 impl App {

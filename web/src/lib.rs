@@ -11,6 +11,7 @@
 //! - [`site`]: our own address (links, QR codes) and the cross-site guard (`Origin`,
 //!   JSON bodies) in front of every route.
 //! - [`sessions`]: open WebSockets per session (capped, revocable with close 4001).
+//! - [`pending`]: sign-ins under way (Twitch device flows, Google consent states).
 //! - [`streams`]: chat sources and platform accounts from the dashboard; the secret key
 //!   and the chat adapters' environment at start-up.
 //! - [`throttle`]: guessing throttles (failed logins, wrong join codes) in bounded memory.
@@ -32,6 +33,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod error;
 pub mod net;
+pub mod pending;
 pub mod principal;
 pub mod protocol;
 pub mod routes;

@@ -5,7 +5,7 @@
 //! chat ids remembered for deduplication.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use librekast_adapters::accounts::save_twitch_response;
@@ -23,6 +23,7 @@ use warp::reply::Response;
 
 use crate::api_error::ApiError;
 use crate::app::{App, internal};
+use crate::pending::DeviceFlow;
 use crate::{Config, WebError, principal};
 
 /// How often counted chat ids older than 24 hours are forgotten.
@@ -259,41 +260,6 @@ pub async fn post_chat(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App
     warp::reply::json(&json!({"sent": sent})).into_response()
 }
 
-/// Where a staff user's Twitch device flow is.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct DeviceFlow {
-    /// `pending`, `connected`, `failed`.
-    pub status: &'static str,
-    pub verification_uri: String,
-    pub user_code: String,
-    pub expires_in: u64,
-    pub login: Option<String>,
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct DeviceFlows(Mutex<HashMap<(UserId, Platform), DeviceFlow>>);
-
-impl DeviceFlows {
-    fn set(&self, key: (UserId, Platform), flow: DeviceFlow) {
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(key, flow);
-        }
-    }
-
-    fn update(&self, key: (UserId, Platform), f: impl FnOnce(&mut DeviceFlow)) {
-        if let Ok(mut m) = self.0.lock()
-            && let Some(flow) = m.get_mut(&key)
-        {
-            f(flow);
-        }
-    }
-
-    fn get(&self, key: (UserId, Platform)) -> Option<DeviceFlow> {
-        self.0.lock().ok().and_then(|m| m.get(&key).cloned())
-    }
-}
-
 /// Restarts the adapters of every running meeting (an account changed: sources that use
 /// it pick it up at once).
 fn reload_running(app: &App) {
@@ -424,34 +390,6 @@ pub async fn delete_account(platform: String, headers: HeaderMap, app: App) -> R
         }
         Ok(false) => ApiError::NotFound.reply(Some("no such account connected")),
         Err(e) => internal(e),
-    }
-}
-
-/// Where the browser goes back to after Google's consent page, by OAuth state (bounded:
-/// states expire in ten minutes and the adapter keeps at most 1,024 pending ones).
-#[derive(Debug, Default)]
-pub struct OAuthReturns(Mutex<HashMap<String, (std::time::Instant, String)>>);
-
-const OAUTH_RETURN_TTL: Duration = Duration::from_secs(600);
-const OAUTH_RETURNS: usize = 1_024;
-
-impl OAuthReturns {
-    fn put(&self, state: String, path: String) {
-        if let Ok(mut m) = self.0.lock() {
-            let now = std::time::Instant::now();
-            m.retain(|_, (at, _)| now.duration_since(*at) < OAUTH_RETURN_TTL);
-            if m.len() < OAUTH_RETURNS {
-                m.insert(state, (now, path));
-            }
-        }
-    }
-
-    fn take(&self, state: &str) -> Option<String> {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|mut m| m.remove(state))
-            .map(|(_, p)| p)
     }
 }
 

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod env;
 pub mod quota;
 pub mod session;
 pub mod stream;
@@ -28,31 +29,10 @@ use librekast_storage::UserId;
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
 use tokio::task::JoinHandle;
 
-use crate::AdapterError;
-use crate::config::PlatformConfig;
 use crate::env::AdapterEnv;
 
 pub use crate::config::YoutubeTiming;
-
-/// What the YouTube adapters of the process share.
-pub struct YoutubeEnv {
-    pub auth: auth::GoogleAuth,
-    pub api: api::YoutubeApi,
-    /// Dashboard connections under way.
-    pub states: auth::OAuthStates,
-    pub timing: YoutubeTiming,
-}
-
-impl YoutubeEnv {
-    pub fn new(config: &PlatformConfig) -> Result<YoutubeEnv, AdapterError> {
-        Ok(YoutubeEnv {
-            auth: auth::GoogleAuth::new(config)?,
-            api: api::YoutubeApi::new(config)?,
-            states: auth::OAuthStates::default(),
-            timing: config.youtube_timing,
-        })
-    }
-}
+pub use env::YoutubeEnv;
 
 /// One meeting's YouTube source.
 pub struct YoutubeSource {
