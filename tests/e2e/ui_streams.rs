@@ -152,7 +152,10 @@ async fn streams_panels_in_the_browser() -> anyhow::Result<()> {
     let bottom = hint[1].as_f64().unwrap_or(9999.0);
     let hint = hint[0].as_str().unwrap_or_default().to_string();
     ensure!(hint.contains("#h"), "all eight slugs: {hint}");
-    ensure!(bottom <= 1080.0, "the chat hint is off screen (bottom at {bottom})");
+    ensure!(
+        bottom <= 1080.0,
+        "the chat hint is off screen (bottom at {bottom})"
+    );
     tokio::time::sleep(Duration::from_millis(900)).await;
     browser::screenshot(&present, "streams-presenter-projector").await?;
     // The reveal waits for the stream delay and counts down on the dashboard.

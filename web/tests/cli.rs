@@ -509,7 +509,9 @@ fn run_env(db: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, String)])
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn librekast: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn librekast: {e}"));
     if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
         let _ = input.write_all(text.as_bytes());
     }
@@ -545,7 +547,11 @@ fn connect_and_disconnect_twitch() {
         ("LIBREKAST_TWITCH_ID_URL", fake.id_url()),
         ("LIBREKAST_TWITCH_IRC_URL", fake.irc_url()),
     ];
-    let out = run(&db, &["user", "add", "alice", "--password-stdin"], Some("pw\n"));
+    let out = run(
+        &db,
+        &["user", "add", "alice", "--password-stdin"],
+        Some("pw\n"),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
 
     // A token from stdin, validated by Twitch.
@@ -558,31 +564,59 @@ fn connect_and_disconnect_twitch() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("connected Twitch account alicetv for staff user alice"));
-    assert!(stderr(&out).contains("generated the secret key"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("generated the secret key"),
+        "{}",
+        stderr(&out)
+    );
     let key = data.join("secret.key");
     let mode = std::fs::metadata(&key)
         .map(|m| m.permissions().mode() & 0o777)
         .unwrap_or(0);
     assert_eq!(mode, 0o600);
     // The database holds the token only sealed.
-    let raw = std::fs::read(db.trim_start_matches("sqlite://").trim_end_matches("?mode=rwc"))
-        .unwrap_or_default();
+    let raw = std::fs::read(
+        db.trim_start_matches("sqlite://")
+            .trim_end_matches("?mode=rwc"),
+    )
+    .unwrap_or_default();
     assert!(
         !raw.windows(10).any(|w| w == b"cli-access"),
         "the token is stored in clear"
     );
     // An invalid token is refused with what to do.
-    let out = run_env(&db, &["connect", "twitch", "--token-stdin"], Some("nope\n"), &env);
+    let out = run_env(
+        &db,
+        &["connect", "twitch", "--token-stdin"],
+        Some("nope\n"),
+        &env,
+    );
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("invalid or expired"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid or expired"),
+        "{}",
+        stderr(&out)
+    );
 
     // Several staff accounts: --user is required, and the error lists them.
-    let out = run(&db, &["user", "add", "bob", "--password-stdin"], Some("pw\n"));
+    let out = run(
+        &db,
+        &["user", "add", "bob", "--password-stdin"],
+        Some("pw\n"),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run_env(&db, &["connect", "twitch", "--token-stdin"], Some("x\n"), &env);
+    let out = run_env(
+        &db,
+        &["connect", "twitch", "--token-stdin"],
+        Some("x\n"),
+        &env,
+    );
     assert!(!out.status.success());
     let e = stderr(&out);
-    assert!(e.contains("--user") && e.contains("alice") && e.contains("bob"), "{e}");
+    assert!(
+        e.contains("--user") && e.contains("alice") && e.contains("bob"),
+        "{e}"
+    );
 
     // The device flow: URL and code printed, then it waits for the approval.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_librekast"));
@@ -608,13 +642,17 @@ fn connect_and_disconnect_twitch() {
         }
     }
     let code = code.unwrap_or_else(|| panic!("no code in {shown:?}"));
-    assert!(shown.iter().any(|l| l.contains("twitch.tv/activate")), "{shown:?}");
+    assert!(
+        shown.iter().any(|l| l.contains("twitch.tv/activate")),
+        "{shown:?}"
+    );
     fake.approve_device(&code, "bobtv", "2002");
     let rest: Vec<String> = lines.map(|l| l.unwrap_or_default()).collect();
     let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success(), "{rest:?}");
     assert!(
-        rest.iter().any(|l| l.contains("connected Twitch account bobtv for staff user bob")),
+        rest.iter()
+            .any(|l| l.contains("connected Twitch account bobtv for staff user bob")),
         "{rest:?}"
     );
 
@@ -623,7 +661,11 @@ fn connect_and_disconnect_twitch() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = run(&db, &["disconnect", "twitch", "--user", "bob"], None);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("no twitch account"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no twitch account"),
+        "{}",
+        stderr(&out)
+    );
 
     // Without the app's client id, the device flow says what to set.
     let out = run_env(
@@ -633,7 +675,11 @@ fn connect_and_disconnect_twitch() {
         &env[..1],
     );
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("LIBREKAST_TWITCH_CLIENT_ID"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("LIBREKAST_TWITCH_CLIENT_ID"),
+        "{}",
+        stderr(&out)
+    );
     fake.shutdown();
     let _ = std::fs::remove_dir_all(&data);
 }

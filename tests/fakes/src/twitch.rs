@@ -382,11 +382,7 @@ impl FakeTwitch {
     /// Logins (JOINs) of `channel` so far: a reconnect shows as one more.
     pub fn joins_of(&self, channel: &str) -> usize {
         let channel = channel_name(channel);
-        self.lock()
-            .joins
-            .iter()
-            .filter(|c| **c == channel)
-            .count()
+        self.lock().joins.iter().filter(|c| **c == channel).count()
     }
 
     /// Whether the fake answers clients' PINGs (default true). Set false to play a server that
