@@ -300,6 +300,16 @@ fn status_kib(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The database file and its WAL, removed at the end, also when a check fails.
+struct TempDb(std::path::PathBuf);
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (messages, viewers, chunk) = if full {
@@ -341,6 +351,7 @@ fn main() {
     let rt = rt.unwrap_or_else(|e| panic!("{e}"));
     let path = std::env::temp_dir().join(format!("librekast-ingest-{}.db", std::process::id()));
     let url = format!("sqlite://{}?mode=rwc", path.display());
+    let _db = TempDb(path);
     rt.block_on(async {
         let store = Store::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
         let key = SecretKey::from_hex(&"11".repeat(32)).unwrap_or_else(|e| panic!("{e}"));
@@ -539,7 +550,4 @@ fn main() {
     drop(feed);
     let _ = feeder.join();
     fake.shutdown();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
 }
