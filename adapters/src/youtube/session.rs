@@ -467,6 +467,29 @@ impl Session {
         Ok(page.offline)
     }
 
+    /// What a failed read (opening the stream, or a list call) leads to: read again after
+    /// a backoff (a page token YouTube no longer knows is dropped first), or stop.
+    async fn after_read_error(
+        &mut self,
+        e: ApiError,
+        chat: &LiveChat,
+        cursor: &mut Option<String>,
+    ) -> Result<Reader, Stop> {
+        match e {
+            ApiError::InvalidPageToken => {
+                *cursor = None;
+                self.save_cursor(&chat.chat_id, None).await;
+                Ok(Reader::Due(Instant::now() + self.backoff()))
+            }
+            ApiError::Other(why) => {
+                self.reporter.set(RECONNECTING, why);
+                Ok(Reader::Due(Instant::now() + self.backoff()))
+            }
+            ApiError::ChatEnded => Err(self.chat_ended(chat).await),
+            e => Err(self.stop(e)),
+        }
+    }
+
     fn connected_text(
         &self,
         account: &AccountRecord,
@@ -565,17 +588,10 @@ impl Session {
                             streaming = false;
                             reader = Reader::Due(Instant::now());
                         }
-                        Err(ApiError::InvalidPageToken) => {
-                            cursor = None;
-                            self.save_cursor(&chat.chat_id, None).await;
-                            reader = Reader::Due(Instant::now() + self.backoff());
-                        }
-                        Err(ApiError::Other(why)) => {
-                            self.reporter.set(RECONNECTING, why);
-                            reader = Reader::Due(Instant::now() + self.backoff());
-                        }
-                        Err(ApiError::ChatEnded) => return self.chat_ended(chat).await,
-                        Err(e) => return self.stop(e),
+                        Err(e) => match self.after_read_error(e, chat, &mut cursor).await {
+                            Ok(next) => reader = next,
+                            Err(stop) => return stop,
+                        },
                     }
                 }
                 Event::Due => {
@@ -601,17 +617,10 @@ impl Session {
                             );
                             reader = Reader::Due(Instant::now() + wait);
                         }
-                        Err(ApiError::InvalidPageToken) => {
-                            cursor = None;
-                            self.save_cursor(&chat.chat_id, None).await;
-                            reader = Reader::Due(Instant::now() + self.backoff());
-                        }
-                        Err(ApiError::Other(why)) => {
-                            self.reporter.set(RECONNECTING, why);
-                            reader = Reader::Due(Instant::now() + self.backoff());
-                        }
-                        Err(ApiError::ChatEnded) => return self.chat_ended(chat).await,
-                        Err(e) => return self.stop(e),
+                        Err(e) => match self.after_read_error(e, chat, &mut cursor).await {
+                            Ok(next) => reader = next,
+                            Err(stop) => return stop,
+                        },
                     }
                 }
                 Event::Page(Ok(Some(page))) => {

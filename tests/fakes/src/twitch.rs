@@ -323,8 +323,12 @@ impl FakeTwitch {
     /// Sends `:tmi.twitch.tv RECONNECT` to every connection and closes each one shortly after,
     /// unless the client closes first (as twitch-irc does).
     pub fn send_reconnect(&self) {
+        self.reconnect_where(|_| true);
+    }
+
+    fn reconnect_where(&self, which: impl Fn(&Conn) -> bool) {
         let mut st = self.lock();
-        for conn in st.conns.values_mut().filter(|c| !c.closing) {
+        for conn in st.conns.values_mut().filter(|c| !c.closing && which(c)) {
             conn.send_line(":tmi.twitch.tv RECONNECT");
             conn.handle.close_after(RECONNECT_GRACE);
             conn.closing = true;
@@ -336,8 +340,12 @@ impl FakeTwitch {
     /// Closes every connection at once, without a RECONNECT (what clients see when Twitch or
     /// the network fails).
     pub fn drop_connections(&self) {
+        self.drop_where(|_| true);
+    }
+
+    fn drop_where(&self, which: impl Fn(&Conn) -> bool) {
         let mut st = self.lock();
-        for conn in st.conns.values_mut() {
+        for conn in st.conns.values_mut().filter(|c| which(c)) {
             conn.closing = true;
             conn.handle.kill.notify_one();
         }
@@ -349,34 +357,13 @@ impl FakeTwitch {
     /// tests sharing one fake in a process do not disturb each other.
     pub fn drop_channel(&self, channel: &str) {
         let channel = channel_name(channel);
-        let mut st = self.lock();
-        for conn in st
-            .conns
-            .values_mut()
-            .filter(|c| c.channels.contains(&channel))
-        {
-            conn.closing = true;
-            conn.handle.kill.notify_one();
-        }
-        drop(st);
-        self.bump();
+        self.drop_where(|c| c.channels.contains(&channel));
     }
 
     /// Like [`FakeTwitch::send_reconnect`], only for the connections joined to `channel`.
     pub fn send_reconnect_in(&self, channel: &str) {
         let channel = channel_name(channel);
-        let mut st = self.lock();
-        for conn in st
-            .conns
-            .values_mut()
-            .filter(|c| !c.closing && c.channels.contains(&channel))
-        {
-            conn.send_line(":tmi.twitch.tv RECONNECT");
-            conn.handle.close_after(RECONNECT_GRACE);
-            conn.closing = true;
-        }
-        drop(st);
-        self.bump();
+        self.reconnect_where(|c| c.channels.contains(&channel));
     }
 
     /// Logins (JOINs) of `channel` so far: a reconnect shows as one more.
