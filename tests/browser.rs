@@ -37,6 +37,10 @@ pub enum Size {
     Mobile,
     /// A 1080p projector or TV showing the organizer's screen.
     Projector,
+    /// A laptop (the organizer's dashboard).
+    Laptop,
+    /// A 720p projector or a small OBS browser source.
+    Hd,
 }
 
 impl Size {
@@ -44,6 +48,8 @@ impl Size {
         match self {
             Size::Mobile => (390, 844),
             Size::Projector => (1920, 1080),
+            Size::Laptop => (1440, 900),
+            Size::Hd => (1280, 720),
         }
     }
 }

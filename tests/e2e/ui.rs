@@ -78,11 +78,13 @@ where
 async fn shoot(d: &WebDriver, name: &str, size: Size) -> anyhow::Result<()> {
     let other = match size {
         Size::Mobile => Size::Projector,
-        Size::Projector => Size::Mobile,
+        _ => Size::Mobile,
     };
     let tag = |s: Size| match s {
         Size::Mobile => "mobile",
         Size::Projector => "projector",
+        Size::Laptop => "laptop",
+        Size::Hd => "hd",
     };
     // Let bars and the word cloud finish their transitions.
     tokio::time::sleep(Duration::from_millis(900)).await;

@@ -123,6 +123,15 @@ async fn streams_panels_in_the_browser() -> anyhow::Result<()> {
     );
     js(&org, "document.querySelector('#sources').scrollIntoView();").await?;
     browser::screenshot(&org, "streams-dashboard-mobile").await?;
+    browser::resize(&org, Size::Laptop).await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let width = js(&org, "return document.documentElement.scrollWidth;").await?;
+    ensure!(
+        width.as_u64().unwrap_or(9999) <= 1440,
+        "the laptop dashboard is {width} px wide"
+    );
+    js(&org, "window.scrollTo(0, 0);").await?;
+    browser::screenshot(&org, "streams-dashboard-laptop").await?;
 
     // The presenter screen tells viewers what to type.
     let res: Value = ts
@@ -158,6 +167,19 @@ async fn streams_panels_in_the_browser() -> anyhow::Result<()> {
     );
     tokio::time::sleep(Duration::from_millis(900)).await;
     browser::screenshot(&present, "streams-presenter-projector").await?;
+    browser::resize(&present, Size::Hd).await?;
+    let bottom = wait_js(
+        &present,
+        "const h = document.querySelector('#chat-hint'); return h && !h.hidden ? h.getBoundingClientRect().bottom : null;",
+        "the chat hint at 1280x720",
+    )
+    .await?;
+    ensure!(
+        bottom.as_f64().unwrap_or(9999.0) <= 720.0,
+        "the chat hint is off a 720p screen"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    browser::screenshot(&present, "streams-presenter-hd").await?;
     // The reveal waits for the stream delay and counts down on the dashboard.
     browser::resize(&org, Size::Projector).await?;
     org.action_chain().send_keys("r").perform().await?;
