@@ -16,21 +16,7 @@ fn temp_db(tag: &str) -> String {
 }
 
 fn run(db: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_librekast"))
-        .args(args)
-        .env("DATABASE_URL", db)
-        .env_remove("LIBREKAST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn librekast: {e}"));
-    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
-        let _ = input.write_all(text.as_bytes());
-    }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("wait: {e}"))
+    run_env(db, args, stdin, &[])
 }
 
 fn stdout(o: &Output) -> String {
@@ -497,6 +483,7 @@ fn loadtest_with_the_floor() {
 }
 
 /// `run` with extra environment variables (the fake Twitch's addresses, a data directory).
+/// `LIBREKAST_SECRET_KEY` is cleared so a key file is generated where the test expects it.
 fn run_env(db: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, String)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_librekast"));
     cmd.args(args)
