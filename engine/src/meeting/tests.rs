@@ -651,6 +651,12 @@ fn stream_delay_holds_the_reveal_and_counts_answers_given_before_the_close() {
         "closed for the room"
     );
     assert_eq!(state(&m, Audience::Participant)["results"], Value::Null);
+    assert_eq!(
+        state(&m, Audience::Participant)["closed"],
+        true,
+        "phones stop offering answers"
+    );
+    assert!(state(&m, Audience::Participant).get("reveal_at").is_none());
     assert!(state(&m, Audience::Staff)["reveal_at"].is_string());
     // Arrived 7 s after the close: given 2 s after it.
     let late = close + 7 * SEC - 5 * SEC;
@@ -669,6 +675,7 @@ fn stream_delay_holds_the_reveal_and_counts_answers_given_before_the_close() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(m.status, MeetingStatus::Results);
     assert!(out.held.is_none());
+    assert_eq!(state(&m, Audience::Participant)["closed"], false);
     let points: HashMap<AttendeeId, i64> = out.awards.iter().map(|a| (a.0, a.2)).collect();
     assert_eq!(points.get(&A1), Some(&3));
     assert_eq!(points.get(&A3), Some(&0));
