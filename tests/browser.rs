@@ -41,6 +41,8 @@ pub enum Size {
     Laptop,
     /// A 720p projector or a small OBS browser source.
     Hd,
+    /// An old 4:3 projector.
+    Xga,
 }
 
 impl Size {
@@ -50,6 +52,7 @@ impl Size {
             Size::Projector => (1920, 1080),
             Size::Laptop => (1440, 900),
             Size::Hd => (1280, 720),
+            Size::Xga => (1024, 768),
         }
     }
 }

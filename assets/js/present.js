@@ -78,6 +78,23 @@ function render() {
   const board = $("#board");
   if (board) renderScoreboard(board, state.scoreboard || [], { listLimit: 10 });
   $("#online").textContent = online;
+  if (fitted !== view) { fitted = view; fit(); }
+}
+
+/// What the body was last fitted for (a new screen, a resize or a language change fits it
+/// again; a tally only moves bars and counts, whose height does not change).
+let fitted = null;
+
+/// Shrinks the body's content (`--fit`, 5 % at a time, down to 40 %) until it fits between
+/// the header and the footer.
+function fit() {
+  const body = $("#body");
+  let f = 1;
+  body.style.setProperty("--fit", "1");
+  while (body.scrollHeight > body.clientHeight + 1 && f > 0.4) {
+    f = Math.round((f - 0.05) * 100) / 100;
+    body.style.setProperty("--fit", String(f));
+  }
 }
 
 /// With Twitch or YouTube sources, viewers learn what to type: `#a #b #c` for a poll or
@@ -143,7 +160,7 @@ async function openWithNewLink() {
 }
 
 onLangChange(() => { view = null; render(); });
-window.addEventListener("resize", () => cloud?.layout());
+window.addEventListener("resize", () => { fitted = null; fit(); cloud?.layout(); });
 
 (async () => {
   if (token && meeting !== null) { start(); return; }

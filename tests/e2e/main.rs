@@ -23,4 +23,5 @@ mod slots;
 mod slow;
 mod streams;
 mod ui;
+mod ui_present;
 mod ui_streams;

@@ -85,6 +85,7 @@ async fn shoot(d: &WebDriver, name: &str, size: Size) -> anyhow::Result<()> {
         Size::Projector => "projector",
         Size::Laptop => "laptop",
         Size::Hd => "hd",
+        Size::Xga => "xga",
     };
     // Let bars and the word cloud finish their transitions.
     tokio::time::sleep(Duration::from_millis(900)).await;

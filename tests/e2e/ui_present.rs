@@ -1,0 +1,128 @@
+//! The presenter screen fits any content (issue 12, point 6): with the stress meeting (an
+//! 80-character title, a 115-character question with a 300-character description and a
+//! long unbroken URL, eight choices of about 60 characters, right-to-left and CJK text),
+//! every screen of the meeting, at 1920×1080, 1280×720 and 1024×768, keeps every element
+//! inside the viewport and no two text boxes overlap. Screenshots:
+//! `target/screenshots/present-fit-*`.
+
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use librekast_storage::MeetingFile;
+use librekast_tests::browser::{self, Size};
+use librekast_tests::*;
+use serde_json::Value;
+use thirtyfour::prelude::*;
+
+/// Elements outside the viewport, and pairs of text boxes that overlap (neither inside the
+/// other), on the presenter screen as it is drawn now.
+const CHECK: &str = r#"
+const W = innerWidth, H = innerHeight;
+const shown = [...document.querySelectorAll('#screen *')].filter((e) => {
+  if (e.closest('[hidden]')) return false;
+  const s = getComputedStyle(e);
+  if (s.display === 'none' || s.visibility === 'hidden') return false;
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0;
+});
+const name = (e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className.baseVal ?? e.className}: ${(e.textContent || '').trim().slice(0, 40)}`;
+const outside = shown.filter((e) => {
+  const r = e.getBoundingClientRect();
+  return r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1;
+}).map(name);
+const texts = shown.filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
+const overlaps = [];
+for (let i = 0; i < texts.length; i++) {
+  for (let j = i + 1; j < texts.length; j++) {
+    const a = texts[i], b = texts[j];
+    if (a.contains(b) || b.contains(a)) continue;
+    const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+    const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+    if (w > 2 && h > 2) overlaps.push(`${name(a)} <> ${name(b)}`);
+  }
+}
+return { outside, overlaps: overlaps.slice(0, 6), width: document.documentElement.scrollWidth };
+"#;
+
+async fn check(d: &WebDriver, what: &str) -> anyhow::Result<()> {
+    // Fonts, bars and the fit settle within a few frames.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let v: Value = d.execute(CHECK, vec![]).await?.json().clone();
+    let outside = v["outside"].as_array().cloned().unwrap_or_default();
+    let overlaps = v["overlaps"].as_array().cloned().unwrap_or_default();
+    ensure!(
+        outside.is_empty(),
+        "{what}: outside the screen: {outside:?}"
+    );
+    ensure!(
+        overlaps.is_empty(),
+        "{what}: overlapping text: {overlaps:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_presenter_fits_any_content() -> anyhow::Result<()> {
+    let Some(chromium) = browser::chromium().await? else {
+        return Ok(());
+    };
+    let ts = TestServer::start("present-fit").await?;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/meetings/stress-content.json"
+    ))?;
+    let file: MeetingFile = serde_json::from_str(&text)?;
+    let meeting = ts.server.engine.store().import_meeting(&file).await?.0;
+    let admin = ts.admin_token().await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    let res: Value = ts
+        .http
+        .post(ts.url(&format!("/api/meetings/{meeting}/display")))
+        .header("Authorization", format!("Bearer {admin}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = res["token"].as_str().context("display token")?;
+    let d = chromium.session(Size::Projector, "en").await?;
+    d.goto(format!(
+        "{}/present.html?meeting={meeting}&token={token}",
+        ts.server.url()
+    ))
+    .await?;
+    browser::wait_for(&d, "#body h1", TIMEOUT).await?;
+
+    // Every screen of the meeting: the join screen, each activity open (and the quiz and
+    // the polls revealed), the scoreboard and the end.
+    let mut steps: Vec<(String, Vec<&str>)> = vec![("join".into(), vec![])];
+    for (i, a) in file.activities.iter().enumerate() {
+        let mut controls = vec![];
+        if i > 0 {
+            controls.push("next");
+        }
+        controls.push("start");
+        steps.push((format!("{}-{}", i + 1, a.kind.wire()), controls));
+        if a.kind.has_choices() {
+            steps.push((
+                format!("{}-{}-results", i + 1, a.kind.wire()),
+                vec!["results"],
+            ));
+        }
+    }
+    steps.push(("scoreboard".into(), vec!["scoreboard"]));
+    steps.push(("end".into(), vec!["end"]));
+    for (name, controls) in steps {
+        for c in controls {
+            ok(&org.control(c).await?).with_context(|| format!("{name}: {c}"))?;
+        }
+        for size in [Size::Projector, Size::Hd, Size::Xga] {
+            browser::resize(&d, size).await?;
+            let (w, h) = size.viewport();
+            check(&d, &format!("{name} at {w}x{h}")).await?;
+            browser::screenshot(&d, &format!("present-fit-{name}-{w}x{h}")).await?;
+        }
+    }
+    d.quit().await?;
+    Ok(())
+}
