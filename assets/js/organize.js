@@ -34,7 +34,11 @@ const ALLOWED = {
   after: [],
   undefined: [],
 };
-const KEYS = { s: "start", r: "results", ArrowLeft: "back", p: "back", ArrowRight: "next", n: "next", b: "scoreboard", e: "end" };
+// PageUp/PageDown: what presentation clickers send.
+const KEYS = { s: "start", r: "results", ArrowLeft: "back", p: "back", PageUp: "back", ArrowRight: "next", n: "next", PageDown: "next", b: "scoreboard", e: "end" };
+
+/// On the last activity, Next ends the meeting: it reads "Finish" and asks like End.
+const finishing = () => state && state.position + 1 >= state.activity_count && state.status !== "after";
 
 function render() {
   if (!state) return;
@@ -46,6 +50,7 @@ function render() {
   $("#progress").textContent = t("play.progress", { n: state.position + 1, total: state.activity_count });
   $("#question").textContent = q ? `${t(`kind.${q.kind}`)} · ${q.title}` : "—";
   $("#description").innerHTML = q ? q.description_html : ""; // escaped by the server
+  if (!endArmed) $(".next-label").textContent = t(finishing() ? "ctl.finish" : "ctl.next");
   const allowed = new Set(ALLOWED[s] || []);
   for (const b of $$("button[data-action]")) b.disabled = !allowed.has(b.dataset.action);
 
@@ -118,14 +123,16 @@ function disarmEnd() {
   clearTimeout(endArmed);
   endArmed = null;
   $(".end-label").textContent = t("ctl.end");
+  $(".next-label").textContent = t(finishing() ? "ctl.finish" : "ctl.next");
 }
 
 async function control(action) {
   if (!live || !state) return;
   if (!(ALLOWED[state.status] || []).includes(action)) return;
   // Ending is final: the first press arms, a second within 4 s ends.
-  if (action === "end" && !endArmed) {
-    $(".end-label").textContent = t("ctl.end_confirm");
+  const ends = action === "end" || (action === "next" && finishing());
+  if (ends && !endArmed) {
+    $(action === "end" ? ".end-label" : ".next-label").textContent = t("ctl.end_confirm");
     endArmed = setTimeout(disarmEnd, 4000);
     toast(t("ctl.end_hint"));
     return;
@@ -141,6 +148,10 @@ async function loadInvite() {
   const res = await getJson(`/api/meetings/${meeting}/invite`);
   if (!res.ok) return;
   $("#invite-url").textContent = res.data.base;
+  // Phones cannot open the server's own loopback address.
+  const loopback = /^https?:\/\/(localhost|127\.[\d.]+|\[::1\])(:\d+)?\/?$/i.test(res.data.base);
+  $("#loopback").classList.toggle("hidden", !loopback);
+  $("#loopback").textContent = loopback ? t("org.loopback") : "";
   $("#invite-code").textContent = res.data.code;
   $("#qr-mini").src = `/api/meetings/${meeting}/qr.svg`;
   $("#qr-mini").alt = t("org.qr_alt", { url: res.data.url });

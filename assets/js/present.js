@@ -29,7 +29,8 @@ function joinPanel() {
       el("p", { class: "step-label" }, t("present.go_to")),
       el("p", { class: "url" }, invite ? invite.base.replace(/^https?:\/\//, "") : location.host),
       el("p", { class: "step-label" }, t("present.code")),
-      el("p", { class: "code", "data-code": "" }, invite ? invite.code : "…")),
+      el("p", { class: "code", "data-code": "" }, invite ? invite.code : "…"),
+      invite && /^https?:\/\/(localhost|127\.[\d.]+|\[::1\])(:\d+)?\/?$/i.test(invite.base) ? el("p", { class: "warn", id: "loopback" }, t("org.loopback")) : null),
     el("div", { class: "qr" }, el("img", { src: withToken(`/api/meetings/${meeting}/qr.svg`), alt: t("present.qr_alt"), width: 472, height: 472 })));
   return panel;
 }

@@ -126,3 +126,83 @@ async fn the_presenter_fits_any_content() -> anyhow::Result<()> {
     d.quit().await?;
     Ok(())
 }
+
+/// The dashboard with a presentation clicker (PageDown/PageUp), the last activity's Next
+/// reading "Finish" and asking like End, and the warning that phones cannot open a
+/// loopback join address (this test server listens on 127.0.0.1), also on the presenter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clicker_keys_finish_and_the_loopback_warning() -> anyhow::Result<()> {
+    let Some(chromium) = browser::chromium().await? else {
+        return Ok(());
+    };
+    let ts = TestServer::start("present-keys").await?;
+    let meeting = ts.demo_meeting().await?;
+    let password = ts.server.admin_password.clone().context("admin password")?;
+    let d = chromium.session(Size::Laptop, "en").await?;
+    d.goto(format!(
+        "{}/organize.html?meeting={meeting}",
+        ts.server.url()
+    ))
+    .await?;
+    browser::wait_for(&d, "#username", TIMEOUT)
+        .await?
+        .send_keys("admin")
+        .await?;
+    let pw = browser::wait_for(&d, "#password", TIMEOUT).await?;
+    pw.send_keys(&password).await?;
+    pw.send_keys(Key::Enter).await?;
+    browser::wait_text(&d, "#loopback", "LIBREKAST_PUBLIC_URL", TIMEOUT).await?;
+    browser::wait_text(&d, "#status", "Not started", TIMEOUT).await?;
+    d.action_chain().send_keys("s").perform().await?;
+    browser::wait_text(&d, "#status", "Live", TIMEOUT).await?;
+    // A clicker's "next" and "back".
+    d.action_chain().send_keys(Key::PageDown).perform().await?;
+    browser::wait_text(&d, "#progress", "2 /", TIMEOUT).await?;
+    d.action_chain().send_keys(Key::PageUp).perform().await?;
+    browser::wait_text(&d, "#progress", "1 /", TIMEOUT).await?;
+    // To the last activity: Next now finishes the meeting, after a second press.
+    let count = ts.stored(meeting).await?.activities.len();
+    for n in 2..=count {
+        d.action_chain().send_keys(Key::PageDown).perform().await?;
+        browser::wait_text(&d, "#progress", &format!("{n} /"), TIMEOUT).await?;
+    }
+    browser::wait_text(&d, ".next-label", "Finish", TIMEOUT).await?;
+    d.action_chain().send_keys(Key::PageDown).perform().await?;
+    browser::wait_text(&d, ".next-label", "Really end?", TIMEOUT).await?;
+    let status = browser::text(&d, "#status", TIMEOUT).await?;
+    ensure!(status != "Ended", "one press must not end the meeting");
+    d.action_chain().send_keys(Key::PageDown).perform().await?;
+    browser::wait_text(&d, "#status", "Ended", TIMEOUT).await?;
+    browser::screenshot(&d, "present-keys-dashboard-laptop").await?;
+
+    // The presenter's join screen warns too (a fresh meeting shows the join screen).
+    let file: MeetingFile = serde_json::from_str(&std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/meetings/stress-content.json"
+    ))?)?;
+    let other = ts.server.engine.store().import_meeting(&file).await?.0;
+    let res: Value = ts
+        .http
+        .post(ts.url(&format!("/api/meetings/{other}/display")))
+        .header(
+            "Authorization",
+            format!("Bearer {}", ts.admin_token().await?),
+        )
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = res["token"].as_str().context("display token")?;
+    let p = chromium.session(Size::Projector, "en").await?;
+    p.goto(format!(
+        "{}/present.html?meeting={other}&token={token}",
+        ts.server.url()
+    ))
+    .await?;
+    browser::wait_text(&p, "#loopback", "LIBREKAST_PUBLIC_URL", TIMEOUT).await?;
+    check(&p, "join screen with the loopback warning").await?;
+    browser::screenshot(&p, "present-keys-join-projector").await?;
+    d.quit().await?;
+    p.quit().await?;
+    Ok(())
+}
