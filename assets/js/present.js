@@ -72,7 +72,9 @@ function render() {
     $("#choice-list").classList.toggle("hidden", !hidden);
     if (hidden) bars.clear(); else bars.update(q, state.results || { counts: {}, total: 0, correct: [] }, { reveal: q.kind === "quiz" });
     const count = state.results?.total ?? (answered?.question_id === q.id ? answered.total : 0);
-    $("#answered").textContent = t("present.answers", { n: count });
+    // A revealed activity says it is closed: the audience stops trying to answer.
+    const answers = t("present.answers", { n: count });
+    $("#answered").textContent = s === "results" ? `${t("present.closed")} · ${answers}` : answers;
   }
   if (cloud && q) { cloud.update(q.id, state.words || []); }
   renderChatHint(q, s);

@@ -116,6 +116,10 @@ async fn the_presenter_fits_any_content() -> anyhow::Result<()> {
         for c in controls {
             ok(&org.control(c).await?).with_context(|| format!("{name}: {c}"))?;
         }
+        if name.ends_with("-results") {
+            // A revealed poll or quiz says it is closed.
+            browser::wait_text(&d, "#answered", "Closed", TIMEOUT).await?;
+        }
         for size in [Size::Projector, Size::Hd, Size::Xga] {
             browser::resize(&d, size).await?;
             let (w, h) = size.viewport();
