@@ -214,6 +214,26 @@ impl TestServer {
             .await?)
     }
 
+    /// A new display link's token for the meeting (as the dashboard's Presenter button
+    /// makes one), created by the admin.
+    pub async fn display_token(&self, meeting: i64) -> anyhow::Result<String> {
+        let admin = self.admin_token().await?;
+        let (status, body) = self
+            .bearer(
+                reqwest::Method::POST,
+                &format!("/api/meetings/{meeting}/display"),
+                &admin,
+            )
+            .await?;
+        if !status.is_success() {
+            bail!("display link refused: {status} {body}");
+        }
+        body["token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no display token")
+    }
+
     pub async fn admin_token(&self) -> anyhow::Result<String> {
         let password = self
             .server

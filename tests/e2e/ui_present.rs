@@ -1,7 +1,7 @@
 //! The presenter screen fits any content (issue 12, point 6): with the stress meeting (an
 //! 80-character title, a 115-character question with a 300-character description and a
 //! long unbroken URL, eight choices of about 60 characters, right-to-left and CJK text),
-//! every screen of the meeting, at 1920×1080, 1280×720 and 1024×768, keeps every element
+//! every screen of the meeting, at 1920×1080, 1280×720, 1024×768 and 390×844, keeps every element
 //! inside the viewport and no two text boxes overlap. Screenshots:
 //! `target/screenshots/present-fit-*`.
 
@@ -76,15 +76,7 @@ async fn the_presenter_fits_any_content() -> anyhow::Result<()> {
     let meeting = ts.server.engine.store().import_meeting(&file).await?.0;
     let admin = ts.admin_token().await?;
     let mut org = ts.connect(meeting, &admin).await?;
-    let res: Value = ts
-        .http
-        .post(ts.url(&format!("/api/meetings/{meeting}/display")))
-        .header("Authorization", format!("Bearer {admin}"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = res["token"].as_str().context("display token")?;
+    let token = &ts.display_token(meeting).await?;
     let d = chromium.session(Size::Projector, "en").await?;
     d.goto(format!(
         "{}/present.html?meeting={meeting}&token={token}",
@@ -120,7 +112,7 @@ async fn the_presenter_fits_any_content() -> anyhow::Result<()> {
             // A revealed poll or quiz says it is closed.
             browser::wait_text(&d, "#answered", "Closed", TIMEOUT).await?;
         }
-        for size in [Size::Projector, Size::Hd, Size::Xga] {
+        for size in [Size::Projector, Size::Hd, Size::Xga, Size::Mobile] {
             browser::resize(&d, size).await?;
             let (w, h) = size.viewport();
             check(&d, &format!("{name} at {w}x{h}")).await?;
@@ -185,18 +177,7 @@ async fn clicker_keys_finish_and_the_loopback_warning() -> anyhow::Result<()> {
         "/fixtures/meetings/stress-content.json"
     ))?)?;
     let other = ts.server.engine.store().import_meeting(&file).await?.0;
-    let res: Value = ts
-        .http
-        .post(ts.url(&format!("/api/meetings/{other}/display")))
-        .header(
-            "Authorization",
-            format!("Bearer {}", ts.admin_token().await?),
-        )
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = res["token"].as_str().context("display token")?;
+    let token = &ts.display_token(other).await?;
     let p = chromium.session(Size::Projector, "en").await?;
     p.goto(format!(
         "{}/present.html?meeting={other}&token={token}",

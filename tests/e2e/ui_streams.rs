@@ -134,18 +134,7 @@ async fn streams_panels_in_the_browser() -> anyhow::Result<()> {
     browser::screenshot(&org, "streams-dashboard-laptop").await?;
 
     // The presenter screen tells viewers what to type.
-    let res: Value = ts
-        .http
-        .post(ts.url(&format!("/api/meetings/{meeting}/display")))
-        .header(
-            "Authorization",
-            format!("Bearer {}", ts.admin_token().await?),
-        )
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = res["token"].as_str().context("display token")?;
+    let token = &ts.display_token(meeting).await?;
     let present = chromium.session(Size::Projector, "en").await?;
     present
         .goto(format!(
