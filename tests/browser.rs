@@ -488,3 +488,118 @@ pub async fn js_errors(driver: &WebDriver) -> anyhow::Result<Vec<String>> {
         .map(|e| e.message)
         .collect())
 }
+
+/// axe-core, vendored (see `tests/vendor/axe-core/README.md` for its version and origin).
+const AXE_SOURCE: &str = include_str!("vendor/axe-core/axe.min.js");
+
+/// Resolves once no finite CSS animation or transition is running (bars growing, cloud words
+/// fading in, the podium rising), so contrast is measured on the colours a person ends up
+/// seeing. Waits two frames first: a transition started by `requestAnimationFrame` (the bars)
+/// is not running yet when the script starts. Gives up after 10 s and says so.
+const SETTLE: &str = r#"
+return new Promise((resolve) => {
+  const start = performance.now();
+  const busy = () => document.getAnimations().filter((a) =>
+    a.playState === 'running' && a.effect && a.effect.getComputedTiming().iterations !== Infinity);
+  const tick = () => {
+    const left = busy();
+    if (!left.length) resolve(null);
+    else if (performance.now() - start > 10000) resolve(left.map((a) => a.animationName || a.transitionProperty || 'animation').join(', '));
+    else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(() => requestAnimationFrame(tick));
+});"#;
+
+/// Runs axe on the whole document; the result is reduced in the page to what a failure
+/// message needs. WebDriver's execute awaits the returned Promise.
+const AXE_RUN: &str = r#"
+return axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
+  id: v.id,
+  impact: v.impact,
+  help: v.help,
+  url: v.helpUrl,
+  count: v.nodes.length,
+  nodes: v.nodes.slice(0, 4).map((n) => ({
+    target: n.target.map(String).join(' '),
+    html: n.html.length > 240 ? n.html.slice(0, 240) + '…' : n.html,
+    summary: (n.failureSummary || '').split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3).join(' '),
+  })),
+})));"#;
+
+/// An axe-core audit of the page as it is now. Fails listing every violation of impact
+/// "serious" or "critical" (rule, help, up to four elements with their markup); minor and
+/// moderate ones are printed but do not fail. `label` names the page and state in the
+/// messages (e.g. `"play poll open, mobile, dark"`).
+///
+/// The vendored script is injected into the page when it is not there yet (a navigation or
+/// reload drops it). Waits for running animations and transitions to end first.
+pub async fn axe_audit(driver: &WebDriver, label: &str) -> anyhow::Result<()> {
+    let loaded = driver
+        .execute(
+            "return typeof window.axe === 'object' && typeof window.axe.run === 'function';",
+            vec![],
+        )
+        .await?;
+    if loaded.json() != &Value::Bool(true) {
+        let ret = driver
+            .execute(&format!("{AXE_SOURCE}\n;return typeof window.axe;"), vec![])
+            .await
+            .with_context(|| format!("{label}: injecting axe-core"))?;
+        if ret.json() != "object" {
+            bail!(
+                "{label}: axe-core did not load (window.axe is {})",
+                ret.json()
+            );
+        }
+    }
+    let unsettled = driver.execute(SETTLE, vec![]).await?;
+    if let Some(what) = unsettled.json().as_str() {
+        eprintln!("axe {label}: still animating after 10 s ({what}); auditing anyway");
+    }
+    let ret = driver
+        .execute(AXE_RUN, vec![])
+        .await
+        .with_context(|| format!("{label}: running axe-core"))?;
+    let violations = ret
+        .json()
+        .as_array()
+        .cloned()
+        .ok_or_else(|| anyhow!("{label}: axe.run returned {}", ret.json()))?;
+    let describe = |v: &Value| {
+        let mut text = format!(
+            "[{}] {}: {} ({} element(s); {})",
+            v["impact"].as_str().unwrap_or("?"),
+            v["id"].as_str().unwrap_or("?"),
+            v["help"].as_str().unwrap_or(""),
+            v["count"],
+            v["url"].as_str().unwrap_or(""),
+        );
+        for n in v["nodes"].as_array().into_iter().flatten() {
+            text.push_str(&format!(
+                "\n      {}: {}\n        {}",
+                n["target"].as_str().unwrap_or("?"),
+                n["html"].as_str().unwrap_or(""),
+                n["summary"].as_str().unwrap_or(""),
+            ));
+        }
+        text
+    };
+    let (serious, other): (Vec<&Value>, Vec<&Value>) = violations
+        .iter()
+        .partition(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")));
+    for v in &other {
+        eprintln!("axe {label}: {}", describe(v));
+    }
+    if !serious.is_empty() {
+        let list: Vec<String> = serious
+            .iter()
+            .map(|v| format!("  - {}", describe(v)))
+            .collect();
+        bail!(
+            "{label}: {} serious or critical accessibility violation(s):\n{}",
+            serious.len(),
+            list.join("\n")
+        );
+    }
+    Ok(())
+}

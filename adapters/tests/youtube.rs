@@ -45,16 +45,20 @@ async fn until(what: &str, mut cond: impl AsyncFnMut() -> bool) {
 
 fn poll_meeting(video_id: Option<&str>) -> MeetingFile {
     let choice = |slug: &str| ChoiceFile {
+        id: None,
         text: slug.to_uppercase(),
         slug: slug.into(),
         correct: false,
     };
     MeetingFile {
+        blocked_words: vec![],
         title: "YouTube poll".into(),
         code: "yt".into(),
         reward_fastest: false,
         flag_prefix: "LK".into(),
         activities: vec![ActivityFile {
+            id: None,
+            markup: Default::default(),
             kind: ActivityKind::Poll,
             title: "Which?".into(),
             description: String::new(),

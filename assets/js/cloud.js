@@ -4,6 +4,7 @@
 // the words do not fit, everything is scaled down and laid out again.
 
 import { el } from "./common.js";
+import { t } from "./i18n.js";
 
 const PALETTE = ["var(--accent)", "var(--bar)", "var(--ok)", "var(--text)", "var(--bad)", "var(--muted)"];
 const GAP = 6;
@@ -28,10 +29,16 @@ export class Cloud {
     this.box = container; this.minSize = minSize; this.maxSize = maxSize; this.reference = reference;
     this.nodes = new Map(); this.spots = new Map(); this.question = null;
     this.measure = el("span", { class: "cloud-measure", "aria-hidden": "true" });
+    // Screen readers get the words as a list, most frequent first, with their counts; the
+    // placed words are hidden from them. (`role="img"` would hide this list too.)
     this.list = el("ul", { class: "sr-only" });
     container.append(this.measure, this.list);
-    container.setAttribute("role", "img");
+    container.setAttribute("role", "figure");
+    this.name();
   }
+
+  /// The figure's name (again after a language change: pages re-render then).
+  name() { this.box.setAttribute("aria-label", t("cloud.label")); }
 
   clear() {
     for (const n of this.nodes.values()) n.remove();
@@ -42,6 +49,7 @@ export class Cloud {
   update(questionId, words) {
     if (questionId !== this.question) { this.clear(); this.question = questionId; }
     this.words = words;
+    this.name();
     this.layout();
   }
 

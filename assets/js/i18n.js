@@ -82,10 +82,12 @@ function toggleTheme() {
 export function mountTools() {
   const langBtn = document.getElementById("lang");
   if (langBtn) {
+    // The name is the visible text ("FR"): what a voice-control user says to press it. What
+    // it does is the tooltip and the description, in the language it switches to.
     const label = () => {
       const other = lang === "en" ? "fr" : "en";
       langBtn.textContent = other.toUpperCase();
-      langBtn.setAttribute("aria-label", t(other === "fr" ? "lang.to_fr" : "lang.to_en"));
+      langBtn.title = t(other === "fr" ? "lang.to_fr" : "lang.to_en");
       langBtn.lang = other;
     };
     label();

@@ -9,6 +9,7 @@ import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { ensureStaff, pickMeeting, logout } from "./staff.js";
 import { Streams, platformTag, platformCounts } from "./streams.js";
+import { Moderation } from "./moderation.js";
 
 applyTheme();
 mountTools();
@@ -22,6 +23,7 @@ let revokeArmed = null;
 const bars = new Bars($("#bars"));
 const cloud = new Cloud($("#cloud"), { minSize: 14, maxSize: 44 });
 const streams = meeting === null ? null : new Streams(meeting, (text, ok) => toast(text, ok));
+const moderation = meeting === null ? null : new Moderation(meeting);
 let revealTimer = null;
 
 // The transition table of docs/protocol.md: which controls each status allows.
@@ -47,6 +49,9 @@ function render() {
   const q = state.question, s = state.status;
   $("#status").textContent = t(`status.${s}`);
   $("#status").classList.toggle("live", s === "ongoing");
+  // A finished meeting links to its results page.
+  $("#results-link").href = `/results.html?meeting=${meeting}`;
+  $("#results-link").classList.toggle("hidden", s !== "after");
   $("#progress").textContent = t("play.progress", { n: state.position + 1, total: state.activity_count });
   $("#question").textContent = q ? `${t(`kind.${q.kind}`)} · ${q.title}` : "—";
   $("#description").innerHTML = q ? q.description_html : ""; // escaped by the server
@@ -190,8 +195,10 @@ function connect() {
   $("#revoke-displays").addEventListener("click", revokeDisplays);
   loadInvite();
   streams.mount();
+  moderation.mount();
   live = new Live(wsUrl(`/ws/meetings/${meeting}?role=staff`), {
     onFrame(f) {
+      moderation.onFrame(f);
       if (f.type === "state") { state = f; render(); streams.onState(f); }
       else if (f.type === "participants") setOnline(f.count);
       else if (!state) return;
@@ -237,6 +244,6 @@ window.addEventListener("resize", () => { if (state?.words) cloud.layout(); });
 (async () => {
   await ensureStaff();
   $("#logout").classList.remove("hidden");
-  if (meeting === null) pickMeeting((m) => `/organize.html?meeting=${m.id}`);
+  if (meeting === null) pickMeeting((m) => `/organize.html?meeting=${m.id}`, { results: true });
   else connect();
 })();

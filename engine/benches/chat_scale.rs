@@ -19,11 +19,14 @@ const SLUGS: [&str; 4] = ["a", "b", "c", "d"];
 
 fn meeting() -> MeetingFile {
     let choice = |slug: &str| ChoiceFile {
+        id: None,
         text: slug.into(),
         slug: slug.into(),
         correct: false,
     };
     let activity = |kind, choices| ActivityFile {
+        id: None,
+        markup: Default::default(),
         kind,
         title: "t".into(),
         description: String::new(),
@@ -31,6 +34,7 @@ fn meeting() -> MeetingFile {
         word_limit: 3,
     };
     MeetingFile {
+        blocked_words: vec![],
         title: "chat scale".into(),
         code: "chat".into(),
         reward_fastest: false,

@@ -17,16 +17,20 @@ const VOTERS: usize = 1_000;
 
 fn poll() -> MeetingFile {
     let choice = |slug: &str| ChoiceFile {
+        id: None,
         text: slug.into(),
         slug: slug.into(),
         correct: false,
     };
     MeetingFile {
+        blocked_words: vec![],
         title: "bench".into(),
         code: "bench".into(),
         reward_fastest: false,
         flag_prefix: "LK".into(),
         activities: vec![ActivityFile {
+            id: None,
+            markup: Default::default(),
             kind: ActivityKind::Poll,
             title: "p".into(),
             description: String::new(),

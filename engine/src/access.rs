@@ -43,6 +43,8 @@ pub enum Action {
     Invite,
     /// Create, change and list staff accounts.
     ManageUsers,
+    /// Delete the meeting, share it with other organizers: its owner (and admins) only.
+    Manage,
 }
 
 /// A meeting as far as permissions go.
@@ -69,8 +71,10 @@ impl Principal {
                 let controls = meeting.is_some_and(|m| {
                     m.access.owner == Some(*user) || m.access.shared_with.contains(user)
                 });
+                let owns = meeting.is_some_and(|m| m.access.owner == Some(*user));
                 match action {
                     Watch | Control | ManageDisplays | Invite => controls,
+                    Manage => owns,
                     Answer | ManageUsers => false,
                 }
             }
@@ -107,13 +111,14 @@ mod tests {
 
     const M: MeetingId = MeetingId(1);
     const OTHER: MeetingId = MeetingId(2);
-    const ALL: [Action; 6] = [
+    const ALL: [Action; 7] = [
         Action::Watch,
         Action::Answer,
         Action::Control,
         Action::ManageDisplays,
         Action::Invite,
         Action::ManageUsers,
+        Action::Manage,
     ];
 
     fn staff(id: i64, role: Role) -> Principal {
@@ -153,12 +158,18 @@ mod tests {
         let admin = staff(1, Role::Admin);
         assert_eq!(
             allowed(&admin, unowned),
-            vec![Watch, Control, ManageDisplays, Invite, ManageUsers]
+            vec![Watch, Control, ManageDisplays, Invite, ManageUsers, Manage]
         );
         assert!(admin.can(ManageUsers, None));
 
-        assert_eq!(allowed(&staff(10, Role::Organizer), m), staff_rights);
-        assert_eq!(allowed(&staff(11, Role::Organizer), m), staff_rights);
+        let mut owner_rights = staff_rights.clone();
+        owner_rights.push(Manage);
+        assert_eq!(allowed(&staff(10, Role::Organizer), m), owner_rights);
+        assert_eq!(
+            allowed(&staff(11, Role::Organizer), m),
+            staff_rights,
+            "a co-organizer controls the meeting, but neither deletes nor shares it"
+        );
         assert_eq!(allowed(&staff(12, Role::Organizer), m), vec![]);
         assert_eq!(
             allowed(&staff(10, Role::Organizer), unowned),

@@ -9,8 +9,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use librekast_storage::{
-    ActivityId, ActivityKind, AttendeeId, AttendeeRecord, MeetingId, Micros, Platform, Store,
-    WriteOp, now_micros,
+    ActivityId, ActivityKind, AttendeeId, AttendeeRecord, MeetingFile, MeetingId, Micros, Platform,
+    StorageError, Store, UserId, WriteOp, now_micros,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::oneshot;
@@ -18,10 +18,11 @@ use tokio::sync::oneshot;
 use crate::access::Principal;
 use crate::bus::Bus;
 use crate::chat::{ChatMessage, ChatReport, Intent, parse_intent};
-use crate::command::Command;
+use crate::command::{Command, Moderation};
 use crate::event::ChatLine;
 use crate::event::Event;
 use crate::meeting::Meeting;
+use crate::meeting::ParticipantRow;
 use crate::meeting::PendingReveal;
 use crate::seen::SeenIds;
 use crate::sources::SourceBoard;
@@ -71,6 +72,29 @@ pub enum MeetingMsg {
     ReloadStreams,
     /// A held reveal is due (the streams' delay after the close).
     Reveal(ActivityId),
+    /// Replace the plan in storage, keeping what the meeting reached, then take it.
+    EditPlan {
+        file: Arc<MeetingFile>,
+        editor: Option<UserId>,
+        reply: RpcReplyPort<Result<MeetingFile, StorageError>>,
+    },
+    /// The plan changed in storage: take it, keeping what the meeting reached.
+    ReloadPlan,
+    /// How many leading activities the meeting reached (locked for editing).
+    Reached {
+        reply: RpcReplyPort<usize>,
+    },
+    Participants {
+        reply: RpcReplyPort<Vec<ParticipantRow>>,
+    },
+    HiddenWords {
+        activity: ActivityId,
+        reply: RpcReplyPort<Option<Vec<String>>>,
+    },
+    NameBlocked {
+        name: Arc<str>,
+        reply: RpcReplyPort<bool>,
+    },
     Joined(AttendeeRecord),
     /// Publish coalesced tallies, words and presence.
     Flush,
@@ -244,6 +268,39 @@ impl Actor for MeetingActor {
                     tracing::warn!(meeting_id = %state.meeting.id, actor = "meeting", error = %e, "could not reload the chat sources")
                 }
             },
+            MeetingMsg::EditPlan {
+                file,
+                editor,
+                reply,
+            } => {
+                let reached = state.meeting.reached();
+                let result = state
+                    .args
+                    .store
+                    .replace_plan(state.meeting.id, &file, reached, editor)
+                    .await;
+                if result.is_ok() {
+                    tracing::info!(meeting_id = %state.meeting.id, actor = "meeting", reached, activities = file.activities.len(), "plan edited");
+                    state.reload_plan(reached).await;
+                }
+                let _ = reply.send(result);
+            }
+            MeetingMsg::ReloadPlan => {
+                let reached = state.meeting.reached();
+                state.reload_plan(reached).await;
+            }
+            MeetingMsg::Reached { reply } => {
+                let _ = reply.send(state.meeting.reached());
+            }
+            MeetingMsg::Participants { reply } => {
+                let _ = reply.send(state.meeting.participants());
+            }
+            MeetingMsg::HiddenWords { activity, reply } => {
+                let _ = reply.send(state.meeting.hidden_words(activity));
+            }
+            MeetingMsg::NameBlocked { name, reply } => {
+                let _ = reply.send(state.meeting.is_blocked(&name));
+            }
             MeetingMsg::Reveal(activity) => {
                 if state
                     .meeting
@@ -349,6 +406,10 @@ impl MeetingState {
                 return self.apply_control(myself, control, expect, reply).await;
             }
             (Command::Control(..), Some(_)) => return refuse(reply, ErrorCode::Forbidden),
+            (Command::Moderate(m), None) => {
+                return self.moderate(&principal, m, reply).await;
+            }
+            (Command::Moderate(..), Some(_)) => return refuse(reply, ErrorCode::Forbidden),
             (_, None) => return refuse(reply, ErrorCode::Forbidden),
             (
                 Command::Vote {
@@ -396,6 +457,77 @@ impl MeetingState {
             }
         };
         self.write(ops, Some(reply), Ok(ok)).await;
+    }
+
+    /// A moderation action: applied in memory, seen on every screen, acked once stored.
+    async fn moderate(
+        &mut self,
+        principal: &Principal,
+        action: Moderation,
+        reply: oneshot::Sender<AckResult>,
+    ) {
+        let by = match principal {
+            Principal::Staff { username, .. } => username.as_str(),
+            _ => "",
+        };
+        let meeting_id = self.meeting.id;
+        let what = action.as_str();
+        let op = match action {
+            Moderation::Rename { attendee, name } => {
+                match self.meeting.moderator_rename(attendee, &name) {
+                    Ok(Some(op)) => {
+                        tracing::info!(meeting_id = %meeting_id, actor = "meeting", by, action = what, attendee = attendee.0, name = %name, "moderation");
+                        self.publish_state();
+                        op
+                    }
+                    Ok(None) => return acknowledge(reply),
+                    Err(code) => return refuse(reply, code),
+                }
+            }
+            Moderation::Remove { attendee } => match self.meeting.remove_attendee(attendee) {
+                Ok(op) => {
+                    tracing::info!(meeting_id = %meeting_id, actor = "meeting", by, action = what, attendee = attendee.0, "moderation");
+                    self.bus().publish(Event::Removed(attendee));
+                    self.publish_everything();
+                    op
+                }
+                Err(code) => return refuse(reply, code),
+            },
+            Moderation::HideWord {
+                activity,
+                word,
+                hide,
+            } => match self.meeting.hide_word(activity, &word, hide) {
+                Ok(op) => {
+                    tracing::info!(meeting_id = %meeting_id, actor = "meeting", by, action = what, activity = activity.0, word = %word, "moderation");
+                    self.cache = None;
+                    self.publish_tally_and_words();
+                    op
+                }
+                Err(code) => return refuse(reply, code),
+            },
+            Moderation::BlockWords { words } => {
+                tracing::info!(meeting_id = %meeting_id, actor = "meeting", by, action = what, words = words.len(), "moderation");
+                self.meeting.block_words(words)
+            }
+        };
+        self.write(vec![op], Some(reply), Ok(AckOk::Plain)).await;
+    }
+
+    /// Takes the stored plan, keeping the first `reached` activities as they are in memory.
+    async fn reload_plan(&mut self, reached: usize) {
+        match self.args.store.plan_records(self.meeting.id).await {
+            Ok(plan) => {
+                self.meeting
+                    .apply_plan(plan.meeting, plan.activities, plan.flags, reached);
+                let platforms = self.meeting.source_platforms();
+                self.args.sources.retain(&platforms);
+                self.publish_everything();
+            }
+            Err(e) => {
+                tracing::warn!(meeting_id = %self.meeting.id, actor = "meeting", error = %e, "could not reload the plan");
+            }
+        }
     }
 
     /// Applies a control (from staff, or a held reveal coming due) and acks it once written.

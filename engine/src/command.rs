@@ -1,6 +1,6 @@
 //! What a connection or a tool asks a meeting to do.
 
-use librekast_storage::{ActivityId, ChoiceId};
+use librekast_storage::{ActivityId, AttendeeId, ChoiceId};
 
 use crate::access::Action;
 use crate::meeting::Expect;
@@ -21,6 +21,37 @@ pub enum Command {
     },
     /// A staff control, applied only if the meeting is still where `Expect` says (if given).
     Control(Control, Option<Expect>),
+    /// A staff moderation action (acked once stored, logged, seen on every screen).
+    Moderate(Moderation),
+}
+
+/// What a moderator may do during a meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moderation {
+    /// A new display name (already cleaned by the caller).
+    Rename { attendee: AttendeeId, name: String },
+    /// Off the scoreboard, answers no longer counted, connections closed, seat gone.
+    Remove { attendee: AttendeeId },
+    /// Hide a word from an activity's cloud (`hide: false` shows it again).
+    HideWord {
+        activity: ActivityId,
+        word: String,
+        hide: bool,
+    },
+    /// The meeting's blocked words (validated by the caller).
+    BlockWords { words: Vec<String> },
+}
+
+impl Moderation {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Moderation::Rename { .. } => "rename",
+            Moderation::Remove { .. } => "remove",
+            Moderation::HideWord { hide: true, .. } => "hide_word",
+            Moderation::HideWord { hide: false, .. } => "show_word",
+            Moderation::BlockWords { .. } => "blocked_words",
+        }
+    }
 }
 
 impl Command {
@@ -28,7 +59,7 @@ impl Command {
     pub fn action(&self) -> Action {
         match self {
             Command::Vote { .. } | Command::Word { .. } | Command::Flag { .. } => Action::Answer,
-            Command::Control(..) => Action::Control,
+            Command::Control(..) | Command::Moderate(..) => Action::Control,
         }
     }
 }

@@ -39,7 +39,27 @@ pub struct Engine {
     registry: Registry,
     root: ActorRef<MeetingsMsg>,
     start_wait: Duration,
+    /// Meetings being reset or deleted: nobody may start them meanwhile.
+    paused: Arc<std::sync::Mutex<std::collections::HashSet<MeetingId>>>,
 }
+
+/// While held, the meeting cannot start (requests get `Unavailable` and retry); see
+/// [`Engine::stop_meeting`].
+pub struct Paused {
+    paused: Arc<std::sync::Mutex<std::collections::HashSet<MeetingId>>>,
+    id: MeetingId,
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        if let Ok(mut p) = self.paused.lock() {
+            p.remove(&self.id);
+        }
+    }
+}
+
+/// How long [`Engine::stop_meeting`] waits for a tree to stop.
+const STOP_WAIT: Duration = Duration::from_secs(10);
 
 impl Engine {
     /// Starts the writer and the supervision root, then resumes every meeting that was
@@ -63,6 +83,7 @@ impl Engine {
             registry,
             root,
             start_wait,
+            paused: Arc::default(),
         };
         // All queued first, then waited for: they load side by side, in order.
         let mut resuming = Vec::new();
@@ -101,6 +122,9 @@ impl Engine {
 
     /// The meeting's handle, its start queued if it is not running (not waited for).
     async fn ensure(&self, id: MeetingId) -> Result<Arc<MeetingHandle>, EngineError> {
+        if self.paused.lock().map(|p| p.contains(&id)).unwrap_or(false) {
+            return Err(EngineError::Unavailable);
+        }
         let cached = self.registry.read().ok().and_then(|r| r.get(&id).cloned());
         if let Some(h) = cached
             && !h.is_stopped()
@@ -172,6 +196,7 @@ impl Engine {
                     platform: Platform::Room,
                     platform_user_id: platform_user_id.clone(),
                     score: 0,
+                    removed: false,
                 };
                 (record, JoinSeat::New { platform_user_id })
             }
@@ -195,6 +220,42 @@ impl Engine {
             }
             _ => Err(EngineError::Unavailable),
         }
+    }
+
+    /// Stops the meeting's tree if it runs, waits until it stopped and every write it
+    /// queued is stored, and keeps it from starting again until the returned guard drops:
+    /// storage may then be changed under it (a reset, a delete). Connections close with
+    /// "try again" and come back to the new state.
+    pub async fn stop_meeting(&self, id: MeetingId) -> Result<Paused, EngineError> {
+        let guard = match self.paused.lock() {
+            Ok(mut p) => {
+                if !p.insert(id) {
+                    return Err(EngineError::Unavailable);
+                }
+                Paused {
+                    paused: self.paused.clone(),
+                    id,
+                }
+            }
+            Err(_) => return Err(EngineError::Unavailable),
+        };
+        let handle = self.registry.read().ok().and_then(|r| r.get(&id).cloned());
+        if let Some(handle) = handle.filter(|h| !h.is_stopped()) {
+            // A tree still starting takes requests once ready.
+            let _ = handle.wait_ready(self.start_wait).await;
+            handle.stop_tree("reset or deleted");
+            let deadline = tokio::time::Instant::now() + STOP_WAIT;
+            // The supervisor marks the handle stopped in its handler; this waits a few
+            // milliseconds at most (an admin action, not a hot path).
+            while !handle.is_stopped() {
+                if tokio::time::Instant::now() > deadline {
+                    return Err(EngineError::Unavailable);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        self.writer.barrier().await;
+        Ok(guard)
     }
 
     /// Stops every meeting's tree, then waits until every queued write is committed.

@@ -22,10 +22,14 @@ pub enum ErrorCode {
     /// The answer could not be stored (database outage, meeting restarting): nothing was
     /// recorded, the client may retry.
     Unavailable,
+    /// A moderator removed this attendee: their answers no longer count.
+    Removed,
+    /// The word (or name) holds one of the meeting's blocked words.
+    BlockedWord,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 14] = [
         Self::AlreadyVoted,
         Self::NotOpen,
         Self::UnknownChoice,
@@ -38,6 +42,8 @@ impl ErrorCode {
         Self::BadRequest,
         Self::RateLimited,
         Self::Unavailable,
+        Self::Removed,
+        Self::BlockedWord,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +60,8 @@ impl ErrorCode {
             Self::BadRequest => "bad_request",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
+            Self::Removed => "removed",
+            Self::BlockedWord => "blocked_word",
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum Event {
     DisplaysRevoked,
     /// The meeting's tree is stopping (idle): connections close and may reconnect.
     Stopping,
+    /// A moderator removed this attendee: their connections close (4003).
+    Removed(librekast_storage::AttendeeId),
 }
 
 /// Everything any audience may need to draw the meeting at one moment. The view layer

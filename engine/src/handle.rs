@@ -6,7 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use librekast_storage::{AttendeeRecord, MeetingId};
+use std::collections::HashMap;
+
+use librekast_storage::{
+    ActivityId, AttendeeId, AttendeeRecord, MeetingFile, MeetingId, StorageError, UserId,
+};
 use ractor::RpcReplyPort;
 use ractor::rpc::CallResult;
 use tokio::sync::{broadcast, oneshot, watch};
@@ -16,12 +20,25 @@ use crate::actor::{ActorSlot, MeetingMsg};
 use crate::bus::Bus;
 use crate::command::Command;
 use crate::event::{AdapterStatus, Event};
+use crate::meeting::ParticipantRow;
 use crate::sources::SourceBoard;
 use crate::view::{Audience, Published, Snapshot};
 use crate::{AckResult, ChatMessage, ChatReport, EngineError, ErrorCode};
 
-/// Asks a meeting's supervisor to restart its extensions.
-pub(crate) type Reloader = Arc<dyn Fn() + Send + Sync>;
+/// What may be asked of a meeting's supervisor from outside its tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TreeRequest {
+    /// Restart the extensions (the sources changed).
+    ReloadExtensions,
+    /// Stop the whole tree (the meeting is reset or deleted); connections may reconnect.
+    Stop(&'static str),
+}
+
+/// Asks a meeting's supervisor something (set while the tree runs).
+pub(crate) type Reloader = Arc<dyn Fn(TreeRequest) + Send + Sync>;
+
+/// How long a plan edit may take (one transaction, then the plan read back).
+const PLAN_EDIT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Attempts, and the first delay (doubling), while a meeting's actor restarts: ~3 s in all.
 const RETRIES: usize = 6;
@@ -55,6 +72,8 @@ pub struct MeetingHandle {
     /// Restarts the meeting's extensions (set by its supervisor while the tree runs; a
     /// callback, so this module does not depend on the supervisor's).
     reload_extensions: std::sync::RwLock<Option<Reloader>>,
+    /// Open participant connections per attendee: who is online, for moderators.
+    online_attendees: std::sync::Mutex<HashMap<AttendeeId, u32>>,
 }
 
 impl MeetingHandle {
@@ -74,6 +93,7 @@ impl MeetingHandle {
             code: std::sync::RwLock::new(Arc::from("")),
             sources: Arc::default(),
             reload_extensions: std::sync::RwLock::new(None),
+            online_attendees: std::sync::Mutex::default(),
         }
     }
 
@@ -153,12 +173,35 @@ impl MeetingHandle {
     /// Counts a connection in for as long as the returned guard lives: the participant count
     /// staff see, and what keeps the meeting from stopping as idle.
     pub fn connect(self: &Arc<Self>, audience: Audience) -> Presence {
+        self.connect_as(audience, None)
+    }
+
+    /// [`MeetingHandle::connect`] for a participant's connection: also counts them online.
+    pub fn connect_as(
+        self: &Arc<Self>,
+        audience: Audience,
+        attendee: Option<AttendeeId>,
+    ) -> Presence {
         self.bus.count(audience, 1);
+        if let Some(a) = attendee
+            && let Ok(mut online) = self.online_attendees.lock()
+        {
+            *online.entry(a).or_insert(0) += 1;
+        }
         self.presence_changed();
         Presence {
             handle: self.clone(),
             audience,
+            attendee,
         }
+    }
+
+    /// Whether the attendee has a connection open right now.
+    pub fn is_online(&self, attendee: AttendeeId) -> bool {
+        self.online_attendees
+            .lock()
+            .map(|o| o.contains_key(&attendee))
+            .unwrap_or(false)
     }
 
     fn presence_changed(&self) {
@@ -279,11 +322,84 @@ impl MeetingHandle {
         if let Some(actor) = self.actor() {
             let _ = actor.send_message(MeetingMsg::ReloadStreams);
         }
+        self.ask_tree(TreeRequest::ReloadExtensions);
+    }
+
+    fn ask_tree(&self, request: TreeRequest) {
         if let Ok(r) = self.reload_extensions.read()
-            && let Some(reload) = r.as_ref()
+            && let Some(ask) = r.as_ref()
         {
-            reload();
+            ask(request);
         }
+    }
+
+    /// Stops the meeting's tree (connections close with "try again"); see
+    /// [`crate::Engine::stop_meeting`], which also waits for it.
+    pub(crate) fn stop_tree(&self, reason: &'static str) {
+        self.ask_tree(TreeRequest::Stop(reason));
+    }
+
+    /// Replaces the plan through the meeting's actor, which knows what it reached before
+    /// storage does: see [`librekast_storage::Store::replace_plan`].
+    pub async fn edit_plan(
+        &self,
+        file: MeetingFile,
+        editor: Option<UserId>,
+    ) -> Result<Result<MeetingFile, StorageError>, EngineError> {
+        // Asked once, never retried: a retry after a timeout could add the new items twice.
+        let actor = self.actor().ok_or(EngineError::Unavailable)?;
+        let file = Arc::new(file);
+        match actor
+            .call(
+                |reply| MeetingMsg::EditPlan {
+                    file: file.clone(),
+                    editor,
+                    reply,
+                },
+                Some(PLAN_EDIT_TIMEOUT),
+            )
+            .await
+        {
+            Ok(CallResult::Success(result)) => Ok(result),
+            _ => Err(EngineError::Unavailable),
+        }
+    }
+
+    /// The plan changed in storage (edited while no actor ran): the actor reads it again,
+    /// keeping what it already reached.
+    pub fn reload_plan(&self) {
+        if let Some(actor) = self.actor() {
+            let _ = actor.send_message(MeetingMsg::ReloadPlan);
+        }
+    }
+
+    /// How many leading activities the meeting reached (locked for editing).
+    pub async fn reached(&self) -> Result<usize, EngineError> {
+        self.ask(|reply| MeetingMsg::Reached { reply }).await
+    }
+
+    /// Every participant (removed ones excepted), in scoreboard order.
+    pub async fn participants(&self) -> Result<Vec<ParticipantRow>, EngineError> {
+        self.ask(|reply| MeetingMsg::Participants { reply }).await
+    }
+
+    /// The words hidden from an activity's cloud; `None`: no such activity.
+    pub async fn hidden_words(
+        &self,
+        activity: ActivityId,
+    ) -> Result<Option<Vec<String>>, EngineError> {
+        self.ask(|reply| MeetingMsg::HiddenWords { activity, reply })
+            .await
+    }
+
+    /// Whether a name holds one of the meeting's blocked words.
+    pub async fn name_blocked(&self, name: &str) -> Result<bool, EngineError> {
+        let name: Arc<str> = Arc::from(name);
+        self.ask(|reply| MeetingMsg::NameBlocked {
+            name: name.clone(),
+            reply,
+        })
+        .await
     }
 
     /// Asks the current actor a question, retrying with backoff while the meeting restarts.
@@ -325,10 +441,20 @@ impl MeetingHandle {
 pub struct Presence {
     handle: Arc<MeetingHandle>,
     audience: Audience,
+    attendee: Option<AttendeeId>,
 }
 
 impl Drop for Presence {
     fn drop(&mut self) {
+        if let Some(a) = self.attendee
+            && let Ok(mut online) = self.handle.online_attendees.lock()
+            && let Some(n) = online.get_mut(&a)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                online.remove(&a);
+            }
+        }
         self.handle.bus.count(self.audience, -1);
         self.handle.presence_changed();
     }

@@ -61,14 +61,14 @@ pub mod writer;
 
 pub use access::{Action, MeetingRef, Principal};
 pub use chat::{ChatMessage, ChatReport};
-pub use command::Command;
+pub use command::{Command, Moderation};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, ErrorCode};
 pub use event::{AdapterStatus, Event, FlagAck, Quota, Standings, You};
 pub use extension::{Extension, ExtensionContext, ExtensionFactory, ExtensionKind, Extensions};
 pub use handle::{MeetingHandle, Presence};
-pub use meeting::Expect;
+pub use meeting::{Expect, ParticipantRow};
 pub use transition::Control;
 pub use view::{Audience, Frame, Published, Snapshot};
 pub use wire::{AckOk, AckResult};

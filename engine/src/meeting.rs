@@ -2,20 +2,21 @@
 //! commands, writes the returned [`WriteOp`]s and publishes the frames it renders.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use crate::ErrorCode;
 use crate::event::{
     ActivityView, Answer, AttemptView, ChatHint, ChoiceView, FlagAck, MeetingView, PlanItem,
     ScoreRow, Standings, Tally, WordCount, Words, You,
 };
-use crate::markup::description_html;
+use crate::markup::{description_html, markdown_html};
 use crate::scoring::{ScoredVote, quiz_awards};
 use crate::transition::{self, Control};
-use crate::words::{Cloud, NormalizedWord, normalize};
+use crate::words::{Blocklist, Cloud, NormalizedWord, normalize};
 use librekast_storage::{
     ActivityId, ActivityKind, ActivityRecord, ActivityState, AttendeeId, AttendeeRecord, ChatRules,
-    ChoiceId, ChoiceRecord, FlagId, FlagRecord, LoadedMeeting, MeetingId, MeetingStatus, Micros,
-    Platform, StoredSource, WriteOp,
+    ChoiceId, ChoiceRecord, FlagId, FlagRecord, LoadedMeeting, Markup, MeetingId, MeetingStatus,
+    Micros, Platform, StoredSource, WriteOp,
 };
 
 /// Longest flag submission looked at.
@@ -58,6 +59,8 @@ pub struct Activity {
     opened_at: Micros,
     words_by: HashMap<AttendeeId, Vec<String>>,
     cloud: Cloud,
+    /// Word keys a moderator hid from the cloud (still stored, never shown).
+    hidden: HashSet<String>,
 }
 
 impl Activity {
@@ -66,7 +69,10 @@ impl Activity {
             id: r.id,
             kind: r.kind,
             title: r.title,
-            description_html: description_html(&r.description),
+            description_html: match r.markup {
+                Markup::Text => description_html(&r.description),
+                Markup::Markdown => markdown_html(&r.description),
+            },
             word_limit: r.word_limit,
             state: r.state,
             choices: r.choices,
@@ -77,6 +83,7 @@ impl Activity {
             opened_at: 0,
             words_by: HashMap::new(),
             cloud: Cloud::default(),
+            hidden: r.hidden_words.into_iter().collect(),
         }
     }
 
@@ -153,7 +160,7 @@ impl Activity {
 
     fn words(&self) -> Vec<WordCount> {
         self.cloud
-            .top(CLOUD_WORDS)
+            .top_except(CLOUD_WORDS, &self.hidden)
             .into_iter()
             .map(|(text, count)| WordCount { text, count })
             .collect()
@@ -231,6 +238,12 @@ pub struct Meeting {
     /// A closed activity whose reveal waits for chat answers still on their way (the
     /// streams' delay): chat answers given before `closed_at` still count until then.
     pub pending_reveal: Option<PendingReveal>,
+    /// Attendees a moderator removed: nothing they send counts, they are on no scoreboard.
+    removed: HashSet<AttendeeId>,
+    /// The meeting's `blocked_words`, as given and as matched.
+    pub blocked_words: Vec<String>,
+    /// Shared so a word can be checked while its activity is borrowed.
+    blocklist: Arc<Blocklist>,
 }
 
 /// An activity closed for the room, its reveal held back by the largest stream delay.
@@ -245,6 +258,12 @@ impl Meeting {
     /// Rebuilds the live state from what storage holds.
     pub fn from_loaded(loaded: LoadedMeeting) -> Meeting {
         let m = loaded.meeting;
+        let removed: HashSet<AttendeeId> = loaded
+            .attendees
+            .iter()
+            .filter(|a| a.removed)
+            .map(|a| a.id)
+            .collect();
         let mut activities: Vec<Activity> =
             loaded.activities.into_iter().map(Activity::new).collect();
         let platform_of: HashMap<AttendeeId, Platform> = loaded
@@ -258,6 +277,9 @@ impl Meeting {
             .map(|(i, a)| (a.id, i))
             .collect();
         for v in loaded.votes {
+            if removed.contains(&v.attendee_id) {
+                continue;
+            }
             if let Some(&i) = index.get(&v.activity_id) {
                 let platform = platform_of
                     .get(&v.attendee_id)
@@ -275,6 +297,9 @@ impl Meeting {
             }
         }
         for w in loaded.words {
+            if removed.contains(&w.attendee_id) {
+                continue;
+            }
             if let Some(&i) = index.get(&w.activity_id) {
                 let word = NormalizedWord {
                     text: w.text,
@@ -291,6 +316,7 @@ impl Meeting {
         let attendees = loaded
             .attendees
             .into_iter()
+            .filter(|a| !a.removed)
             .map(|a| {
                 (
                     a.id,
@@ -363,6 +389,9 @@ impl Meeting {
             sources: m.sources,
             chat: m.chat,
             pending_reveal: None,
+            removed,
+            blocklist: Arc::new(Blocklist::new(&m.blocked_words)),
+            blocked_words: m.blocked_words,
         }
     }
 
@@ -437,6 +466,7 @@ impl Meeting {
         choice: ChoiceId,
         at: Micros,
     ) -> Result<WriteOp, ErrorCode> {
+        self.present(attendee)?;
         let (question, _) = self.chat_question(at).ok_or(ErrorCode::NotOpen)?;
         let platform = self.platform_of(attendee);
         let activity = self.answerable(question, at)?;
@@ -452,10 +482,12 @@ impl Meeting {
         raw: &str,
         at: Micros,
     ) -> Result<Option<WriteOp>, ErrorCode> {
+        self.present(attendee)?;
         let (question, _) = self.chat_question(at).ok_or(ErrorCode::NotOpen)?;
+        let blocklist = Arc::clone(&self.blocklist);
         let activity = self.answerable(question, at)?;
         let at = at.max(activity.opened_at);
-        Self::add_word(activity, attendee, question, raw, at)
+        Self::add_word(activity, attendee, question, raw, at, &blocklist)
     }
 
     fn platform_of(&self, attendee: AttendeeId) -> Platform {
@@ -491,6 +523,9 @@ impl Meeting {
     /// Makes sure the attendee is known (a join may race a restart); keeps the newest name.
     /// True when this changed anything (a new attendee or a new name).
     pub fn ensure_attendee(&mut self, id: AttendeeId, name: &str, platform: Platform) -> bool {
+        if self.removed.contains(&id) {
+            return false;
+        }
         match self.attendees.get_mut(&id) {
             Some(a) if a.name == name => false,
             Some(a) => {
@@ -618,6 +653,7 @@ impl Meeting {
         choice: ChoiceId,
         at: Micros,
     ) -> Result<WriteOp, ErrorCode> {
+        self.present(attendee)?;
         let platform = self.platform_of(attendee);
         let activity = self.open_activity(question)?;
         Self::record(activity, attendee, question, choice, at, platform)
@@ -665,8 +701,10 @@ impl Meeting {
         raw: &str,
         at: Micros,
     ) -> Result<Option<WriteOp>, ErrorCode> {
+        self.present(attendee)?;
+        let blocklist = Arc::clone(&self.blocklist);
         let activity = self.open_activity(question)?;
-        Self::add_word(activity, attendee, question, raw, at)
+        Self::add_word(activity, attendee, question, raw, at, &blocklist)
     }
 
     fn add_word(
@@ -675,11 +713,15 @@ impl Meeting {
         question: ActivityId,
         raw: &str,
         at: Micros,
+        blocklist: &Blocklist,
     ) -> Result<Option<WriteOp>, ErrorCode> {
         if activity.kind != ActivityKind::Wordcloud {
             return Err(ErrorCode::BadRequest);
         }
         let word = normalize(raw).map_err(|_| ErrorCode::BadRequest)?;
+        if blocklist.blocks(&word.text) {
+            return Err(ErrorCode::BlockedWord);
+        }
         let mine = activity.words_by.get(&attendee);
         if mine.is_some_and(|w| w.contains(&word.key)) {
             return Ok(None);
@@ -722,6 +764,9 @@ impl Meeting {
         };
         if self.status == MeetingStatus::After {
             return refuse(ErrorCode::NotOpen);
+        }
+        if self.removed.contains(&attendee) {
+            return refuse(ErrorCode::Removed);
         }
         if !self.allow_flag_attempt(attendee, at) {
             return refuse(ErrorCode::RateLimited);
@@ -1004,5 +1049,7 @@ fn outcome_name(stored: &str) -> &'static str {
     }
 }
 
+mod moderation;
+pub use moderation::ParticipantRow;
 #[cfg(test)]
 mod tests;

@@ -23,7 +23,7 @@ use crate::bus::Bus;
 use crate::config::EngineConfig;
 use crate::event::Event;
 use crate::extension::{Extension, ExtensionContext, ExtensionKind};
-use crate::handle::MeetingHandle;
+use crate::handle::{MeetingHandle, TreeRequest};
 use crate::restart::{Decision, RestartPolicy, Restarts};
 use crate::writer::Writer;
 
@@ -38,6 +38,8 @@ pub enum SupervisorMsg {
     },
     /// The meeting's sources changed: stop every extension and start the new set.
     ReloadExtensions,
+    /// Stop the tree (the meeting is reset or deleted).
+    Stop(&'static str),
 }
 
 pub struct SupervisorArgs {
@@ -254,9 +256,13 @@ impl Actor for MeetingSupervisor {
     ) -> Result<SupervisorState, ActorProcessingErr> {
         let extensions = extensions_of(&args).await;
         let me = myself.clone();
-        args.handle.set_reloader(Some(std::sync::Arc::new(move || {
-            let _ = me.send_message(SupervisorMsg::ReloadExtensions);
-        })));
+        args.handle
+            .set_reloader(Some(std::sync::Arc::new(move |request| {
+                let _ = me.send_message(match request {
+                    TreeRequest::ReloadExtensions => SupervisorMsg::ReloadExtensions,
+                    TreeRequest::Stop(reason) => SupervisorMsg::Stop(reason),
+                });
+            })));
         let mut state = SupervisorState {
             extension_restarts: extensions
                 .iter()
@@ -301,6 +307,10 @@ impl Actor for MeetingSupervisor {
     ) -> Result<(), ActorProcessingErr> {
         let id = state.args.id;
         match msg {
+            SupervisorMsg::Stop(reason) => {
+                tracing::info!(meeting_id = %id, actor = "meeting_supervisor", reason, "stopping");
+                state.stop_tree(&myself, reason);
+            }
             SupervisorMsg::IdleCheck => {
                 let busy = state.args.bus.connections() > 0 || state.running_keeps_alive();
                 if busy {

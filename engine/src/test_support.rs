@@ -5,11 +5,14 @@ use librekast_storage::{ActivityFile, ActivityKind, MeetingFile};
 /// A meeting of one text slide, join code `c`.
 pub(crate) fn text_meeting(title: &str) -> MeetingFile {
     MeetingFile {
+        blocked_words: vec![],
         title: title.into(),
         code: "c".into(),
         reward_fastest: false,
         flag_prefix: "LK".into(),
         activities: vec![ActivityFile {
+            id: None,
+            markup: Default::default(),
             kind: ActivityKind::Text,
             title: "hi".into(),
             description: String::new(),

@@ -30,6 +30,8 @@ pub const STAFF_SCOREBOARD: usize = crate::meeting::VIEW_SCOREBOARD;
 /// Close code sent to display connections when their meeting's display links are revoked:
 /// in the "do not reconnect" range (docs/protocol.md, close codes).
 pub const CLOSE_DISPLAY_REVOKED: u16 = 4001;
+/// Close code sent to a participant's connections when a moderator removes them.
+pub const CLOSE_REMOVED: u16 = 4003;
 /// Close code when a meeting's tree stops (idle): reconnecting starts it again.
 pub const CLOSE_TRY_AGAIN: u16 = 1013;
 
@@ -182,6 +184,8 @@ pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
             code: CLOSE_TRY_AGAIN,
             reason: "meeting stopped",
         }),
+        // Per connection, not per audience: each connection checks whether it is theirs.
+        Event::Removed(_) => None,
     }
 }
 

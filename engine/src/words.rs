@@ -32,6 +32,54 @@ pub fn normalize(raw: &str) -> Result<NormalizedWord, WordError> {
     Ok(NormalizedWord { text, key })
 }
 
+/// Words a meeting refuses (its `blocked_words`), compared by whole words, case-insensitively:
+/// `ass` blocks "ass" and "Kick ass" but not "class" (no Scunthorpe problem); a phrase of
+/// several words blocks text holding those words in a row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Blocklist {
+    /// Each blocked entry as its lower-cased words joined by one space, padded with spaces.
+    phrases: Vec<String>,
+}
+
+impl Blocklist {
+    pub fn new(words: &[String]) -> Blocklist {
+        Blocklist {
+            phrases: words
+                .iter()
+                .map(|w| tokens(w))
+                .filter(|t| !t.trim().is_empty())
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    /// Whether `text` holds a blocked word or phrase.
+    pub fn blocks(&self, text: &str) -> bool {
+        if self.phrases.is_empty() {
+            return false;
+        }
+        let text = tokens(text);
+        self.phrases.iter().any(|p| text.contains(p.as_str()))
+    }
+}
+
+/// ` word word `: lower-cased alphanumeric runs, space-separated and padded.
+fn tokens(text: &str) -> String {
+    let mut out = String::from(" ");
+    for word in text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        out.push_str(word);
+        out.push(' ');
+    }
+    out
+}
+
 /// One group of words sharing a key: its count and the spellings seen.
 #[derive(Debug, Clone, Default)]
 struct Group {
@@ -60,13 +108,33 @@ impl Cloud {
             .0 += 1;
     }
 
+    /// One word fewer under `key` (its author was removed by a moderator).
+    pub fn discount(&mut self, key: &str) {
+        if let Some(group) = self.groups.get_mut(key) {
+            group.count = group.count.saturating_sub(1);
+            if group.count == 0 {
+                self.groups.remove(key);
+            }
+        }
+    }
+
     /// Words by count (highest first), then alphabetically; each in its most frequent
     /// spelling (the earliest seen among equals).
     pub fn top(&self, limit: usize) -> Vec<(String, u64)> {
+        self.top_except(limit, &std::collections::HashSet::new())
+    }
+
+    /// [`Cloud::top`] without the words whose key is in `hidden` (hidden by a moderator).
+    pub fn top_except(
+        &self,
+        limit: usize,
+        hidden: &std::collections::HashSet<String>,
+    ) -> Vec<(String, u64)> {
         let mut out: Vec<(String, u64)> = self
             .groups
-            .values()
-            .map(|g| {
+            .iter()
+            .filter(|(key, _)| !hidden.contains(*key))
+            .map(|(_, g)| {
                 let spelling = g
                     .spellings
                     .iter()
@@ -88,6 +156,36 @@ impl Cloud {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocklists_match_whole_words() {
+        let list = Blocklist::new(&["ass".into(), "Bad Word".into(), "  ".into()]);
+        assert!(list.blocks("ass"));
+        assert!(list.blocks("Kick ASS!"));
+        assert!(!list.blocks("class"));
+        assert!(list.blocks("a bad   word here"));
+        assert!(!list.blocks("bad"));
+        assert!(!Blocklist::new(&[]).blocks("anything"));
+    }
+
+    #[test]
+    fn hidden_and_discounted_words_leave_the_cloud() {
+        let mut c = Cloud::default();
+        for w in ["rust", "Rust", "go", "zig"] {
+            c.add(&n(w));
+        }
+        let hidden: std::collections::HashSet<String> = ["go".to_string()].into();
+        assert_eq!(
+            c.top_except(10, &hidden),
+            vec![("rust".to_string(), 2), ("zig".to_string(), 1)]
+        );
+        c.discount("zig");
+        c.discount("rust");
+        assert_eq!(
+            c.top(10),
+            vec![("go".to_string(), 1), ("rust".to_string(), 1)]
+        );
+    }
 
     fn n(s: &str) -> NormalizedWord {
         normalize(s).unwrap_or_else(|e| panic!("{s:?}: {e:?}"))

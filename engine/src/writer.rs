@@ -356,16 +356,20 @@ mod tests {
 
     fn poll() -> MeetingFile {
         let choice = |slug: &str| ChoiceFile {
+            id: None,
             text: slug.into(),
             slug: slug.into(),
             correct: false,
         };
         MeetingFile {
+            blocked_words: vec![],
             title: "t".into(),
             code: "c".into(),
             reward_fastest: false,
             flag_prefix: "LK".into(),
             activities: vec![ActivityFile {
+                id: None,
+                markup: Default::default(),
                 kind: ActivityKind::Poll,
                 title: "p".into(),
                 description: String::new(),

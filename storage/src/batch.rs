@@ -75,6 +75,27 @@ pub(crate) async fn apply_ops<C: ConnectionTrait>(
             WriteOp::Join { .. } => joins(db, batch).await?,
             WriteOp::ChatSeen { .. } => insert_chat_seen(db, batch).await?,
             WriteOp::Rename { attendee, name } => rename(db, *attendee, name).await?,
+            WriteOp::Remove { attendee } => remove(db, *attendee).await?,
+            WriteOp::HideWords { activity, words } => {
+                activities::Entity::update_many()
+                    .col_expr(
+                        activities::Column::HiddenWords,
+                        Expr::value(crate::queries::meetings::words_json(words)?),
+                    )
+                    .filter(activities::Column::Id.eq(activity.0))
+                    .exec(db)
+                    .await?;
+            }
+            WriteOp::BlockedWords { meeting, words } => {
+                meetings::Entity::update_many()
+                    .col_expr(
+                        meetings::Column::BlockedWords,
+                        Expr::value(crate::queries::meetings::words_json(words)?),
+                    )
+                    .filter(meetings::Column::Id.eq(meeting.0))
+                    .exec(db)
+                    .await?;
+            }
         }
         i += run;
     }
@@ -179,6 +200,21 @@ async fn rename<C: ConnectionTrait>(
         .exec(db)
         .await
         .map_err(|e| map_err("attendee name", e))?;
+    Ok(())
+}
+
+/// A moderator removed the attendee: flagged (their rows stay for the record, and stop
+/// counting), and their sessions end so the seat cannot be taken again.
+async fn remove<C: ConnectionTrait>(db: &C, attendee: AttendeeId) -> Result<(), StorageError> {
+    attendees::Entity::update_many()
+        .col_expr(attendees::Column::Removed, Expr::value(true))
+        .filter(attendees::Column::Id.eq(attendee.0))
+        .exec(db)
+        .await?;
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::AttendeeId.eq(attendee.0))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -316,6 +352,8 @@ async fn joins<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), Storag
                 platform_user_id: Set(platform_user_id.clone()),
                 score: Set(0),
                 created_at: Set(*at),
+                // The column's default (false): keeps every row's width as the batch sizes assume.
+                removed: NotSet,
             },
             4 * INT_BYTES
                 + text_bytes(name)

@@ -34,6 +34,8 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
         .map_err(|e| corrupt(format!("meeting {} sources: {e}", m.id)))?;
     let chat = serde_json::from_str(&m.chat)
         .map_err(|e| corrupt(format!("meeting {} chat rules: {e}", m.id)))?;
+    let blocked_words = serde_json::from_str(&m.blocked_words)
+        .map_err(|e| corrupt(format!("meeting {} blocked words: {e}", m.id)))?;
     Ok(MeetingRecord {
         id: MeetingId(m.id),
         title: m.title,
@@ -45,6 +47,7 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
         sources,
         chat,
         owner: m.owner_id.map(UserId),
+        blocked_words,
     })
 }
 
@@ -63,6 +66,11 @@ pub(crate) fn activity_kind(a: &activities::Model) -> Result<ActivityKind, Stora
         .ok_or_else(|| corrupt(format!("activity {} has kind {:?}", a.id, a.kind)))
 }
 
+pub(crate) fn activity_markup(a: &activities::Model) -> Result<Markup, StorageError> {
+    Markup::from_code(&a.markup)
+        .ok_or_else(|| corrupt(format!("activity {} has markup {:?}", a.id, a.markup)))
+}
+
 pub(crate) fn activity(
     a: activities::Model,
     choices: Vec<ChoiceRecord>,
@@ -71,14 +79,19 @@ pub(crate) fn activity(
     let state = ActivityState::from_code(&a.state)
         .ok_or_else(|| corrupt(format!("activity {} has state {:?}", a.id, a.state)))?;
     let word_limit = to_u32(a.word_limit, || format!("activity {} word_limit", a.id))?;
+    let markup = activity_markup(&a)?;
+    let hidden_words = serde_json::from_str(&a.hidden_words)
+        .map_err(|e| corrupt(format!("activity {} hidden words: {e}", a.id)))?;
     Ok(ActivityRecord {
         id: ActivityId(a.id),
         kind,
         title: a.title,
         description: a.description,
+        markup,
         word_limit,
         state,
         choices,
+        hidden_words,
     })
 }
 
@@ -101,6 +114,7 @@ pub(crate) fn attendee(a: attendees::Model) -> Result<AttendeeRecord, StorageErr
         platform,
         platform_user_id: a.platform_user_id,
         score: a.score,
+        removed: a.removed,
     })
 }
 

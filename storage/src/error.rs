@@ -12,6 +12,13 @@ pub enum StorageError {
     /// A meeting file that cannot be imported; the text says what to fix.
     #[error("invalid meeting file: {0}")]
     InvalidMeeting(String),
+    /// A plan (a meeting file sent by an editor) with problems, every one with its field.
+    #[error("invalid plan: {}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
+    InvalidPlan(Vec<crate::meeting_file::FieldError>),
+    /// A plan that changes, moves or deletes something the meeting already used (an
+    /// activity already reached, a flag already captured).
+    #[error("{message}")]
+    PlanLocked { field: String, message: String },
     /// A DATABASE_URL that is not sqlite:// or postgres://; the text says how to fix it.
     #[error("invalid database URL: {0}")]
     BadUrl(String),

@@ -2,6 +2,7 @@
 //!
 //! - [`model`]: typed ids, string-backed enums and the plain records the engine works with.
 //! - [`meeting_file`]: the import/export JSON format and its validation.
+//! - [`gift`]: import of Moodle's GIFT question format as activities.
 //! - [`entities`]: one sea-orm entity module per table.
 //! - [`migrations`]: timestamped schema migrations, applied by [`Store::connect`].
 //! - [`store`]: [`Store`], the connection handle and its transactions.
@@ -22,6 +23,7 @@ mod convert;
 pub mod entities;
 pub mod error;
 pub mod files;
+pub mod gift;
 pub mod lock;
 pub mod meeting_file;
 pub mod migrations;
@@ -33,11 +35,13 @@ pub mod tokens;
 pub mod vault;
 
 pub use error::StorageError;
+pub use gift::{GiftError, GiftImport, GiftWarning, parse_gift};
 pub use lock::ServerLock;
 pub use tokens::token_hash;
 
-pub use meeting_file::{ActivityFile, ChoiceFile, FlagFile, MeetingFile};
+pub use meeting_file::{ActivityFile, ChoiceFile, FieldError, FlagFile, MeetingFile};
 pub use model::*;
+pub use queries::editing::{MeetingListing, PlanRecords};
 pub use queries::streams::CHAT_SEEN_MICROS;
 pub use store::{Backend, Store, with_database};
 pub use streams::{ChatRules, Source, StoredSource};

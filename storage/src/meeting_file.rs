@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::StorageError;
-use crate::model::ActivityKind;
+use crate::model::{ActivityKind, Markup};
 use crate::streams::{ChatRules, Source, validate_sources};
 
 fn default_prefix() -> String {
@@ -34,15 +34,25 @@ pub struct MeetingFile {
     /// How chat lines are read (defaults when absent).
     #[serde(default, skip_serializing_if = "ChatRules::is_default")]
     pub chat: ChatRules,
+    /// Words refused in names and word clouds (compared case- and accent-insensitively).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked_words: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityFile {
+    /// The stored activity (a plan read with `GET …/plan`); absent in a new item. Ignored
+    /// when a file creates a meeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub kind: ActivityKind,
     pub title: String,
     #[serde(default)]
     pub description: String,
+    /// How `description` is written (`text`, the default, or `markdown`).
+    #[serde(default, skip_serializing_if = "Markup::is_text")]
+    pub markup: Markup,
     #[serde(default)]
     pub choices: Vec<ChoiceFile>,
     /// Words per attendee (word clouds only).
@@ -53,7 +63,11 @@ pub struct ActivityFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChoiceFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub text: String,
+    /// What chat types to pick it (`#a`); generated (`a`, `b`, …) when empty or absent.
+    #[serde(default)]
     pub slug: String,
     #[serde(default)]
     pub correct: bool,
@@ -62,6 +76,8 @@ pub struct ChoiceFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlagFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub name: String,
     pub code: String,
     pub points: i64,
@@ -70,61 +86,176 @@ pub struct FlagFile {
     pub first_blood: i64,
 }
 
+/// One thing wrong in a meeting file: where (`activities[2].choices`) and what to do about
+/// it (the message starts with the field, so it reads alone in a log line too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    /// The field is the message's leading path (`activities[0].choices[1].slug …`).
+    pub fn from_message(message: String) -> FieldError {
+        let field: String = message
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'))
+            .collect();
+        let field = field.trim_end_matches('.').to_string();
+        FieldError { field, message }
+    }
+}
+
+/// The `n`-th generated slug: `a` … `z`, `aa`, `ab`, …
+pub fn generated_slug(mut n: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'a' + (n % 26) as u8);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
 impl MeetingFile {
-    /// Checks everything a running meeting relies on; the error says what to fix.
+    /// Gives every choice without a slug the first free one of `a`, `b`, … in its activity.
+    pub fn fill_slugs(&mut self) {
+        for activity in &mut self.activities {
+            let taken: HashSet<String> = activity
+                .choices
+                .iter()
+                .map(|c| c.slug.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let mut next = 0;
+            for choice in &mut activity.choices {
+                if !choice.slug.trim().is_empty() {
+                    choice.slug = choice.slug.trim().to_string();
+                    continue;
+                }
+                while taken.contains(&generated_slug(next)) {
+                    next += 1;
+                }
+                choice.slug = generated_slug(next);
+                next += 1;
+            }
+        }
+    }
+
+    /// This file without stored ids: what `export` writes and what creates a new meeting.
+    pub fn without_ids(mut self) -> MeetingFile {
+        for a in &mut self.activities {
+            a.id = None;
+            for c in &mut a.choices {
+                c.id = None;
+            }
+        }
+        for f in &mut self.flags {
+            f.id = None;
+        }
+        self
+    }
+
+    /// Checks everything a running meeting relies on; the error is the first problem.
     pub fn validate(&self) -> Result<(), StorageError> {
-        let fail = |msg: String| Err(StorageError::InvalidMeeting(msg));
+        match self.problems().into_iter().next() {
+            Some(p) => Err(StorageError::InvalidMeeting(p.message)),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem of the file, in file order, each saying what to fix.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        let mut fail = |msg: String| out.push(FieldError::from_message(msg));
 
         if self.title.trim().is_empty() {
-            return fail("title is empty: give the meeting a title".into());
+            fail("title is empty: give the meeting a title".into());
         }
         let title_len = self.title.chars().count();
         if title_len > MAX_TITLE {
-            return fail(format!(
+            fail(format!(
                 "title is {title_len} characters long: use at most {MAX_TITLE}"
             ));
         }
         if self.code.is_empty() {
-            return fail("code is empty: give the join code attendees will type".into());
-        }
-        if self.code.chars().count() > MAX_CODE {
-            return fail(format!(
+            fail("code is empty: give the join code attendees will type".into());
+        } else if self.code.chars().count() > MAX_CODE {
+            fail(format!(
                 "code {:?} is too long: use at most {MAX_CODE} characters",
                 self.code
             ));
-        }
-        if self.code.chars().any(char::is_whitespace) {
-            return fail(format!(
+        } else if self.code.chars().any(char::is_whitespace) {
+            fail(format!(
                 "code {:?} contains whitespace: use a single word",
                 self.code
             ));
         }
         if self.flag_prefix.is_empty() || !is_slug(&self.flag_prefix) {
-            return fail(format!(
+            fail(format!(
                 "flag_prefix {:?}: use letters, digits, '-' or '_' (at least one)",
                 self.flag_prefix
             ));
         }
         if self.activities.is_empty() {
-            return fail("activities is empty: add at least one activity".into());
+            fail("activities is empty: add at least one activity".into());
         }
-        validate_sources(&self.sources)?;
-        self.chat.validate()?;
+        if self.activities.len() > MAX_ACTIVITIES {
+            fail(format!(
+                "activities: {} activities; a meeting holds at most {MAX_ACTIVITIES}",
+                self.activities.len()
+            ));
+        }
+        if let Err(StorageError::InvalidMeeting(m)) = validate_sources(&self.sources) {
+            fail(m);
+        }
+        if let Err(StorageError::InvalidMeeting(m)) = self.chat.validate() {
+            fail(m);
+        }
+        if self.blocked_words.len() > MAX_BLOCKED_WORDS {
+            fail(format!(
+                "blocked_words: {} words; use at most {MAX_BLOCKED_WORDS}",
+                self.blocked_words.len()
+            ));
+        }
+        for (i, word) in self.blocked_words.iter().enumerate() {
+            let n = word.trim().chars().count();
+            if n == 0 || n > MAX_BLOCKED_CHARS {
+                fail(format!(
+                    "blocked_words[{i}] {word:?}: use 1 to {MAX_BLOCKED_CHARS} characters"
+                ));
+            }
+        }
 
         for (i, activity) in self.activities.iter().enumerate() {
             let at = format!("activities[{i}]");
             if activity.title.trim().is_empty() {
-                return fail(format!("{at}.title is empty: every activity needs a title"));
+                fail(format!("{at}.title is empty: every activity needs a title"));
+            }
+            let len = activity.title.chars().count();
+            if len > MAX_ACTIVITY_TITLE {
+                fail(format!(
+                    "{at}.title is {len} characters long: use at most {MAX_ACTIVITY_TITLE} (put the rest in the description)"
+                ));
+            }
+            let len = activity.description.chars().count();
+            if len > MAX_DESCRIPTION {
+                fail(format!(
+                    "{at}.description is {len} characters long: use at most {MAX_DESCRIPTION}"
+                ));
             }
             if !(MIN_WORD_LIMIT..=MAX_WORD_LIMIT).contains(&activity.word_limit) {
-                return fail(format!(
+                fail(format!(
                     "{at}.word_limit {}: use {MIN_WORD_LIMIT} to {MAX_WORD_LIMIT}",
                     activity.word_limit
                 ));
             }
             if !activity.kind.has_choices() {
                 if !activity.choices.is_empty() {
-                    return fail(format!(
+                    fail(format!(
                         "{at}.choices: a {} activity takes no choices; remove them or make it a poll or quiz",
                         activity.kind.wire()
                     ));
@@ -132,9 +263,15 @@ impl MeetingFile {
                 continue;
             }
             if activity.choices.len() < 2 {
-                return fail(format!(
+                fail(format!(
                     "{at}.choices: a {} needs at least 2 choices, found {}",
                     activity.kind.wire(),
+                    activity.choices.len()
+                ));
+            }
+            if activity.choices.len() > MAX_CHOICES {
+                fail(format!(
+                    "{at}.choices: {} choices; use at most {MAX_CHOICES}",
                     activity.choices.len()
                 ));
             }
@@ -142,34 +279,37 @@ impl MeetingFile {
             for (j, choice) in activity.choices.iter().enumerate() {
                 let at = format!("{at}.choices[{j}]");
                 if choice.text.trim().is_empty() {
-                    return fail(format!("{at}.text is empty: every choice needs a text"));
+                    fail(format!("{at}.text is empty: every choice needs a text"));
                 }
-                if choice.slug.is_empty() {
-                    return fail(format!(
-                        "{at}.slug is empty: give a short name like \"a\" that attendees can type"
+                let len = choice.text.chars().count();
+                if len > MAX_CHOICE_TEXT {
+                    fail(format!(
+                        "{at}.text is {len} characters long: use at most {MAX_CHOICE_TEXT}"
                     ));
                 }
-                if !is_slug(&choice.slug) {
-                    return fail(format!(
+                if choice.slug.is_empty() {
+                    fail(format!(
+                        "{at}.slug is empty: give a short name like \"a\" that attendees can type"
+                    ));
+                } else if !is_slug(&choice.slug) {
+                    fail(format!(
                         "{at}.slug {:?}: use letters, digits, '-' or '_'",
                         choice.slug
                     ));
-                }
-                if choice.slug.chars().count() > MAX_SLUG {
-                    return fail(format!(
+                } else if choice.slug.chars().count() > MAX_SLUG {
+                    fail(format!(
                         "{at}.slug {:?} is too long: use at most {MAX_SLUG} characters",
                         choice.slug
                     ));
-                }
-                if !slugs.insert(choice.slug.as_str()) {
-                    return fail(format!(
+                } else if !slugs.insert(choice.slug.to_lowercase()) {
+                    fail(format!(
                         "{at}.slug {:?} is used twice in this activity: slugs must be unique",
                         choice.slug
                     ));
                 }
             }
             if activity.kind == ActivityKind::Quiz && !activity.choices.iter().any(|c| c.correct) {
-                return fail(format!(
+                fail(format!(
                     "{at}.choices: a quiz needs at least one choice with \"correct\": true"
                 ));
             }
@@ -179,30 +319,29 @@ impl MeetingFile {
         for (i, flag) in self.flags.iter().enumerate() {
             let at = format!("flags[{i}]");
             if flag.name.trim().is_empty() {
-                return fail(format!("{at}.name is empty: every flag needs a name"));
+                fail(format!("{at}.name is empty: every flag needs a name"));
             }
             if flag.code.trim().is_empty() {
-                return fail(format!(
+                fail(format!(
                     "{at}.code is empty: every flag needs a code to submit"
                 ));
-            }
-            if !codes.insert(flag.code.as_str()) {
-                return fail(format!(
+            } else if !codes.insert(flag.code.as_str()) {
+                fail(format!(
                     "{at}.code {:?} is used by another flag: flag codes must be unique",
                     flag.code
                 ));
             }
             if flag.points < 0 {
-                return fail(format!("{at}.points {}: use 0 or more", flag.points));
+                fail(format!("{at}.points {}: use 0 or more", flag.points));
             }
             if flag.first_blood < 0 {
-                return fail(format!(
+                fail(format!(
                     "{at}.first_blood {}: use 0 or more",
                     flag.first_blood
                 ));
             }
         }
-        Ok(())
+        out
     }
 }
 
@@ -211,6 +350,13 @@ const MAX_CODE: usize = 64;
 const MAX_SLUG: usize = 32;
 const MIN_WORD_LIMIT: u32 = 1;
 const MAX_WORD_LIMIT: u32 = 50;
+const MAX_ACTIVITIES: usize = 500;
+const MAX_ACTIVITY_TITLE: usize = 500;
+const MAX_DESCRIPTION: usize = 20_000;
+const MAX_CHOICES: usize = 26;
+const MAX_CHOICE_TEXT: usize = 300;
+const MAX_BLOCKED_WORDS: usize = 1_000;
+const MAX_BLOCKED_CHARS: usize = 40;
 
 /// Slugs and prefixes are typed in chat and embedded in flag strings, so they stay ASCII.
 fn is_slug(s: &str) -> bool {

@@ -103,6 +103,32 @@ impl ActivityKind {
     }
 }
 
+/// How an activity's description is written: plain text (blank lines make paragraphs) or
+/// CommonMark. Rendered by the server only, raw HTML escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Markup {
+    #[default]
+    Text,
+    Markdown,
+}
+
+impl Markup {
+    pub const ALL: [Markup; 2] = [Self::Text, Self::Markdown];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Markdown => "markdown",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+    pub fn is_text(&self) -> bool {
+        *self == Self::Text
+    }
+}
+
 /// Where an activity is in its own life. Stored as the snake_case word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -218,6 +244,8 @@ pub struct MeetingRecord {
     pub chat: crate::ChatRules,
     /// The organizer who owns it (`None`: admins only).
     pub owner: Option<UserId>,
+    /// Normalized words refused in names and word clouds.
+    pub blocked_words: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -234,11 +262,14 @@ pub struct ActivityRecord {
     pub kind: ActivityKind,
     pub title: String,
     pub description: String,
+    pub markup: Markup,
     /// Words per attendee in a word cloud.
     pub word_limit: u32,
     pub state: ActivityState,
     /// In file order.
     pub choices: Vec<ChoiceRecord>,
+    /// Normalized words a moderator hid from the cloud.
+    pub hidden_words: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -249,6 +280,8 @@ pub struct AttendeeRecord {
     pub platform: Platform,
     pub platform_user_id: String,
     pub score: i64,
+    /// Removed by a moderator: their answers no longer count and the seat cannot rejoin.
+    pub removed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -459,8 +492,21 @@ pub enum WriteOp {
         message_id: String,
         at: Micros,
     },
-    /// A chat viewer's display name changed on their platform: their seat follows it.
+    /// A chat viewer's display name changed on their platform (or a moderator renamed a
+    /// participant): their seat follows it.
     Rename { attendee: AttendeeId, name: String },
+    /// A moderator removed the attendee: their answers stop counting, their sessions end.
+    Remove { attendee: AttendeeId },
+    /// The words hidden from an activity's cloud (the whole list).
+    HideWords {
+        activity: ActivityId,
+        words: Vec<String>,
+    },
+    /// The meeting's blocked words (the whole list).
+    BlockedWords {
+        meeting: MeetingId,
+        words: Vec<String>,
+    },
     /// A participant joins from the room: their seat (a new attendee, with an id from
     /// [`crate::Store::allocate_attendee_id`], or the one their browser kept) and their
     /// session, stored under the token's hash ([`crate::token_hash`]).

@@ -52,6 +52,8 @@ on_both!(
     migrations_go_down_and_up,
     roles_migration_keeps_accounts_and_meetings,
     joins_are_written_in_one_batch,
+    plan_edits_keep_ids_and_lock_what_was_used,
+    reset_delete_and_moderation_writes,
 );
 
 fn unique_suffix() -> String {
@@ -155,6 +157,7 @@ async fn drop_database(admin: &sea_orm::DatabaseConnection, name: &str) {
 
 fn choice(text: &str, slug: &str, correct: bool) -> ChoiceFile {
     ChoiceFile {
+        id: None,
         text: text.into(),
         slug: slug.into(),
         correct,
@@ -163,6 +166,8 @@ fn choice(text: &str, slug: &str, correct: bool) -> ChoiceFile {
 
 fn activity(kind: ActivityKind, title: &str, choices: Vec<ChoiceFile>) -> ActivityFile {
     ActivityFile {
+        id: None,
+        markup: Default::default(),
         kind,
         title: title.into(),
         description: String::new(),
@@ -174,12 +179,15 @@ fn activity(kind: ActivityKind, title: &str, choices: Vec<ChoiceFile>) -> Activi
 /// One activity of each kind plus two flags: activities[1] is a poll, [2] a quiz, [3] a cloud.
 fn sample_meeting(title: &str) -> MeetingFile {
     MeetingFile {
+        blocked_words: vec![],
         title: title.into(),
         code: "JOIN-42".into(),
         reward_fastest: true,
         flag_prefix: "LK".into(),
         activities: vec![
             ActivityFile {
+                id: None,
+                markup: Default::default(),
                 description: "Welcome!\nSecond line, ünïcödé.".into(),
                 ..activity(ActivityKind::Text, "Intro", vec![])
             },
@@ -202,18 +210,22 @@ fn sample_meeting(title: &str) -> MeetingFile {
                 ],
             ),
             ActivityFile {
+                id: None,
+                markup: Default::default(),
                 word_limit: 5,
                 ..activity(ActivityKind::Wordcloud, "One word", vec![])
             },
         ],
         flags: vec![
             FlagFile {
+                id: None,
                 name: "Hidden".into(),
                 code: "h1dd3n".into(),
                 points: 50,
                 first_blood: 25,
             },
             FlagFile {
+                id: None,
                 name: "Easy".into(),
                 code: "easy".into(),
                 points: 10,
@@ -375,10 +387,6 @@ async fn invalid_files_are_refused(store: Store) {
             r#"activities[1].choices[0].slug "a b""#,
         ),
         (
-            |f| f.activities[1].choices[0].slug = String::new(),
-            "activities[1].choices[0].slug",
-        ),
-        (
             |f| f.activities[1].choices[0].slug = "s".repeat(33),
             "activities[1].choices[0].slug",
         ),
@@ -436,6 +444,26 @@ async fn invalid_files_are_refused(store: Store) {
     );
 
     assert!(sample_meeting("Fine").validate().is_ok());
+
+    // A choice without a slug gets the first free one of a, b, c, … in its activity.
+    let mut unnamed = sample_meeting("Unnamed");
+    for c in &mut unnamed.activities[1].choices {
+        c.slug = String::new();
+    }
+    unnamed.activities[1].choices[1].slug = "a".into();
+    let id = store.import_meeting(&unnamed).await.unwrap();
+    let slugs: Vec<String> = store.export_meeting(id).await.unwrap().activities[1]
+        .choices
+        .iter()
+        .map(|c| c.slug.clone())
+        .collect();
+    assert_eq!(slugs[..2], ["b".to_string(), "a".to_string()]);
+    assert!(
+        slugs[2..]
+            .iter()
+            .all(|s| s != "a" && s != "b" && !s.is_empty())
+    );
+    store.delete_meeting(id).await.unwrap();
     assert_eq!(
         store.meeting_count().await.unwrap(),
         0,
@@ -1436,7 +1464,9 @@ async fn roles_migration_keeps_accounts_and_meetings(store: Store) {
     let m = fixture(&store).await.meeting;
     let ann = attendee(&store, m, "ann").await;
     let veteran_id = store.put_user("veteran", "h").await.unwrap();
-    Migrator::down(store.connection(), Some(2))
+    // Every migration after the initial one, however many later ones there are.
+    let after_initial = u32::try_from(Migrator::migrations().len() - 1).unwrap();
+    Migrator::down(store.connection(), Some(after_initial))
         .await
         .expect("back to the schema before roles");
     let backend = store.connection().get_database_backend();
@@ -1734,4 +1764,212 @@ async fn joins_are_written_in_one_batch(store: Store) {
         Err(StorageError::NotFound)
     ));
     assert_eq!(store.find_session("token x").await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------- editing
+
+async fn plan_edits_keep_ids_and_lock_what_was_used(store: Store) {
+    let f = fixture(&store).await;
+    let plan = store.plan(f.meeting).await.unwrap();
+    let ids: Vec<i64> = plan.activities.iter().map(|a| a.id.unwrap()).collect();
+    assert_eq!(
+        ids,
+        f.loaded
+            .activities
+            .iter()
+            .map(|a| a.id.0)
+            .collect::<Vec<_>>(),
+        "the plan carries the stored ids"
+    );
+    assert!(plan.activities[1].choices.iter().all(|c| c.id.is_some()));
+    assert!(plan.flags.iter().all(|f| f.id.is_some()));
+
+    // Before the meeting starts everything can change: reorder, edit, add, delete.
+    let mut edit = plan.clone();
+    edit.title = "Renamed".into();
+    edit.activities.swap(1, 2);
+    edit.activities[1].title = "2 + 2 = ?".into();
+    edit.activities[1].choices.remove(0);
+    edit.activities[1].choices.push(ChoiceFile {
+        id: None,
+        text: "22".into(),
+        slug: String::new(),
+        correct: false,
+    });
+    edit.activities.remove(3);
+    edit.activities.push(ActivityFile {
+        id: None,
+        kind: ActivityKind::Text,
+        title: "Thanks".into(),
+        description: "**bye**".into(),
+        markup: Markup::Markdown,
+        choices: vec![],
+        word_limit: 3,
+    });
+    let saved = store.replace_plan(f.meeting, &edit, 0, None).await.unwrap();
+    assert_eq!(saved.title, "Renamed");
+    let saved_ids: Vec<Option<i64>> = saved.activities.iter().map(|a| a.id).collect();
+    assert_eq!(saved_ids[..3], [Some(ids[0]), Some(ids[2]), Some(ids[1])]);
+    assert!(saved_ids[3].is_some() && !ids.contains(&saved_ids[3].unwrap()));
+    assert_eq!(saved.activities[3].markup, Markup::Markdown);
+    let quiz = &saved.activities[1];
+    assert_eq!(quiz.choices.len(), 3);
+    assert_eq!(
+        quiz.choices[..2].iter().map(|c| c.id).collect::<Vec<_>>(),
+        plan.activities[2].choices[1..]
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        "kept choices keep their ids"
+    );
+    assert_eq!(
+        quiz.choices[2].slug, "a",
+        "a new choice gets the first free slug"
+    );
+    assert_eq!(
+        store
+            .load_meeting(f.meeting)
+            .await
+            .unwrap()
+            .activities
+            .len(),
+        4,
+        "the word cloud left out was deleted"
+    );
+
+    // Every problem at once, each with its field.
+    let mut broken = saved.clone();
+    broken.title = " ".into();
+    broken.activities[1].choices[0].text = String::new();
+    match store.replace_plan(f.meeting, &broken, 0, None).await {
+        Err(StorageError::InvalidPlan(errors)) => {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["title", "activities[1].choices[0].text"]);
+        }
+        other => panic!("expected InvalidPlan, got {other:?}"),
+    }
+    let mut foreign = saved.clone();
+    foreign.activities[2].id = Some(999_999);
+    match store.replace_plan(f.meeting, &foreign, 0, None).await {
+        Err(StorageError::InvalidPlan(errors)) => assert_eq!(errors[0].field, "activities[2].id"),
+        other => panic!("expected InvalidPlan, got {other:?}"),
+    }
+
+    // Two activities reached: they come back unchanged, or the edit is refused.
+    let mut changed = saved.clone();
+    changed.activities[1].title = "Changed after it was shown".into();
+    match store.replace_plan(f.meeting, &changed, 2, None).await {
+        Err(StorageError::PlanLocked { field, .. }) => assert_eq!(field, "activities[1]"),
+        other => panic!("expected PlanLocked, got {other:?}"),
+    }
+    let mut deleted = saved.clone();
+    deleted.activities.remove(0);
+    match store.replace_plan(f.meeting, &deleted, 2, None).await {
+        Err(StorageError::PlanLocked { field, .. }) => assert_eq!(field, "activities[0]"),
+        other => panic!("expected PlanLocked, got {other:?}"),
+    }
+    let mut moved = saved.clone();
+    moved.activities.swap(1, 2);
+    assert!(matches!(
+        store.replace_plan(f.meeting, &moved, 2, None).await,
+        Err(StorageError::PlanLocked { .. })
+    ));
+    let mut later = saved.clone();
+    later.activities[3].title = "Thank you".into();
+    later.activities.swap(2, 3);
+    let after = store
+        .replace_plan(f.meeting, &later, 2, None)
+        .await
+        .unwrap();
+    assert_eq!(after.activities[2].title, "Thank you");
+
+    // A captured flag keeps its code and points; its name may change.
+    let ann = attendee(&store, f.meeting, "ann").await;
+    store
+        .apply(&[WriteOp::Capture {
+            flag: f.flag(0),
+            attendee: ann,
+            points: 75,
+            first_blood: true,
+            at: 1,
+        }])
+        .await
+        .unwrap();
+    let mut recoded = after.clone();
+    recoded.flags[0].code = "other".into();
+    match store.replace_plan(f.meeting, &recoded, 2, None).await {
+        Err(StorageError::PlanLocked { field, .. }) => assert_eq!(field, "flags[0]"),
+        other => panic!("expected PlanLocked, got {other:?}"),
+    }
+    let mut renamed = after.clone();
+    renamed.flags[0].name = "The hidden one".into();
+    renamed.flags.swap(0, 1);
+    let stored = store
+        .replace_plan(f.meeting, &renamed, 2, None)
+        .await
+        .unwrap();
+    assert_eq!(stored.flags[1].name, "The hidden one");
+    assert_eq!(
+        store.load_meeting(f.meeting).await.unwrap().captures.len(),
+        1,
+        "the capture is still there"
+    );
+}
+
+async fn reset_delete_and_moderation_writes(store: Store) {
+    let f = fixture(&store).await;
+    let ann = attendee(&store, f.meeting, "ann").await;
+    let bob = attendee(&store, f.meeting, "bob").await;
+    store
+        .apply(&[
+            vote(f.activity(1), ann, f.choice(1, 0), 1),
+            vote(f.activity(1), bob, f.choice(1, 1), 2),
+            WriteOp::Remove { attendee: bob },
+            WriteOp::HideWords {
+                activity: f.activity(3),
+                words: vec!["rude".into()],
+            },
+            WriteOp::BlockedWords {
+                meeting: f.meeting,
+                words: vec!["spam".into()],
+            },
+            WriteOp::Progress {
+                meeting: f.meeting,
+                status: MeetingStatus::Ongoing,
+                position: 1,
+                activities: vec![(f.activity(1), ActivityState::Open)],
+            },
+        ])
+        .await
+        .unwrap();
+    let loaded = store.load_meeting(f.meeting).await.unwrap();
+    assert!(loaded.attendees.iter().any(|a| a.id == bob && a.removed));
+    assert_eq!(loaded.activities[3].hidden_words, ["rude"]);
+    assert_eq!(loaded.meeting.blocked_words, ["spam"]);
+    assert_eq!(store.reached_activities(f.meeting).await.unwrap(), 2);
+
+    let listing = store.meeting_listing().await.unwrap();
+    let row = listing.iter().find(|m| m.id == f.meeting).unwrap();
+    assert_eq!((row.activities, row.attendees), (4, 2));
+
+    store.reset_meeting(f.meeting).await.unwrap();
+    let reset = store.load_meeting(f.meeting).await.unwrap();
+    assert_eq!(reset.meeting.status, MeetingStatus::Before);
+    assert!(reset.attendees.is_empty() && reset.votes.is_empty());
+    assert!(
+        reset
+            .activities
+            .iter()
+            .all(|a| a.state == ActivityState::Pending)
+    );
+    assert!(reset.activities[3].hidden_words.is_empty());
+    assert_eq!(reset.activities.len(), 4, "the plan stays");
+    assert_eq!(store.reached_activities(f.meeting).await.unwrap(), 0);
+
+    store.delete_meeting(f.meeting).await.unwrap();
+    assert!(store.meeting(f.meeting).await.unwrap().is_none());
+    assert!(matches!(
+        store.delete_meeting(f.meeting).await,
+        Err(StorageError::NotFound)
+    ));
 }

@@ -285,7 +285,7 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     // Text slide, started with the keyboard shortcut.
     press(&org, "s").await?;
     everyone_sees(&people, "#question", "Welcome to LibreKast!").await?;
-    browser::wait_text(&screen, "h1", "Welcome to LibreKast!", TIMEOUT).await?;
+    browser::wait_text(&screen, "#body h1", "Welcome to LibreKast!", TIMEOUT).await?;
     shoot(&ada, "participant-text", Size::Mobile).await?;
     shoot(&screen, "presenter-text", Size::Projector).await?;
 
@@ -495,7 +495,7 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     second_press(&org, || press(&org, "e"), "#status", "Ended").await?;
     everyone_sees(&[&ada, &linus], "#question", "Thank you!").await?;
     browser::wait_text(&eve, "#question", "Merci !", TIMEOUT).await?;
-    browser::wait_text(&screen, "h1", "Thank you!", TIMEOUT).await?;
+    browser::wait_text(&screen, "#body h1", "Thank you!", TIMEOUT).await?;
     shoot(&ada, "participant-end", Size::Mobile).await?;
     // The language switch: French, and back (the choice is remembered by the browser).
     click(&ada, "#lang").await?;

@@ -185,8 +185,8 @@ async fn invitation(
 }
 
 /// The address browsers should open: `LIBREKAST_PUBLIC_URL`, else the request's own, else
-/// (a hostile, missing or not allowed `Host`) a `400` to send.
-async fn public_base(
+/// (a hostile, missing or not allowed `Host`) a `400` to send. Also the flag sheet's links.
+pub(crate) async fn public_base(
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
     app: &App,
@@ -200,7 +200,8 @@ async fn public_base(
     })
 }
 
-fn percent_encode(text: &str) -> String {
+/// `text` as one URL query value (unreserved characters kept, every other byte `%XX`).
+pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -44,10 +44,16 @@ pub enum ApiError {
     /// The server is not set up for this (a platform's OAuth client, the secret key); the
     /// message names the setting.
     NotConfigured,
+    /// Users page: a staff account has this name already.
+    Conflict,
+    /// Users page: removing or demoting the last admin would leave nobody to manage users.
+    LastAdmin,
+    /// Join or rename: the name holds one of the meeting's blocked words.
+    BlockedWord,
 }
 
 impl ApiError {
-    pub const ALL: [ApiError; 16] = [
+    pub const ALL: [ApiError; 19] = [
         ApiError::BadRequest,
         ApiError::WrongCredentials,
         ApiError::Unauthorized,
@@ -64,11 +70,14 @@ impl ApiError {
         ApiError::UnsupportedMediaType,
         ApiError::Timeout,
         ApiError::NotConfigured,
+        ApiError::Conflict,
+        ApiError::LastAdmin,
+        ApiError::BlockedWord,
     ];
 
     pub fn status(self) -> StatusCode {
         match self {
-            ApiError::BadRequest => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest | ApiError::BlockedWord => StatusCode::BAD_REQUEST,
             ApiError::WrongCredentials | ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::WrongCode | ApiError::Forbidden | ApiError::ForbiddenOrigin => {
                 StatusCode::FORBIDDEN
@@ -77,6 +86,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotConfigured => StatusCode::NOT_IMPLEMENTED,
+            ApiError::Conflict | ApiError::LastAdmin => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -103,6 +113,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Timeout => "timeout",
             ApiError::NotConfigured => "not_configured",
+            ApiError::Conflict => "conflict",
+            ApiError::LastAdmin => "last_admin",
+            ApiError::BlockedWord => "blocked_word",
         }
     }
 

@@ -26,10 +26,12 @@ pub async fn run(store: &Store) -> Result<Option<String>, WebError> {
     .await
     .map_err(|e| WebError::Password(e.to_string()))??;
     store.put_user("admin", &hash).await?;
+    // The login page points here until someone logs in (`/api/setup`): keep the words
+    // "admin password" in the line, they are what it tells people to search for.
     tracing::warn!(
         username = "admin",
         password = %password,
-        "created the staff account 'admin' with this password; it is shown only once (change it with `librekast user add admin --password-stdin`)"
+        "first start: created the staff account 'admin'; admin password: {password} (shown only this once: log in, then change it on the account page /account.html, or set one with `librekast user passwd admin --password-stdin`)"
     );
     Ok(Some(password))
 }

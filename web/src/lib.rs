@@ -3,6 +3,12 @@
 //! - [`config`]: the typed, validated configuration (flags and `LIBREKAST_*` variables).
 //! - [`server`]: [`Server`]: start-up, the accept loop (connection limit, graceful shutdown).
 //! - [`app`]: [`app::App`], what every route and connection shares.
+//! - [`results`]: a meeting's results as JSON and CSV (`/api/meetings/{id}/results.…`).
+//! - [`editor`]: the meeting editor's API (meetings, the plan with ids, duplicate, reset,
+//!   delete, sharing, the Markdown preview, GIFT import).
+//! - [`moderation`]: participants (rename, remove), hidden words, blocked words.
+//! - [`flagsheet`]: the flags with their claiming links and QR codes, for the printable
+//!   flag sheet (`/api/meetings/{id}/flags`).
 //! - [`routes`]: HTTP routes (`/api/…`, static assets) as warp filters.
 //! - [`account`]: `/api/me`, logout, a participant's seat, the join link and its QR code,
 //!   display links.
@@ -14,6 +20,8 @@
 //! - [`pending`]: sign-ins under way (Twitch device flows, Google consent states).
 //! - [`streams`]: chat sources and platform accounts from the dashboard; the secret key
 //!   and the chat adapters' environment at start-up.
+//! - [`users`]: staff accounts from the browser (`/api/users…`, admins), one's own sessions
+//!   (`/api/me/sessions…`) and the first-start hint (`/api/setup`).
 //! - [`throttle`]: guessing throttles (failed logins, wrong join codes) in bounded memory.
 //! - [`principal`]: who is asking (cookie, `?token=`, bearer token) and the one permission
 //!   check every route and frame goes through.
@@ -31,17 +39,22 @@ pub mod assets;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod editor;
 pub mod error;
+pub mod flagsheet;
+pub mod moderation;
 pub mod net;
 pub mod pending;
 pub mod principal;
 pub mod protocol;
+pub mod results;
 pub mod routes;
 pub mod server;
 pub mod sessions;
 pub mod site;
 pub mod streams;
 pub mod throttle;
+pub mod users;
 pub mod ws;
 
 pub use api_error::ApiError;

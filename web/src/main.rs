@@ -323,6 +323,15 @@ enum MeetingCmd {
     },
     /// Print a meeting as a file that imports back identically.
     Export { id: i64 },
+    /// Print a meeting's results: per activity the counts (correct choice marked) or the
+    /// top words, the flags, the scoreboard's top 10 and participation by platform.
+    Results {
+        id: i64,
+        /// Print every vote, word and flag capture as CSV instead (exactly what
+        /// `GET /api/meetings/ID/results.csv` sends, byte order mark included).
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 fn init_logging(format: &str, default_level: &str) -> anyhow::Result<()> {
@@ -370,6 +379,9 @@ async fn main() -> anyhow::Result<()> {
         Some(Cmd::Meeting {
             command: MeetingCmd::Export { id },
         }) => meeting_export(&cli.database_url, id).await,
+        Some(Cmd::Meeting {
+            command: MeetingCmd::Results { id, csv },
+        }) => meeting_results(&cli.database_url, id, csv).await,
         Some(Cmd::Connect(args)) => connect::connect(&cli.database_url, args).await,
         Some(Cmd::Disconnect(args)) => connect::disconnect(&cli.database_url, args).await,
         Some(Cmd::Loadtest(args)) => {
@@ -541,6 +553,24 @@ async fn meeting_import(
         store.set_meeting_owner(id, owner).await?;
     }
     println!("{id}");
+    Ok(())
+}
+
+async fn meeting_results(database_url: &str, id: i64, csv: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    let store = open(database_url).await?;
+    let results = match store.meeting_results(MeetingId(id)).await {
+        Err(librekast_storage::StorageError::NotFound) => bail!("no meeting with id {id}"),
+        other => other?,
+    };
+    let text = if csv {
+        librekast_web::results::csv(&results)
+    } else {
+        librekast_web::results::summary(&results)
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
     Ok(())
 }
 

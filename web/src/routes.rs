@@ -15,7 +15,7 @@ use crate::api_error::ApiError;
 use crate::app::{App, engine_error, internal};
 use crate::net::Remote;
 use crate::site::Refused;
-use crate::{account, assets, auth, streams, ws};
+use crate::{account, assets, auth, streams, users, ws};
 use librekast_engine::text;
 
 /// Longest display name, in characters.
@@ -23,16 +23,24 @@ pub const MAX_NAME_CHARS: usize = 40;
 /// Largest JSON body accepted by the API.
 const MAX_BODY: u64 = 16 * 1024;
 
-fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
+pub(crate) fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
     warp::any().map(move || app.clone())
 }
 
 /// A JSON body of at most [`MAX_BODY`] bytes that arrives within `body_timeout`
 /// (`crate::config::BODY_TIMEOUT` by default).
-fn json_body(
+pub(crate) fn json_body(
     timeout: std::time::Duration,
 ) -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> + Clone {
-    warp::body::content_length_limit(MAX_BODY)
+    json_body_up_to(MAX_BODY, timeout)
+}
+
+/// [`json_body`] with another size limit (meeting files: 1 MiB).
+pub(crate) fn json_body_up_to(
+    limit: u64,
+    timeout: std::time::Duration,
+) -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> + Clone {
+    warp::body::content_length_limit(limit)
         .and(warp::body::stream())
         .and_then(move |stream| read_body(stream, timeout))
 }
@@ -93,6 +101,7 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     let login = warp::path!("api" / "login")
         .and(warp::post())
         .and(remote())
+        .and(warp::header::optional::<String>("user-agent"))
         .and(json_body(app.config.body_timeout))
         .and(with_app(app.clone()))
         .then(login);
@@ -102,10 +111,6 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .and(json_body(app.config.body_timeout))
         .and(with_app(app.clone()))
         .then(account::change_password);
-    let meetings = warp::path!("api" / "meetings")
-        .and(warp::get())
-        .and(with_app(app.clone()))
-        .then(list_meetings);
     let meeting = warp::path!("api" / "meetings" / i64)
         .and(warp::get())
         .and(with_app(app.clone()))
@@ -237,8 +242,6 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .unify()
         .or(password)
         .unify()
-        .or(meetings)
-        .unify()
         .or(meeting)
         .unify()
         .or(me)
@@ -256,6 +259,16 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .or(revoke_displays)
         .unify()
         .or(streams_routes)
+        .unify()
+        .or(crate::results::routes(app.clone()))
+        .unify()
+        .or(users::routes(app.clone()))
+        .unify()
+        .or(crate::editor::routes(app.clone()))
+        .unify()
+        .or(crate::moderation::routes(app.clone()))
+        .unify()
+        .or(crate::flagsheet::routes(app.clone()))
         .unify()
         .or(health)
         .unify()
@@ -276,7 +289,9 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
         ApiError::BadRequest.reply(Some("Content-Length required"))
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-        ApiError::TooLarge.reply(Some("body over 16 KiB"))
+        ApiError::TooLarge.reply(Some(
+            "body too large: 16 KiB at most (meeting files, GIFT text and previews: 1 MiB)",
+        ))
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         ApiError::MethodNotAllowed.reply(Some("method not allowed"))
     } else {
@@ -335,6 +350,15 @@ async fn join(
             "the name must be 1 to 40 characters, without control or invisible characters",
         ));
     };
+    match handle.name_blocked(&name).await {
+        Ok(false) => {}
+        Ok(true) => {
+            return ApiError::BlockedWord.reply(Some(
+                "this name is not allowed in this meeting: choose another one",
+            ));
+        }
+        Err(e) => return engine_error(e),
+    }
     // A browser that already joined this meeting keeps its seat (and score).
     let mut kept = None;
     if let Some(token) = cookie
@@ -346,6 +370,7 @@ async fn join(
         })) = store.find_session(token).await
         && m == meeting_id
         && let Ok(Some(a)) = store.attendee(attendee_id).await
+        && !a.removed
     {
         kept = Some(a);
     }
@@ -375,7 +400,12 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(remote: Remote, body: bytes::Bytes, app: App) -> Response {
+async fn login(
+    remote: Remote,
+    user_agent: Option<String>,
+    body: bytes::Bytes,
+    app: App,
+) -> Response {
     let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
         return ApiError::BadRequest.reply(Some("expected {\"username\",\"password\"}"));
     };
@@ -426,7 +456,15 @@ async fn login(remote: Remote, body: bytes::Bytes, app: App) -> Response {
         username: user.username.clone(),
         role: user.role,
     };
-    if let Err(e) = store.create_session(&token, &subject).await {
+    // Where the session was opened, for the account page's list of sessions.
+    let details = librekast_storage::queries::sessions::SessionDetails {
+        user_agent,
+        address: Some(remote.ip.to_string()),
+    };
+    if let Err(e) = store
+        .create_session_with(&token, &subject, Some(&details))
+        .await
+    {
         return internal(e);
     }
     if let Err(e) = store.record_login(user.id).await {
@@ -446,7 +484,8 @@ async fn login(remote: Remote, body: bytes::Bytes, app: App) -> Response {
 /// An argon2id hash of a random string, verified against for unknown users.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1hVbRPrWKyyhmBhn4Ncg6TkOM6ZPcX38qzNhbXa6rNM";
 
-async fn list_meetings(app: App) -> Response {
+/// `GET /api/meetings` without `?status=` (no authentication): what the join page lists.
+pub(crate) async fn public_meetings(app: App) -> Response {
     match app.engine.store().list_meetings().await {
         Ok(list) => {
             let rows: Vec<_> = list

@@ -94,6 +94,18 @@ impl Sessions {
         self.revoke_key(self.key(token));
     }
 
+    /// Closes every socket of the staff session stored as `stored` (its token's hash, as
+    /// storage names it when it ends sessions of another browser), code 4001.
+    pub fn revoke_stored(&self, stored: &str) {
+        if let Ok(open) = self.open.lock() {
+            for s in open.values().filter_map(|e| e.staff.as_ref()) {
+                if s.stored == stored {
+                    let _ = s.revoked.send(true);
+                }
+            }
+        }
+    }
+
     fn revoke_key(&self, key: u64) {
         if let Ok(open) = self.open.lock()
             && let Some(Entry { staff: Some(s), .. }) = open.get(&key)
@@ -198,6 +210,15 @@ mod tests {
             MAX_SOCKETS_PER_SESSION as usize - 1,
             "a participant session is capped in all"
         );
+        let by_hash = s.open("h", true, 1);
+        s.revoke_stored(&Store::session_key("h"));
+        assert!(
+            by_hash
+                .as_ref()
+                .is_some_and(|g| g.revoked.as_ref().is_some_and(|r| *r.borrow())),
+            "revoked by its stored hash"
+        );
+        drop(by_hash);
         s.revoke("k");
         assert!(
             guards

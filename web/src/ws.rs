@@ -363,7 +363,8 @@ where
     if !send(&mut sink, snapshot.state.render(you.as_ref())).await {
         return;
     }
-    let _presence = conn.handle.connect(audience);
+    let attendee_id = attendee.as_ref().map(|a| a.id);
+    let _presence = conn.handle.connect_as(audience, attendee_id);
     if audience != Audience::Participant {
         let count = conn.handle.online();
         let _ = send(
@@ -460,6 +461,10 @@ where
                 send(&mut sink, ack_frame(reference.as_ref(), &result)).await
             }
             event = events.recv() => match event {
+                Ok(published) if matches!(published.event(), librekast_engine::Event::Removed(id) if Some(*id) == attendee_id) => {
+                    close(&mut sink, librekast_engine::view::CLOSE_REMOVED, "removed by a moderator").await;
+                    false
+                }
                 Ok(published) => match published.frame(audience) {
                     None => true,
                     Some(Frame::Text(frame)) => send(&mut sink, frame.to_string()).await,

@@ -26,9 +26,11 @@ fn activity(id: i64, kind: ActivityKind, choices: Vec<ChoiceRecord>) -> Activity
         kind,
         title: format!("activity {id}"),
         description: "<b>desc</b>".into(),
+        markup: Default::default(),
         word_limit: 2,
         state: ActivityState::Pending,
         choices,
+        hidden_words: vec![],
     }
 }
 
@@ -43,6 +45,7 @@ fn meeting(reward_fastest: bool) -> Meeting {
             platform: Platform::Room,
             platform_user_id: id.0.to_string(),
             score: 0,
+            removed: false,
         })
         .collect();
     Meeting::from_loaded(LoadedMeeting {
@@ -57,6 +60,7 @@ fn meeting(reward_fastest: bool) -> Meeting {
             sources: vec![],
             chat: Default::default(),
             owner: None,
+            blocked_words: vec![],
         },
         activities: vec![
             activity(10, ActivityKind::Text, vec![]),
@@ -491,6 +495,7 @@ fn rebuild_from_storage_restores_answers_and_scores() {
             sources: vec![],
             chat: Default::default(),
             owner: None,
+            blocked_words: vec![],
         },
         activities: vec![],
         attendees: vec![],
@@ -790,4 +795,114 @@ fn a_renamed_viewer_keeps_their_seat() {
         Some("New Name")
     );
     assert_eq!(m.attendees.len(), 3);
+}
+
+#[test]
+fn a_removed_participant_stops_counting() {
+    let mut m = meeting(false);
+    go(&mut m, &[Control::Start, Control::Next, Control::Start]);
+    m.vote(A1, ActivityId(20), ChoiceId(21), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    m.vote(A2, ActivityId(20), ChoiceId(21), 2)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        m.remove_attendee(A2).ok(),
+        Some(WriteOp::Remove { attendee: A2 })
+    );
+    let tally = m.tally().unwrap_or_else(|| panic!("a tally"));
+    assert_eq!(tally.counts, vec![(ChoiceId(21), 1), (ChoiceId(22), 0)]);
+    assert!(m.participants().iter().all(|p| p.attendee_id != A2));
+    assert!(m.scoreboard(10).iter().all(|r| r.attendee_id != A2));
+    assert_eq!(
+        m.vote(A2, ActivityId(20), ChoiceId(22), 3),
+        Err(ErrorCode::Removed)
+    );
+    assert_eq!(
+        m.flag(A2, "LK{s3cret}", 4).result.err(),
+        Some(ErrorCode::Removed)
+    );
+    assert!(!m.ensure_attendee(A2, "back again", Platform::Room));
+    assert_eq!(m.remove_attendee(A2), Err(ErrorCode::Removed));
+    assert_eq!(m.remove_attendee(AttendeeId(99)), Err(ErrorCode::NotFound));
+}
+
+#[test]
+fn blocked_and_hidden_words() {
+    let mut m = meeting(false);
+    m.block_words(vec!["spam".into()]);
+    open_word_cloud(&mut m);
+    assert_eq!(
+        m.word(A1, ActivityId(40), "buy SPAM now", 1),
+        Err(ErrorCode::BlockedWord)
+    );
+    assert!(
+        m.word(A1, ActivityId(40), "spammer", 2).is_ok(),
+        "whole words only"
+    );
+    m.word(A2, ActivityId(40), "rust", 3)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let op = m
+        .hide_word(ActivityId(40), "RUST", true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        op,
+        WriteOp::HideWords {
+            activity: ActivityId(40),
+            words: vec!["rust".into()]
+        }
+    );
+    let words = m.words().unwrap_or_else(|| panic!("words"));
+    assert_eq!(words.words.len(), 1, "rust is hidden: {:?}", words.words);
+    m.hide_word(ActivityId(40), "rust", false)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.words().map(|w| w.words.len()), Some(2));
+    assert!(m.is_blocked("Spam Lord"));
+    assert_eq!(m.moderator_rename(A3, "spam"), Err(ErrorCode::BlockedWord));
+}
+
+#[test]
+fn an_edited_plan_keeps_what_was_reached() {
+    let mut m = meeting(false);
+    go(&mut m, &[Control::Start, Control::Next, Control::Start]);
+    m.vote(A1, ActivityId(20), ChoiceId(22), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.reached(), 2);
+    let record = MeetingRecord {
+        id: MeetingId(1),
+        title: "Edited".into(),
+        code: "new".into(),
+        reward_fastest: false,
+        flag_prefix: "LK".into(),
+        status: MeetingStatus::Ongoing,
+        position: 1,
+        sources: vec![],
+        chat: Default::default(),
+        owner: None,
+        blocked_words: vec!["nope".into()],
+    };
+    // Storage's view: the first two as they were, then a new quiz and nothing else.
+    let activities = vec![
+        activity(10, ActivityKind::Text, vec![]),
+        activity(
+            20,
+            ActivityKind::Poll,
+            vec![choice(21, "a", false), choice(22, "b", false)],
+        ),
+        activity(
+            50,
+            ActivityKind::Quiz,
+            vec![choice(51, "a", true), choice(52, "b", false)],
+        ),
+    ];
+    m.apply_plan(record, activities, vec![], 2);
+    assert_eq!(m.title, "Edited");
+    assert_eq!(m.activities.len(), 3);
+    assert_eq!(m.activities[2].id, ActivityId(50));
+    assert_eq!(
+        m.tally().map(|t| t.counts),
+        Some(vec![(ChoiceId(21), 0), (ChoiceId(22), 1)]),
+        "the open poll keeps its votes"
+    );
+    assert!(m.is_blocked("nope"));
+    assert!(!m.has_flag("s3cret"), "flags follow the plan");
 }

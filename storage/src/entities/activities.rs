@@ -16,6 +16,11 @@ pub struct Model {
     pub word_limit: i32,
     /// [`crate::ActivityState::code`].
     pub state: String,
+    /// [`crate::Markup::code`]: how `description` is rendered.
+    pub markup: String,
+    /// Normalized words a moderator hid from the cloud, as a JSON array.
+    #[sea_orm(column_type = "Text")]
+    pub hidden_words: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

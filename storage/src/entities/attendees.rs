@@ -13,6 +13,8 @@ pub struct Model {
     /// Only ever changed with `score = score + n` so concurrent batches cannot lose points.
     pub score: i64,
     pub created_at: i64,
+    /// Removed by a moderator: their answers stop counting and the seat cannot rejoin.
+    pub removed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

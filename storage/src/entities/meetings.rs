@@ -19,6 +19,9 @@ pub struct Model {
     pub sources: String,
     /// [`crate::ChatRules`] as JSON (`{}`: the defaults).
     pub chat: String,
+    /// Words refused in names and word clouds (normalized), as a JSON array.
+    #[sea_orm(column_type = "Text")]
+    pub blocked_words: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ mod m20261124_000001_initial;
 mod m20261206_000001_roles;
 mod m20261206_000002_sessions;
 mod m20261206_000003_streams;
+mod m20261206_000004_editor;
+mod m20261206_000005_session_details;
 
 pub struct Migrator;
 
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_roles::Migration),
             Box::new(m20261206_000002_sessions::Migration),
             Box::new(m20261206_000003_streams::Migration),
+            Box::new(m20261206_000004_editor::Migration),
+            Box::new(m20261206_000005_session_details::Migration),
         ]
     }
 }

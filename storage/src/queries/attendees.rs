@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, SqlErr};
 
@@ -109,6 +109,8 @@ impl Store {
                             platform_user_id: Set(user_id.clone()),
                             score: Set(0),
                             created_at: Set(now),
+                            // The column's default (false): keeps every row's width as the batch sizes assume.
+                            removed: NotSet,
                         });
                 attendees::Entity::insert_many(rows)
                     .on_conflict(

@@ -24,15 +24,23 @@ const RECENT_ATTEMPTS: u64 = 50;
 
 impl Store {
     /// Validates and inserts a meeting (status before, position 0, every activity pending).
+    /// Choices without a slug get one (`a`, `b`, …); stored ids in the file are ignored.
     pub async fn import_meeting(&self, file: &MeetingFile) -> Result<MeetingId, StorageError> {
+        let mut file = file.clone().without_ids();
+        file.fill_slugs();
         file.validate()?;
         let _guard = self.write_guard().await;
         let txn = self.begin_write().await?;
-        let result = insert_meeting(&txn, file).await;
+        let result = insert_meeting(&txn, &file).await;
         finish(txn, result).await
     }
-    /// The file that imports back into an identical meeting.
+    /// The file that imports back into an identical meeting (no stored ids).
     pub async fn export_meeting(&self, id: MeetingId) -> Result<MeetingFile, StorageError> {
+        Ok(self.plan(id).await?.without_ids())
+    }
+    /// The meeting file with the stored ids of activities, choices and flags: what an
+    /// editor loads and sends back with [`Store::replace_plan`].
+    pub async fn plan(&self, id: MeetingId) -> Result<MeetingFile, StorageError> {
         let txn = self.begin_read().await?;
         let result = read_meeting_file(&txn, id).await;
         finish(txn, result).await
@@ -84,7 +92,7 @@ impl Store {
     }
 }
 
-fn sources_json(sources: &[Source]) -> Result<String, StorageError> {
+pub(crate) fn sources_json(sources: &[Source]) -> Result<String, StorageError> {
     let stored: Vec<StoredSource> = sources
         .iter()
         .map(|s| StoredSource {
@@ -95,7 +103,11 @@ fn sources_json(sources: &[Source]) -> Result<String, StorageError> {
     serde_json::to_string(&stored).map_err(|e| StorageError::InvalidMeeting(e.to_string()))
 }
 
-fn chat_json(chat: &ChatRules) -> Result<String, StorageError> {
+pub(crate) fn words_json(words: &[String]) -> Result<String, StorageError> {
+    serde_json::to_string(words).map_err(|e| StorageError::InvalidMeeting(e.to_string()))
+}
+
+pub(crate) fn chat_json(chat: &ChatRules) -> Result<String, StorageError> {
     if chat.is_default() {
         return Ok("{}".into());
     }
@@ -118,69 +130,88 @@ async fn insert_meeting<C: ConnectionTrait>(
         owner_id: Set(None),
         sources: Set(sources_json(&file.sources)?),
         chat: Set(chat_json(&file.chat)?),
+        blocked_words: Set(words_json(&file.blocked_words)?),
     }
     .insert(db)
     .await
     .map_err(|e| map_err("meeting", e))?;
 
     for (position, activity) in file.activities.iter().enumerate() {
-        let row = activities::ActiveModel {
-            id: NotSet,
-            meeting_id: Set(meeting.id),
-            position: Set(convert::to_i32(position, "activity position")?),
-            kind: Set(activity.kind.code().to_owned()),
-            title: Set(activity.title.clone()),
-            description: Set(activity.description.clone()),
-            word_limit: Set(convert::to_i32(activity.word_limit, "word_limit")?),
-            state: Set(ActivityState::Pending.code().to_owned()),
-        }
-        .insert(db)
-        .await
-        .map_err(|e| map_err("activity", e))?;
-
-        let choice_rows = activity
-            .choices
-            .iter()
-            .enumerate()
-            .map(|(position, choice)| {
-                Ok(choices::ActiveModel {
-                    id: NotSet,
-                    activity_id: Set(row.id),
-                    position: Set(convert::to_i32(position, "choice position")?),
-                    text: Set(choice.text.clone()),
-                    slug: Set(choice.slug.clone()),
-                    correct: Set(choice.correct),
-                })
-            })
-            .collect::<Result<Vec<_>, StorageError>>()?;
-        choices::Entity::insert_many(choice_rows)
-            .exec_without_returning(db)
-            .await
-            .map_err(|e| map_err("choice", e))?;
+        insert_activity(db, meeting.id, position, activity).await?;
     }
-
-    let flag_rows = file
-        .flags
-        .iter()
-        .enumerate()
-        .map(|(position, flag)| {
-            Ok(flags::ActiveModel {
-                id: NotSet,
-                meeting_id: Set(meeting.id),
-                name: Set(flag.name.clone()),
-                code: Set(flag.code.clone()),
-                points: Set(flag.points),
-                first_blood: Set(flag.first_blood),
-                position: Set(convert::to_i32(position, "flag position")?),
-            })
-        })
-        .collect::<Result<Vec<_>, StorageError>>()?;
-    flags::Entity::insert_many(flag_rows)
-        .exec_without_returning(db)
-        .await
-        .map_err(|e| map_err("flag", e))?;
-
+    for (position, flag) in file.flags.iter().enumerate() {
+        insert_flag(db, meeting.id, position, flag).await?;
+    }
     Ok(MeetingId(meeting.id))
+}
+
+/// Inserts an activity (pending) and its choices; returns its id.
+pub(crate) async fn insert_activity<C: ConnectionTrait>(
+    db: &C,
+    meeting: i64,
+    position: usize,
+    activity: &ActivityFile,
+) -> Result<i64, StorageError> {
+    let row = activities::ActiveModel {
+        id: NotSet,
+        meeting_id: Set(meeting),
+        position: Set(convert::to_i32(position, "activity position")?),
+        kind: Set(activity.kind.code().to_owned()),
+        title: Set(activity.title.clone()),
+        description: Set(activity.description.clone()),
+        word_limit: Set(convert::to_i32(activity.word_limit, "word_limit")?),
+        state: Set(ActivityState::Pending.code().to_owned()),
+        markup: Set(activity.markup.code().to_owned()),
+        hidden_words: Set("[]".to_owned()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| map_err("activity", e))?;
+    for (position, choice) in activity.choices.iter().enumerate() {
+        insert_choice(db, row.id, position, choice).await?;
+    }
+    Ok(row.id)
+}
+
+pub(crate) async fn insert_choice<C: ConnectionTrait>(
+    db: &C,
+    activity: i64,
+    position: usize,
+    choice: &ChoiceFile,
+) -> Result<(), StorageError> {
+    choices::Entity::insert(choices::ActiveModel {
+        id: NotSet,
+        activity_id: Set(activity),
+        position: Set(convert::to_i32(position, "choice position")?),
+        text: Set(choice.text.clone()),
+        slug: Set(choice.slug.clone()),
+        correct: Set(choice.correct),
+    })
+    .exec_without_returning(db)
+    .await
+    .map_err(|e| map_err("choice", e))?;
+    Ok(())
+}
+
+pub(crate) async fn insert_flag<C: ConnectionTrait>(
+    db: &C,
+    meeting: i64,
+    position: usize,
+    flag: &FlagFile,
+) -> Result<(), StorageError> {
+    flags::Entity::insert(flags::ActiveModel {
+        id: NotSet,
+        meeting_id: Set(meeting),
+        name: Set(flag.name.clone()),
+        code: Set(flag.code.clone()),
+        points: Set(flag.points),
+        first_blood: Set(flag.first_blood),
+        position: Set(convert::to_i32(position, "flag position")?),
+    })
+    .exec_without_returning(db)
+    .await
+    .map_err(|e| map_err("flag", e))?;
+    Ok(())
 }
 
 async fn read_meeting_file<C: ConnectionTrait>(
@@ -203,15 +234,19 @@ async fn read_meeting_file<C: ConnectionTrait>(
             .unwrap_or_default()
             .into_iter()
             .map(|c| ChoiceFile {
+                id: Some(c.id),
                 text: c.text,
                 slug: c.slug,
                 correct: c.correct,
             })
             .collect();
+        let markup = convert::activity_markup(&row)?;
         activities.push(ActivityFile {
+            id: Some(row.id),
             kind,
             title: row.title,
             description: row.description,
+            markup,
             choices,
             word_limit,
         });
@@ -220,6 +255,7 @@ async fn read_meeting_file<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|f| FlagFile {
+            id: Some(f.id),
             name: f.name,
             code: f.code,
             points: f.points,
@@ -236,6 +272,7 @@ async fn read_meeting_file<C: ConnectionTrait>(
         flags,
         sources: record.sources.into_iter().map(|s| s.source).collect(),
         chat: record.chat,
+        blocked_words: record.blocked_words,
     })
 }
 
@@ -364,7 +401,7 @@ async fn read_loaded_meeting<C: ConnectionTrait>(
     })
 }
 
-fn activity_ids_of(meeting: MeetingId) -> SelectStatement {
+pub(crate) fn activity_ids_of(meeting: MeetingId) -> SelectStatement {
     Query::select()
         .column(activities::Column::Id)
         .from(activities::Entity)
@@ -372,7 +409,7 @@ fn activity_ids_of(meeting: MeetingId) -> SelectStatement {
         .to_owned()
 }
 
-async fn meeting_activities<C: ConnectionTrait>(
+pub(crate) async fn meeting_activities<C: ConnectionTrait>(
     db: &C,
     meeting: MeetingId,
 ) -> Result<Vec<activities::Model>, StorageError> {
@@ -384,7 +421,7 @@ async fn meeting_activities<C: ConnectionTrait>(
 }
 
 /// Each activity's choices in file order.
-async fn meeting_choices<C: ConnectionTrait>(
+pub(crate) async fn meeting_choices<C: ConnectionTrait>(
     db: &C,
     meeting: MeetingId,
 ) -> Result<HashMap<i64, Vec<choices::Model>>, StorageError> {
@@ -402,7 +439,7 @@ async fn meeting_choices<C: ConnectionTrait>(
     Ok(by_activity)
 }
 
-async fn meeting_flags<C: ConnectionTrait>(
+pub(crate) async fn meeting_flags<C: ConnectionTrait>(
     db: &C,
     meeting: MeetingId,
 ) -> Result<Vec<flags::Model>, StorageError> {

@@ -3,24 +3,80 @@
 //! ends after its idle or absolute limit ([`SessionLimits`]), a participant session
 //! [`PARTICIPANT_GRACE`] after its meeting ended (its `expires_at`, written when the meeting
 //! ends), a display link when revoked. Checking any of them is one lookup by primary key.
+//!
+//! A staff member sees their own sessions ([`Store::staff_sessions`], with where each was
+//! opened: [`SessionDetails`]) and ends them one by one or all but the current one. A
+//! session is named there by [`session_id`], a prefix of its stored hash: never the token.
 
 use std::collections::HashSet;
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
 
-use crate::entities::{sessions, users};
+use crate::entities::{session_details, sessions, users};
 use crate::model::*;
 use crate::store::{Store, map_err};
 use crate::tokens::token_hash;
 use crate::{StorageError, convert};
+
+/// Where a staff session was opened, as the login saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionDetails {
+    /// The browser's `User-Agent` (cut to [`MAX_USER_AGENT`] characters).
+    pub user_agent: Option<String>,
+    /// The client address.
+    pub address: Option<String>,
+}
+
+/// One of a staff member's sessions, as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffSession {
+    /// [`session_id`]: names the session in the API without giving it away.
+    pub id: String,
+    /// The stored hash (for closing the session's sockets); never sent.
+    pub hash: String,
+    pub created_at: Micros,
+    pub last_seen_at: Micros,
+    pub user_agent: Option<String>,
+    pub address: Option<String>,
+}
+
+/// Longest `User-Agent` kept, in characters.
+pub const MAX_USER_AGENT: usize = 256;
+/// Length of a [`session_id`], in hex digits.
+pub const SESSION_ID_CHARS: usize = 16;
+
+/// The public name of a session: the first 16 hex digits of its stored hash, itself the
+/// SHA-256 of the token. It cannot be turned back into the token, and 64 bits tell one
+/// user's sessions apart.
+pub fn session_id(stored_hash: &str) -> &str {
+    stored_hash.get(..SESSION_ID_CHARS).unwrap_or(stored_hash)
+}
+
+fn cut_user_agent(ua: &str) -> String {
+    ua.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_USER_AGENT)
+        .collect()
+}
 
 impl Store {
     pub async fn create_session(
         &self,
         token: &str,
         subject: &SessionSubject,
+    ) -> Result<(), StorageError> {
+        self.create_session_with(token, subject, None).await
+    }
+
+    /// [`Store::create_session`], remembering where a staff session was opened (a login
+    /// from the web app): one more row, written in the same transaction.
+    pub async fn create_session_with(
+        &self,
+        token: &str,
+        subject: &SessionSubject,
+        details: Option<&SessionDetails>,
     ) -> Result<(), StorageError> {
         // Staff sessions keep only the user id: the username is read at lookup, so a renamed
         // or deleted user is never served from a stale copy.
@@ -42,9 +98,9 @@ impl Store {
             }
         };
         let now = now_micros();
-        let _guard = self.write_guard().await;
-        sessions::Entity::insert(sessions::ActiveModel {
-            token: Set(token_hash(token)),
+        let hash = token_hash(token);
+        let row = sessions::ActiveModel {
+            token: Set(hash.clone()),
             kind: Set(kind.to_owned()),
             user_id: Set(user_id),
             meeting_id: Set(meeting_id),
@@ -52,14 +108,134 @@ impl Store {
             created_at: Set(now),
             last_seen_at: Set(now),
             expires_at: Set(None),
-        })
-        .exec_without_returning(&self.db)
-        .await
-        .map_err(|e| match e.sql_err() {
+        };
+        let refused = |e: sea_orm::DbErr| match e.sql_err() {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => StorageError::NotFound,
             _ => map_err("session", e),
-        })?;
-        Ok(())
+        };
+        let _guard = self.write_guard().await;
+        let Some(details) = details.filter(|d| d.user_agent.is_some() || d.address.is_some())
+        else {
+            sessions::Entity::insert(row)
+                .exec_without_returning(&self.db)
+                .await
+                .map_err(refused)?;
+            return Ok(());
+        };
+        let txn = self.begin_write().await?;
+        let result = async {
+            sessions::Entity::insert(row)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(refused)?;
+            session_details::Entity::insert(session_details::ActiveModel {
+                token: Set(hash),
+                user_agent: Set(details.user_agent.as_deref().map(cut_user_agent)),
+                address: Set(details.address.clone()),
+            })
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| map_err("session details", e))?;
+            Ok(())
+        }
+        .await;
+        crate::store::finish(txn, result).await
+    }
+
+    /// The user's staff sessions still valid, the most recently used first.
+    pub async fn staff_sessions(&self, user: UserId) -> Result<Vec<StaffSession>, StorageError> {
+        let now = now_micros();
+        let rows: Vec<_> = sessions::Entity::find()
+            .filter(sessions::Column::Kind.eq(sessions::KIND_STAFF))
+            .filter(sessions::Column::UserId.eq(user.0))
+            .order_by_desc(sessions::Column::LastSeenAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|s| self.staff_session_valid(s, now))
+            .collect();
+        let mut details: std::collections::HashMap<String, session_details::Model> =
+            std::collections::HashMap::new();
+        for chunk in rows.chunks(500) {
+            for d in session_details::Entity::find()
+                .filter(session_details::Column::Token.is_in(chunk.iter().map(|s| s.token.clone())))
+                .all(&self.db)
+                .await?
+            {
+                details.insert(d.token.clone(), d);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|s| {
+                let d = details.remove(&s.token);
+                StaffSession {
+                    id: session_id(&s.token).to_owned(),
+                    hash: s.token,
+                    created_at: s.created_at,
+                    last_seen_at: s.last_seen_at,
+                    user_agent: d.as_ref().and_then(|d| d.user_agent.clone()),
+                    address: d.and_then(|d| d.address),
+                }
+            })
+            .collect())
+    }
+
+    /// Ends the user's staff session named `id` ([`session_id`]); its stored hash (to close
+    /// its sockets), or `None` when the user has no such session.
+    pub async fn end_staff_session(
+        &self,
+        user: UserId,
+        id: &str,
+    ) -> Result<Option<String>, StorageError> {
+        if id.len() != SESSION_ID_CHARS || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let _guard = self.write_guard().await;
+        let hash = sessions::Entity::find()
+            .filter(sessions::Column::Kind.eq(sessions::KIND_STAFF))
+            .filter(sessions::Column::UserId.eq(user.0))
+            .filter(sessions::Column::Token.starts_with(id.to_ascii_lowercase()))
+            .one(&self.db)
+            .await?
+            .map(|s| s.token);
+        if let Some(hash) = &hash {
+            sessions::Entity::delete_by_id(hash.clone())
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(hash)
+    }
+
+    /// Ends every staff session of the user but the one of `keep` (the caller's own); the
+    /// stored hashes of those ended.
+    pub async fn end_other_staff_sessions(
+        &self,
+        user: UserId,
+        keep: &str,
+    ) -> Result<Vec<String>, StorageError> {
+        let _guard = self.write_guard().await;
+        let txn = self.begin_write().await?;
+        let result = async {
+            let ended = sessions::Entity::find()
+                .filter(sessions::Column::Kind.eq(sessions::KIND_STAFF))
+                .filter(sessions::Column::UserId.eq(user.0))
+                .filter(sessions::Column::Token.ne(token_hash(keep)))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|s| s.token)
+                .collect::<Vec<_>>();
+            if !ended.is_empty() {
+                sessions::Entity::delete_many()
+                    .filter(sessions::Column::Token.is_in(ended.iter().cloned()))
+                    .exec(&txn)
+                    .await?;
+            }
+            Ok(ended)
+        }
+        .await;
+        crate::store::finish(txn, result).await
     }
 
     /// Ends a session (logout). Unknown tokens are fine: the outcome is the same.

@@ -1,0 +1,188 @@
+// A meeting's results for its staff (`/results.html?meeting=ID`): per activity the counts
+// with the correct choice marked and the split by platform, or the word cloud; the final
+// scoreboard (ties share a rank); participation by platform; the flags; and the CSV and
+// JSON downloads. Everything comes from one `GET /api/meetings/ID/results.json?answers=0`
+// (the answers themselves are in the downloads). Names and words are inserted as text only.
+
+import { $, el, icon, getJson, errorText, meetingParam } from "./common.js";
+import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
+import { Bars } from "./charts.js";
+import { Cloud } from "./cloud.js";
+import { renderScoreboard } from "./podium.js";
+import { ensureStaff, pickMeeting, logout } from "./staff.js";
+import { platformTag, platformCounts } from "./streams.js";
+
+applyTheme();
+mountTools();
+
+/// Words given to a cloud (the live cloud's own limit) and shown as a list under it.
+const CLOUD_WORDS = 100;
+const LISTED_WORDS = 12;
+/// Scoreboard rows under the podium; the rest open on demand.
+const BOARD_ROWS = 10;
+
+const meeting = meetingParam();
+let data = null;
+let clouds = [];
+
+function show(id) {
+  for (const s of ["#pick-panel", "#problem", "#results"]) $(s).classList.toggle("hidden", s !== id);
+}
+
+function problem(text) {
+  $("#problem").replaceChildren(el("p", {}, text), el("p", {}, el("a", { href: "/results.html" }, t("results.pick"))));
+  show("#problem");
+}
+
+async function load() {
+  const res = await getJson(`/api/meetings/${meeting}/results.json?answers=0`);
+  if (res.status === 401) { location.reload(); return; }
+  if (res.status === 403) { problem(t("results.forbidden")); return; }
+  if (res.status === 404) { problem(t("results.not_found")); return; }
+  if (!res.ok || !res.data) { problem(errorText(res.data?.error || "offline")); return; }
+  data = res.data;
+  render();
+  show("#results");
+}
+
+/// "Room 40 · Twitch 10" when more than one platform answered.
+function splitLine(platforms) {
+  if (platforms.length < 2) return null;
+  return platforms.map((p) => `${p.platform === "youtube" ? "YouTube" : p.platform === "twitch" ? "Twitch" : t("results.room")} ${p.count}`).join(" · ");
+}
+
+function activityCard(a) {
+  const head = el("div", { class: "stage-head" },
+    el("span", { class: "kind" }, `${a.position} · ${t(`kind.${a.kind}`)}`),
+    a.kind === "text" ? null : el("span", { class: "badge" }, t("results.answered", { n: a.answered })));
+  const title = el("h2", { class: "activity-title" }, a.title);
+  const card = el("section", { class: `card activity-result kind-${a.kind}`, "aria-label": `${a.position} · ${t(`kind.${a.kind}`)} · ${a.title}` }, head, title);
+  const split = splitLine(a.answered_by_platform);
+  if (split) card.append(el("p", { class: "muted split-line" }, split));
+
+  if (a.kind === "poll" || a.kind === "quiz") {
+    const box = el("div", { class: "bars" });
+    card.append(box);
+    const question = { id: a.id, choices: a.choices };
+    const counts = Object.fromEntries(a.choices.map((c) => [String(c.id), c.count]));
+    const byPlatform = {};
+    for (const c of a.choices) for (const p of c.by_platform) (byPlatform[p.platform] ||= {})[String(c.id)] = p.count;
+    new Bars(box).update(question, { counts, total: a.answered, correct: a.choices.filter((c) => c.correct).map((c) => c.id) },
+      { reveal: a.kind === "quiz", split: (id) => platformCounts(byPlatform, id) });
+    // The correct choice carries a check mark, not only a colour.
+    for (const label of box.querySelectorAll(".bar-row.correct .label")) label.prepend(icon("check", "icon check"));
+    if (!a.answered) card.append(el("p", { class: "muted" }, t("results.no_answers")));
+  } else if (a.kind === "wordcloud") {
+    if (!a.words.length) {
+      card.append(el("div", { class: "empty-state" }, icon("spark"), el("p", { class: "muted" }, t("results.no_words"))));
+    } else {
+      const box = el("div", { class: "cloud" });
+      card.append(box);
+      const cloud = new Cloud(box, { minSize: 14, maxSize: 48 });
+      clouds.push([cloud, a]);
+      card.append(el("ul", { class: "chips", "aria-label": t("results.top_words") },
+        ...a.words.slice(0, LISTED_WORDS).map((w) => el("li", {}, el("bdi", {}, w.text), el("span", { class: "muted" }, ` ${w.count}`)))));
+      if (a.words.length > LISTED_WORDS) card.append(el("p", { class: "muted hint" }, t("results.more_words", { n: a.words.length - LISTED_WORDS })));
+    }
+  } else {
+    card.append(el("p", { class: "muted" }, t("results.slide")));
+  }
+  return card;
+}
+
+function renderBoard() {
+  const rows = data.scoreboard;
+  const scored = rows.filter((r) => r.score > 0);
+  const board = $("#board");
+  if (!rows.length) board.replaceChildren(el("p", { class: "muted" }, t("results.nobody")));
+  else if (!scored.length) board.replaceChildren(el("p", { class: "muted" }, t("results.no_points")));
+  else renderScoreboard(board, scored, { listLimit: BOARD_ROWS });
+  // Everyone, zeros included, when there is more than the podium and its list show.
+  const all = $("#all-ranks");
+  all.classList.toggle("hidden", rows.length <= Math.min(scored.length, BOARD_ROWS) || !scored.length);
+  $("#all-ranks-label").textContent = t("results.all_ranks", { n: rows.length });
+  $("#ranking").replaceChildren();
+  if (all.open) fillRanking();
+}
+
+function fillRanking() {
+  if ($("#ranking").childElementCount) return;
+  $("#ranking").replaceChildren(...data.scoreboard.map((r) => el("li", {},
+    el("span", { class: "pos" }, `${r.rank}.`),
+    el("span", { class: "who" }, r.platform !== "room" ? platformTag(r.platform) : null, el("bdi", {}, r.name)),
+    el("span", { class: "pts" }, String(r.score)))));
+}
+
+function renderPlatforms() {
+  $("#platforms").replaceChildren(...data.participation.map((p) => {
+    const pct = p.attendees ? Math.round((100 * p.answered) / p.attendees) : 0;
+    const fill = el("div", { class: "bar-fill" });
+    requestAnimationFrame(() => { fill.style.width = `${pct}%`; });
+    const name = p.platform === "room" ? t("results.room") : p.platform === "youtube" ? "YouTube" : "Twitch";
+    const line = t("results.platform_row", { n: p.answered, total: p.attendees });
+    return el("div", { class: `bar-row platform-${p.platform}`, "aria-label": `${name}: ${line}, ${pct}%` },
+      el("span", { class: `ptag ptag-${p.platform}` }, name),
+      el("span", { class: "label" }, line),
+      el("span", { class: "count" }, `${pct}%`),
+      el("div", { class: "bar-track", role: "presentation" }, fill));
+  }));
+}
+
+function renderFlags() {
+  $("#flags-card").classList.toggle("hidden", !data.flags.length);
+  $("#flags").replaceChildren(...data.flags.map((f) => el("li", {},
+    el("span", {}, f.name),
+    el("span", { class: "outcome-captured" }, t("score.points", { n: f.points })),
+    el("span", { class: "muted found" }, f.captures ? t("results.found_by", { n: f.captures }) : t("results.found_none")))));
+}
+
+function render() {
+  if (!data) return;
+  document.title = `${data.title} · ${t("results.title")}`;
+  $("#meeting-title").textContent = data.title;
+  $("#status").textContent = t(`status.${data.status}`);
+  $("#status").classList.toggle("live", data.status === "ongoing");
+  $("#activity-count").textContent = t("results.activities", { n: data.activities.length });
+  $("#running").classList.toggle("hidden", data.status === "after");
+  $("#running-text").textContent = data.status === "before" ? t("results.not_started") : t("results.running");
+  const people = data.participation.reduce((n, p) => n + p.attendees, 0);
+  $("#participants").textContent = people;
+  $("#took-part").textContent = data.participation.reduce((n, p) => n + p.answered, 0);
+  $("#top-score").textContent = data.scoreboard.length ? data.scoreboard[0].score : 0;
+  $("#csv").href = `/api/meetings/${meeting}/results.csv`;
+  $("#json").href = `/api/meetings/${meeting}/results.json`;
+  $("#json").setAttribute("download", `meeting-${meeting}-results.json`);
+  $("#dash-link").href = `/organize.html?meeting=${meeting}`;
+  $("#dash-link").classList.remove("hidden");
+
+  clouds = [];
+  $("#activities").replaceChildren(...data.activities.map(activityCard));
+  renderBoard();
+  renderPlatforms();
+  renderFlags();
+  // Clouds measure their words, so they are laid out once their cards are in the page.
+  requestAnimationFrame(layoutClouds);
+}
+
+function layoutClouds() {
+  for (const [cloud, a] of clouds) cloud.update(a.id, a.words.slice(0, CLOUD_WORDS));
+}
+
+$("#all-ranks").addEventListener("toggle", () => { if ($("#all-ranks").open) fillRanking(); });
+$("#refresh").addEventListener("click", load);
+$("#logout").addEventListener("click", logout);
+onLangChange(render);
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => { for (const [cloud] of clouds) cloud.layout(); }, 150);
+});
+
+(async () => {
+  await ensureStaff();
+  $("#logout").classList.remove("hidden");
+  if (meeting === null) {
+    show("#pick-panel");
+    pickMeeting((m) => `/results.html?meeting=${m.id}`, { list: "/api/meetings?status=all" });
+  } else load();
+})();
