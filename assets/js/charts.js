@@ -11,8 +11,9 @@ export class Bars {
 
   /// `results`: {counts, total, correct}; `opts.reveal` marks the correct choices,
   /// `opts.mine` the participant's own choice; `opts.split(choiceId)` a line under the
-  /// label (staff: the counts by platform).
-  update(question, results, { reveal = false, mine = null, split = null } = {}) {
+  /// label (staff: the counts by platform); `opts.hidden`: the same rows, empty and without
+  /// numbers (a quiz before its reveal keeps its layout: the reveal only fills the bars).
+  update(question, results, { reveal = false, mine = null, split = null, hidden = false } = {}) {
     if (this.question !== question.id) {
       this.clear();
       this.question = question.id;
@@ -36,8 +37,10 @@ export class Bars {
       const n = results?.counts?.[String(c.id)] || 0;
       const pct = total ? Math.round((100 * n) / total) : 0;
       // Set on the next frame so a freshly built row animates from 0.
-      requestAnimationFrame(() => { r.fill.style.width = `${pct}%`; });
-      r.count.textContent = `${n} · ${pct}%`;
+      requestAnimationFrame(() => { r.fill.style.width = hidden ? "0%" : `${pct}%`; });
+      r.count.textContent = hidden ? "" : `${n} · ${pct}%`;
+      r.row.classList.toggle("waiting", hidden);
+      if (hidden) { r.row.setAttribute("aria-label", c.text); r.sub.hidden = true; continue; }
       const line = split ? split(c.id) : null;
       r.sub.textContent = line || "";
       r.sub.hidden = !line;

@@ -1,6 +1,6 @@
 // The scoreboard: a podium for the first three, a ranked list for the rest.
 
-import { el } from "./common.js";
+import { el, icon } from "./common.js";
 import { t } from "./i18n.js";
 
 /// Twitch and YouTube viewers carry their platform's tag (room participants none).
@@ -9,21 +9,45 @@ function platform(row) {
   return el("span", { class: `ptag ptag-${row.platform}` }, row.platform === "youtube" ? "YouTube" : "Twitch");
 }
 
+/// Competition ranks ("1, 1, 3"): equal scores share a rank, the next rank skips. A row's
+/// own `rank` (the results page sends them) wins.
+function ranked(rows) {
+  let prev = null, rank = 0;
+  return rows.map((r, i) => {
+    if (r.score !== prev) { rank = i + 1; prev = r.score; }
+    return { ...r, rank: r.rank ?? rank };
+  });
+}
+
 /// `rows`: [{attendee_id, name, score, platform, rank?}] in rank order; `me`: the viewer's
-/// attendee id. A row's `rank` (equal scores share one, as on the results page) is shown
-/// when given, else its place in the list.
+/// attendee id. Ties share a rank and a podium step; nobody stands on the podium with 0
+/// points (a designed empty state says why instead).
 export function renderScoreboard(container, rows, { me = null, listLimit = 10 } = {}) {
-  const rank = (r, i) => r.rank ?? i + 1;
-  const top = rows.slice(0, 3);
-  const order = [1, 0, 2].filter((i) => top[i]);
+  const all = ranked(rows);
+  const scored = all.filter((r) => r.score > 0);
+  if (!scored.length) {
+    container.replaceChildren(el("div", { class: "board-empty" },
+      icon("trophy", "board-empty-icon"),
+      el("p", { class: "board-empty-title" }, t(rows.length ? "score.no_points" : "score.empty")),
+      el("p", { class: "muted" }, t(rows.length ? "score.no_points_hint" : "score.empty_hint", { n: rows.length }))));
+    return;
+  }
+  // The podium holds the first three places; a tie for a place puts both on its step.
+  const top = scored.filter((r) => r.rank <= 3).slice(0, 5);
+  // Left to right: second places, first places, third places.
+  const order = [...top.filter((r) => r.rank === 2), ...top.filter((r) => r.rank === 1), ...top.filter((r) => r.rank === 3)];
   const podium = el("div", { class: "podium", role: "list", "aria-label": t("score.podium") },
-    ...order.map((i) => el("div", { class: `step p${rank(top[i], i)}`, role: "listitem", "aria-label": t("score.place", { n: rank(top[i], i), name: top[i].name, score: top[i].score }) },
-      el("span", { class: "name" }, platform(top[i]), top[i].name),
-      el("span", { class: "pts" }, t("score.points", { n: top[i].score })),
-      el("div", { class: "block", "aria-hidden": "true" }, String(rank(top[i], i))))));
-  const rest = rows.slice(3, listLimit);
-  const list = el("ol", { class: "ranking", start: 4 },
-    ...rest.map((r, i) => el("li", { class: r.attendee_id === me ? "me" : "" },
-      el("span", { class: "pos" }, `${rank(r, i + 3)}.`), el("span", { class: "who" }, platform(r), r.name), el("span", { class: "pts" }, String(r.score)))));
-  container.replaceChildren(rows.length ? podium : el("p", { class: "muted" }, t("score.empty")), rest.length ? list : "");
+    ...order.map((r) => el("div", { class: `step p${r.rank}${r.attendee_id === me ? " me" : ""}`, role: "listitem", "aria-label": t("score.place", { n: r.rank, name: r.name, score: r.score }) },
+      el("span", { class: "name" }, platform(r), r.name),
+      el("span", { class: "pts" }, t("score.points", { n: r.score })),
+      el("div", { class: "block", "aria-hidden": "true" }, String(r.rank)))));
+  // One column per step, centred (ties may make 2 to 5). Set through the CSSOM: the CSP
+  // refuses style attributes.
+  podium.style.setProperty("--steps", String(order.length));
+  const shown = new Set(order.map((r) => r.attendee_id));
+  const rest = all.filter((r) => !shown.has(r.attendee_id)).slice(0, Math.max(0, listLimit - order.length));
+  const list = el("ol", { class: "ranking" },
+    ...rest.map((r) => el("li", { class: r.attendee_id === me ? "me" : "" },
+      el("span", { class: "pos" }, `${r.rank}.`), el("span", { class: "who" }, platform(r), r.name), el("span", { class: "pts" }, String(r.score)))));
+  container.replaceChildren(podium, rest.length ? list : "");
 }

@@ -57,26 +57,32 @@ function render() {
       body.append(el("h1", {}, q.title));
       if (q.description_html) { const d = el("div", { class: "description" }); d.innerHTML = q.description_html; body.append(d); }
       if (q.kind === "poll" || q.kind === "quiz") {
-        body.append(el("div", { class: "choice-list", id: "choice-list" }), el("div", { class: "bars", id: "bars" }), el("p", { class: "answered", id: "answered" }));
+        body.append(el("div", { class: "bars", id: "bars" }), el("p", { class: "answered", id: "answered" }));
         bars = new Bars($("#bars"));
       } else if (q.kind === "wordcloud") {
-        body.append(el("div", { class: "cloud", id: "cloud" }));
+        body.append(el("div", { class: "cloud", id: "cloud" }, el("div", { class: "cloud-empty", id: "cloud-empty", hidden: true },
+          el("p", { class: "cloud-empty-title" }, t("cloud.empty")), el("p", { id: "cloud-empty-hint" }))));
         cloud = new Cloud($("#cloud"), { minSize: 28, maxSize: 120, reference: 1700 });
       }
     }
   }
   if (q && (q.kind === "poll" || q.kind === "quiz") && bars) {
-    // A quiz stays a plain list of choices until the reveal; only the number of answers moves.
+    // A quiz keeps its rows until the reveal, empty and without numbers: the reveal fills
+    // them in place, nothing moves. Only the number of answers changes meanwhile.
     const hidden = q.kind === "quiz" && s !== "results";
-    $("#choice-list").replaceChildren(...(hidden ? q.choices.map((c) => el("div", {}, el("span", { class: "letter" }, c.slug), el("span", {}, c.text))) : []));
-    $("#choice-list").classList.toggle("hidden", !hidden);
-    if (hidden) bars.clear(); else bars.update(q, state.results || { counts: {}, total: 0, correct: [] }, { reveal: q.kind === "quiz" });
+    bars.update(q, hidden ? { counts: {}, total: 0, correct: [] } : state.results || { counts: {}, total: 0, correct: [] }, { reveal: q.kind === "quiz", hidden });
     const count = state.results?.total ?? (answered?.question_id === q.id ? answered.total : 0);
     // A revealed activity says it is closed: the audience stops trying to answer.
     const answers = t("present.answers", { n: count });
     $("#answered").textContent = s === "results" ? `${t("present.closed")} · ${answers}` : answers;
   }
-  if (cloud && q) { cloud.update(q.id, state.words || []); }
+  if (cloud && q) {
+    cloud.update(q.id, state.words || []);
+    // An empty cloud says what to do rather than showing a blank screen.
+    const empty = !(state.words || []).length;
+    $("#cloud-empty").hidden = !empty;
+    if (empty) $("#cloud-empty-hint").textContent = state.chat && s === "ongoing" ? t("cloud.empty_hint_chat", { prefix: state.chat.vote_prefix || "#" }) : t("cloud.empty_hint");
+  }
   renderChatHint(q, s);
   const board = $("#board");
   if (board) renderScoreboard(board, state.scoreboard || [], { listLimit: 10 });

@@ -715,7 +715,7 @@ async fn ui_a11y_presenter_stress() -> anyhow::Result<()> {
     browser::wait_text(&d, "#answered", "6 answers", TIMEOUT).await?;
     audit.check(&d, "presenter stress poll tallied").await?;
     org.go(&["next", "start"], "ongoing").await?;
-    browser::wait_for(&d, "#choice-list", TIMEOUT).await?;
+    browser::wait_for(&d, "#bars .bar-row.waiting", TIMEOUT).await?;
     audit.check(&d, "presenter stress quiz open").await?;
     org.go(&["next", "start"], "ongoing").await?;
     crowd_votes(&mut people, "مرحبا").await?;

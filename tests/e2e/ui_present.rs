@@ -191,3 +191,121 @@ async fn clicker_keys_finish_and_the_loopback_warning() -> anyhow::Result<()> {
     p.quit().await?;
     Ok(())
 }
+
+/// The label boxes of the presenter's bar rows, rounded to whole pixels.
+async fn row_boxes(d: &WebDriver) -> anyhow::Result<Value> {
+    Ok(d
+        .execute(
+            r#"return [...document.querySelectorAll('#bars .bar-row .label')].map((e) => {
+                 const r = e.getBoundingClientRect();
+                 return [Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)];
+               });"#,
+            vec![],
+        )
+        .await?
+        .json()
+        .clone())
+}
+
+/// Issue 12, point 6: a quiz keeps its layout between open and reveal (the reveal only
+/// fills the rows); an empty word cloud and a scoreboard without points have designed empty
+/// states; the podium shares a step between tied players and leaves 0-point players off it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiz_layout_empty_states_and_ties_on_the_presenter() -> anyhow::Result<()> {
+    let Some(chromium) = browser::chromium().await? else {
+        return Ok(());
+    };
+    let ts = TestServer::start("present-states").await?;
+    let file: MeetingFile = serde_json::from_value(serde_json::json!({
+        "title": "States", "code": "st4tes",
+        "activities": [
+            {"kind": "text", "title": "Welcome"},
+            {"kind": "quiz", "title": "Which is prime?", "choices": [
+                {"text": "4"}, {"text": "6"}, {"text": "7", "correct": true}, {"text": "9"}]},
+            {"kind": "wordcloud", "title": "One word?"}
+        ]
+    }))?;
+    let meeting = ts.server.engine.store().import_meeting(&file).await?.0;
+    let admin = ts.admin_token().await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    let mut phones = Vec::new();
+    for name in ["Ann", "Bob", "Cy"] {
+        let (_, token) = ts.join(meeting, "st4tes", name).await?;
+        phones.push(ts.connect(meeting, &token).await?);
+    }
+    let token = ts.display_token(meeting).await?;
+    let d = chromium.session(Size::Projector, "en").await?;
+    d.goto(ts.url(&format!("/present.html?meeting={meeting}&token={token}")))
+        .await?;
+    browser::wait_for(&d, "#body h1", TIMEOUT).await?;
+
+    // Three players, no points yet: the scoreboard says so instead of a podium of zeros.
+    ok(&org.control("start").await?)?;
+    ok(&org.control("scoreboard").await?)?;
+    browser::wait_text(&d, "#board .board-empty", "No points scored yet", TIMEOUT).await?;
+    ensure!(
+        d.find_all(By::Css("#board .step")).await?.is_empty(),
+        "nobody stands on the podium with 0 points"
+    );
+    browser::screenshot(&d, "present-board-no-points").await?;
+
+    // The quiz: its rows are there from the start, empty; the reveal fills them in place.
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    browser::wait_for(&d, "#bars .bar-row.waiting", TIMEOUT).await?;
+    let open = row_boxes(&d).await?;
+    ensure!(open.as_array().map(Vec::len) == Some(4), "four rows: {open}");
+    browser::screenshot(&d, "present-quiz-open").await?;
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let quiz = phone.wait_open("quiz").await?;
+        let ids = choice_ids(&quiz);
+        let question = quiz["question"]["id"].as_i64().unwrap_or_default();
+        // Ann and Bob answer 7 (right), Cy 4.
+        let pick = if i < 2 { ids[2] } else { ids[0] };
+        ok(&phone.vote(question, pick).await?)?;
+    }
+    ok(&org.control("results").await?)?;
+    browser::wait_for(&d, "#bars .bar-row.correct", TIMEOUT).await?;
+    browser::wait_text(&d, "#answered", "Closed", TIMEOUT).await?;
+    let revealed = row_boxes(&d).await?;
+    ensure!(
+        open == revealed,
+        "the reveal moved the rows: {open} then {revealed}"
+    );
+    browser::screenshot(&d, "present-quiz-revealed").await?;
+
+    // An empty word cloud says what to do; the first word replaces the hint.
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    browser::wait_text(&d, "#cloud-empty", "Waiting for the first words", TIMEOUT).await?;
+    browser::screenshot(&d, "present-cloud-empty").await?;
+    let cloud = phones[0].wait_open("wordcloud").await?;
+    let question = cloud["question"]["id"].as_i64().unwrap_or_default();
+    ok(&phones[0].word(question, "prime").await?)?;
+    browser::wait_for(&d, "#cloud .cloud-word", TIMEOUT).await?;
+    ensure!(
+        d.find(By::Id("cloud-empty")).await?.attr("hidden").await?.is_some(),
+        "the hint leaves with the first word"
+    );
+
+    // Ann and Bob tie for first: both on the top step; Cy (0 points) is listed, not on it.
+    ok(&org.control("scoreboard").await?)?;
+    browser::wait_for(&d, "#board .step.p1", TIMEOUT).await?;
+    let steps: Vec<String> = {
+        let mut out = Vec::new();
+        for e in d.find_all(By::Css("#board .step")).await? {
+            out.push(e.class_name().await?.unwrap_or_default());
+        }
+        out
+    };
+    ensure!(
+        steps.len() == 2 && steps.iter().all(|c| c.contains("p1")),
+        "two players share first place: {steps:?}"
+    );
+    browser::wait_text(&d, "#board ol.ranking", "Cy", TIMEOUT).await?;
+    browser::screenshot(&d, "present-board-tie").await?;
+    let errors = browser::js_errors(&d).await?;
+    ensure!(errors.is_empty(), "script errors: {errors:?}");
+    d.quit().await?;
+    Ok(())
+}
