@@ -614,9 +614,12 @@ impl MeetingState {
                     && self.meeting.viewer(line.platform, &line.user_id).is_none()
                     && seen.insert((line.platform, line.user_id.as_str()))
                 {
+                    let name =
+                        self.meeting
+                            .viewer_name(line.platform, &line.user_id, &line.user_name);
                     new.entry(line.platform)
                         .or_default()
-                        .push((line.user_id.clone(), line.user_name.clone()));
+                        .push((line.user_id.clone(), name));
                 }
             }
             for (platform, viewers) in new {
@@ -644,15 +647,18 @@ impl MeetingState {
         let mut shown: VecDeque<ChatLine> = VecDeque::new();
         for (line, intent, at) in fresh {
             let viewer = self.meeting.viewer(line.platform, &line.user_id);
+            let name = self
+                .meeting
+                .viewer_name(line.platform, &line.user_id, &line.user_name);
             if let Some(a) = viewer
-                && let Some(op) = self.meeting.rename(a, &line.user_name)
+                && let Some(op) = self.meeting.rename(a, &name)
             {
                 ops.push(op);
                 self.cache = None;
             }
             shown.push_back(ChatLine {
                 platform: line.platform.code(),
-                user_name: line.user_name.clone(),
+                user_name: name,
                 text: line
                     .text
                     .chars()

@@ -129,13 +129,16 @@ pub async fn change_password(headers: HeaderMap, body: bytes::Bytes, app: App) -
         Ok(h) => h,
         Err(e) => return internal(e),
     };
-    match store.change_password(user, &hash, Some(&token)).await {
-        Ok(ended) => {
-            tracing::info!(user = %record.username, ended, "password changed; other sessions ended");
-            // The sweeper closes the ended sessions' sockets within a few seconds; no need
-            // to wait for it here.
-            warp::reply::json(&json!({"ended": ended})).into_response()
+    match store.reset_password(user, &hash, Some(&token)).await {
+        Ok(librekast_storage::queries::users::UserChange::Done { ended }) => {
+            // The other sessions' open sockets close now (4001), not at the next sweep.
+            for stored in &ended {
+                app.sessions.revoke_stored(stored);
+            }
+            tracing::info!(user = %record.username, ended = ended.len(), "password changed; other sessions ended");
+            warp::reply::json(&json!({"ended": ended.len()})).into_response()
         }
+        Ok(_) => ApiError::Unauthorized.reply(Some("log in as staff first")),
         Err(e) => internal(e),
     }
 }

@@ -537,7 +537,17 @@ async fn meeting_import(
             file.display()
         )
     })?;
-    meeting.validate()?;
+    let mut meeting = meeting.without_ids();
+    meeting.fill_slugs();
+    let problems = meeting.problems();
+    if !problems.is_empty() {
+        let list: Vec<String> = problems.iter().map(|p| format!("  - {}", p.message)).collect();
+        bail!(
+            "invalid meeting file: {} problem(s), nothing imported:\n{}",
+            problems.len(),
+            list.join("\n")
+        );
+    }
     let store = open(database_url).await?;
     let owner = match owner {
         Some(name) => match store.find_user(name.trim()).await? {
@@ -548,10 +558,7 @@ async fn meeting_import(
         },
         None => None,
     };
-    let id = store.import_meeting(&meeting).await?;
-    if owner.is_some() {
-        store.set_meeting_owner(id, owner).await?;
-    }
+    let id = store.create_meeting(&meeting, owner).await?;
     println!("{id}");
     Ok(())
 }

@@ -101,6 +101,14 @@ fn bad_input_gets_clear_errors() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Every problem at once, one per line.
+    let broken = MEETING
+        .replace("\"slug\": \"b\"", "\"slug\": \"a\"")
+        .replacen("\"code\": \"", "\"code\": \"has space ", 1);
+    let out = run(&db, &["meeting", "import", "-"], Some(&broken));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("2 problem(s)") && err.contains("  - code") && err.contains("slug"), "{err}");
     let out = run(&db, &["meeting", "export", "424242"], None);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no meeting with id 424242"));

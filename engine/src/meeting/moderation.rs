@@ -90,6 +90,22 @@ impl Meeting {
         }
     }
 
+    /// The name a chat viewer is shown under: theirs, unless it holds a blocked word (a
+    /// platform name cannot be refused like a join): then "Twitch viewer 1234".
+    pub fn viewer_name(&self, platform: Platform, user_id: &str, name: &str) -> String {
+        if !self.is_blocked(name) {
+            return name.to_string();
+        }
+        let tail: Vec<char> = user_id.chars().rev().take(4).collect();
+        let tail: String = tail.into_iter().rev().collect();
+        let label = match platform {
+            Platform::Twitch => "Twitch",
+            Platform::Youtube => "YouTube",
+            Platform::Room => "Room",
+        };
+        format!("{label} viewer {tail}")
+    }
+
     /// Whether a name or word holds a blocked word.
     pub fn is_blocked(&self, text: &str) -> bool {
         self.blocklist.blocks(text)

@@ -906,3 +906,19 @@ fn an_edited_plan_keeps_what_was_reached() {
     assert!(m.is_blocked("nope"));
     assert!(!m.has_flag("s3cret"), "flags follow the plan");
 }
+
+#[test]
+fn a_chat_viewer_with_a_blocked_name_is_shown_under_another() {
+    let mut m = meeting(false);
+    m.block_words(vec!["slur".into()]);
+    assert_eq!(
+        m.viewer_name(Platform::Twitch, "123456789", "xXslur Xx"),
+        "xXslur Xx",
+        "whole words only"
+    );
+    assert_eq!(
+        m.viewer_name(Platform::Twitch, "123456789", "the SLUR guy"),
+        "Twitch viewer 6789"
+    );
+    assert_eq!(m.viewer_name(Platform::Youtube, "ab", "Ann"), "Ann");
+}
