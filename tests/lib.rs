@@ -204,6 +204,27 @@ impl TestServer {
         Ok((status, res.json().await.unwrap_or(Value::Null)))
     }
 
+    /// A JSON call with `Authorization: Bearer` and an optional JSON body: its status and
+    /// JSON answer (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<(reqwest::StatusCode, Value)> {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        Ok((status, res.json().await.unwrap_or(Value::Null)))
+    }
+
     /// What storage holds for a meeting: the ground truth an acknowledged answer must be in.
     pub async fn stored(&self, meeting: i64) -> anyhow::Result<librekast_storage::LoadedMeeting> {
         Ok(self

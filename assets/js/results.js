@@ -92,14 +92,14 @@ function activityCard(a) {
 
 function renderBoard() {
   const rows = data.scoreboard;
-  const scored = rows.filter((r) => r.score > 0);
   const board = $("#board");
-  if (!rows.length) board.replaceChildren(el("p", { class: "muted" }, t("results.nobody")));
-  else if (!scored.length) board.replaceChildren(el("p", { class: "muted" }, t("results.no_points")));
-  else renderScoreboard(board, scored, { listLimit: BOARD_ROWS });
-  // Everyone, zeros included, when there is more than the podium and its list show.
+  // The podium (ties share a step) and the top of the list; a final word when nobody scored.
+  if (rows.some((r) => r.score > 0)) renderScoreboard(board, rows, { listLimit: BOARD_ROWS });
+  else board.replaceChildren(el("div", { class: "board-empty" }, icon("trophy", "board-empty-icon"),
+    el("p", { class: "board-empty-title" }, t(rows.length ? "results.no_points" : "results.nobody"))));
+  // Everyone, when there are more than the podium and its list show.
   const all = $("#all-ranks");
-  all.classList.toggle("hidden", rows.length <= Math.min(scored.length, BOARD_ROWS) || !scored.length);
+  all.classList.toggle("hidden", rows.length <= BOARD_ROWS || !rows.some((r) => r.score > 0));
   $("#all-ranks-label").textContent = t("results.all_ranks", { n: rows.length });
   $("#ranking").replaceChildren();
   if (all.open) fillRanking();

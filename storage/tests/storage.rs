@@ -1947,6 +1947,11 @@ async fn reset_delete_and_moderation_writes(store: Store) {
     assert_eq!(loaded.activities[3].hidden_words, ["rude"]);
     assert_eq!(loaded.meeting.blocked_words, ["spam"]);
     assert_eq!(store.reached_activities(f.meeting).await.unwrap(), 2);
+    // A removed attendee's answers no longer count in the results either.
+    let results = store.meeting_results(f.meeting).await.unwrap();
+    assert_eq!(results.activities[1].answered, 1);
+    assert!(results.scoreboard.iter().all(|r| r.name != "bob"));
+    assert_eq!(results.answers.len(), 1, "{:?}", results.answers);
 
     let listing = store.meeting_listing().await.unwrap();
     let row = listing.iter().find(|m| m.id == f.meeting).unwrap();

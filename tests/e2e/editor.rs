@@ -8,25 +8,6 @@ use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// A request with a bearer token and an optional JSON body: its status and JSON answer.
-async fn call(
-    ts: &TestServer,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> anyhow::Result<(StatusCode, Value)> {
-    let mut req = ts
-        .http
-        .request(method, ts.url(path))
-        .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await?;
-    let status = res.status();
-    Ok((status, res.json().await.unwrap_or(Value::Null)))
-}
 
 async fn organizer(ts: &TestServer, name: &str) -> anyhow::Result<String> {
     let hash = librekast_web::auth::hash_password("organizer password")?;
@@ -59,12 +40,10 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     let olga = organizer(&ts, "olga").await?;
 
     // Created by an organizer, who owns it; slugs generated.
-    let (status, created) = call(&ts, Method::POST, "/api/meetings", &olga, Some(plan())).await?;
+    let (status, created) = ts.call(Method::POST, "/api/meetings", &olga, Some(plan())).await?;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().unwrap_or_default();
-    let (_, stored) = call(
-        &ts,
-        Method::GET,
+    let (_, stored) = ts.call(Method::GET,
         &format!("/api/meetings/{id}/plan"),
         &olga,
         None,
@@ -79,7 +58,7 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     assert_eq!(stored["activities"][0]["markup"], "markdown");
 
     // Lists: the owner and admins see it, another organizer does not.
-    let (status, mine) = call(&ts, Method::GET, "/api/meetings?status=all", &olga, None).await?;
+    let (status, mine) = ts.call(Method::GET, "/api/meetings?status=all", &olga, None).await?;
     assert_eq!(status, StatusCode::OK);
     let titles: Vec<&str> = mine
         .as_array()
@@ -90,9 +69,7 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     assert_eq!(titles, ["Editor test"], "an organizer sees only theirs");
     assert_eq!(mine[0]["owner"], "olga");
     assert_eq!(mine[0]["can_manage"], true);
-    let (_, all) = call(
-        &ts,
-        Method::GET,
+    let (_, all) = ts.call(Method::GET,
         "/api/meetings?status=upcoming",
         &admin,
         None,
@@ -102,9 +79,7 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
         all.as_array().is_some_and(|l| l.len() >= 2),
         "admins see every meeting: {all}"
     );
-    let (_, finished) = call(
-        &ts,
-        Method::GET,
+    let (_, finished) = ts.call(Method::GET,
         "/api/meetings?status=finished",
         &admin,
         None,
@@ -112,16 +87,14 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     .await?;
     assert_eq!(finished, json!([]));
     let otto = organizer(&ts, "otto").await?;
-    let (status, _) = call(
-        &ts,
-        Method::GET,
+    let (status, _) = ts.call(Method::GET,
         &format!("/api/meetings/{id}/plan"),
         &otto,
         None,
     )
     .await?;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, body) = call(&ts, Method::GET, "/api/meetings?status=nope", &olga, None).await?;
+    let (status, body) = ts.call(Method::GET, "/api/meetings?status=nope", &olga, None).await?;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("bad_request"))
@@ -138,9 +111,7 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     broken["title"] = json!(" ");
     broken["activities"][2]["choices"][1]["correct"] = json!(false);
     broken["flags"][0]["points"] = json!(-1);
-    let (status, body) = call(
-        &ts,
-        Method::PUT,
+    let (status, body) = ts.call(Method::PUT,
         &format!("/api/meetings/{id}/plan"),
         &olga,
         Some(broken),
@@ -177,9 +148,7 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
             a.push(slide);
         }
     }
-    let (status, body) = call(
-        &ts,
-        Method::PUT,
+    let (status, body) = ts.call(Method::PUT,
         &format!("/api/meetings/{id}/plan"),
         &olga,
         Some(big),
@@ -188,13 +157,11 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["activities"].as_array().map(Vec::len), Some(19));
     let huge = json!({"title": "x", "code": "x", "activities": [{"kind": "text", "title": "x", "description": "y".repeat(2 << 20)}]});
-    let (status, _) = call(&ts, Method::POST, "/api/meetings", &olga, Some(huge)).await?;
+    let (status, _) = ts.call(Method::POST, "/api/meetings", &olga, Some(huge)).await?;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 
     // Back to the four activities (the new slides left out are deleted).
-    let (status, body) = call(
-        &ts,
-        Method::PUT,
+    let (status, body) = ts.call(Method::PUT,
         &format!("/api/meetings/{id}/plan"),
         &olga,
         Some(stored.clone()),
@@ -204,9 +171,7 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     assert_eq!(body["activities"], stored["activities"]);
 
     // Not a meeting file at all.
-    let (status, body) = call(
-        &ts,
-        Method::POST,
+    let (status, body) = ts.call(Method::POST,
         "/api/meetings",
         &olga,
         Some(json!({"title": "x", "corect": 1})),
@@ -223,11 +188,9 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
 async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> anyhow::Result<()> {
     let ts = TestServer::start("editor-running").await?;
     let admin = ts.admin_token().await?;
-    let (_, created) = call(&ts, Method::POST, "/api/meetings", &admin, Some(plan())).await?;
+    let (_, created) = ts.call(Method::POST, "/api/meetings", &admin, Some(plan())).await?;
     let id = created["id"].as_i64().unwrap_or_default();
-    let (_, stored) = call(
-        &ts,
-        Method::GET,
+    let (_, stored) = ts.call(Method::GET,
         &format!("/api/meetings/{id}/plan"),
         &admin,
         None,
@@ -255,9 +218,7 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
         .wait_state(|s| s["status"] == "ongoing" || s["position"] == 1)
         .await?;
     let _ = slide;
-    let (_, editing) = call(
-        &ts,
-        Method::GET,
+    let (_, editing) = ts.call(Method::GET,
         &format!("/api/meetings/{id}/editing"),
         &admin,
         None,
@@ -268,9 +229,7 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
     // The poll (reached) cannot change; the quiz (not reached) can, and every screen sees it.
     let mut locked = stored.clone();
     locked["activities"][1]["title"] = json!("Pick again");
-    let (status, body) = call(
-        &ts,
-        Method::PUT,
+    let (status, body) = ts.call(Method::PUT,
         &format!("/api/meetings/{id}/plan"),
         &admin,
         Some(locked),
@@ -285,9 +244,7 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
     if let Some(a) = deleted["activities"].as_array_mut() {
         a.remove(0);
     }
-    let (status, body) = call(
-        &ts,
-        Method::PUT,
+    let (status, body) = ts.call(Method::PUT,
         &format!("/api/meetings/{id}/plan"),
         &admin,
         Some(deleted),
@@ -304,9 +261,7 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
         a.remove(3);
     }
     edit["code"] = json!("n3wcode");
-    let (status, body) = call(
-        &ts,
-        Method::PUT,
+    let (status, body) = ts.call(Method::PUT,
         &format!("/api/meetings/{id}/plan"),
         &admin,
         Some(edit),
@@ -344,13 +299,11 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     let ts = TestServer::start("editor-lifecycle").await?;
     let olga = organizer(&ts, "olga").await?;
     let otto = organizer(&ts, "otto").await?;
-    let (_, created) = call(&ts, Method::POST, "/api/meetings", &olga, Some(plan())).await?;
+    let (_, created) = ts.call(Method::POST, "/api/meetings", &olga, Some(plan())).await?;
     let id = created["id"].as_i64().unwrap_or_default();
 
     // Shared with otto: he controls and edits it, but neither deletes nor shares it.
-    let (status, body) = call(
-        &ts,
-        Method::POST,
+    let (status, body) = ts.call(Method::POST,
         &format!("/api/meetings/{id}/staff"),
         &olga,
         Some(json!({"username": "otto"})),
@@ -360,36 +313,28 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
         (status, body["shared_with"].clone()),
         (StatusCode::OK, json!(["otto"]))
     );
-    let (status, _) = call(
-        &ts,
-        Method::GET,
+    let (status, _) = ts.call(Method::GET,
         &format!("/api/meetings/{id}/plan"),
         &otto,
         None,
     )
     .await?;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = call(
-        &ts,
-        Method::DELETE,
+    let (status, _) = ts.call(Method::DELETE,
         &format!("/api/meetings/{id}"),
         &otto,
         None,
     )
     .await?;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = call(
-        &ts,
-        Method::POST,
+    let (status, _) = ts.call(Method::POST,
         &format!("/api/meetings/{id}/staff"),
         &otto,
         Some(json!({"username": "otto"})),
     )
     .await?;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = call(
-        &ts,
-        Method::POST,
+    let (status, _) = ts.call(Method::POST,
         &format!("/api/meetings/{id}/staff"),
         &olga,
         Some(json!({"username": "nobody"})),
@@ -398,9 +343,7 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A copy is otto's own.
-    let (status, copy) = call(
-        &ts,
-        Method::POST,
+    let (status, copy) = ts.call(Method::POST,
         &format!("/api/meetings/{id}/duplicate"),
         &otto,
         None,
@@ -408,9 +351,7 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     .await?;
     assert_eq!(status, StatusCode::CREATED);
     let copy = copy["id"].as_i64().unwrap_or_default();
-    let (_, copied) = call(
-        &ts,
-        Method::GET,
+    let (_, copied) = ts.call(Method::GET,
         &format!("/api/meetings/{copy}/plan"),
         &otto,
         None,
@@ -418,13 +359,11 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     .await?;
     assert_eq!(copied["title"], "Editor test (copy)");
     assert_eq!(copied["activities"].as_array().map(Vec::len), Some(4));
-    let (_, list) = call(&ts, Method::GET, "/api/meetings?status=all", &otto, None).await?;
+    let (_, list) = ts.call(Method::GET, "/api/meetings?status=all", &otto, None).await?;
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
 
     // Stop sharing: otto loses the original.
-    let (status, body) = call(
-        &ts,
-        Method::DELETE,
+    let (status, body) = ts.call(Method::DELETE,
         &format!("/api/meetings/{id}/staff/otto"),
         &olga,
         None,
@@ -434,9 +373,7 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
         (status, body["shared_with"].clone()),
         (StatusCode::OK, json!([]))
     );
-    let (status, _) = call(
-        &ts,
-        Method::GET,
+    let (status, _) = ts.call(Method::GET,
         &format!("/api/meetings/{id}/plan"),
         &otto,
         None,
@@ -455,9 +392,7 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     let choice = choice_ids(&poll)[0];
     let question = poll["question"]["id"].as_i64().unwrap_or_default();
     ok(&phone.vote(question, choice).await?)?;
-    let (status, body) = call(
-        &ts,
-        Method::POST,
+    let (status, body) = ts.call(Method::POST,
         &format!("/api/meetings/{id}/reset"),
         &olga,
         None,
@@ -482,9 +417,7 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     assert_ne!(again, ada);
 
     // Delete: gone for everyone; a second delete is 404.
-    let (status, _) = call(
-        &ts,
-        Method::DELETE,
+    let (status, _) = ts.call(Method::DELETE,
         &format!("/api/meetings/{id}"),
         &olga,
         None,
@@ -499,18 +432,14 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
             .await?
             .is_none()
     );
-    let (status, _) = call(
-        &ts,
-        Method::DELETE,
+    let (status, _) = ts.call(Method::DELETE,
         &format!("/api/meetings/{id}"),
         &olga,
         None,
     )
     .await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = call(
-        &ts,
-        Method::GET,
+    let (status, _) = ts.call(Method::GET,
         &format!("/api/meetings/{id}/plan"),
         &olga,
         None,
@@ -524,9 +453,7 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
 async fn markdown_preview_and_gift_import() -> anyhow::Result<()> {
     let ts = TestServer::start("editor-markup").await?;
     let admin = ts.admin_token().await?;
-    let (status, body) = call(
-        &ts,
-        Method::POST,
+    let (status, body) = ts.call(Method::POST,
         "/api/markup/preview",
         &admin,
         Some(json!({"markup": "markdown", "text": "**Hi** <b onclick=x>there</b> [x](javascript:alert(1))"})),
@@ -539,9 +466,7 @@ async fn markdown_preview_and_gift_import() -> anyhow::Result<()> {
         html.contains("&lt;b onclick=x&gt;") && !html.contains("javascript:"),
         "{html}"
     );
-    let (_, plain) = call(
-        &ts,
-        Method::POST,
+    let (_, plain) = ts.call(Method::POST,
         "/api/markup/preview",
         &admin,
         Some(json!({"text": "**Hi**"})),
@@ -557,9 +482,7 @@ async fn markdown_preview_and_gift_import() -> anyhow::Result<()> {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     let gift = "// a comment\n::Q1:: Who is buried in Grant's tomb? {~Grant ~Jefferson =no one}\n\nGrant was born in 1822. {T}\n\nTwo plus {=two =2} equals four.\n\n::M:: Match {=a -> b =c -> d}";
-    let (status, body) = call(
-        &ts,
-        Method::POST,
+    let (status, body) = ts.call(Method::POST,
         "/api/import/gift",
         &admin,
         Some(json!({"text": gift})),
@@ -577,11 +500,9 @@ async fn markdown_preview_and_gift_import() -> anyhow::Result<()> {
     assert_eq!(body["skipped"].as_array().map(Vec::len), Some(1), "{body}");
     // What GIFT gives is a valid plan.
     let file = json!({"title": "From Moodle", "code": "moodle", "activities": body["activities"]});
-    let (status, _) = call(&ts, Method::POST, "/api/meetings", &admin, Some(file)).await?;
+    let (status, _) = ts.call(Method::POST, "/api/meetings", &admin, Some(file)).await?;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = call(
-        &ts,
-        Method::POST,
+    let (status, body) = ts.call(Method::POST,
         "/api/import/gift",
         &admin,
         Some(json!({"text": "Broken {~a =b"})),

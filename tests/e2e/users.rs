@@ -11,25 +11,6 @@ use reqwest::header::USER_AGENT;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// A JSON call with `Authorization: Bearer`: status and body (`Null` when there is none).
-async fn call(
-    ts: &TestServer,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> anyhow::Result<(StatusCode, Value)> {
-    let mut req = ts
-        .http
-        .request(method, ts.url(path))
-        .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await?;
-    let status = res.status();
-    Ok((status, res.json().await.unwrap_or(Value::Null)))
-}
 
 /// Logs in with a given `User-Agent` (as a browser would send it).
 async fn login_from(
@@ -66,7 +47,7 @@ async fn add(
     if let Some(p) = password {
         body["password"] = json!(p);
     }
-    let (status, answer) = call(ts, Method::POST, "/api/users", admin, Some(body)).await?;
+    let (status, answer) = ts.call(Method::POST, "/api/users", admin, Some(body)).await?;
     ensure!(
         status == StatusCode::CREATED,
         "add {username}: {status} {answer}"
@@ -86,7 +67,7 @@ fn row<'a>(list: &'a Value, username: &str) -> Option<&'a Value> {
 }
 
 async fn status_of(ts: &TestServer, token: &str) -> anyhow::Result<StatusCode> {
-    Ok(call(ts, Method::GET, "/api/me", token, None).await?.0)
+    Ok(ts.call(Method::GET, "/api/me", token, None).await?.0)
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -94,7 +75,7 @@ async fn status_of(ts: &TestServer, token: &str) -> anyhow::Result<StatusCode> {
 /// Add (generated and given passwords), list, change a role, remove; the answers' errors.
 async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
     let admin = ts.admin_token().await?;
-    let (status, list) = call(ts, Method::GET, "/api/users", &admin, None).await?;
+    let (status, list) = ts.call(Method::GET, "/api/users", &admin, None).await?;
     ensure!(status == StatusCode::OK, "{status} {list}");
     let me = row(&list, "admin").context("admin listed")?;
     ensure!(
@@ -113,7 +94,7 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
         "{generated}"
     );
     let olga = ts.login("olga", &generated).await?;
-    let (_, list) = call(ts, Method::GET, "/api/users", &admin, None).await?;
+    let (_, list) = ts.call(Method::GET, "/api/users", &admin, None).await?;
     let row_olga = row(&list, "olga").context("olga listed")?;
     ensure!(
         row_olga["role"] == "organizer" && row_olga["sessions"] == 1,
@@ -172,7 +153,7 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
     ];
     for (body, want, code) in refused {
         let (status, answer) =
-            call(ts, Method::POST, "/api/users", &admin, Some(body.clone())).await?;
+            ts.call(Method::POST, "/api/users", &admin, Some(body.clone())).await?;
         ensure!(
             (status, error(&answer)) == (want, code),
             "{body}: {status} {answer}"
@@ -180,9 +161,7 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
     }
 
     // Promote, then demote: the demotion ends her sessions (she keeps no admin rights).
-    let (status, answer) = call(
-        ts,
-        Method::PUT,
+    let (status, answer) = ts.call(Method::PUT,
         "/api/users/olga",
         &admin,
         Some(json!({"role": "admin"})),
@@ -192,11 +171,9 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
         status == StatusCode::OK && answer["role"] == "admin" && answer["ended"] == 0,
         "{status} {answer}"
     );
-    let (_, me) = call(ts, Method::GET, "/api/me", &olga, None).await?;
+    let (_, me) = ts.call(Method::GET, "/api/me", &olga, None).await?;
     ensure!(me["role"] == "admin", "a promotion applies at once: {me}");
-    let (status, answer) = call(
-        ts,
-        Method::PUT,
+    let (status, answer) = ts.call(Method::PUT,
         "/api/users/olga",
         &admin,
         Some(json!({"role": "organizer"})),
@@ -208,9 +185,7 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
     );
     ensure!(status_of(ts, &olga).await? == StatusCode::UNAUTHORIZED);
     // A name in the path is percent-decoded.
-    let (status, answer) = call(
-        ts,
-        Method::PUT,
+    let (status, answer) = ts.call(Method::PUT,
         "/api/users/Zo%C3%A9%20Martin",
         &admin,
         Some(json!({"role": "organizer"})),
@@ -226,15 +201,13 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
         (Method::DELETE, "/api/users/nobody", None),
         (Method::POST, "/api/users/nobody/password", Some(json!({}))),
     ] {
-        let (status, answer) = call(ts, method.clone(), path, &admin, body).await?;
+        let (status, answer) = ts.call(method.clone(), path, &admin, body).await?;
         ensure!(
             (status, error(&answer)) == (StatusCode::NOT_FOUND, "not_found"),
             "{method} {path}: {status} {answer}"
         );
     }
-    let (status, answer) = call(
-        ts,
-        Method::PUT,
+    let (status, answer) = ts.call(Method::PUT,
         "/api/users/olga",
         &admin,
         Some(json!({"role": "root"})),
@@ -244,14 +217,14 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
 
     // Remove: she cannot log in any more, and is no longer listed.
     let olga = ts.login("olga", &generated).await?;
-    let (status, answer) = call(ts, Method::DELETE, "/api/users/olga", &admin, None).await?;
+    let (status, answer) = ts.call(Method::DELETE, "/api/users/olga", &admin, None).await?;
     ensure!(
         status == StatusCode::OK && answer["ended"] == 1,
         "{status} {answer}"
     );
     ensure!(status_of(ts, &olga).await? == StatusCode::UNAUTHORIZED);
     ensure!(ts.login("olga", &generated).await.is_err());
-    let (_, list) = call(ts, Method::GET, "/api/users", &admin, None).await?;
+    let (_, list) = ts.call(Method::GET, "/api/users", &admin, None).await?;
     ensure!(row(&list, "olga").is_none(), "{list}");
     Ok(())
 }
@@ -277,23 +250,23 @@ async fn organizers_are_refused(ts: &TestServer) -> anyhow::Result<()> {
         (Method::DELETE, "/api/users/admin", None),
     ];
     for (method, path, body) in routes.iter().cloned() {
-        let (status, answer) = call(ts, method.clone(), path, &otto, body).await?;
+        let (status, answer) = ts.call(method.clone(), path, &otto, body).await?;
         ensure!(
             (status, error(&answer)) == (StatusCode::FORBIDDEN, "forbidden"),
             "{method} {path}: {status} {answer}"
         );
     }
     for (method, path, body) in routes {
-        let (status, answer) = call(ts, method.clone(), path, "not-a-token", body).await?;
+        let (status, answer) = ts.call(method.clone(), path, "not-a-token", body).await?;
         ensure!(
             (status, error(&answer)) == (StatusCode::UNAUTHORIZED, "unauthorized"),
             "{method} {path}: {status} {answer}"
         );
     }
     // Nothing changed; his own sessions are his to see.
-    let (_, me) = call(ts, Method::GET, "/api/me", &otto, None).await?;
+    let (_, me) = ts.call(Method::GET, "/api/me", &otto, None).await?;
     ensure!(me["role"] == "organizer", "{me}");
-    let (status, list) = call(ts, Method::GET, "/api/me/sessions", &otto, None).await?;
+    let (status, list) = ts.call(Method::GET, "/api/me/sessions", &otto, None).await?;
     ensure!(
         status == StatusCode::OK && list.as_array().map(Vec::len) == Some(1),
         "{list}"
@@ -308,7 +281,7 @@ async fn the_last_admin_stays(ts: &TestServer) -> anyhow::Result<()> {
         (Method::PUT, Some(json!({"role": "organizer"}))),
         (Method::DELETE, None),
     ] {
-        let (status, answer) = call(ts, method.clone(), "/api/users/admin", &admin, body).await?;
+        let (status, answer) = ts.call(method.clone(), "/api/users/admin", &admin, body).await?;
         ensure!(
             (status, error(&answer)) == (StatusCode::CONFLICT, "last_admin"),
             "{method}: {status} {answer}"
@@ -320,9 +293,7 @@ async fn the_last_admin_stays(ts: &TestServer) -> anyhow::Result<()> {
     );
     let password = add(ts, &admin, "backup", "admin", None).await?;
     let backup = ts.login("backup", &password).await?;
-    let (status, answer) = call(
-        ts,
-        Method::PUT,
+    let (status, answer) = ts.call(Method::PUT,
         "/api/users/admin",
         &backup,
         Some(json!({"role": "organizer"})),
@@ -330,7 +301,7 @@ async fn the_last_admin_stays(ts: &TestServer) -> anyhow::Result<()> {
     .await?;
     ensure!(status == StatusCode::OK, "{status} {answer}");
     // Now `backup` is the last admin: it cannot remove itself.
-    let (status, answer) = call(ts, Method::DELETE, "/api/users/backup", &backup, None).await?;
+    let (status, answer) = ts.call(Method::DELETE, "/api/users/backup", &backup, None).await?;
     ensure!(
         (status, error(&answer)) == (StatusCode::CONFLICT, "last_admin"),
         "{status} {answer}"
@@ -346,9 +317,7 @@ async fn a_reset_ends_the_targets_sessions(ts: &TestServer) -> anyhow::Result<()
     let old = add(ts, &admin, "ada", "admin", Some("ada's first password")).await?;
     let ada = ts.login("ada", &old).await?;
     let mut socket = ts.connect(meeting, &ada).await?;
-    let (status, answer) = call(
-        ts,
-        Method::POST,
+    let (status, answer) = ts.call(Method::POST,
         "/api/users/ada/password",
         &admin,
         Some(json!({})),
@@ -381,18 +350,14 @@ async fn a_reset_ends_the_targets_sessions(ts: &TestServer) -> anyhow::Result<()
     ts.login("ada", new).await?;
 
     // A chosen password, with the same rules as everywhere.
-    let (status, answer) = call(
-        ts,
-        Method::POST,
+    let (status, answer) = ts.call(Method::POST,
         "/api/users/ada/password",
         &admin,
         Some(json!({"password": "short"})),
     )
     .await?;
     ensure!(status == StatusCode::BAD_REQUEST, "{status} {answer}");
-    let (status, _) = call(
-        ts,
-        Method::POST,
+    let (status, _) = ts.call(Method::POST,
         "/api/users/ada/password",
         &admin,
         Some(json!({"password": "ada's third password"})),
@@ -403,9 +368,7 @@ async fn a_reset_ends_the_targets_sessions(ts: &TestServer) -> anyhow::Result<()
 
     // Resetting oneself: the other sessions end, this one stays.
     let other = ts.admin_token().await?;
-    let (status, answer) = call(
-        ts,
-        Method::POST,
+    let (status, answer) = ts.call(Method::POST,
         "/api/users/admin/password",
         &admin,
         Some(json!({"password": "the admin's new password"})),
@@ -440,7 +403,7 @@ async fn own_sessions_are_listed_and_ended(ts: &TestServer) -> anyhow::Result<()
     .await?;
     let script = ts.login("mia", "mia's password").await?;
 
-    let (status, list) = call(ts, Method::GET, "/api/me/sessions", &laptop, None).await?;
+    let (status, list) = ts.call(Method::GET, "/api/me/sessions", &laptop, None).await?;
     ensure!(status == StatusCode::OK, "{status} {list}");
     let sessions = list.as_array().context("a list")?;
     ensure!(sessions.len() == 3, "{list}");
@@ -482,23 +445,21 @@ async fn own_sessions_are_listed_and_ended(ts: &TestServer) -> anyhow::Result<()
 
     // Nobody else can end it; its owner can, from another session.
     let path = format!("/api/me/sessions/{phone_id}");
-    let (status, _) = call(ts, Method::DELETE, &path, &admin, None).await?;
+    let (status, _) = ts.call(Method::DELETE, &path, &admin, None).await?;
     ensure!(status == StatusCode::NOT_FOUND, "not the admin's session");
     ensure!(status_of(ts, &phone).await? == StatusCode::OK);
     let mut socket = ts.connect(meeting, &phone).await?;
-    let (status, answer) = call(ts, Method::DELETE, &path, &laptop, None).await?;
+    let (status, answer) = ts.call(Method::DELETE, &path, &laptop, None).await?;
     ensure!(
         status == StatusCode::OK && answer["current"] == false,
         "{status} {answer}"
     );
     ensure!(socket.close_code().await? == 4001, "its dashboard closes");
     ensure!(status_of(ts, &phone).await? == StatusCode::UNAUTHORIZED);
-    let (status, _) = call(ts, Method::DELETE, &path, &laptop, None).await?;
+    let (status, _) = ts.call(Method::DELETE, &path, &laptop, None).await?;
     ensure!(status == StatusCode::NOT_FOUND, "gone already");
     for junk in ["zz", "0123456789abcdef0", "..%2Fusers"] {
-        let (status, _) = call(
-            ts,
-            Method::DELETE,
+        let (status, _) = ts.call(Method::DELETE,
             &format!("/api/me/sessions/{junk}"),
             &laptop,
             None,
@@ -509,7 +470,7 @@ async fn own_sessions_are_listed_and_ended(ts: &TestServer) -> anyhow::Result<()
 
     // Everywhere else: the script's session ends, this one stays.
     let again = ts.login("mia", "mia's password").await?;
-    let (status, answer) = call(ts, Method::DELETE, "/api/me/sessions", &laptop, None).await?;
+    let (status, answer) = ts.call(Method::DELETE, "/api/me/sessions", &laptop, None).await?;
     ensure!(
         status == StatusCode::OK && answer["ended"] == 2,
         "{status} {answer}"
@@ -517,19 +478,17 @@ async fn own_sessions_are_listed_and_ended(ts: &TestServer) -> anyhow::Result<()
     for token in [&script, &again] {
         ensure!(status_of(ts, token).await? == StatusCode::UNAUTHORIZED);
     }
-    let (_, list) = call(ts, Method::GET, "/api/me/sessions", &laptop, None).await?;
+    let (_, list) = ts.call(Method::GET, "/api/me/sessions", &laptop, None).await?;
     ensure!(
         list.as_array().map(Vec::len) == Some(1) && list[0]["current"] == true,
         "{list}"
     );
-    let (status, _) = call(ts, Method::GET, "/api/me/sessions", "nope", None).await?;
+    let (status, _) = ts.call(Method::GET, "/api/me/sessions", "nope", None).await?;
     ensure!(status == StatusCode::UNAUTHORIZED);
 
     // Ending one's own current session is a logout.
     let id = list[0]["id"].as_str().context("id")?.to_owned();
-    let (status, answer) = call(
-        ts,
-        Method::DELETE,
+    let (status, answer) = ts.call(Method::DELETE,
         &format!("/api/me/sessions/{id}"),
         &laptop,
         None,

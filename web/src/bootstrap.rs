@@ -30,7 +30,6 @@ pub async fn run(store: &Store) -> Result<Option<String>, WebError> {
     // "admin password" in the line, they are what it tells people to search for.
     tracing::warn!(
         username = "admin",
-        password = %password,
         "first start: created the staff account 'admin'; admin password: {password} (shown only this once: log in, then change it on the account page /account.html, or set one with `librekast user passwd admin --password-stdin`)"
     );
     Ok(Some(password))

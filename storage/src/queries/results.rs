@@ -163,9 +163,10 @@ impl Store {
 }
 
 /// The attendees whose answers count.
-// A moderator's removal will be one more filter here (`Removed.eq(false)`).
 fn counted_attendees(meeting: MeetingId) -> Select<attendees::Entity> {
-    attendees::Entity::find().filter(attendees::Column::MeetingId.eq(meeting.0))
+    attendees::Entity::find()
+        .filter(attendees::Column::MeetingId.eq(meeting.0))
+        .filter(attendees::Column::Removed.eq(false))
 }
 
 fn activity_ids_of(meeting: MeetingId) -> SelectStatement {
