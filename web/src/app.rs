@@ -7,8 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use librekast_engine::{Engine, EngineError};
+use librekast_storage::StorageError;
+use serde_json::json;
 use tokio::sync::{Semaphore, mpsc, watch};
+use warp::Reply;
 use warp::http::HeaderMap;
+use warp::http::StatusCode;
 use warp::reply::Response;
 
 use crate::Config;
@@ -115,6 +119,30 @@ pub fn engine_error(e: EngineError) -> Response {
             Some("too many meetings are starting at once; try again in a moment"),
             std::time::Duration::from_secs(2),
         ),
+        other => internal(other),
+    }
+}
+
+/// `400 invalid_plan` with every problem, or `409 plan_locked` with its field.
+pub fn storage_error(e: StorageError) -> Response {
+    match e {
+        StorageError::InvalidPlan(errors) => {
+            let body = json!({
+                "error": "invalid_plan",
+                "message": "the plan has problems; each says how to fix it",
+                "errors": errors,
+            });
+            warp::reply::with_status(warp::reply::json(&body), StatusCode::BAD_REQUEST)
+                .into_response()
+        }
+        StorageError::InvalidMeeting(message) => storage_error(StorageError::InvalidPlan(vec![
+            librekast_storage::FieldError::from_message(message),
+        ])),
+        StorageError::PlanLocked { field, message } => {
+            let body = json!({"error": "plan_locked", "field": field, "message": message});
+            warp::reply::with_status(warp::reply::json(&body), StatusCode::CONFLICT).into_response()
+        }
+        StorageError::NotFound => ApiError::NotFound.reply(Some("no such meeting")),
         other => internal(other),
     }
 }

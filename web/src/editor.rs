@@ -17,9 +17,9 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use crate::api_error::ApiError;
-use crate::app::{App, engine_error, internal};
+use crate::app::{App, engine_error, internal, storage_error};
+use crate::input::{json_body_up_to, percent_decode, with_app};
 use crate::principal;
-use crate::routes::{json_body_up_to, with_app};
 
 /// Largest meeting file, GIFT text or preview accepted.
 pub const MAX_PLAN_BODY: u64 = 1024 * 1024;
@@ -101,30 +101,6 @@ fn not_a_meeting_file(e: serde_json::Error) -> Response {
     ApiError::BadRequest.reply(Some(&format!(
         "the body is not a meeting file (docs/meeting-file.md): {e}"
     )))
-}
-
-/// `400 invalid_plan` with every problem, or `409 plan_locked` with its field.
-pub fn storage_error(e: StorageError) -> Response {
-    match e {
-        StorageError::InvalidPlan(errors) => {
-            let body = json!({
-                "error": "invalid_plan",
-                "message": "the plan has problems; each says how to fix it",
-                "errors": errors,
-            });
-            warp::reply::with_status(warp::reply::json(&body), StatusCode::BAD_REQUEST)
-                .into_response()
-        }
-        StorageError::InvalidMeeting(message) => storage_error(StorageError::InvalidPlan(vec![
-            librekast_storage::FieldError::from_message(message),
-        ])),
-        StorageError::PlanLocked { field, message } => {
-            let body = json!({"error": "plan_locked", "field": field, "message": message});
-            warp::reply::with_status(warp::reply::json(&body), StatusCode::CONFLICT).into_response()
-        }
-        StorageError::NotFound => ApiError::NotFound.reply(Some("no such meeting")),
-        other => internal(other),
-    }
 }
 
 fn user_of(p: &Principal) -> Option<UserId> {
@@ -448,28 +424,6 @@ async fn shared_with(app: &App, meeting: MeetingId) -> Response {
     warp::reply::json(&json!({"shared_with": list})).into_response()
 }
 
-/// Path segments arrive percent-encoded (`%C3%A9`).
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PreviewBody {
@@ -542,7 +496,7 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .then(|headers, query: HashMap<String, String>, app| async move {
             match query.get("status") {
                 Some(status) => list(headers, status.clone(), app).await,
-                None => crate::routes::public_meetings(app).await,
+                None => public_meetings(app).await,
             }
         });
     let create = warp::path!("api" / "meetings")
@@ -630,6 +584,21 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .boxed()
 }
 
+/// `GET /api/meetings` without `?status=` (no authentication): what the join page lists.
+async fn public_meetings(app: App) -> Response {
+    match app.engine.store().list_meetings().await {
+        Ok(list) => {
+            let rows: Vec<_> = list
+                .into_iter()
+                .filter(|m| m.status != librekast_storage::MeetingStatus::After)
+                .map(|m| json!({"id": m.id, "title": m.title, "status": m.status.wire()}))
+                .collect();
+            warp::reply::json(&rows).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -638,12 +607,5 @@ mod tests {
     fn copies_keep_the_title_limit() {
         assert_eq!(copy_title("Quiz"), "Quiz (copy)");
         assert_eq!(copy_title(&"x".repeat(200)).chars().count(), 200);
-    }
-
-    #[test]
-    fn usernames_in_paths() {
-        assert_eq!(percent_decode("ren%C3%A9"), "rené");
-        assert_eq!(percent_decode("a%2"), "a%2");
-        assert_eq!(percent_decode("plain"), "plain");
     }
 }

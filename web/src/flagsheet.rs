@@ -53,7 +53,7 @@ pub async fn flags(id: i64, headers: HeaderMap, peer: Option<SocketAddr>, app: A
     }
     let plan = match app.engine.store().plan(meeting).await {
         Ok(plan) => plan,
-        Err(e) => return crate::editor::storage_error(e),
+        Err(e) => return crate::app::storage_error(e),
     };
     let base = match public_base(&headers, peer, &app).await {
         Ok(b) => b,
@@ -75,7 +75,7 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<SocketAddr>())
-        .and(crate::routes::with_app(app))
+        .and(crate::input::with_app(app))
         .then(flags)
         .boxed()
 }

@@ -9,6 +9,8 @@
 //! - [`moderation`]: participants (rename, remove), hidden words, blocked words.
 //! - [`flagsheet`]: the flags with their claiming links and QR codes, for the printable
 //!   flag sheet (`/api/meetings/{id}/flags`).
+//! - [`input`]: what routes read from a request (the app, bounded JSON bodies, the caller's
+//!   address, path segments, names); a leaf, so handler modules never import [`routes`].
 //! - [`routes`]: HTTP routes (`/api/…`, static assets) as warp filters.
 //! - [`account`]: `/api/me`, logout, a participant's seat, the join link and its QR code,
 //!   display links.
@@ -42,6 +44,7 @@ pub mod config;
 pub mod editor;
 pub mod error;
 pub mod flagsheet;
+pub mod input;
 pub mod moderation;
 pub mod net;
 pub mod pending;

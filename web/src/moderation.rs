@@ -13,8 +13,8 @@ use warp::reply::Response;
 
 use crate::api_error::ApiError;
 use crate::app::{App, engine_error};
+use crate::input::{clean_name, percent_decode};
 use crate::principal;
-use crate::routes::clean_name;
 
 /// The staff member and the running meeting, or the refusal to send.
 async fn moderator(
@@ -178,7 +178,7 @@ pub async fn hide(
 
 /// `DELETE /api/meetings/{id}/activities/{activity_id}/hidden_words/{word}`: shows it again.
 pub async fn show(id: i64, activity: i64, word: String, headers: HeaderMap, app: App) -> Response {
-    let word = crate::editor::percent_decode(&word);
+    let word = percent_decode(&word);
     hide_or_show(id, activity, word, false, headers, app).await
 }
 
@@ -246,9 +246,7 @@ pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) 
         .filter(|p| p.field.starts_with("blocked_words"))
         .collect();
     if !problems.is_empty() {
-        return crate::editor::storage_error(librekast_storage::StorageError::InvalidPlan(
-            problems,
-        ));
+        return crate::app::storage_error(librekast_storage::StorageError::InvalidPlan(problems));
     }
     let (staff, handle) = match moderator(&app, &headers, id).await {
         Ok(x) => x,
@@ -266,8 +264,8 @@ pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) 
 /// The moderation routes, boxed on their own.
 pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     use warp::Filter;
-    let body = || crate::routes::json_body(app.config.body_timeout);
-    let with_app = || crate::routes::with_app(app.clone());
+    let body = || crate::input::json_body(app.config.body_timeout);
+    let with_app = || crate::input::with_app(app.clone());
     let list = warp::path!("api" / "meetings" / i64 / "participants")
         .and(warp::get())
         .and(warp::header::headers_cloned())

@@ -13,82 +13,10 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::api_error::ApiError;
 use crate::app::{App, engine_error, internal};
+use crate::input::{clean_name, json_body, remote, with_app};
 use crate::net::Remote;
 use crate::site::Refused;
 use crate::{account, assets, auth, streams, users, ws};
-use librekast_engine::text;
-
-/// Longest display name, in characters.
-pub const MAX_NAME_CHARS: usize = 40;
-/// Largest JSON body accepted by the API.
-const MAX_BODY: u64 = 16 * 1024;
-
-pub(crate) fn with_app(app: App) -> impl Filter<Extract = (App,), Error = Infallible> + Clone {
-    warp::any().map(move || app.clone())
-}
-
-/// A JSON body of at most [`MAX_BODY`] bytes that arrives within `body_timeout`
-/// (`crate::config::BODY_TIMEOUT` by default).
-pub(crate) fn json_body(
-    timeout: std::time::Duration,
-) -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> + Clone {
-    json_body_up_to(MAX_BODY, timeout)
-}
-
-/// [`json_body`] with another size limit (meeting files: 1 MiB).
-pub(crate) fn json_body_up_to(
-    limit: u64,
-    timeout: std::time::Duration,
-) -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> + Clone {
-    warp::body::content_length_limit(limit)
-        .and(warp::body::stream())
-        .and_then(move |stream| read_body(stream, timeout))
-}
-
-async fn read_body<S, B>(stream: S, timeout: std::time::Duration) -> Result<bytes::Bytes, Rejection>
-where
-    S: futures_util::Stream<Item = Result<B, warp::Error>>,
-    B: warp::Buf,
-{
-    use futures_util::StreamExt;
-    let read = async move {
-        let mut stream = std::pin::pin!(stream);
-        let mut body = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let mut buf = chunk?;
-            while buf.has_remaining() {
-                let part = buf.chunk();
-                body.extend_from_slice(part);
-                let n = part.len();
-                buf.advance(n);
-            }
-        }
-        Ok::<_, warp::Error>(body)
-    };
-    match tokio::time::timeout(timeout, read).await {
-        Ok(Ok(body)) => Ok(bytes::Bytes::from(body)),
-        Ok(Err(_)) => Err(warp::reject::custom(Refused(
-            ApiError::BadRequest,
-            "the body could not be read",
-        ))),
-        Err(_) => Err(warp::reject::custom(Refused(
-            ApiError::Timeout,
-            "the request body did not arrive in time",
-        ))),
-    }
-}
-
-/// Who is asking (client address behind trusted proxies, HTTPS or not), as the accept loop
-/// worked it out; loopback when served without it.
-fn remote() -> impl Filter<Extract = (Remote,), Error = Infallible> + Clone {
-    warp::ext::optional::<Remote>().map(|r: Option<Remote>| {
-        r.unwrap_or(Remote {
-            ip: std::net::IpAddr::from([127, 0, 0, 1]),
-            https: false,
-            via_proxy: false,
-        })
-    })
-}
 
 pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     let join = warp::path!("api" / "meetings" / i64 / "join")
@@ -306,12 +234,6 @@ struct JoinBody {
     name: String,
 }
 
-/// Trims and collapses whitespace, applies the shared text rule ([`text::clean`]); `None`
-/// when empty, over [`MAX_NAME_CHARS`] or refused by the rule.
-pub fn clean_name(raw: &str) -> Option<String> {
-    text::clean(raw, MAX_NAME_CHARS)
-}
-
 async fn join(
     id: i64,
     cookie: Option<String>,
@@ -483,21 +405,6 @@ async fn login(
 
 /// An argon2id hash of a random string, verified against for unknown users.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1hVbRPrWKyyhmBhn4Ncg6TkOM6ZPcX38qzNhbXa6rNM";
-
-/// `GET /api/meetings` without `?status=` (no authentication): what the join page lists.
-pub(crate) async fn public_meetings(app: App) -> Response {
-    match app.engine.store().list_meetings().await {
-        Ok(list) => {
-            let rows: Vec<_> = list
-                .into_iter()
-                .filter(|m| m.status != librekast_storage::MeetingStatus::After)
-                .map(|m| json!({"id": m.id, "title": m.title, "status": m.status.wire()}))
-                .collect();
-            warp::reply::json(&rows).into_response()
-        }
-        Err(e) => internal(e),
-    }
-}
 
 async fn meeting_info(id: i64, app: App) -> Response {
     match app.engine.store().meeting(MeetingId(id)).await {

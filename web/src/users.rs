@@ -26,8 +26,8 @@ use warp::{Filter, Reply};
 use crate::account::MIN_PASSWORD_CHARS;
 use crate::api_error::ApiError;
 use crate::app::{App, internal};
+use crate::input::{json_body, with_app};
 use crate::principal;
-use crate::routes::{json_body, with_app};
 use crate::site::Refused;
 use crate::{WebError, auth};
 
