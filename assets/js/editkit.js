@@ -79,14 +79,14 @@ export function ask({ title, text, ok, cancel = t("dialog.cancel"), danger = fal
     okBtn.disabled = true;
     typed.addEventListener("input", () => { okBtn.disabled = norm(typed.value) !== norm(typeToConfirm); });
   }
-  dialog.replaceChildren(
+  dialog.replaceChildren(...[
     el("h2", { id: "ask-title" }, title),
     el("p", { id: "ask-text" }, text),
     body,
-    typed ? el("label", { for: "ask-typed" }, t("editkit.type_to_confirm")) : null,
+    typed ? el("label", { for: "ask-typed" }, t("editor.type_to_confirm")) : null,
     typed ? el("p", { class: "hint type-word", id: "ask-typed-hint" }, typeToConfirm) : null,
     typed,
-    el("div", { class: "dialog-actions" }, cancelBtn, okBtn));
+    el("div", { class: "dialog-actions" }, cancelBtn, okBtn)].filter(Boolean));
   return new Promise((resolve) => {
     const done = (value) => {
       dialog.oncancel = null;

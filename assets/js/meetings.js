@@ -204,7 +204,7 @@ async function reset(m) {
   const running = group(m) === "running";
   const ok = await ask({
     title: t("meetings.reset_title", { title: m.title }),
-    text: t("meetings.reset_text", { n: m.attendees }) + (running ? " " + t("meetings.reset_running") : ""),
+    text: (m.attendees ? t("meetings.reset_text", { n: m.attendees }) : t("meetings.reset_text_nobody")) + (running ? " " + t("meetings.reset_running") : ""),
     ok: t("meetings.reset_ok"),
     danger: true,
   });
@@ -219,7 +219,7 @@ async function reset(m) {
 async function remove(m) {
   const ok = await ask({
     title: t("meetings.delete_title", { title: m.title }),
-    text: t("meetings.delete_text", { n: m.attendees, activities: m.activities }),
+    text: m.attendees ? t("meetings.delete_text", { n: m.attendees }) : t("meetings.delete_text_nobody"),
     ok: t("meetings.delete_ok"),
     danger: true,
     typeToConfirm: t("meetings.delete_word"),
@@ -289,7 +289,7 @@ async function share(m) {
 // Importing a meeting file (JSON): created as a new upcoming meeting owned by the importer.
 function report(kind, title, items = [], actions = []) {
   const box = $("#import-report");
-  box.className = `import-report ${kind}`;
+  box.className = `import-report is-${kind}`;
   box.replaceChildren(
     el("div", { class: "report-head" }, kind === "ok" ? icon("check") : glyph("alert"), el("strong", {}, title),
       el("button", { type: "button", class: "secondary small report-close", "aria-label": t("meetings.report_close"), onclick: () => box.classList.add("hidden") }, icon("cross"))),

@@ -5,8 +5,8 @@
 // through the meeting, and this panel follows the staff socket's frames. Names and words
 // are only ever inserted as text.
 
-import { $, el, icon, errorText, ordinal } from "./common.js";
-import { t } from "./i18n.js";
+import { $, el, icon, errorText } from "./common.js";
+import { t, onLangChange } from "./i18n.js";
 import { send } from "./people.js";
 import { confirmDialog } from "./dialog.js";
 import { platformTag } from "./streams.js";
@@ -21,6 +21,17 @@ const MAX_INTERVAL = 10000;
 
 /// Lower case without accents, so "zoe" finds "Zoë".
 const fold = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
+/// A status line (`.toast`) that clears itself after a while: news of a rename or a
+/// removal should not linger beside a list that has moved on.
+const toastTimers = new Map();
+function say(sel, text, ok = false) {
+  const node = $(sel);
+  node.textContent = text;
+  node.className = "toast " + (text ? (ok ? "ok" : "bad") : "");
+  clearTimeout(toastTimers.get(sel));
+  if (text && ok) toastTimers.set(sel, setTimeout(() => say(sel, ""), 8000));
+}
 
 /// Rebuilds `container` with `build()` and puts the focus back on the control that had it
 /// (matched by `data-key`), so a list refreshing every second never steals a keyboard
@@ -59,15 +70,16 @@ export class Moderation {
     $("#blocked-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.saveBlocked(); });
     const sheet = $("#flag-sheet-link");
     if (sheet) sheet.href = `/flags.html?meeting=${this.meeting}`;
+    // The blocked words are read again each time the editor opens (the meeting editor may
+    // have changed them), unless this one holds unsaved changes.
+    $("#blocked-words").addEventListener("input", () => { this.blockedEdited = true; });
+    $("#blocked").addEventListener("toggle", () => { if ($("#blocked").open && !this.blockedEdited) this.loadBlocked(); });
+    onLangChange(() => { this.renderList(); this.renderWords(true); });
     this.load();
     this.loadBlocked();
   }
 
-  toast(text, ok = false) {
-    const n = $("#people-toast");
-    n.textContent = text;
-    n.className = "toast " + (text ? (ok ? "ok" : "bad") : "");
-  }
+  toast(text, ok = false) { say("#people-toast", text, ok); }
 
   /// Every frame of the staff socket. A new `state` (any control, a rename, a removal), a
   /// changed `participants` count or a captured flag means the list may have changed; the
@@ -149,7 +161,7 @@ export class Moderation {
           el("span", { class: "person-state" }, t(`mod.state_${state}`)))),
       el("span", { class: "person-score" },
         el("strong", {}, t("score.points", { n: p.score })),
-        el("span", { class: "muted" }, p.rank ? ordinal(p.rank) : "")),
+        el("span", { class: "muted" }, p.rank ? t("mod.rank", { n: p.rank }) : "")),
       el("div", { class: "person-actions" },
         el("button", { type: "button", class: "secondary small", "data-key": `rename:${p.attendee_id}`, "aria-label": t("mod.rename_label", { name: p.name }), onclick: () => this.openRename(p) }, t("mod.rename")),
         el("button", { type: "button", class: "danger-outline secondary small", "data-key": `remove:${p.attendee_id}`, "aria-label": t("mod.remove_label", { name: p.name }), onclick: () => this.remove(p) },
@@ -183,9 +195,10 @@ export class Moderation {
       const res = await send("PUT", this.api(`/participants/${p.attendee_id}`), { name });
       for (const b of form.querySelectorAll("button")) b.disabled = false;
       if (res.ok) {
+        const old = p.name, renamed = res.data.name || name;
         const row = this.rows.find((r) => r.attendee_id === p.attendee_id);
-        if (row) row.name = res.data.name || name;
-        this.toast(t("mod.renamed", { old: p.name, name: res.data.name || name }), true);
+        if (row) row.name = renamed;
+        this.toast(t("mod.renamed", { old, name: renamed }), true);
         close(`rename:${p.attendee_id}`);
         this.schedule();
         return;
@@ -270,11 +283,7 @@ export class Moderation {
     this.renderWords(true);
   }
 
-  toastWords(text, ok = false) {
-    const n = $("#cloud-mod-toast");
-    n.textContent = text;
-    n.className = "toast " + (text ? (ok ? "ok" : "bad") : "");
-  }
+  toastWords(text, ok = false) { say("#cloud-mod-toast", text, ok); }
 
   // ---- Blocked words ----
 
@@ -285,6 +294,7 @@ export class Moderation {
   }
 
   setBlocked(words) {
+    this.blockedEdited = false;
     $("#blocked-words").value = words.join("\n");
     $("#blocked-count").textContent = String(words.length);
   }
@@ -293,13 +303,12 @@ export class Moderation {
     const input = $("#blocked-words"), out = $("#blocked-error");
     const words = input.value.split("\n").map((w) => w.trim()).filter(Boolean);
     this.fieldError(input, out, "");
-    $("#blocked-status").textContent = "";
+    say("#blocked-status", "");
     const res = await send("PUT", this.api("/blocked_words"), { words });
     if (res.ok) {
       const saved = res.data.words || words;
       this.setBlocked(saved);
-      const status = $("#blocked-status");
-      status.textContent = saved.length ? t("mod.blocked_saved", { n: saved.length }) : t("mod.blocked_cleared");
+      say("#blocked-status", saved.length ? t("mod.blocked_saved", { n: saved.length }) : t("mod.blocked_cleared"), true);
       return;
     }
     const code = res.data?.error;

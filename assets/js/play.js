@@ -14,6 +14,10 @@ const meeting = meetingParam();
 if (meeting === null) location.replace("/");
 
 let state = null;
+/// Set when a moderator removed this participant (close 4003): the page says so and stops.
+let removed = false;
+/// Whether the flag scanned on the join page was looked for (once, at the first `state`).
+let claimed = false;
 let shownQuestion = null;
 /// What the choice buttons were last built for (see `render`).
 let shownChoices = null;
@@ -52,6 +56,7 @@ function emptyState(iconName, title, text) {
 }
 
 function render() {
+  if (removed) { renderRemoved(); return; }
   if (!state) return;
   document.title = `${state.title} · LibreKast`;
   $("#title").textContent = state.title;
@@ -187,28 +192,86 @@ $("#word-form").addEventListener("submit", async (ev) => {
   input.focus();
 });
 
+/// Sends a flag and says how it went under the flag field.
+async function submitFlag(code) {
+  const ack = await live.send({ type: "flag", code });
+  if (ack.ok) {
+    $("#flag").value = "";
+    const f = ack.flag;
+    toast(t(f.first_blood ? "flag.first" : "flag.ok", { name: f.name, n: f.points }), true, "#flag-toast");
+    if (state?.you) { state.you.score = f.score; renderYou(); }
+  } else toast(errorText(ack.error === "not_found" ? "flag_not_found" : ack.error), false, "#flag-toast");
+  return ack;
+}
+
 $("#flag-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const input = $("#flag");
   const code = input.value.trim();
   if (!code) { toast(t("flag.empty"), false, "#flag-toast"); input.focus(); return; }
-  const ack = await live.send({ type: "flag", code });
-  if (ack.ok) {
-    input.value = "";
-    const f = ack.flag;
-    toast(t(f.first_blood ? "flag.first" : "flag.ok", { name: f.name, n: f.points }), true, "#flag-toast");
-    if (state?.you) { state.you.score = f.score; renderYou(); }
-  } else toast(errorText(ack.error === "not_found" ? "flag_not_found" : ack.error), false, "#flag-toast");
+  await submitFlag(code);
 });
+
+/// A flag QR code scanned on the join page (`/?meeting=ID&flag=…`, docs/web-app.md "Flags
+/// sheet") waits in this tab's session storage. It is taken out before it is sent, so a
+/// reload never sends it twice; if the connection drops before the ack, it stays in the
+/// field to send again by hand.
+const PENDING_FLAG = "lk.pendingFlag";
+function takePendingFlag() {
+  try {
+    const pending = JSON.parse(sessionStorage.getItem(PENDING_FLAG) || "null");
+    if (!pending || pending.meeting !== meeting || typeof pending.flag !== "string") return null;
+    sessionStorage.removeItem(PENDING_FLAG);
+    return pending.flag.trim() || null;
+  } catch { return null; }
+}
+
+async function claimScannedFlag() {
+  const code = takePendingFlag();
+  if (!code) return;
+  $("#flag-title").scrollIntoView({ block: "center" });
+  toast(t("flag.claiming"), true, "#flag-toast");
+  const ack = await submitFlag(code);
+  if (!ack.ok && (ack.error === "offline" || ack.error === "unavailable")) $("#flag").value = code;
+}
+
+/// Close 4003: a moderator removed this participant. Their session is over, so nothing
+/// reconnects; the page says what happened instead of a stale activity.
+function renderRemoved() {
+  document.title = `${t("error.removed")} · LibreKast`;
+  $("#you-bar").classList.add("hidden");
+  $("#flag-title").closest("section").classList.add("hidden");
+  for (const id of ["#choices", "#verdict", "#my-words", "#scoreboard", "#description"]) $(id).replaceChildren();
+  for (const id of ["#word-form", "#cloud"]) $(id).classList.add("hidden");
+  bars.clear();
+  cloud.clear();
+  toast("", true);
+  $("#status").textContent = "";
+  $("#status").classList.remove("live");
+  $("#progress").textContent = "";
+  emptyState("cross", t("error.removed"), t("play.removed_hint"));
+  $("#empty").append(el("p", {}, el("a", { class: "button secondary", href: "/" }, t("play.home"))));
+  $("#stage").dataset.removed = "true";
+}
 
 const live = new Live(wsUrl(`/ws/meetings/${meeting}?role=participant`), {
   onFrame(f) {
-    if (f.type === "state") { state = f; render(); }
+    if (f.type === "state") {
+      state = f;
+      render();
+      if (!claimed) { claimed = true; claimScannedFlag(); }
+    }
     else if (!state) return;
     else if (mergeLive(state, f)) render();
     else if (f.type === "score" && state.you) { state.you.score = f.score; if (f.rank) state.you.rank = f.rank; renderYou(); }
   },
   onStatus: connectionBanner,
+  onFinal(code) {
+    if (code !== 4003) return;
+    removed = true;
+    render();
+    $("#question").focus({ preventScroll: true });
+  },
   async onRefused() {
     const seat = await getJson(`/api/meetings/${meeting}/seat`);
     // No seat here (cookie gone, or no such meeting): the join form says which.

@@ -241,7 +241,7 @@ impl Actor for MeetingActor {
                 reply,
             } => {
                 let you = attendee.map(|a| {
-                    if state.meeting.ensure_attendee(a.id, &a.name, a.platform) {
+                    if state.meeting.know_attendee(a.id, &a.name, a.platform) {
                         state.cache = None;
                     }
                     a.id
@@ -393,7 +393,7 @@ impl MeetingState {
                 platform,
                 ..
             } => {
-                if self.meeting.ensure_attendee(*attendee, name, *platform) {
+                if self.meeting.know_attendee(*attendee, name, *platform) {
                     self.cache = None;
                 }
                 Some(*attendee)
@@ -477,6 +477,8 @@ impl MeetingState {
                 match self.meeting.moderator_rename(attendee, &name) {
                     Ok(Some(op)) => {
                         tracing::info!(meeting_id = %meeting_id, actor = "meeting", by, action = what, attendee = attendee.0, name = %name, "moderation");
+                        self.bus()
+                            .publish(Event::Renamed(attendee, Arc::from(name.as_str())));
                         self.publish_state();
                         op
                     }

@@ -39,6 +39,9 @@ pub enum Event {
     Stopping,
     /// A moderator removed this attendee: their connections close (4003).
     Removed(librekast_storage::AttendeeId),
+    /// A moderator renamed this attendee: their connections' own `you` follows (the `state`
+    /// published right after shows it).
+    Renamed(librekast_storage::AttendeeId, Arc<str>),
 }
 
 /// Everything any audience may need to draw the meeting at one moment. The view layer

@@ -546,6 +546,15 @@ impl Meeting {
         }
     }
 
+    /// Adds the attendee if unknown, never renames a known one: a connection's name dates
+    /// from its start, and a moderator may have renamed the seat since. True when added.
+    pub fn know_attendee(&mut self, id: AttendeeId, name: &str, platform: Platform) -> bool {
+        if self.attendees.contains_key(&id) {
+            return false;
+        }
+        self.ensure_attendee(id, name, platform)
+    }
+
     /// The attendee a chat viewer already is, if any.
     pub fn viewer(&self, platform: Platform, user_id: &str) -> Option<AttendeeId> {
         self.viewers.get(&(platform, user_id.to_string())).copied()

@@ -185,7 +185,7 @@ pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
             reason: "meeting stopped",
         }),
         // Per connection, not per audience: each connection checks whether it is theirs.
-        Event::Removed(_) => None,
+        Event::Removed(_) | Event::Renamed(..) => None,
     }
 }
 

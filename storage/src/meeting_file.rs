@@ -194,7 +194,12 @@ impl MeetingFile {
                 self.code
             ));
         }
-        if self.flag_prefix.is_empty() || !is_slug(&self.flag_prefix) {
+        if self.flag_prefix.chars().count() > MAX_FLAG_PREFIX {
+            fail(format!(
+                "flag_prefix {:?} is too long: use at most {MAX_FLAG_PREFIX} characters",
+                self.flag_prefix
+            ));
+        } else if self.flag_prefix.is_empty() || !is_slug(&self.flag_prefix) {
             fail(format!(
                 "flag_prefix {:?}: use letters, digits, '-' or '_' (at least one)",
                 self.flag_prefix
@@ -321,9 +326,14 @@ impl MeetingFile {
             if flag.name.trim().is_empty() {
                 fail(format!("{at}.name is empty: every flag needs a name"));
             }
+            let code_len = flag.code.chars().count();
             if flag.code.trim().is_empty() {
                 fail(format!(
                     "{at}.code is empty: every flag needs a code to submit"
+                ));
+            } else if code_len > MAX_FLAG_CODE {
+                fail(format!(
+                    "{at}.code is {code_len} characters long: use at most {MAX_FLAG_CODE} (a submission, PREFIX{{code}}, is at most 200)"
                 ));
             } else if !codes.insert(flag.code.as_str()) {
                 fail(format!(
@@ -357,6 +367,9 @@ const MAX_CHOICES: usize = 26;
 const MAX_CHOICE_TEXT: usize = 300;
 const MAX_BLOCKED_WORDS: usize = 1_000;
 const MAX_BLOCKED_CHARS: usize = 40;
+/// With the braces, `PREFIX{code}` stays within the 200 characters a submission may have.
+const MAX_FLAG_PREFIX: usize = 32;
+const MAX_FLAG_CODE: usize = 100;
 
 /// Slugs and prefixes are typed in chat and embedded in flag strings, so they stay ASCII.
 fn is_slug(s: &str) -> bool {

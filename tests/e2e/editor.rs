@@ -8,7 +8,6 @@ use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-
 async fn organizer(ts: &TestServer, name: &str) -> anyhow::Result<String> {
     let hash = librekast_web::auth::hash_password("organizer password")?;
     ts.server
@@ -40,15 +39,19 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     let olga = organizer(&ts, "olga").await?;
 
     // Created by an organizer, who owns it; slugs generated.
-    let (status, created) = ts.call(Method::POST, "/api/meetings", &olga, Some(plan())).await?;
+    let (status, created) = ts
+        .call(Method::POST, "/api/meetings", &olga, Some(plan()))
+        .await?;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().unwrap_or_default();
-    let (_, stored) = ts.call(Method::GET,
-        &format!("/api/meetings/{id}/plan"),
-        &olga,
-        None,
-    )
-    .await?;
+    let (_, stored) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/plan"),
+            &olga,
+            None,
+        )
+        .await?;
     assert_eq!(stored["activities"][1]["choices"][1]["slug"], "b");
     assert!(
         stored["activities"][1]["id"].is_i64()
@@ -58,7 +61,9 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     assert_eq!(stored["activities"][0]["markup"], "markdown");
 
     // Lists: the owner and admins see it, another organizer does not.
-    let (status, mine) = ts.call(Method::GET, "/api/meetings?status=all", &olga, None).await?;
+    let (status, mine) = ts
+        .call(Method::GET, "/api/meetings?status=all", &olga, None)
+        .await?;
     assert_eq!(status, StatusCode::OK);
     let titles: Vec<&str> = mine
         .as_array()
@@ -69,32 +74,30 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     assert_eq!(titles, ["Editor test"], "an organizer sees only theirs");
     assert_eq!(mine[0]["owner"], "olga");
     assert_eq!(mine[0]["can_manage"], true);
-    let (_, all) = ts.call(Method::GET,
-        "/api/meetings?status=upcoming",
-        &admin,
-        None,
-    )
-    .await?;
+    let (_, all) = ts
+        .call(Method::GET, "/api/meetings?status=upcoming", &admin, None)
+        .await?;
     assert!(
         all.as_array().is_some_and(|l| l.len() >= 2),
         "admins see every meeting: {all}"
     );
-    let (_, finished) = ts.call(Method::GET,
-        "/api/meetings?status=finished",
-        &admin,
-        None,
-    )
-    .await?;
+    let (_, finished) = ts
+        .call(Method::GET, "/api/meetings?status=finished", &admin, None)
+        .await?;
     assert_eq!(finished, json!([]));
     let otto = organizer(&ts, "otto").await?;
-    let (status, _) = ts.call(Method::GET,
-        &format!("/api/meetings/{id}/plan"),
-        &otto,
-        None,
-    )
-    .await?;
+    let (status, _) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/plan"),
+            &otto,
+            None,
+        )
+        .await?;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, body) = ts.call(Method::GET, "/api/meetings?status=nope", &olga, None).await?;
+    let (status, body) = ts
+        .call(Method::GET, "/api/meetings?status=nope", &olga, None)
+        .await?;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("bad_request"))
@@ -111,12 +114,14 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
     broken["title"] = json!(" ");
     broken["activities"][2]["choices"][1]["correct"] = json!(false);
     broken["flags"][0]["points"] = json!(-1);
-    let (status, body) = ts.call(Method::PUT,
-        &format!("/api/meetings/{id}/plan"),
-        &olga,
-        Some(broken),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::PUT,
+            &format!("/api/meetings/{id}/plan"),
+            &olga,
+            Some(broken),
+        )
+        .await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_plan");
     let fields: Vec<&str> = body["errors"]
@@ -148,35 +153,79 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
             a.push(slide);
         }
     }
-    let (status, body) = ts.call(Method::PUT,
-        &format!("/api/meetings/{id}/plan"),
-        &olga,
-        Some(big),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::PUT,
+            &format!("/api/meetings/{id}/plan"),
+            &olga,
+            Some(big),
+        )
+        .await?;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["activities"].as_array().map(Vec::len), Some(19));
     let huge = json!({"title": "x", "code": "x", "activities": [{"kind": "text", "title": "x", "description": "y".repeat(2 << 20)}]});
-    let (status, _) = ts.call(Method::POST, "/api/meetings", &olga, Some(huge)).await?;
+    let (status, _) = ts
+        .call(Method::POST, "/api/meetings", &olga, Some(huge))
+        .await?;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 
     // Back to the four activities (the new slides left out are deleted).
-    let (status, body) = ts.call(Method::PUT,
-        &format!("/api/meetings/{id}/plan"),
-        &olga,
-        Some(stored.clone()),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::PUT,
+            &format!("/api/meetings/{id}/plan"),
+            &olga,
+            Some(stored.clone()),
+        )
+        .await?;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["activities"], stored["activities"]);
 
+    // A flag code longer than a submission can carry is refused; a full list of blocked
+    // words (over the 16 KiB of most bodies) is taken.
+    let mut long_flag = stored.clone();
+    long_flag["flags"][0]["code"] = json!("c".repeat(101));
+    let (status, body) = ts
+        .call(
+            Method::PUT,
+            &format!("/api/meetings/{id}/plan"),
+            &olga,
+            Some(long_flag),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"][0]["field"], "flags[0].code", "{body}");
+    let words: Vec<String> = (0..1000)
+        .map(|i| format!("blocked{i:04}{}", "w".repeat(28)))
+        .collect();
+    let (status, body) = ts
+        .call(
+            Method::PUT,
+            &format!("/api/meetings/{id}/blocked_words"),
+            &olga,
+            Some(json!({"words": words})),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, plan) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/plan"),
+            &olga,
+            None,
+        )
+        .await?;
+    assert_eq!(plan["blocked_words"].as_array().map(Vec::len), Some(1000));
+
     // Not a meeting file at all.
-    let (status, body) = ts.call(Method::POST,
-        "/api/meetings",
-        &olga,
-        Some(json!({"title": "x", "corect": 1})),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::POST,
+            "/api/meetings",
+            &olga,
+            Some(json!({"title": "x", "corect": 1})),
+        )
+        .await?;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("bad_request"))
@@ -188,14 +237,18 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
 async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> anyhow::Result<()> {
     let ts = TestServer::start("editor-running").await?;
     let admin = ts.admin_token().await?;
-    let (_, created) = ts.call(Method::POST, "/api/meetings", &admin, Some(plan())).await?;
+    let (_, created) = ts
+        .call(Method::POST, "/api/meetings", &admin, Some(plan()))
+        .await?;
     let id = created["id"].as_i64().unwrap_or_default();
-    let (_, stored) = ts.call(Method::GET,
-        &format!("/api/meetings/{id}/plan"),
-        &admin,
-        None,
-    )
-    .await?;
+    let (_, stored) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/plan"),
+            &admin,
+            None,
+        )
+        .await?;
 
     let mut staff = ts.connect(id, &admin).await?;
     let display = ts.display_token(id).await?;
@@ -218,23 +271,27 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
         .wait_state(|s| s["status"] == "ongoing" || s["position"] == 1)
         .await?;
     let _ = slide;
-    let (_, editing) = ts.call(Method::GET,
-        &format!("/api/meetings/{id}/editing"),
-        &admin,
-        None,
-    )
-    .await?;
+    let (_, editing) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/editing"),
+            &admin,
+            None,
+        )
+        .await?;
     assert_eq!(editing["reached"], 2, "{editing}");
 
     // The poll (reached) cannot change; the quiz (not reached) can, and every screen sees it.
     let mut locked = stored.clone();
     locked["activities"][1]["title"] = json!("Pick again");
-    let (status, body) = ts.call(Method::PUT,
-        &format!("/api/meetings/{id}/plan"),
-        &admin,
-        Some(locked),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::PUT,
+            &format!("/api/meetings/{id}/plan"),
+            &admin,
+            Some(locked),
+        )
+        .await?;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(
         (body["error"].as_str(), body["field"].as_str()),
@@ -244,12 +301,14 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
     if let Some(a) = deleted["activities"].as_array_mut() {
         a.remove(0);
     }
-    let (status, body) = ts.call(Method::PUT,
-        &format!("/api/meetings/{id}/plan"),
-        &admin,
-        Some(deleted),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::PUT,
+            &format!("/api/meetings/{id}/plan"),
+            &admin,
+            Some(deleted),
+        )
+        .await?;
     assert_eq!(
         (status, body["field"].as_str()),
         (StatusCode::CONFLICT, Some("activities[0]"))
@@ -261,12 +320,14 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
         a.remove(3);
     }
     edit["code"] = json!("n3wcode");
-    let (status, body) = ts.call(Method::PUT,
-        &format!("/api/meetings/{id}/plan"),
-        &admin,
-        Some(edit),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::PUT,
+            &format!("/api/meetings/{id}/plan"),
+            &admin,
+            Some(edit),
+        )
+        .await?;
     assert_eq!(status, StatusCode::OK, "{body}");
     let titles = |s: &Value| -> Vec<String> {
         s["plan"]
@@ -299,86 +360,103 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     let ts = TestServer::start("editor-lifecycle").await?;
     let olga = organizer(&ts, "olga").await?;
     let otto = organizer(&ts, "otto").await?;
-    let (_, created) = ts.call(Method::POST, "/api/meetings", &olga, Some(plan())).await?;
+    let (_, created) = ts
+        .call(Method::POST, "/api/meetings", &olga, Some(plan()))
+        .await?;
     let id = created["id"].as_i64().unwrap_or_default();
 
     // Shared with otto: he controls and edits it, but neither deletes nor shares it.
-    let (status, body) = ts.call(Method::POST,
-        &format!("/api/meetings/{id}/staff"),
-        &olga,
-        Some(json!({"username": "otto"})),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::POST,
+            &format!("/api/meetings/{id}/staff"),
+            &olga,
+            Some(json!({"username": "otto"})),
+        )
+        .await?;
     assert_eq!(
         (status, body["shared_with"].clone()),
         (StatusCode::OK, json!(["otto"]))
     );
-    let (status, _) = ts.call(Method::GET,
-        &format!("/api/meetings/{id}/plan"),
-        &otto,
-        None,
-    )
-    .await?;
+    let (status, _) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/plan"),
+            &otto,
+            None,
+        )
+        .await?;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = ts.call(Method::DELETE,
-        &format!("/api/meetings/{id}"),
-        &otto,
-        None,
-    )
-    .await?;
+    let (status, _) = ts
+        .call(Method::DELETE, &format!("/api/meetings/{id}"), &otto, None)
+        .await?;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = ts.call(Method::POST,
-        &format!("/api/meetings/{id}/staff"),
-        &otto,
-        Some(json!({"username": "otto"})),
-    )
-    .await?;
+    let (status, _) = ts
+        .call(
+            Method::POST,
+            &format!("/api/meetings/{id}/staff"),
+            &otto,
+            Some(json!({"username": "otto"})),
+        )
+        .await?;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = ts.call(Method::POST,
-        &format!("/api/meetings/{id}/staff"),
-        &olga,
-        Some(json!({"username": "nobody"})),
-    )
-    .await?;
+    let (status, _) = ts
+        .call(
+            Method::POST,
+            &format!("/api/meetings/{id}/staff"),
+            &olga,
+            Some(json!({"username": "nobody"})),
+        )
+        .await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A copy is otto's own.
-    let (status, copy) = ts.call(Method::POST,
-        &format!("/api/meetings/{id}/duplicate"),
-        &otto,
-        None,
-    )
-    .await?;
+    let (status, copy) = ts
+        .call(
+            Method::POST,
+            &format!("/api/meetings/{id}/duplicate"),
+            &otto,
+            None,
+        )
+        .await?;
     assert_eq!(status, StatusCode::CREATED);
     let copy = copy["id"].as_i64().unwrap_or_default();
-    let (_, copied) = ts.call(Method::GET,
-        &format!("/api/meetings/{copy}/plan"),
-        &otto,
-        None,
-    )
-    .await?;
+    let (_, copied) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{copy}/plan"),
+            &otto,
+            None,
+        )
+        .await?;
     assert_eq!(copied["title"], "Editor test (copy)");
     assert_eq!(copied["activities"].as_array().map(Vec::len), Some(4));
-    let (_, list) = ts.call(Method::GET, "/api/meetings?status=all", &otto, None).await?;
+    let (_, list) = ts
+        .call(Method::GET, "/api/meetings?status=all", &otto, None)
+        .await?;
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
 
     // Stop sharing: otto loses the original.
-    let (status, body) = ts.call(Method::DELETE,
-        &format!("/api/meetings/{id}/staff/otto"),
-        &olga,
-        None,
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::DELETE,
+            &format!("/api/meetings/{id}/staff/otto"),
+            &olga,
+            None,
+        )
+        .await?;
     assert_eq!(
         (status, body["shared_with"].clone()),
         (StatusCode::OK, json!([]))
     );
-    let (status, _) = ts.call(Method::GET,
-        &format!("/api/meetings/{id}/plan"),
-        &otto,
-        None,
-    )
-    .await?;
+    let (status, _) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/plan"),
+            &otto,
+            None,
+        )
+        .await?;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Reset: a played meeting goes back to before, without attendees or answers.
@@ -392,12 +470,14 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     let choice = choice_ids(&poll)[0];
     let question = poll["question"]["id"].as_i64().unwrap_or_default();
     ok(&phone.vote(question, choice).await?)?;
-    let (status, body) = ts.call(Method::POST,
-        &format!("/api/meetings/{id}/reset"),
-        &olga,
-        None,
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::POST,
+            &format!("/api/meetings/{id}/reset"),
+            &olga,
+            None,
+        )
+        .await?;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         phone.close_code().await?,
@@ -417,12 +497,9 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     assert_ne!(again, ada);
 
     // Delete: gone for everyone; a second delete is 404.
-    let (status, _) = ts.call(Method::DELETE,
-        &format!("/api/meetings/{id}"),
-        &olga,
-        None,
-    )
-    .await?;
+    let (status, _) = ts
+        .call(Method::DELETE, &format!("/api/meetings/{id}"), &olga, None)
+        .await?;
     assert_eq!(status, StatusCode::OK);
     assert!(
         ts.server
@@ -432,19 +509,18 @@ async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
             .await?
             .is_none()
     );
-    let (status, _) = ts.call(Method::DELETE,
-        &format!("/api/meetings/{id}"),
-        &olga,
-        None,
-    )
-    .await?;
+    let (status, _) = ts
+        .call(Method::DELETE, &format!("/api/meetings/{id}"), &olga, None)
+        .await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = ts.call(Method::GET,
-        &format!("/api/meetings/{id}/plan"),
-        &olga,
-        None,
-    )
-    .await?;
+    let (status, _) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/plan"),
+            &olga,
+            None,
+        )
+        .await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
     Ok(())
 }
@@ -466,12 +542,14 @@ async fn markdown_preview_and_gift_import() -> anyhow::Result<()> {
         html.contains("&lt;b onclick=x&gt;") && !html.contains("javascript:"),
         "{html}"
     );
-    let (_, plain) = ts.call(Method::POST,
-        "/api/markup/preview",
-        &admin,
-        Some(json!({"text": "**Hi**"})),
-    )
-    .await?;
+    let (_, plain) = ts
+        .call(
+            Method::POST,
+            "/api/markup/preview",
+            &admin,
+            Some(json!({"text": "**Hi**"})),
+        )
+        .await?;
     assert_eq!(plain["html"], "<p>**Hi**</p>");
     let res = ts
         .http
@@ -482,12 +560,14 @@ async fn markdown_preview_and_gift_import() -> anyhow::Result<()> {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     let gift = "// a comment\n::Q1:: Who is buried in Grant's tomb? {~Grant ~Jefferson =no one}\n\nGrant was born in 1822. {T}\n\nTwo plus {=two =2} equals four.\n\n::M:: Match {=a -> b =c -> d}";
-    let (status, body) = ts.call(Method::POST,
-        "/api/import/gift",
-        &admin,
-        Some(json!({"text": gift})),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::POST,
+            "/api/import/gift",
+            &admin,
+            Some(json!({"text": gift})),
+        )
+        .await?;
     assert_eq!(status, StatusCode::OK, "{body}");
     let kinds: Vec<&str> = body["activities"]
         .as_array()
@@ -500,14 +580,18 @@ async fn markdown_preview_and_gift_import() -> anyhow::Result<()> {
     assert_eq!(body["skipped"].as_array().map(Vec::len), Some(1), "{body}");
     // What GIFT gives is a valid plan.
     let file = json!({"title": "From Moodle", "code": "moodle", "activities": body["activities"]});
-    let (status, _) = ts.call(Method::POST, "/api/meetings", &admin, Some(file)).await?;
+    let (status, _) = ts
+        .call(Method::POST, "/api/meetings", &admin, Some(file))
+        .await?;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = ts.call(Method::POST,
-        "/api/import/gift",
-        &admin,
-        Some(json!({"text": "Broken {~a =b"})),
-    )
-    .await?;
+    let (status, body) = ts
+        .call(
+            Method::POST,
+            "/api/import/gift",
+            &admin,
+            Some(json!({"text": "Broken {~a =b"})),
+        )
+        .await?;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_gift"))

@@ -344,10 +344,11 @@ async fn demo_meeting_played_in_chromium() -> anyhow::Result<()> {
     browser::wait_text(&org, "#answers", "3", TIMEOUT).await?;
     // Staff see the correct answer before the reveal; the projector does not.
     browser::wait_for(&org, ".bar-row.correct", TIMEOUT).await?;
+    // The presenter shows the quiz's rows, empty and without numbers, until the reveal.
     ensure!(
         js(
             &screen,
-            "return document.querySelectorAll('.bar-row').length;"
+            "return [...document.querySelectorAll('.bar-row')].filter((r) => !r.classList.contains('waiting') || r.querySelector('.count').textContent || r.classList.contains('correct')).length;"
         )
         .await?
             == 0,

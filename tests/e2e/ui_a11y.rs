@@ -382,17 +382,28 @@ async fn ui_a11y_participant_demo() -> anyhow::Result<()> {
     word.send_keys(Key::Enter).await?;
     browser::wait_text(&d, "#my-words", "accessible", TIMEOUT).await?;
     browser::wait_for(&d, "#cloud .cloud-word", TIMEOUT).await?;
-    // Screen readers get a named figure with the words as a list, counts included.
-    let cloud = d
-        .execute(
-            r#"const c = document.querySelector('#cloud');
-            return [c.getAttribute('role'), c.getAttribute('aria-label'),
-              [...c.querySelectorAll('li')].map((li) => li.textContent)];"#,
-            vec![],
-        )
-        .await?
-        .json()
-        .clone();
+    // Screen readers get a named figure with the words as a list, counts included. The
+    // cloud is coalesced: wait for the frame that carries the word just sent.
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    let cloud = loop {
+        let cloud = d
+            .execute(
+                r#"const c = document.querySelector('#cloud');
+                return [c.getAttribute('role'), c.getAttribute('aria-label'),
+                  [...c.querySelectorAll('li')].map((li) => li.textContent)];"#,
+                vec![],
+            )
+            .await?
+            .json()
+            .clone();
+        let listed = cloud[2]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|w| w == "accessible (1)"));
+        if listed || tokio::time::Instant::now() > deadline {
+            break cloud;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     ensure!(
         cloud[0] == "figure"
             && cloud[1] == "Word cloud"

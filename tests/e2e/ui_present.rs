@@ -254,7 +254,10 @@ async fn quiz_layout_empty_states_and_ties_on_the_presenter() -> anyhow::Result<
     ok(&org.control("start").await?)?;
     browser::wait_for(&d, "#bars .bar-row.waiting", TIMEOUT).await?;
     let open = row_boxes(&d).await?;
-    ensure!(open.as_array().map(Vec::len) == Some(4), "four rows: {open}");
+    ensure!(
+        open.as_array().map(Vec::len) == Some(4),
+        "four rows: {open}"
+    );
     browser::screenshot(&d, "present-quiz-open").await?;
     for (i, phone) in phones.iter_mut().enumerate() {
         let quiz = phone.wait_open("quiz").await?;
@@ -284,7 +287,11 @@ async fn quiz_layout_empty_states_and_ties_on_the_presenter() -> anyhow::Result<
     ok(&phones[0].word(question, "prime").await?)?;
     browser::wait_for(&d, "#cloud .cloud-word", TIMEOUT).await?;
     ensure!(
-        d.find(By::Id("cloud-empty")).await?.attr("hidden").await?.is_some(),
+        d.find(By::Id("cloud-empty"))
+            .await?
+            .attr("hidden")
+            .await?
+            .is_some(),
         "the hint leaves with the first word"
     );
 

@@ -11,7 +11,6 @@ use reqwest::header::USER_AGENT;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-
 /// Logs in with a given `User-Agent` (as a browser would send it).
 async fn login_from(
     ts: &TestServer,
@@ -47,7 +46,9 @@ async fn add(
     if let Some(p) = password {
         body["password"] = json!(p);
     }
-    let (status, answer) = ts.call(Method::POST, "/api/users", admin, Some(body)).await?;
+    let (status, answer) = ts
+        .call(Method::POST, "/api/users", admin, Some(body))
+        .await?;
     ensure!(
         status == StatusCode::CREATED,
         "add {username}: {status} {answer}"
@@ -152,8 +153,9 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
         ),
     ];
     for (body, want, code) in refused {
-        let (status, answer) =
-            ts.call(Method::POST, "/api/users", &admin, Some(body.clone())).await?;
+        let (status, answer) = ts
+            .call(Method::POST, "/api/users", &admin, Some(body.clone()))
+            .await?;
         ensure!(
             (status, error(&answer)) == (want, code),
             "{body}: {status} {answer}"
@@ -161,36 +163,42 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
     }
 
     // Promote, then demote: the demotion ends her sessions (she keeps no admin rights).
-    let (status, answer) = ts.call(Method::PUT,
-        "/api/users/olga",
-        &admin,
-        Some(json!({"role": "admin"})),
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::PUT,
+            "/api/users/olga",
+            &admin,
+            Some(json!({"role": "admin"})),
+        )
+        .await?;
     ensure!(
         status == StatusCode::OK && answer["role"] == "admin" && answer["ended"] == 0,
         "{status} {answer}"
     );
     let (_, me) = ts.call(Method::GET, "/api/me", &olga, None).await?;
     ensure!(me["role"] == "admin", "a promotion applies at once: {me}");
-    let (status, answer) = ts.call(Method::PUT,
-        "/api/users/olga",
-        &admin,
-        Some(json!({"role": "organizer"})),
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::PUT,
+            "/api/users/olga",
+            &admin,
+            Some(json!({"role": "organizer"})),
+        )
+        .await?;
     ensure!(
         status == StatusCode::OK && answer["ended"] == 1,
         "{status} {answer}"
     );
     ensure!(status_of(ts, &olga).await? == StatusCode::UNAUTHORIZED);
     // A name in the path is percent-decoded.
-    let (status, answer) = ts.call(Method::PUT,
-        "/api/users/Zo%C3%A9%20Martin",
-        &admin,
-        Some(json!({"role": "organizer"})),
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::PUT,
+            "/api/users/Zo%C3%A9%20Martin",
+            &admin,
+            Some(json!({"role": "organizer"})),
+        )
+        .await?;
     ensure!(status == StatusCode::OK, "{status} {answer}");
     for (method, path, body) in [
         (
@@ -207,17 +215,21 @@ async fn admins_manage_accounts(ts: &TestServer) -> anyhow::Result<()> {
             "{method} {path}: {status} {answer}"
         );
     }
-    let (status, answer) = ts.call(Method::PUT,
-        "/api/users/olga",
-        &admin,
-        Some(json!({"role": "root"})),
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::PUT,
+            "/api/users/olga",
+            &admin,
+            Some(json!({"role": "root"})),
+        )
+        .await?;
     ensure!(status == StatusCode::BAD_REQUEST, "{status} {answer}");
 
     // Remove: she cannot log in any more, and is no longer listed.
     let olga = ts.login("olga", &generated).await?;
-    let (status, answer) = ts.call(Method::DELETE, "/api/users/olga", &admin, None).await?;
+    let (status, answer) = ts
+        .call(Method::DELETE, "/api/users/olga", &admin, None)
+        .await?;
     ensure!(
         status == StatusCode::OK && answer["ended"] == 1,
         "{status} {answer}"
@@ -266,7 +278,9 @@ async fn organizers_are_refused(ts: &TestServer) -> anyhow::Result<()> {
     // Nothing changed; his own sessions are his to see.
     let (_, me) = ts.call(Method::GET, "/api/me", &otto, None).await?;
     ensure!(me["role"] == "organizer", "{me}");
-    let (status, list) = ts.call(Method::GET, "/api/me/sessions", &otto, None).await?;
+    let (status, list) = ts
+        .call(Method::GET, "/api/me/sessions", &otto, None)
+        .await?;
     ensure!(
         status == StatusCode::OK && list.as_array().map(Vec::len) == Some(1),
         "{list}"
@@ -281,7 +295,9 @@ async fn the_last_admin_stays(ts: &TestServer) -> anyhow::Result<()> {
         (Method::PUT, Some(json!({"role": "organizer"}))),
         (Method::DELETE, None),
     ] {
-        let (status, answer) = ts.call(method.clone(), "/api/users/admin", &admin, body).await?;
+        let (status, answer) = ts
+            .call(method.clone(), "/api/users/admin", &admin, body)
+            .await?;
         ensure!(
             (status, error(&answer)) == (StatusCode::CONFLICT, "last_admin"),
             "{method}: {status} {answer}"
@@ -293,15 +309,19 @@ async fn the_last_admin_stays(ts: &TestServer) -> anyhow::Result<()> {
     );
     let password = add(ts, &admin, "backup", "admin", None).await?;
     let backup = ts.login("backup", &password).await?;
-    let (status, answer) = ts.call(Method::PUT,
-        "/api/users/admin",
-        &backup,
-        Some(json!({"role": "organizer"})),
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::PUT,
+            "/api/users/admin",
+            &backup,
+            Some(json!({"role": "organizer"})),
+        )
+        .await?;
     ensure!(status == StatusCode::OK, "{status} {answer}");
     // Now `backup` is the last admin: it cannot remove itself.
-    let (status, answer) = ts.call(Method::DELETE, "/api/users/backup", &backup, None).await?;
+    let (status, answer) = ts
+        .call(Method::DELETE, "/api/users/backup", &backup, None)
+        .await?;
     ensure!(
         (status, error(&answer)) == (StatusCode::CONFLICT, "last_admin"),
         "{status} {answer}"
@@ -317,12 +337,14 @@ async fn a_reset_ends_the_targets_sessions(ts: &TestServer) -> anyhow::Result<()
     let old = add(ts, &admin, "ada", "admin", Some("ada's first password")).await?;
     let ada = ts.login("ada", &old).await?;
     let mut socket = ts.connect(meeting, &ada).await?;
-    let (status, answer) = ts.call(Method::POST,
-        "/api/users/ada/password",
-        &admin,
-        Some(json!({})),
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::POST,
+            "/api/users/ada/password",
+            &admin,
+            Some(json!({})),
+        )
+        .await?;
     ensure!(
         status == StatusCode::OK && answer["ended"] == 1,
         "{status} {answer}"
@@ -350,30 +372,36 @@ async fn a_reset_ends_the_targets_sessions(ts: &TestServer) -> anyhow::Result<()
     ts.login("ada", new).await?;
 
     // A chosen password, with the same rules as everywhere.
-    let (status, answer) = ts.call(Method::POST,
-        "/api/users/ada/password",
-        &admin,
-        Some(json!({"password": "short"})),
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::POST,
+            "/api/users/ada/password",
+            &admin,
+            Some(json!({"password": "short"})),
+        )
+        .await?;
     ensure!(status == StatusCode::BAD_REQUEST, "{status} {answer}");
-    let (status, _) = ts.call(Method::POST,
-        "/api/users/ada/password",
-        &admin,
-        Some(json!({"password": "ada's third password"})),
-    )
-    .await?;
+    let (status, _) = ts
+        .call(
+            Method::POST,
+            "/api/users/ada/password",
+            &admin,
+            Some(json!({"password": "ada's third password"})),
+        )
+        .await?;
     ensure!(status == StatusCode::OK);
     ts.login("ada", "ada's third password").await?;
 
     // Resetting oneself: the other sessions end, this one stays.
     let other = ts.admin_token().await?;
-    let (status, answer) = ts.call(Method::POST,
-        "/api/users/admin/password",
-        &admin,
-        Some(json!({"password": "the admin's new password"})),
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::POST,
+            "/api/users/admin/password",
+            &admin,
+            Some(json!({"password": "the admin's new password"})),
+        )
+        .await?;
     ensure!(status == StatusCode::OK, "{status} {answer}");
     ensure!(answer["ended"].as_u64() >= Some(1), "{answer}");
     ensure!(status_of(ts, &admin).await? == StatusCode::OK);
@@ -403,7 +431,9 @@ async fn own_sessions_are_listed_and_ended(ts: &TestServer) -> anyhow::Result<()
     .await?;
     let script = ts.login("mia", "mia's password").await?;
 
-    let (status, list) = ts.call(Method::GET, "/api/me/sessions", &laptop, None).await?;
+    let (status, list) = ts
+        .call(Method::GET, "/api/me/sessions", &laptop, None)
+        .await?;
     ensure!(status == StatusCode::OK, "{status} {list}");
     let sessions = list.as_array().context("a list")?;
     ensure!(sessions.len() == 3, "{list}");
@@ -459,18 +489,22 @@ async fn own_sessions_are_listed_and_ended(ts: &TestServer) -> anyhow::Result<()
     let (status, _) = ts.call(Method::DELETE, &path, &laptop, None).await?;
     ensure!(status == StatusCode::NOT_FOUND, "gone already");
     for junk in ["zz", "0123456789abcdef0", "..%2Fusers"] {
-        let (status, _) = ts.call(Method::DELETE,
-            &format!("/api/me/sessions/{junk}"),
-            &laptop,
-            None,
-        )
-        .await?;
+        let (status, _) = ts
+            .call(
+                Method::DELETE,
+                &format!("/api/me/sessions/{junk}"),
+                &laptop,
+                None,
+            )
+            .await?;
         ensure!(status == StatusCode::NOT_FOUND, "{junk}: {status}");
     }
 
     // Everywhere else: the script's session ends, this one stays.
     let again = ts.login("mia", "mia's password").await?;
-    let (status, answer) = ts.call(Method::DELETE, "/api/me/sessions", &laptop, None).await?;
+    let (status, answer) = ts
+        .call(Method::DELETE, "/api/me/sessions", &laptop, None)
+        .await?;
     ensure!(
         status == StatusCode::OK && answer["ended"] == 2,
         "{status} {answer}"
@@ -478,22 +512,28 @@ async fn own_sessions_are_listed_and_ended(ts: &TestServer) -> anyhow::Result<()
     for token in [&script, &again] {
         ensure!(status_of(ts, token).await? == StatusCode::UNAUTHORIZED);
     }
-    let (_, list) = ts.call(Method::GET, "/api/me/sessions", &laptop, None).await?;
+    let (_, list) = ts
+        .call(Method::GET, "/api/me/sessions", &laptop, None)
+        .await?;
     ensure!(
         list.as_array().map(Vec::len) == Some(1) && list[0]["current"] == true,
         "{list}"
     );
-    let (status, _) = ts.call(Method::GET, "/api/me/sessions", "nope", None).await?;
+    let (status, _) = ts
+        .call(Method::GET, "/api/me/sessions", "nope", None)
+        .await?;
     ensure!(status == StatusCode::UNAUTHORIZED);
 
     // Ending one's own current session is a logout.
     let id = list[0]["id"].as_str().context("id")?.to_owned();
-    let (status, answer) = ts.call(Method::DELETE,
-        &format!("/api/me/sessions/{id}"),
-        &laptop,
-        None,
-    )
-    .await?;
+    let (status, answer) = ts
+        .call(
+            Method::DELETE,
+            &format!("/api/me/sessions/{id}"),
+            &laptop,
+            None,
+        )
+        .await?;
     ensure!(
         status == StatusCode::OK && answer["current"] == true,
         "{answer}"

@@ -541,7 +541,10 @@ async fn meeting_import(
     meeting.fill_slugs();
     let problems = meeting.problems();
     if !problems.is_empty() {
-        let list: Vec<String> = problems.iter().map(|p| format!("  - {}", p.message)).collect();
+        let list: Vec<String> = problems
+            .iter()
+            .map(|p| format!("  - {}", p.message))
+            .collect();
         bail!(
             "invalid meeting file: {} problem(s), nothing imported:\n{}",
             problems.len(),

@@ -170,30 +170,32 @@ pub async fn hide(
     body: bytes::Bytes,
     app: App,
 ) -> Response {
+    // Who asks first: a caller without the right gets 401/403 whatever the body.
+    let caller = match moderator(&app, &headers, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
     let Ok(body) = serde_json::from_slice::<WordBody>(&body) else {
         return ApiError::BadRequest.reply(Some("expected {\"word\"}"));
     };
-    hide_or_show(id, activity, body.word, true, headers, app).await
+    hide_or_show(caller, activity, body.word, true).await
 }
 
 /// `DELETE /api/meetings/{id}/activities/{activity_id}/hidden_words/{word}`: shows it again.
 pub async fn show(id: i64, activity: i64, word: String, headers: HeaderMap, app: App) -> Response {
-    let word = percent_decode(&word);
-    hide_or_show(id, activity, word, false, headers, app).await
-}
-
-async fn hide_or_show(
-    id: i64,
-    activity: i64,
-    word: String,
-    hide: bool,
-    headers: HeaderMap,
-    app: App,
-) -> Response {
-    let (staff, handle) = match moderator(&app, &headers, id).await {
+    let caller = match moderator(&app, &headers, id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
+    hide_or_show(caller, activity, percent_decode(&word), false).await
+}
+
+async fn hide_or_show(
+    (staff, handle): (Principal, std::sync::Arc<librekast_engine::MeetingHandle>),
+    activity: i64,
+    word: String,
+    hide: bool,
+) -> Response {
     let command = Command::Moderate(Moderation::HideWord {
         activity: ActivityId(activity),
         word,
@@ -219,6 +221,10 @@ struct BlockedBody {
 /// `PUT /api/meetings/{id}/blocked_words {"words": [...]}`: the meeting's blocked words, for
 /// names and words from now on (whole words, case-insensitive).
 pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) -> Response {
+    let (staff, handle) = match moderator(&app, &headers, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
     let Ok(body) = serde_json::from_slice::<BlockedBody>(&body) else {
         return ApiError::BadRequest.reply(Some("expected {\"words\": [\"…\"]}"));
     };
@@ -248,10 +254,6 @@ pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) 
     if !problems.is_empty() {
         return crate::app::storage_error(librekast_storage::StorageError::InvalidPlan(problems));
     }
-    let (staff, handle) = match moderator(&app, &headers, id).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let command = Command::Moderate(Moderation::BlockWords {
         words: words.clone(),
     });
@@ -260,6 +262,9 @@ pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) 
         json!({"words": words}),
     )
 }
+
+/// A full list of blocked words (1,000 of 40 characters, quoted) is about 45 KiB.
+const BLOCKED_WORDS_BODY: u64 = 64 * 1024;
 
 /// The moderation routes, boxed on their own.
 pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
@@ -301,7 +306,10 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     let blocked = warp::path!("api" / "meetings" / i64 / "blocked_words")
         .and(warp::put())
         .and(warp::header::headers_cloned())
-        .and(body())
+        .and(crate::input::json_body_up_to(
+            BLOCKED_WORDS_BODY,
+            app.config.body_timeout,
+        ))
         .and(with_app())
         .then(blocked);
     list.or(rename)

@@ -461,6 +461,12 @@ where
                 send(&mut sink, ack_frame(reference.as_ref(), &result)).await
             }
             event = events.recv() => match event {
+                Ok(published) if matches!(published.event(), librekast_engine::Event::Renamed(id, _) if Some(*id) == attendee_id) => {
+                    if let (librekast_engine::Event::Renamed(_, name), Some(y)) = (published.event(), you.as_mut()) {
+                        y.name = name.to_string();
+                    }
+                    true
+                }
                 Ok(published) if matches!(published.event(), librekast_engine::Event::Removed(id) if Some(*id) == attendee_id) => {
                     close(&mut sink, librekast_engine::view::CLOSE_REMOVED, "removed by a moderator").await;
                     false

@@ -108,7 +108,10 @@ fn bad_input_gets_clear_errors() {
     let out = run(&db, &["meeting", "import", "-"], Some(&broken));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("2 problem(s)") && err.contains("  - code") && err.contains("slug"), "{err}");
+    assert!(
+        err.contains("2 problem(s)") && err.contains("  - code") && err.contains("slug"),
+        "{err}"
+    );
     let out = run(&db, &["meeting", "export", "424242"], None);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no meeting with id 424242"));

@@ -1,0 +1,1160 @@
+// The meeting editor (staff): a meeting's settings, its activities (add, edit, reorder by
+// drag or keyboard, duplicate, delete), their choices and the flags, saved as one plan
+// (`PUT /api/meetings/{id}/plan`, or `POST /api/meetings` for a new one; docs/api.md).
+// Descriptions are previewed by the server, which alone renders Markdown. What a running
+// meeting already showed is locked. Unsaved changes are kept as a draft in this browser and
+// guarded on leaving; the server's validation errors are shown next to their fields.
+
+import { $, $$, el, icon, errorText, meetingParam } from "./common.js";
+import { t, mountTools, applyTheme, onLangChange, currentLang } from "./i18n.js";
+import { ensureStaff, logout } from "./staff.js";
+import { api, glyph, ask, generateCode, codeWarnings, effectiveSlugs, shortTime } from "./editkit.js";
+
+applyTheme();
+mountTools();
+
+const KINDS = ["text", "poll", "quiz", "wordcloud"];
+const KIND_GLYPH = { text: "screen", poll: "list", quiz: "check", wordcloud: "spark" };
+const MAX_CHOICES = 26;
+const hasChoices = (kind) => kind === "poll" || kind === "quiz";
+const RUNNING = new Set(["waiting", "ongoing", "results", "scoreboard", "undefined"]);
+
+let id = meetingParam();
+let info = null; // GET …/editing: status, reached, owner…
+let plan = null; // the working copy (a meeting file whose items carry a client key `_k`)
+let baseline = ""; // the stored plan, serialized, to tell unsaved changes
+let errors = new Map(); // element id → message (the server's, until that field changes)
+let places = new Map(); // element id → where it is, in words (for the summary)
+let loose = []; // server messages with no field to attach to
+let previews = new Set(); // activity keys whose preview is open
+let seq = 0;
+let saving = false;
+let leaving = false; // a reload we cause ourselves skips the "leave?" question
+let draftPending = null; // a draft offered for restoring: not overwritten meanwhile
+let conflictCopy = null;
+let savedAt = null;
+let drag = null;
+
+const key = (p) => `${p}${++seq}`;
+const draftKey = () => `librekast.editor.draft.${id ?? "new"}`;
+const reached = () => (info ? Math.min(info.reached, plan.activities.length) : 0);
+const isLocked = (i) => i < reached();
+
+// ---- Model ----------------------------------------------------------------------------
+
+function modelFrom(file) {
+  return {
+    title: file.title ?? "",
+    code: file.code ?? "",
+    reward_fastest: !!file.reward_fastest,
+    flag_prefix: file.flag_prefix ?? "LibreKast",
+    activities: (file.activities || []).map(activityFrom),
+    flags: (file.flags || []).map((f) => ({ _k: key("f"), id: f.id, name: f.name ?? "", code: f.code ?? "", points: String(f.points ?? 0), first_blood: String(f.first_blood ?? 0) })),
+    // Edited elsewhere (the dashboard's streams panel): kept as received.
+    sources: file.sources,
+    chat: file.chat,
+    blocked: (file.blocked_words || []).join("\n"),
+  };
+}
+
+function activityFrom(a) {
+  return {
+    _k: key("a"), id: a.id, kind: KINDS.includes(a.kind) ? a.kind : "text", title: a.title ?? "",
+    description: a.description ?? "", markup: a.markup === "markdown" ? "markdown" : "text",
+    choices: (a.choices || []).map(choiceFrom), word_limit: String(a.word_limit ?? 3),
+  };
+}
+
+function choiceFrom(c) {
+  return { _k: key("c"), id: c.id, text: c.text ?? "", slug: c.slug ?? "", correct: !!c.correct };
+}
+
+const blankChoice = () => choiceFrom({});
+
+function freshPlan() {
+  return modelFrom({
+    title: "", code: generateCode(), reward_fastest: false, flag_prefix: "LibreKast",
+    activities: [{ kind: "text", title: "", description: "" }], flags: [],
+  });
+}
+
+const withId = (x, body) => (x.id !== undefined && x.id !== null ? { id: x.id, ...body } : body);
+const int = (s) => (/^\s*-?\d+\s*$/.test(String(s)) ? Number(s) : NaN);
+
+/// The meeting file to send (ids kept: the server updates those items).
+function fileOf(p = plan) {
+  const file = {
+    title: p.title,
+    code: p.code.trim(),
+    reward_fastest: p.reward_fastest,
+    flag_prefix: p.flag_prefix.trim(),
+    activities: p.activities.map((a) => withId(a, {
+      kind: a.kind, title: a.title, description: a.description, markup: a.markup,
+      choices: hasChoices(a.kind) ? a.choices.map((c) => withId(c, { text: c.text, slug: c.slug.trim(), correct: c.correct })) : [],
+      word_limit: int(a.word_limit),
+    })),
+    flags: p.flags.map((f) => withId(f, { name: f.name, code: f.code, points: int(f.points), first_blood: int(f.first_blood) })),
+    blocked_words: p.blocked.split("\n").map((w) => w.trim()).filter(Boolean),
+  };
+  if (p.sources !== undefined) file.sources = p.sources;
+  if (p.chat !== undefined) file.chat = p.chat;
+  return file;
+}
+
+const serialize = (p = plan) => JSON.stringify(fileOf(p));
+const isDirty = () => !!plan && serialize() !== baseline;
+
+// ---- Small helpers ----------------------------------------------------------------------
+
+function announce(text) {
+  const n = $("#announce");
+  n.textContent = "";
+  requestAnimationFrame(() => { n.textContent = text; });
+}
+
+function field(tag, attrs, value) {
+  const node = el(tag, attrs);
+  if (tag === "select") return node;
+  node.value = value ?? "";
+  return node;
+}
+
+/// A text field for one line (a title, a choice) that grows to show all of a long one:
+/// Enter does not start a new line, and pasted line breaks become spaces.
+function oneLine(attrs, value) {
+  return singleLine(field("textarea", { rows: "1", spellcheck: "true", class: "one-line", ...attrs }, value));
+}
+
+function singleLine(area) {
+  area.addEventListener("keydown", (ev) => { if (ev.key === "Enter") ev.preventDefault(); });
+  area.addEventListener("input", () => {
+    if (/[\r\n]/.test(area.value)) {
+      const at = area.selectionStart;
+      area.value = area.value.replace(/\r\n|\r|\n/g, " ");
+      area.setSelectionRange(at, at);
+    }
+  }, { capture: true });
+  return area;
+}
+
+/// `aria-describedby` of an input: its hint (if any) and its error line.
+function describedBy(fid, extra = []) {
+  return [...extra, `${fid}-error`].join(" ");
+}
+
+function errorLine(fid) {
+  return el("p", { class: "field-error", id: `${fid}-error` }, errors.get(fid) || "");
+}
+
+function invalid(node, fid) {
+  if (errors.has(fid)) node.setAttribute("aria-invalid", "true");
+  return node;
+}
+
+/// Edits clear that field's server error at once.
+function clearError(fid) {
+  if (!errors.delete(fid)) return;
+  places.delete(fid);
+  const f = document.getElementById(fid), out = document.getElementById(`${fid}-error`);
+  f?.removeAttribute("aria-invalid");
+  if (out) out.textContent = "";
+  renderSummary();
+}
+
+// ---- Settings ---------------------------------------------------------------------------
+
+function renderSettings() {
+  $("#s-title").value = plan.title;
+  $("#s-code").value = plan.code;
+  $("#s-prefix").value = plan.flag_prefix;
+  $("#s-reward").checked = plan.reward_fastest;
+  $("#s-blocked").value = plan.blocked;
+  for (const fid of ["s-title", "s-code", "s-prefix", "s-blocked", "s-sources"]) {
+    const f = $(`#${fid}`);
+    if (errors.has(fid)) f.setAttribute("aria-invalid", "true"); else f.removeAttribute("aria-invalid");
+    $(`#${fid}-error`).textContent = errors.get(fid) || "";
+  }
+  renderCodeWarning();
+  renderPrefixHint();
+  renderSources();
+}
+
+function renderCodeWarning() {
+  const warnings = codeWarnings(plan.code);
+  const box = $("#s-code-warn");
+  box.replaceChildren(...(warnings.length ? [glyph("alert"), el("span", {}, warnings.join(" "))] : []));
+}
+
+function renderPrefixHint() {
+  $("#s-prefix-hint").textContent = t("editor.flag_prefix_hint", { example: `${plan.flag_prefix.trim() || "LibreKast"}{code}` });
+}
+
+function renderSources() {
+  const list = plan.sources || [];
+  const box = $("#s-sources");
+  const dash = id === null ? null : `/organize.html?meeting=${id}`;
+  const items = list.map((s) => el("li", {}, el("span", { class: `ptag ptag-${s.platform}` }, s.platform === "twitch" ? "Twitch" : "YouTube"),
+    el("span", { class: "target" }, s.platform === "twitch" ? `#${s.channel}` : (s.video_id || t("editor.own_broadcast"))),
+    s.delay_secs ? el("span", { class: "muted" }, t("editor.delay", { n: s.delay_secs })) : null));
+  box.replaceChildren(
+    items.length ? el("ul", { class: "ed-source-list" }, ...items) : el("p", { class: "muted" }, t("editor.no_sources")),
+    dash ? el("a", { href: `${dash}#streams-title`, class: "button secondary small" }, icon("chat"), t("editor.sources_edit"))
+      : el("p", { class: "hint" }, t("editor.sources_after_save")));
+}
+
+function bindSettings() {
+  singleLine($("#s-title"));
+  const on = (sel, fid, apply) => $(sel).addEventListener("input", (ev) => { apply(ev.target); clearError(fid); changed(); });
+  on("#s-title", "s-title", (n) => { plan.title = n.value; renderHead(); });
+  on("#s-code", "s-code", (n) => { plan.code = n.value; renderCodeWarning(); });
+  on("#s-prefix", "s-prefix", (n) => { plan.flag_prefix = n.value; renderPrefixHint(); });
+  on("#s-blocked", "s-blocked", (n) => { plan.blocked = n.value; });
+  $("#s-reward").addEventListener("change", (ev) => { plan.reward_fastest = ev.target.checked; changed(); });
+  $("#gen-code").addEventListener("click", () => {
+    plan.code = generateCode();
+    $("#s-code").value = plan.code;
+    clearError("s-code");
+    renderCodeWarning();
+    announce(t("editor.code_generated", { code: plan.code.split("").join(" ") }));
+    changed();
+  });
+}
+
+// ---- Activities -------------------------------------------------------------------------
+
+function kindSelect(a, i) {
+  const s = el("select", { id: `${a._k}-kind`, class: "kind-select", "data-act": a._k, "aria-describedby": describedBy(`${a._k}-kind`) },
+    ...KINDS.map((k) => el("option", { value: k, selected: k === a.kind }, t(`kind.${k}`))));
+  s.addEventListener("change", () => setKind(a, s.value));
+  return [el("label", { for: `${a._k}-kind`, class: "sr-only" }, t("editor.kind_of", { n: i + 1 })), invalid(s, `${a._k}-kind`)];
+}
+
+function toolButton(name, label, onclick, attrs = {}) {
+  return el("button", { type: "button", class: "secondary tool", "aria-label": label, title: label, onclick, ...attrs }, glyph(name));
+}
+
+function activityCard(a, i) {
+  const n = plan.activities.length;
+  if (isLocked(i)) return lockedCard(a, i);
+  const head = el("div", { class: "act-head" },
+    el("span", { class: "grip", draggable: "true", "data-grip": a._k, title: t("editor.drag") }, glyph("grip", "icon grip-icon")),
+    el("h3", { class: "act-num" }, el("span", { class: "sr-only" }, t("editor.activity_n_sr", { n: i + 1 })), el("span", { "aria-hidden": "true" }, String(i + 1))),
+    ...kindSelect(a, i),
+    el("div", { class: "act-tools" },
+      toolButton("up", t("editor.move_up", { n: i + 1 }), () => move(a, -1), { disabled: i <= reached(), "data-move": "up", "aria-keyshortcuts": "Alt+ArrowUp" }),
+      toolButton("down", t("editor.move_down", { n: i + 1 }), () => move(a, 1), { disabled: i >= n - 1, "data-move": "down", "aria-keyshortcuts": "Alt+ArrowDown" }),
+      toolButton("copy", t("editor.duplicate_n", { n: i + 1 }), () => duplicateActivity(a), { "data-dup": a._k }),
+      toolButton("trash", t("editor.delete_n", { n: i + 1 }), () => deleteActivity(a), { disabled: n <= 1, "data-del": a._k, class: "secondary tool danger-outline" })));
+  const body = el("div", { class: "act-body" }, titleField(a), descriptionField(a));
+  if (hasChoices(a.kind)) body.append(choicesField(a, i));
+  if (a.kind === "wordcloud") body.append(limitField(a));
+  return el("li", { class: `act-card kind-${a.kind}`, id: `act-${a._k}`, "data-key": a._k, tabindex: "-1" }, head, errorLine(`act-${a._k}`), body);
+}
+
+function titleField(a) {
+  const fid = `${a._k}-title`;
+  const input = oneLine({ id: fid, "data-role": "title", maxlength: "500", "aria-describedby": describedBy(fid), placeholder: t(`editor.title_placeholder_${a.kind}`) }, a.title);
+  input.addEventListener("input", () => { a.title = input.value; clearError(fid); renderOutline(); changed(); });
+  return el("div", { class: "ed-field" },
+    el("label", { for: fid, id: `${fid}-label` }, t(a.kind === "text" ? "editor.slide_title" : "editor.question")),
+    invalid(input, fid), errorLine(fid));
+}
+
+function descriptionField(a) {
+  const fid = `${a._k}-desc`;
+  const area = field("textarea", { id: fid, "data-role": "desc", rows: a.description.length > 200 ? "6" : "3", maxlength: "20000", "aria-describedby": describedBy(fid, [`${a._k}-markup-hint`]) }, a.description);
+  area.addEventListener("input", () => { a.description = area.value; clearError(fid); changed(); refreshPreview(a); });
+  const radio = (value, label) => {
+    const r = el("input", { type: "radio", name: `${a._k}-markup`, id: `${a._k}-markup-${value}`, value, checked: a.markup === value });
+    r.addEventListener("change", () => { if (r.checked) { a.markup = value; changed(); refreshPreview(a, true); $(`#${a._k}-markup-hint`).textContent = t(`editor.markup_hint_${value}`); } });
+    return el("span", { class: "seg-item" }, r, el("label", { for: r.id }, label));
+  };
+  const open = previews.has(a._k);
+  const previewBtn = el("button", { type: "button", class: "secondary small", "aria-expanded": String(open), "aria-controls": `${a._k}-preview`, "data-preview": a._k },
+    glyph("eye"), el("span", {}, t(open ? "editor.preview_hide" : "editor.preview")));
+  previewBtn.addEventListener("click", () => togglePreview(a));
+  const box = el("div", { class: "preview", id: `${a._k}-preview-body` });
+  const region = el("div", { id: `${a._k}-preview`, role: "region", "aria-labelledby": `${a._k}-preview-caption`, hidden: !open },
+    el("p", { class: "preview-caption", id: `${a._k}-preview-caption` }, t("editor.preview_label")), box);
+  if (open) refreshPreview(a, true, box);
+  return el("div", { class: "ed-field" },
+    el("div", { class: "desc-head" },
+      el("label", { for: fid }, t("editor.description")),
+      el("fieldset", { class: "seg" }, el("legend", { class: "sr-only" }, t("editor.markup")),
+        radio("text", t("editor.markup_text")), radio("markdown", "Markdown")),
+      previewBtn),
+    invalid(area, fid),
+    el("p", { class: "hint", id: `${a._k}-markup-hint` }, t(`editor.markup_hint_${a.markup}`)),
+    errorLine(fid),
+    region);
+}
+
+const previewTimers = new Map();
+/// Asks the server for the description as every screen will show it (debounced while typing).
+function refreshPreview(a, now = false, box = null) {
+  if (!previews.has(a._k)) return;
+  clearTimeout(previewTimers.get(a._k));
+  const run = async () => {
+    const target = box || document.getElementById(`${a._k}-preview-body`);
+    if (!target) return;
+    const res = await api("POST", "/api/markup/preview", { markup: a.markup, text: a.description });
+    const live = document.getElementById(`${a._k}-preview-body`) || target;
+    if (!res.ok) { live.replaceChildren(el("p", { class: "field-error" }, failure(res))); return; }
+    if (!a.description.trim()) { live.replaceChildren(el("p", { class: "muted" }, t("editor.preview_empty"))); return; }
+    live.innerHTML = res.data.html; // rendered and escaped by the server, never by this page
+  };
+  if (now) run(); else previewTimers.set(a._k, setTimeout(run, 350));
+}
+
+function togglePreview(a) {
+  if (previews.has(a._k)) previews.delete(a._k); else previews.add(a._k);
+  const open = previews.has(a._k);
+  const btn = $(`[data-preview="${a._k}"]`), region = $(`#${a._k}-preview`), box = $(`#${a._k}-preview-body`);
+  btn.setAttribute("aria-expanded", String(open));
+  $("span", btn).textContent = t(open ? "editor.preview_hide" : "editor.preview");
+  region.hidden = !open;
+  if (open) { box.replaceChildren(el("p", { class: "muted" }, t("editor.preview_loading"))); refreshPreview(a, true); }
+}
+
+function choicesField(a, i) {
+  const fid = `${a._k}-choices`;
+  const slugs = effectiveSlugs(a.choices);
+  const quiz = a.kind === "quiz";
+  const rows = a.choices.map((c, j) => {
+    const tid = `${c._k}-text`, sid = `${c._k}-slug`, kid = `${c._k}-correct`;
+    const text = oneLine({ id: tid, "data-role": "choice-text", maxlength: "300", "aria-describedby": describedBy(tid), placeholder: t("editor.choice_placeholder", { n: j + 1 }) }, c.text);
+    text.addEventListener("input", () => { c.text = text.value; clearError(tid); changed(); });
+    const slug = field("input", { type: "text", id: sid, "data-role": "slug", class: "mono slug", maxlength: "32", autocomplete: "off", autocapitalize: "off", spellcheck: "false", placeholder: slugs[j], "aria-describedby": describedBy(sid, [`${fid}-slug-hint`]) }, c.slug);
+    slug.addEventListener("input", () => { c.slug = slug.value; clearError(sid); changed(); refreshSlugs(a); });
+    const correct = el("input", { type: "checkbox", id: kid, "data-role": "correct", checked: c.correct });
+    correct.addEventListener("change", () => { c.correct = correct.checked; clearError(`${a._k}-choices`); changed(); correct.closest("li").classList.toggle("is-correct", c.correct); });
+    const remove = toolButton("trash", t("editor.remove_choice", { n: j + 1 }), () => removeChoice(a, c), { disabled: a.choices.length <= 2, class: "secondary tool danger-outline" });
+    return el("li", { class: `choice-row${quiz ? "" : " no-correct"}${quiz && c.correct ? " is-correct" : ""}`, "data-choice": c._k },
+      el("span", { class: "slug-badge", "aria-hidden": "true", "data-slug-of": c._k }, slugs[j]),
+      el("div", { class: "choice-text" }, el("label", { for: tid, class: "sr-only" }, t("editor.choice_n", { n: j + 1 })), invalid(text, tid), errorLine(tid)),
+      el("div", { class: "choice-slug" }, el("label", { for: sid, class: "sr-only" }, t("editor.slug_n", { n: j + 1 })), invalid(slug, sid), errorLine(sid)),
+      quiz ? el("span", { class: "choice-correct" }, correct, el("label", { for: kid }, t("editor.correct"))) : null,
+      remove);
+  });
+  const full = a.choices.length >= MAX_CHOICES;
+  const add = el("button", { type: "button", class: "secondary small", "data-add-choice": a._k, disabled: full }, icon("plus"), el("span", {}, t("editor.add_choice")));
+  add.addEventListener("click", () => addChoice(a));
+  return el("fieldset", { class: "ed-choices", id: fid, tabindex: "-1", "aria-describedby": `${fid}-error` },
+    el("legend", {}, t(quiz ? "editor.choices_quiz" : "editor.choices")),
+    el("p", { class: "hint", id: `${fid}-slug-hint` }, t("editor.slug_hint", { prefix: plan.chat?.vote_prefix || "#" })),
+    errorLine(fid),
+    el("ol", { class: "choice-list" }, ...rows),
+    el("p", { class: "choice-add" }, add, full ? el("span", { class: "hint" }, t("editor.choices_max")) : null));
+}
+
+/// A slug typed or cleared changes the generated ones of the other choices.
+function refreshSlugs(a) {
+  const slugs = effectiveSlugs(a.choices);
+  a.choices.forEach((c, j) => {
+    const b = $(`[data-slug-of="${c._k}"]`), s = $(`#${c._k}-slug`);
+    if (b) b.textContent = slugs[j];
+    if (s) s.placeholder = slugs[j];
+  });
+}
+
+function limitField(a) {
+  const fid = `${a._k}-limit`;
+  const input = field("input", { type: "number", id: fid, min: "1", max: "50", step: "1", inputmode: "numeric", "aria-describedby": describedBy(fid, [`${fid}-hint`]) }, a.word_limit);
+  input.addEventListener("input", () => { a.word_limit = input.value; clearError(fid); changed(); });
+  return el("div", { class: "ed-field narrow" },
+    el("label", { for: fid }, t("editor.word_limit")), invalid(input, fid),
+    el("p", { class: "hint", id: `${fid}-hint` }, t("editor.word_limit_hint")), errorLine(fid));
+}
+
+function lockedCard(a, i) {
+  const choices = hasChoices(a.kind) ? el("ol", { class: "locked-choices" }, ...a.choices.map((c) => el("li", { class: c.correct && a.kind === "quiz" ? "is-correct" : null },
+    el("span", { class: "slug-badge" }, c.slug), el("span", {}, c.text),
+    c.correct && a.kind === "quiz" ? el("span", { class: "correct-mark" }, icon("check"), t("editor.correct")) : null))) : null;
+  return el("li", { class: `act-card locked kind-${a.kind}`, id: `act-${a._k}`, "data-key": a._k, tabindex: "-1", "aria-labelledby": `${a._k}-locked-title`, "aria-describedby": `${a._k}-locked-why` },
+    el("div", { class: "act-head" },
+      el("h3", { class: "act-num" }, el("span", { class: "sr-only" }, t("editor.activity_n_sr", { n: i + 1 })), el("span", { "aria-hidden": "true" }, String(i + 1))),
+      el("span", { class: "kind-chip" }, glyph(KIND_GLYPH[a.kind]), t(`kind.${a.kind}`)),
+      el("span", { class: "badge lock-badge" }, glyph("lock"), t("editor.locked"))),
+    errorLine(`act-${a._k}`),
+    el("div", { class: "act-body" },
+      el("p", { class: "locked-title", id: `${a._k}-locked-title` }, a.title),
+      a.description ? el("p", { class: "locked-desc muted" }, a.description) : null,
+      choices,
+      el("p", { class: "hint", id: `${a._k}-locked-why` }, t("editor.locked_why"))));
+}
+
+function renderActivities() {
+  const focusId = document.activeElement?.id;
+  const n = plan.activities.length;
+  $("#activities").replaceChildren(...plan.activities.map(activityCard));
+  $("#activity-count").textContent = String(n);
+  $("#activities-list-error").textContent = errors.get("activities-list") || "";
+  for (const b of $$("[data-add]")) b.replaceChildren(icon("plus"), el("span", {}, t(`kind.${b.dataset.add}`)));
+  renderOutline();
+  if (focusId) document.getElementById(focusId)?.focus({ preventScroll: true });
+}
+
+function renderOutline() {
+  $("#outline").replaceChildren(...plan.activities.map((a, i) => {
+    const bad = [...errors.keys()].some((k) => k.startsWith(`${a._k}-`) || k === `act-${a._k}` || a.choices.some((c) => k.startsWith(`${c._k}-`)));
+    return el("li", { class: `${isLocked(i) ? "locked" : ""}${bad ? " has-error" : ""}` },
+      el("a", { href: `#act-${a._k}`, "data-jump": a._k },
+        el("span", { class: "o-num" }, String(i + 1)),
+        el("span", { class: "o-text" }, el("span", { class: "o-kind" }, t(`kind.${a.kind}`)), el("span", { class: "o-title" }, a.title || t("editor.untitled"))),
+        isLocked(i) ? el("span", { class: "o-flag" }, glyph("lock"), el("span", { class: "sr-only" }, t("editor.locked"))) : null,
+        bad ? el("span", { class: "o-flag is-bad" }, glyph("alert"), el("span", { class: "sr-only" }, t("editor.has_error"))) : null));
+  }));
+}
+
+$("#outline").addEventListener("click", (ev) => {
+  const a = ev.target.closest("[data-jump]");
+  if (!a) return;
+  ev.preventDefault();
+  focusActivity(a.dataset.jump);
+});
+
+function focusActivity(k) {
+  const input = document.getElementById(`${k}-title`) || document.getElementById(`act-${k}`);
+  input?.scrollIntoView({ block: "center", behavior: "smooth" });
+  input?.focus({ preventScroll: true });
+}
+
+function setKind(a, kind) {
+  const was = a.kind;
+  a.kind = kind;
+  if (hasChoices(kind) && a.choices.length < 2) while (a.choices.length < 2) a.choices.push(blankChoice());
+  if (!hasChoices(was) || !hasChoices(kind)) announce(t("editor.kind_changed", { kind: t(`kind.${kind}`) }));
+  changed();
+  renderActivities();
+}
+
+function newActivity(kind) {
+  const a = activityFrom({ kind, title: "", description: "", word_limit: 3 });
+  if (hasChoices(kind)) a.choices = [blankChoice(), blankChoice()];
+  return a;
+}
+
+function addActivity(kind) {
+  const a = newActivity(kind);
+  plan.activities.push(a);
+  changed();
+  renderActivities();
+  focusActivity(a._k);
+  announce(t("editor.added", { kind: t(`kind.${kind}`), n: plan.activities.length }));
+}
+
+function duplicateActivity(a) {
+  const i = plan.activities.indexOf(a);
+  const copy = activityFrom({ ...fileOf({ ...plan, activities: [a], flags: [] }).activities[0], id: undefined });
+  copy.choices.forEach((c) => { c.id = undefined; });
+  plan.activities.splice(i + 1, 0, copy);
+  changed();
+  renderActivities();
+  focusActivity(copy._k);
+  announce(t("editor.duplicated", { n: i + 2 }));
+}
+
+async function deleteActivity(a) {
+  const i = plan.activities.indexOf(a);
+  const ok = await ask({
+    title: t("editor.delete_title", { n: i + 1 }),
+    text: a.title ? t("editor.delete_text", { title: a.title }) : t("editor.delete_text_untitled"),
+    ok: t("editor.delete_ok"), danger: true,
+  });
+  if (!ok) return;
+  plan.activities.splice(i, 1);
+  previews.delete(a._k);
+  changed();
+  renderActivities();
+  const next = plan.activities[Math.min(i, plan.activities.length - 1)];
+  if (next) document.getElementById(`act-${next._k}`)?.focus();
+  announce(t("editor.deleted", { n: i + 1 }));
+}
+
+/// Moves an activity by `delta` places, never into the locked part.
+function move(a, delta) {
+  const from = plan.activities.indexOf(a);
+  moveTo(a, from + delta);
+}
+
+function moveTo(a, to) {
+  const from = plan.activities.indexOf(a);
+  const target = Math.max(reached(), Math.min(plan.activities.length - 1, to));
+  if (from < 0 || target === from || isLocked(from)) return false;
+  plan.activities.splice(from, 1);
+  plan.activities.splice(target, 0, a);
+  changed();
+  const focused = document.activeElement;
+  const keepMove = focused?.dataset?.move;
+  renderActivities();
+  // Keyboard users keep their place: on the same arrow, or on the card when it is disabled.
+  const card = document.getElementById(`act-${a._k}`);
+  const btn = keepMove ? card.querySelector(`[data-move="${keepMove}"]`) : null;
+  if (btn && !btn.disabled) btn.focus();
+  else if (keepMove || card.contains(focused) || focused === document.body) card.focus();
+  card.scrollIntoView({ block: "nearest" });
+  announce(t("editor.moved", { title: a.title || t("editor.untitled"), n: target + 1, total: plan.activities.length }));
+  return true;
+}
+
+$("#activities").addEventListener("keydown", (ev) => {
+  if (!ev.altKey || (ev.key !== "ArrowUp" && ev.key !== "ArrowDown")) return;
+  if (ev.target.tagName === "SELECT") return;
+  const card = ev.target.closest(".act-card");
+  const a = card && plan.activities.find((x) => x._k === card.dataset.key);
+  if (!a) return;
+  ev.preventDefault();
+  const wasIn = ev.target;
+  if (move(a, ev.key === "ArrowUp" ? -1 : 1) && wasIn.id && document.getElementById(wasIn.id)) document.getElementById(wasIn.id).focus();
+});
+
+// Drag and drop (HTML5): an activity is dragged by its handle and dropped before or after
+// another; the locked ones neither move nor take anything before them.
+$("#activities").addEventListener("dragstart", (ev) => {
+  const grip = ev.target.closest?.("[data-grip]");
+  if (!grip) return;
+  const card = grip.closest(".act-card");
+  drag = { key: grip.dataset.grip };
+  ev.dataTransfer.effectAllowed = "move";
+  ev.dataTransfer.setData("text/plain", drag.key);
+  if (ev.dataTransfer.setDragImage) ev.dataTransfer.setDragImage(card, 24, 24);
+  card.classList.add("dragging");
+});
+
+function dropSpot(ev) {
+  const card = ev.target.closest?.(".act-card");
+  if (!drag || !card) return null;
+  const to = plan.activities.findIndex((x) => x._k === card.dataset.key);
+  const rect = card.getBoundingClientRect();
+  const after = ev.clientY > rect.top + rect.height / 2;
+  const insert = to + (after ? 1 : 0);
+  if (insert < reached()) return null;
+  return { card, after, insert };
+}
+
+function clearDropMarks() {
+  for (const c of $$(".act-card.drop-before, .act-card.drop-after")) c.classList.remove("drop-before", "drop-after");
+}
+
+$("#activities").addEventListener("dragover", (ev) => {
+  const spot = dropSpot(ev);
+  clearDropMarks();
+  if (!spot) return;
+  ev.preventDefault();
+  ev.dataTransfer.dropEffect = "move";
+  spot.card.classList.add(spot.after ? "drop-after" : "drop-before");
+});
+
+$("#activities").addEventListener("drop", (ev) => {
+  const spot = dropSpot(ev);
+  clearDropMarks();
+  if (!spot) return;
+  ev.preventDefault();
+  const a = plan.activities.find((x) => x._k === drag.key);
+  const from = plan.activities.indexOf(a);
+  drag = null;
+  if (a) moveTo(a, spot.insert > from ? spot.insert - 1 : spot.insert);
+});
+
+$("#activities").addEventListener("dragend", () => {
+  drag = null;
+  clearDropMarks();
+  for (const c of $$(".act-card.dragging")) c.classList.remove("dragging");
+});
+
+function addChoice(a) {
+  if (a.choices.length >= MAX_CHOICES) return;
+  const c = blankChoice();
+  a.choices.push(c);
+  clearError(`${a._k}-choices`);
+  changed();
+  renderActivities();
+  document.getElementById(`${c._k}-text`)?.focus();
+}
+
+function removeChoice(a, c) {
+  const j = a.choices.indexOf(c);
+  if (a.choices.length <= 2 || j < 0) return;
+  a.choices.splice(j, 1);
+  changed();
+  renderActivities();
+  const next = a.choices[Math.min(j, a.choices.length - 1)];
+  document.getElementById(`${next._k}-text`)?.focus();
+  announce(t("editor.choice_removed", { n: j + 1 }));
+}
+
+// ---- Flags ------------------------------------------------------------------------------
+
+function flagRow(f, i) {
+  const input = (prop, label, attrs) => {
+    const fid = `${f._k}-${prop}`;
+    const node = field("input", { id: fid, autocomplete: "off", "aria-describedby": describedBy(fid), ...attrs }, f[prop]);
+    node.addEventListener("input", () => { f[prop] = node.value; clearError(fid); changed(); });
+    return el("div", { class: `ed-field fr-${prop}` }, el("label", { for: fid }, label), invalid(node, fid), errorLine(fid));
+  };
+  return el("li", { class: "flag-row", "data-flag": f._k },
+    input("name", t("editor.flag_name"), { type: "text", maxlength: "200" }),
+    input("code", t("editor.flag_code"), { type: "text", class: "mono", spellcheck: "false", autocapitalize: "off", maxlength: "200" }),
+    input("points", t("editor.flag_points"), { type: "number", min: "0", step: "1", inputmode: "numeric" }),
+    input("first_blood", t("editor.flag_first"), { type: "number", min: "0", step: "1", inputmode: "numeric" }),
+    toolButton("trash", t("editor.remove_flag", { n: i + 1 }), () => removeFlag(f), { class: "secondary tool danger-outline flag-remove" }));
+}
+
+function renderFlags() {
+  const focusId = document.activeElement?.id;
+  $("#flags").replaceChildren(...plan.flags.map(flagRow));
+  if (!plan.flags.length) $("#flags").append(el("li", { class: "muted flags-empty" }, t("editor.no_flags")));
+  $("#flags-list-error").textContent = errors.get("flags-list") || "";
+  const sheet = $("#flag-sheet");
+  sheet.classList.toggle("hidden", id === null || !plan.flags.length);
+  if (id !== null) sheet.href = `/flags.html?meeting=${id}`;
+  sheet.replaceChildren(glyph("qr"), el("span", {}, t("editor.flag_sheet")));
+  if (focusId) document.getElementById(focusId)?.focus({ preventScroll: true });
+}
+
+function removeFlag(f) {
+  const i = plan.flags.indexOf(f);
+  plan.flags.splice(i, 1);
+  changed();
+  renderFlags();
+  const next = plan.flags[Math.min(i, plan.flags.length - 1)];
+  (next ? document.getElementById(`${next._k}-name`) : $("#add-flag")).focus();
+  announce(t("editor.flag_removed"));
+}
+
+$("#add-flag").addEventListener("click", () => {
+  const f = { _k: key("f"), name: "", code: "", points: "5", first_blood: "0" };
+  plan.flags.push(f);
+  changed();
+  renderFlags();
+  document.getElementById(`${f._k}-name`)?.focus();
+});
+
+// ---- Head, banners, save state ----------------------------------------------------------
+
+function renderHead() {
+  const title = plan.title.trim() || (id === null ? t("editor.new_title") : t("editor.untitled"));
+  $("#ed-title").textContent = title;
+  document.title = `${title} · ${t("editor.title")}`;
+  const status = $("#ed-status");
+  status.textContent = id === null ? t("editor.draft") : t(`status.${info?.status ?? "before"}`);
+  status.classList.toggle("live", RUNNING.has(info?.status));
+  const meta = [];
+  if (info?.owner) meta.push(t("meetings.owner", { name: info.owner }));
+  if (info?.shared_with?.length) meta.push(t("meetings.shared", { names: info.shared_with.join(", ") }));
+  $("#ed-meta").textContent = meta.join(" · ");
+  const dash = $("#dash-link");
+  dash.classList.toggle("hidden", id === null);
+  if (id !== null) dash.href = `/organize.html?meeting=${id}`;
+}
+
+function banner(kind, name, content, actions = []) {
+  const old = $(`#banner-${name}`);
+  const node = el("div", { class: `banner is-${kind}`, id: `banner-${name}`, role: kind === "bad" ? "alert" : "status" },
+    glyph(kind === "info" ? "play" : kind === "lock" ? "lock" : kind === "ok" ? "save" : "alert"),
+    el("div", { class: "banner-text" }, ...[content].flat()),
+    actions.length ? el("div", { class: "banner-actions" }, ...actions) : null);
+  if (old) old.replaceWith(node); else $("#banners").append(node);
+  return node;
+}
+
+const dropBanner = (name) => $(`#banner-${name}`)?.remove();
+
+function renderRunningBanner() {
+  const n = reached();
+  const status = info?.status;
+  if (!info || (!RUNNING.has(status) && status !== "after" && n === 0)) { dropBanner("running"); return; }
+  let text;
+  if (status === "after") text = t("editor.finished_banner");
+  else if (RUNNING.has(status)) text = `${t("editor.running_banner")} ${n ? t(n === 1 ? "editor.locked_one" : "editor.locked_range", { n }) : ""}`;
+  else text = t(n === 1 ? "editor.locked_one" : "editor.locked_range", { n });
+  banner(status === "after" ? "lock" : "info", "running", el("p", {}, text));
+}
+
+function renderSaveState(text = null) {
+  const dirty = isDirty();
+  const state = $("#save-state");
+  document.body.classList.toggle("is-dirty", dirty);
+  if (text) state.textContent = text;
+  else if (dirty) state.replaceChildren(el("span", { class: "dirty-dot", "aria-hidden": "true" }), t("editor.unsaved"));
+  else if (savedAt) state.textContent = t("editor.saved_at", { time: shortTime(savedAt, currentLang()) });
+  else state.textContent = id === null ? t("editor.not_saved_yet") : t("editor.no_changes");
+  $("#save").disabled = saving || (!dirty && id !== null);
+}
+
+let draftTimer = null;
+/// Every change: the save state, and the draft kept in this browser.
+function changed() {
+  renderSaveState();
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(writeDraft, 300);
+}
+
+function writeDraft() {
+  if (draftPending || !plan) return;
+  try {
+    if (isDirty()) localStorage.setItem(draftKey(), JSON.stringify({ at: Date.now(), file: fileOf(), base: baseline }));
+    else localStorage.removeItem(draftKey());
+  } catch { /* storage full or private mode: the leave warning still guards */ }
+}
+
+function dropDraft() {
+  try { localStorage.removeItem(draftKey()); } catch { /* private mode */ }
+}
+
+/// A draft left by an earlier visit (a reload, a crash, a lost session) is offered back.
+function offerDraft() {
+  let draft = null;
+  try { draft = JSON.parse(localStorage.getItem(draftKey()) || "null"); } catch { draft = null; }
+  if (!draft?.file || JSON.stringify(draft.file) === baseline) { if (draft) dropDraft(); return; }
+  draftPending = draft;
+  const changedSince = draft.base && draft.base !== baseline;
+  banner("warn", "draft", [
+    el("p", {}, el("strong", {}, t("editor.draft_found", { time: shortTime(draft.at, currentLang()) }))),
+    changedSince ? el("p", { class: "muted" }, t("editor.draft_stale")) : null,
+  ], [
+    el("button", { type: "button", class: "small", id: "draft-restore", onclick: restoreDraft }, t("editor.draft_restore")),
+    el("button", { type: "button", class: "secondary small", id: "draft-discard", onclick: discardDraft }, t("editor.draft_discard")),
+  ]);
+}
+
+function restoreDraft() {
+  const draft = draftPending;
+  draftPending = null;
+  dropBanner("draft");
+  plan = modelFrom(draft.file);
+  renderAll();
+  changed();
+  announce(t("editor.draft_restored"));
+  $("#s-title").focus();
+}
+
+function discardDraft() {
+  draftPending = null;
+  dropBanner("draft");
+  dropDraft();
+  $("#s-title").focus();
+}
+
+function renderAll() {
+  renderHead();
+  renderSettings();
+  renderActivities();
+  renderFlags();
+  renderRunningBanner();
+  renderSummary();
+  renderSaveState();
+}
+
+// ---- Errors -----------------------------------------------------------------------------
+
+function failure(res) {
+  return res.data?.message && res.data.error !== "internal" ? res.data.message : errorText(res.data?.error || "offline");
+}
+
+/// The element id a server field path (`activities[2].choices[1].text`) belongs to.
+function targetOf(path) {
+  const act = /^activities\[(\d+)\](.*)$/.exec(path);
+  if (act) {
+    const a = plan.activities[Number(act[1])];
+    if (!a) return "activities-list";
+    if (isLocked(Number(act[1]))) return `act-${a._k}`;
+    const rest = act[2];
+    const ch = /^\.choices\[(\d+)\](?:\.(\w+))?/.exec(rest);
+    if (ch) {
+      const c = a.choices[Number(ch[1])];
+      if (!c) return `${a._k}-choices`;
+      return `${c._k}-${ch[2] === "slug" ? "slug" : ch[2] === "correct" ? "correct" : "text"}`;
+    }
+    const prop = /^\.(\w+)/.exec(rest)?.[1];
+    return { title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind` }[prop] || `act-${a._k}`;
+  }
+  const flag = /^flags\[(\d+)\](?:\.(\w+))?/.exec(path);
+  if (flag) {
+    const f = plan.flags[Number(flag[1])];
+    if (!f) return "flags-list";
+    return `${f._k}-${["name", "code", "points", "first_blood"].includes(flag[2]) ? flag[2] : "name"}`;
+  }
+  const top = path.split(/[.[]/)[0];
+  return { title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list" }[top] || null;
+}
+
+/// A server message without its leading field path (`activities[0].choices[1].text is
+/// empty: every choice needs a text` → `Every choice needs a text.`): the field it sits next
+/// to, or the place named in the summary, already says where.
+function bare(field, message) {
+  let m = String(message || "");
+  if (field && m.startsWith(field)) {
+    const cut = m.indexOf(": ");
+    if (cut >= 0) m = m.slice(cut + 2);
+  }
+  m = m.trim();
+  if (!m) return String(message || "");
+  return m[0].toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? "" : ".");
+}
+
+/// Where a server field path is, in words: "Activity 3 · Choice 2".
+function placeOf(field) {
+  if (!field) return "";
+  const parts = [];
+  const act = /^activities\[(\d+)\](?:\.(\w+))?(?:\[(\d+)\])?(?:\.(\w+))?/.exec(field);
+  if (act) {
+    parts.push(t("editor.activity_n_sr", { n: Number(act[1]) + 1 }));
+    if (act[2] === "choices" && act[3] !== undefined) parts.push(t(act[4] === "slug" ? "editor.slug_n" : "editor.choice_n", { n: Number(act[3]) + 1 }));
+    else if (act[2] === "choices") parts.push(t("editor.choices"));
+    else if (act[2] === "title") parts.push(t("editor.question"));
+    else if (act[2] === "description" || act[2] === "markup") parts.push(t("editor.description"));
+    else if (act[2] === "word_limit") parts.push(t("editor.word_limit"));
+    return parts.join(" · ");
+  }
+  const flag = /^flags\[(\d+)\](?:\.(\w+))?/.exec(field);
+  if (flag) {
+    parts.push(t("editor.flag_n", { n: Number(flag[1]) + 1 }));
+    const label = { name: "editor.flag_name", code: "editor.flag_code", points: "editor.flag_points", first_blood: "editor.flag_first" }[flag[2]];
+    if (label) parts.push(t(label));
+    return parts.join(" · ");
+  }
+  const top = field.split(/[.[]/)[0];
+  const label = { title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags" }[top];
+  return label ? t(label) : "";
+}
+
+function showErrors(list) {
+  errors = new Map();
+  places = new Map();
+  loose = [];
+  for (const e of list) {
+    const target = e.field ? targetOf(e.field) : null;
+    // A checkbox has no room for a line of its own: its choice's text carries it.
+    const at = target?.endsWith("-correct") ? target.replace(/-correct$/, "-text") : target;
+    const text = bare(e.field, e.message);
+    if (at && !errors.has(at)) { errors.set(at, text); places.set(at, placeOf(e.field)); }
+    else if (at) errors.set(at, `${errors.get(at)} ${text}`);
+    else loose.push(e.field ? `${placeOf(e.field) || e.field}: ${text}` : text);
+  }
+  renderAll();
+  const summary = $("#error-summary");
+  summary.scrollIntoView({ block: "center" });
+  summary.focus({ preventScroll: true });
+}
+
+function renderSummary() {
+  const box = $("#error-summary");
+  const items = [...errors.entries()].filter(([fid]) => document.getElementById(fid) || document.getElementById(`${fid}-error`));
+  const count = items.length + loose.length;
+  box.classList.toggle("hidden", count === 0);
+  if (!count) { box.replaceChildren(); return; }
+  box.replaceChildren(
+    el("h2", { id: "error-summary-title" }, glyph("alert"), el("span", {}, t("editor.problems", { n: count }))),
+    el("ul", {},
+      ...items.map(([fid, message]) => el("li", {}, el("a", { href: `#${fid}`, "data-goto": fid },
+        places.get(fid) ? el("span", { class: "place" }, `${places.get(fid)}: `) : null, message))),
+      ...loose.map((m) => el("li", {}, m))));
+}
+
+$("#error-summary").addEventListener("click", (ev) => {
+  const a = ev.target.closest("[data-goto]");
+  if (!a) return;
+  ev.preventDefault();
+  const target = document.getElementById(a.dataset.goto) || document.getElementById(`${a.dataset.goto}-error`);
+  const focusable = target?.matches("input, select, textarea") ? target : target?.querySelector("input, select, textarea") || target;
+  focusable?.scrollIntoView({ block: "center" });
+  focusable?.focus({ preventScroll: true });
+});
+
+/// Numbers the server cannot even parse are caught here, next to their field.
+function localProblems(file) {
+  const out = [];
+  file.activities.forEach((a, i) => {
+    if (!Number.isInteger(a.word_limit)) out.push({ field: `activities[${i}].word_limit`, message: t("editor.whole_number") });
+  });
+  file.flags.forEach((f, i) => {
+    if (!Number.isInteger(f.points)) out.push({ field: `flags[${i}].points`, message: t("editor.whole_number") });
+    if (!Number.isInteger(f.first_blood)) out.push({ field: `flags[${i}].first_blood`, message: t("editor.whole_number") });
+  });
+  return out;
+}
+
+// ---- Loading and saving -----------------------------------------------------------------
+
+function problem(title, text) {
+  $("#editor").classList.add("hidden");
+  $("#problem").classList.remove("hidden");
+  $("#problem-title").textContent = title;
+  $("#problem-text").textContent = text;
+}
+
+async function fetchStored() {
+  const [p, e] = await Promise.all([api("GET", `/api/meetings/${id}/plan`), api("GET", `/api/meetings/${id}/editing`)]);
+  if (p.status === 401 || e.status === 401) { sessionGone(); return null; }
+  if (!p.ok || !e.ok) {
+    const r = p.ok ? e : p;
+    if (r.status === 404) problem(t("editor.not_found"), t("editor.not_found_text"));
+    else if (r.status === 403) problem(t("editor.forbidden"), t("editor.forbidden_text"));
+    else problem(t("editor.load_failed"), failure(r));
+    return null;
+  }
+  return { file: p.data, editing: e.data };
+}
+
+function adopt(file, editing) {
+  info = editing;
+  plan = modelFrom(file);
+  baseline = serialize();
+  previews = new Set();
+}
+
+async function load() {
+  if (id === null) {
+    plan = freshPlan();
+    baseline = serialize();
+    info = null;
+  } else {
+    const stored = await fetchStored();
+    if (!stored) return;
+    adopt(stored.file, stored.editing);
+  }
+  $("#editor").classList.remove("hidden");
+  renderAll();
+  offerDraft();
+  watchProgress();
+  if (new URLSearchParams(location.search).get("import") === "gift") openGift();
+  else if (id === null && !draftPending) $("#s-title").focus();
+}
+
+/// While a meeting can still move on, how far it got is asked again now and then: an
+/// activity it reaches meanwhile becomes locked here too.
+let progressTimer = null;
+function watchProgress() {
+  clearInterval(progressTimer);
+  if (id === null || info?.status === "after") return;
+  progressTimer = setInterval(async () => {
+    if (document.hidden || saving) return;
+    const res = await api("GET", `/api/meetings/${id}/editing`);
+    if (!res.ok) return;
+    const moved = res.data.reached !== info.reached || res.data.status !== info.status;
+    info = res.data;
+    if (moved) { renderActivities(); renderRunningBanner(); renderHead(); }
+  }, 5000);
+}
+
+function sessionGone() {
+  writeDraftNow();
+  leaving = true;
+  try { sessionStorage.setItem("lk.sessionEnded", "1"); } catch { /* private mode */ }
+  location.reload();
+}
+
+function writeDraftNow() {
+  clearTimeout(draftTimer);
+  const pending = draftPending;
+  draftPending = null;
+  writeDraft();
+  draftPending = pending;
+}
+
+async function save() {
+  if (saving || !plan) return;
+  const file = fileOf();
+  const local = localProblems(file);
+  if (local.length) { showErrors(local); return; }
+  saving = true;
+  renderSaveState(t("editor.saving"));
+  const creating = id === null;
+  const res = creating ? await api("POST", "/api/meetings", file) : await api("PUT", `/api/meetings/${id}/plan`, file);
+  saving = false;
+  if (res.status === 401) { sessionGone(); return; }
+  if (res.ok) {
+    errors = new Map(); loose = [];
+    if (creating) {
+      dropDraft();
+      id = res.data.id;
+      const url = new URL(location.href);
+      url.searchParams.delete("import");
+      url.searchParams.set("meeting", id);
+      history.replaceState(null, "", url);
+      const stored = await fetchStored();
+      if (!stored) return;
+      adopt(stored.file, stored.editing);
+    } else {
+      const e = await api("GET", `/api/meetings/${id}/editing`);
+      adopt(res.data, e.ok ? e.data : info);
+    }
+    dropDraft();
+    draftPending = null;
+    dropBanner("draft");
+    savedAt = Date.now();
+    renderAll();
+    watchProgress();
+    announce(t("editor.saved"));
+    return;
+  }
+  if (res.status === 400 && res.data?.error === "invalid_plan") {
+    showErrors(res.data.errors || [{ field: null, message: res.data.message }]);
+    renderSaveState(t("editor.not_saved_problems"));
+    return;
+  }
+  if (res.status === 409 && res.data?.error === "plan_locked") { await conflict(res.data, file); return; }
+  showErrors([{ field: null, message: failure(res) }]);
+  renderSaveState(t("editor.not_saved"));
+}
+
+/// The meeting moved on (or someone saved) while these edits were made: the stored plan
+/// comes back, and the edits stay available as a new meeting or a file.
+async function conflict(data, mine) {
+  conflictCopy = mine;
+  savedAt = null;
+  const stored = await fetchStored();
+  if (!stored) return;
+  adopt(stored.file, stored.editing);
+  errors = new Map(); loose = [];
+  renderAll();
+  watchProgress();
+  const node = banner("bad", "conflict", [
+    el("p", {}, el("strong", {}, t("editor.conflict_title"))),
+    el("p", {}, conflictText(data)),
+    el("p", { class: "muted" }, t("editor.conflict_text")),
+  ], [
+    el("button", { type: "button", class: "small", id: "conflict-copy", onclick: saveCopy }, t("editor.conflict_copy")),
+    el("button", { type: "button", class: "secondary small", onclick: () => download(conflictCopy) }, glyph("download"), t("editor.conflict_download")),
+    el("button", { type: "button", class: "secondary small", onclick: () => dropBanner("conflict") }, t("editor.dismiss")),
+  ]);
+  node.tabIndex = -1;
+  node.focus();
+}
+
+/// The 409's reason in words: which activity the meeting reached, or the server's message
+/// with its place named.
+function conflictText(data) {
+  const act = /^activities\[(\d+)\]$/.exec(data.field || "");
+  if (act) return t("editor.conflict_reached", { n: Number(act[1]) + 1 });
+  const place = placeOf(data.field);
+  const text = bare(data.field, data.message);
+  return place ? `${place}: ${text}` : text;
+}
+
+async function saveCopy() {
+  const copy = { ...conflictCopy, title: t("editor.copy_title", { title: conflictCopy.title }).slice(0, 200) };
+  const res = await api("POST", "/api/meetings", copy);
+  if (!res.ok) {
+    const why = res.data?.errors?.map((e) => e.message).join(" ") || failure(res);
+    banner("bad", "conflict-copy", el("p", {}, why));
+    return;
+  }
+  dropBanner("conflict");
+  banner("ok", "conflict-copy", el("p", {}, t("editor.copy_saved"), " ",
+    el("a", { href: `/editor.html?meeting=${res.data.id}` }, t("editor.copy_open"))));
+}
+
+function download(file) {
+  const blob = new Blob([JSON.stringify(file, null, 2) + "\n"], { type: "application/json" });
+  const a = el("a", { href: URL.createObjectURL(blob), download: `meeting-${id ?? "new"}-edits.json`, class: "hidden" });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+
+$("#editor").addEventListener("submit", (ev) => { ev.preventDefault(); save(); });
+document.addEventListener("keydown", (ev) => {
+  if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === "s") {
+    ev.preventDefault();
+    if (plan && !$("#editor").classList.contains("hidden")) save();
+  }
+});
+window.addEventListener("beforeunload", (ev) => {
+  if (leaving || !isDirty()) return;
+  writeDraftNow();
+  ev.preventDefault();
+  ev.returnValue = "";
+});
+
+// ---- GIFT import ------------------------------------------------------------------------
+
+let giftDialog = null;
+function openGift() {
+  if (!giftDialog) {
+    const area = el("textarea", { id: "gift-text", rows: "10", class: "mono", spellcheck: "false", "aria-describedby": "gift-hint gift-error" });
+    const file = el("input", { type: "file", id: "gift-file", accept: ".txt,.gift,text/plain", hidden: true });
+    const pick = el("button", { type: "button", class: "secondary small", id: "gift-pick" }, glyph("upload"), el("span", {}, t("editor.gift_pick")));
+    pick.addEventListener("click", () => file.click());
+    file.addEventListener("change", async () => {
+      const f = file.files?.[0];
+      file.value = "";
+      if (!f) return;
+      area.value = await f.text();
+      area.focus();
+    });
+    area.addEventListener("input", () => { $("#gift-error").textContent = ""; area.removeAttribute("aria-invalid"); });
+    giftDialog = el("dialog", { class: "confirm wide-dialog", id: "gift-dialog", "aria-labelledby": "gift-title" },
+      el("h2", { id: "gift-title" }, t("editor.gift_title")),
+      el("p", { id: "gift-hint" }, t("editor.gift_text")),
+      el("div", { class: "gift-label-row" }, el("label", { for: "gift-text" }, t("editor.gift_label")), pick, file),
+      area,
+      el("p", { class: "field-error", id: "gift-error" }),
+      el("div", { class: "dialog-actions" },
+        el("button", { type: "button", class: "secondary", id: "gift-cancel" }, t("dialog.cancel")),
+        el("button", { type: "button", id: "gift-add" }, t("editor.gift_add"))));
+    document.body.append(giftDialog);
+    $("#gift-cancel", giftDialog).addEventListener("click", () => giftDialog.close());
+    $("#gift-add", giftDialog).addEventListener("click", importGift);
+  }
+  $("#gift-error").textContent = "";
+  giftDialog.showModal();
+  $("#gift-text").focus();
+}
+
+/// An untouched new plan's empty first slide gives way to imported questions.
+function untouchedStart() {
+  const a = plan.activities;
+  return id === null && a.length === 1 && a[0].kind === "text" && !a[0].title.trim() && !a[0].description.trim();
+}
+
+async function importGift() {
+  const area = $("#gift-text"), out = $("#gift-error");
+  if (!area.value.trim()) { out.textContent = t("editor.gift_empty"); area.setAttribute("aria-invalid", "true"); area.focus(); return; }
+  const res = await api("POST", "/api/import/gift", { text: area.value });
+  if (!res.ok) {
+    out.textContent = res.data?.error === "invalid_gift" ? t("editor.gift_invalid", { line: res.data.line, message: res.data.message }) : failure(res);
+    area.setAttribute("aria-invalid", "true");
+    area.focus();
+    if (res.status === 401) sessionGone();
+    return;
+  }
+  const added = (res.data.activities || []).map(activityFrom);
+  const skipped = res.data.skipped || [];
+  if (added.length && untouchedStart()) plan.activities = [];
+  plan.activities.push(...added);
+  giftDialog.close();
+  area.value = "";
+  changed();
+  renderActivities();
+  const lines = skipped.map((s) => el("li", {}, t("editor.gift_skipped_line", { line: s.line, message: s.message })));
+  banner(added.length ? (skipped.length ? "warn" : "ok") : "bad", "gift", [
+    el("p", {}, el("strong", {}, t("editor.gift_added", { n: added.length })), added.length ? " " + t("editor.gift_save_hint") : ""),
+    skipped.length ? el("p", {}, t("editor.gift_skipped", { n: skipped.length })) : null,
+    skipped.length ? el("ul", { class: "report-list" }, ...lines) : null,
+  ], [el("button", { type: "button", class: "secondary small", onclick: () => dropBanner("gift") }, t("editor.dismiss"))]);
+  if (added.length) focusActivity(added[0]._k);
+}
+
+// ---- Wiring -----------------------------------------------------------------------------
+
+for (const b of $$("[data-add]")) b.addEventListener("click", () => addActivity(b.dataset.add));
+$("#gift-open").addEventListener("click", openGift);
+$("#logout").addEventListener("click", () => {
+  if (isDirty()) writeDraftNow();
+  leaving = true;
+  logout();
+});
+bindSettings();
+onLangChange(() => {
+  if (plan) renderAll();
+  // The GIFT dialog is built in the page's language: the next opening builds it anew.
+  if (giftDialog && !giftDialog.open) { giftDialog.remove(); giftDialog = null; }
+});
+
+(async () => {
+  await ensureStaff();
+  $("#logout").classList.remove("hidden");
+  await load();
+})();
