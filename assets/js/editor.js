@@ -585,19 +585,26 @@ function removeChoice(a, c) {
 
 // ---- Flags ------------------------------------------------------------------------------
 
+/// A flag someone captured keeps its code and points (the server refuses changing them);
+/// its name may still change.
+const isCaptured = (f) => f.id != null && (info?.captured_flags || []).includes(f.id);
+
 function flagRow(f, i) {
+  const captured = isCaptured(f);
   const input = (prop, label, attrs) => {
     const fid = `${f._k}-${prop}`;
-    const node = field("input", { id: fid, autocomplete: "off", "aria-describedby": describedBy(fid), ...attrs }, f[prop]);
+    const frozen = captured && prop !== "name" ? { readonly: true, title: t("editor.flag_captured") } : {};
+    const node = field("input", { id: fid, autocomplete: "off", "aria-describedby": describedBy(fid), ...attrs, ...frozen }, f[prop]);
     node.addEventListener("input", () => { f[prop] = node.value; clearError(fid); changed(); });
     return el("div", { class: `ed-field fr-${prop}` }, el("label", { for: fid }, label), invalid(node, fid), errorLine(fid));
   };
   return el("li", { class: "flag-row", "data-flag": f._k },
     input("name", t("editor.flag_name"), { type: "text", maxlength: "200" }),
-    input("code", t("editor.flag_code"), { type: "text", class: "mono", spellcheck: "false", autocapitalize: "off", maxlength: "200" }),
+    input("code", t("editor.flag_code"), { type: "text", class: "mono", spellcheck: "false", autocapitalize: "off", maxlength: "100" }),
     input("points", t("editor.flag_points"), { type: "number", min: "0", step: "1", inputmode: "numeric" }),
     input("first_blood", t("editor.flag_first"), { type: "number", min: "0", step: "1", inputmode: "numeric" }),
-    toolButton("trash", t("editor.remove_flag", { n: i + 1 }), () => removeFlag(f), { class: "secondary tool danger-outline flag-remove" }));
+    captured ? el("p", { class: "muted flag-captured" }, t("editor.flag_captured")) : null,
+    toolButton("trash", t("editor.remove_flag", { n: i + 1 }), () => removeFlag(f), { class: "secondary tool danger-outline flag-remove", disabled: captured }));
 }
 
 function renderFlags() {

@@ -280,6 +280,17 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
         )
         .await?;
     assert_eq!(editing["reached"], 2, "{editing}");
+    assert_eq!(editing["captured_flags"], json!([]));
+    ok(&phone.flag("LibreKast{desk}").await?)?;
+    let (_, editing) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{id}/editing"),
+            &admin,
+            None,
+        )
+        .await?;
+    assert_eq!(editing["captured_flags"], json!([stored["flags"][0]["id"]]));
 
     // The poll (reached) cannot change; the quiz (not reached) can, and every screen sees it.
     let mut locked = stored.clone();

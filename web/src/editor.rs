@@ -166,7 +166,8 @@ pub async fn get_plan(id: i64, headers: HeaderMap, app: App) -> Response {
 
 /// `GET /api/meetings/{id}/editing` (staff who may control it): what the editor needs
 /// besides the plan: `{"id","title","status","reached","owner","shared_with",
-/// "can_manage"}`; the first `reached` activities can no longer be changed.
+/// "can_manage","captured_flags"}`; the first `reached` activities can no longer be
+/// changed, nor the code and points of the flags in `captured_flags` (their ids).
 pub async fn editing(id: i64, headers: HeaderMap, app: App) -> Response {
     let meeting = MeetingId(id);
     let staff = match principal::staff_allowed(&app, &headers, Action::Control, meeting).await {
@@ -187,6 +188,10 @@ pub async fn editing(id: i64, headers: HeaderMap, app: App) -> Response {
         Ok(n) => n,
         Err(r) => return r,
     };
+    let captured_flags = match store.captured_flags(meeting).await {
+        Ok(ids) => ids,
+        Err(e) => return internal(e),
+    };
     let can_manage = staff.can(
         Action::Manage,
         Some(librekast_engine::MeetingRef {
@@ -202,6 +207,7 @@ pub async fn editing(id: i64, headers: HeaderMap, app: App) -> Response {
         "owner": access.owner.and_then(|u| names.get(&u).cloned()),
         "shared_with": access.shared_with.iter().filter_map(|u| names.get(u).cloned()).collect::<Vec<_>>(),
         "can_manage": can_manage,
+        "captured_flags": captured_flags,
     }))
     .into_response()
 }

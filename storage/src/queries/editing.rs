@@ -123,6 +123,25 @@ impl Store {
         finish(txn, result).await
     }
 
+    /// The ids of the meeting's flags someone captured (their code and points are locked).
+    pub async fn captured_flags(&self, id: MeetingId) -> Result<Vec<i64>, StorageError> {
+        let flag_ids: Vec<i64> = meeting_flags(&self.db, id)
+            .await?
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        let mut ids: Vec<i64> = flag_captures::Entity::find()
+            .filter(flag_captures::Column::FlagId.is_in(flag_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| c.flag_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// Clears a meeting to rehearse it again: attendees (with their answers, captures and
     /// sessions), chat ids and hidden words go; the plan stays; status back to before.
     pub async fn reset_meeting(&self, id: MeetingId) -> Result<(), StorageError> {
