@@ -476,6 +476,28 @@ pub async fn assert_no_alert(driver: &WebDriver) -> anyhow::Result<()> {
     }
 }
 
+/// Runs `script` in the page and returns what it returns (a returned Promise is awaited).
+pub async fn js(driver: &WebDriver, script: &str) -> anyhow::Result<Value> {
+    Ok(driver.execute(script, vec![]).await?.json().clone())
+}
+
+/// Waits until `script` returns something other than null or false, and returns it; the
+/// error says what never happened and what the page showed.
+pub async fn wait_js(driver: &WebDriver, script: &str, what: &str) -> anyhow::Result<Value> {
+    let deadline = Instant::now() + crate::TIMEOUT;
+    loop {
+        let v = js(driver, script).await?;
+        if v != Value::Null && v != Value::Bool(false) {
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            let page = js(driver, "return document.body.innerText.slice(0, 600);").await?;
+            bail!("never: {what}; the page says {page}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 /// Uncaught exceptions, console.error calls and failed loads since the previous call
 /// (chromedriver empties the log on every read).
 pub async fn js_errors(driver: &WebDriver) -> anyhow::Result<Vec<String>> {

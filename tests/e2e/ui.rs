@@ -7,17 +7,13 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
+use librekast_tests::browser::js;
 use librekast_tests::browser::{self, Size};
 use librekast_tests::*;
 use librekast_web::{Config, Server};
-use serde_json::Value;
 use thirtyfour::prelude::*;
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";
-
-async fn js(d: &WebDriver, script: &str) -> anyhow::Result<Value> {
-    Ok(d.execute(script, vec![]).await?.json().clone())
-}
 
 async fn click(d: &WebDriver, css: &str) -> anyhow::Result<()> {
     browser::click(d, css, TIMEOUT).await

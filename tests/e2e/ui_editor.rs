@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use librekast_tests::browser::{self, Size};
+use librekast_tests::browser::{js, wait_js};
 use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -29,29 +30,8 @@ const STRESS: &str = concat!(
     "/fixtures/meetings/stress-content.json"
 );
 
-async fn js(d: &WebDriver, script: &str) -> anyhow::Result<Value> {
-    Ok(d.execute(script, vec![]).await?.json().clone())
-}
-
 async fn js_with(d: &WebDriver, script: &str, arg: Value) -> anyhow::Result<Value> {
     Ok(d.execute(script, vec![arg]).await?.json().clone())
-}
-
-/// Waits until `script` returns something other than null or false, and returns it.
-async fn wait_js(d: &WebDriver, script: &str, what: &str) -> anyhow::Result<Value> {
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let v = js(d, script).await?;
-        if v != Value::Null && v != Value::Bool(false) {
-            return Ok(v);
-        }
-        let page = js(d, "return document.body.innerText.slice(0, 600);").await?;
-        ensure!(
-            std::time::Instant::now() < deadline,
-            "never: {what}; the page says {page}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// A JSON call with the admin's bearer token: its status and body.

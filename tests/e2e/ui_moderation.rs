@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use librekast_tests::browser::{self, Size};
+use librekast_tests::browser::{js, wait_js};
 use librekast_tests::*;
 use serde_json::{Value, json};
 use thirtyfour::common::command::FormatRequestData;
@@ -36,23 +37,6 @@ impl FormatRequestData for Cdp {
 async fn cdp(d: &WebDriver, cmd: &'static str, params: Value) -> anyhow::Result<()> {
     d.handle().cmd(Cdp(cmd, params)).await?;
     Ok(())
-}
-
-async fn js(d: &WebDriver, script: &str) -> anyhow::Result<Value> {
-    Ok(d.execute(script, vec![]).await?.json().clone())
-}
-
-/// Waits until `script` returns something other than null or false, and returns it.
-async fn wait_js(d: &WebDriver, script: &str, what: &str) -> anyhow::Result<Value> {
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let v = js(d, script).await?;
-        if v != Value::Null && v != Value::Bool(false) {
-            return Ok(v);
-        }
-        ensure!(std::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Waits for the page's transitions to end (rows, the cloud), then takes the screenshot.

@@ -8,9 +8,9 @@
 
 use anyhow::{Context, bail, ensure};
 use librekast_storage::{MeetingFile, MeetingId, Platform, WriteOp, now_micros};
+use librekast_tests::browser::js;
 use librekast_tests::browser::{self, Size};
 use librekast_tests::*;
-use serde_json::Value;
 use thirtyfour::prelude::*;
 
 /// Room participants, in joining order.
@@ -24,10 +24,6 @@ const NAMES: [&str; 8] = [
     "Jean-Baptiste",
     "Léa",
 ];
-
-async fn js(d: &WebDriver, script: &str) -> anyhow::Result<Value> {
-    Ok(d.execute(script, vec![]).await?.json().clone())
-}
 
 /// Waits until no finite animation or transition runs (bars growing, the podium rising,
 /// cloud words fading in), so a screenshot shows the page as a person ends up seeing it.

@@ -11,27 +11,12 @@ use anyhow::{Context, ensure};
 use librekast_fakes::twitch::ChatLine;
 use librekast_storage::MeetingFile;
 use librekast_tests::browser::{self, Size};
+use librekast_tests::browser::{js, wait_js};
 use librekast_tests::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use thirtyfour::prelude::*;
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";
-
-async fn js(d: &WebDriver, script: &str) -> anyhow::Result<Value> {
-    Ok(d.execute(script, vec![]).await?.json().clone())
-}
-
-async fn wait_js(d: &WebDriver, script: &str, what: &str) -> anyhow::Result<Value> {
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let v = js(d, script).await?;
-        if v != Value::Null && v != Value::Bool(false) {
-            return Ok(v);
-        }
-        ensure!(std::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_panels_in_the_browser() -> anyhow::Result<()> {

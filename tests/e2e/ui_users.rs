@@ -10,27 +10,10 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use librekast_tests::browser::{self, Size};
+use librekast_tests::browser::{js, wait_js};
 use librekast_tests::*;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 use thirtyfour::prelude::*;
-
-async fn js(d: &WebDriver, script: &str) -> anyhow::Result<Value> {
-    Ok(d.execute(script, vec![]).await?.json().clone())
-}
-
-/// Waits until `script` returns something other than null or false.
-async fn wait_js(d: &WebDriver, script: &str, what: &str) -> anyhow::Result<Value> {
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let v = js(d, script).await?;
-        if v != Value::Null && v != Value::Bool(false) {
-            return Ok(v);
-        }
-        ensure!(std::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn type_into(d: &WebDriver, css: &str, text: &str) -> anyhow::Result<()> {
     let field = browser::wait_for(d, css, TIMEOUT).await?;

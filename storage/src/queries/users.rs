@@ -95,26 +95,10 @@ impl Store {
         password_hash: &str,
         keep: Option<&str>,
     ) -> Result<u64, StorageError> {
-        let _guard = self.write_guard().await;
-        let txn = self.begin_write().await?;
-        let result = async {
-            let updated = users::Entity::update_many()
-                .col_expr(users::Column::PasswordHash, Expr::value(password_hash))
-                .filter(users::Column::Id.eq(user.0))
-                .exec(&txn)
-                .await?;
-            if updated.rows_affected == 0 {
-                return Err(StorageError::NotFound);
-            }
-            let mut ended =
-                sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user.0));
-            if let Some(keep) = keep {
-                ended = ended.filter(sessions::Column::Token.ne(crate::tokens::token_hash(keep)));
-            }
-            Ok(ended.exec(&txn).await?.rows_affected)
+        match self.reset_password(user, password_hash, keep).await? {
+            UserChange::Done { ended } => Ok(ended.len() as u64),
+            _ => Err(StorageError::NotFound),
         }
-        .await;
-        crate::store::finish(txn, result).await
     }
 
     /// Removes a staff account: its sessions end, its meetings become admins-only, its
