@@ -58,50 +58,7 @@ export function glyph(name, cls = "icon") {
   return svg;
 }
 
-const norm = (s) => String(s ?? "").normalize("NFC").replace(/\s+/g, " ").trim().toLowerCase();
-
-let dialog = null;
-/// An in-page dialog (never window.confirm). Resolves `true` when confirmed, `false` when
-/// cancelled or closed with Escape. `body`: extra content. `typeToConfirm`: the OK button
-/// stays disabled until that text is typed (case and spacing ignored). A destructive
-/// dialog (`danger`) starts on Cancel, so Enter alone destroys nothing.
-export function ask({ title, text, ok, cancel = t("dialog.cancel"), danger = false, body = null, typeToConfirm = null }) {
-  if (!dialog) {
-    dialog = el("dialog", { class: "confirm", id: "ask", "aria-labelledby": "ask-title", "aria-describedby": "ask-text" });
-    document.body.append(dialog);
-  }
-  const back = document.activeElement;
-  const okBtn = el("button", { type: "button", id: "ask-ok", class: danger ? "danger" : null }, ok);
-  const cancelBtn = el("button", { type: "button", class: "secondary", id: "ask-cancel" }, cancel);
-  let typed = null;
-  if (typeToConfirm) {
-    typed = el("input", { type: "text", id: "ask-typed", autocomplete: "off", spellcheck: "false", "aria-describedby": "ask-typed-hint" });
-    okBtn.disabled = true;
-    typed.addEventListener("input", () => { okBtn.disabled = norm(typed.value) !== norm(typeToConfirm); });
-  }
-  dialog.replaceChildren(...[
-    el("h2", { id: "ask-title" }, title),
-    el("p", { id: "ask-text" }, text),
-    body,
-    typed ? el("label", { for: "ask-typed" }, t("editor.type_to_confirm")) : null,
-    typed ? el("p", { class: "hint type-word", id: "ask-typed-hint" }, typeToConfirm) : null,
-    typed,
-    el("div", { class: "dialog-actions" }, cancelBtn, okBtn)].filter(Boolean));
-  return new Promise((resolve) => {
-    const done = (value) => {
-      dialog.oncancel = null;
-      dialog.close();
-      back?.focus?.();
-      resolve(value);
-    };
-    okBtn.onclick = () => done(true);
-    cancelBtn.onclick = () => done(false);
-    typed?.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && !okBtn.disabled) done(true); });
-    dialog.oncancel = (ev) => { ev.preventDefault(); done(false); };
-    dialog.showModal();
-    (typed || (danger ? cancelBtn : okBtn)).focus();
-  });
-}
+export { ask } from "./dialog.js";
 
 // Join codes. The generator draws from letters and digits nobody confuses when reading a
 // projector from the back of the room (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G, Q).

@@ -298,10 +298,10 @@ async fn moderating_from_the_dashboard() -> anyhow::Result<()> {
 
     // Remove Bob after the confirmation: his phone says so and stays put.
     browser::click(&org, &format!("[data-key=\"remove:{bob}\"]"), TIMEOUT).await?;
-    browser::wait_text(&org, "#confirm-text", "answers stop counting", TIMEOUT).await?;
+    browser::wait_text(&org, "#ask-text", "answers stop counting", TIMEOUT).await?;
     shoot(&org, "moderation-remove-confirm-mobile").await?;
     browser::axe_audit(&org, "dashboard, remove dialog, phone").await?;
-    browser::click(&org, "#confirm-ok", TIMEOUT).await?;
+    browser::click(&org, "#ask-ok", TIMEOUT).await?;
     browser::wait_text(
         &bob_phone,
         "#question",

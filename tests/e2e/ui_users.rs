@@ -53,8 +53,8 @@ async fn both_sizes(d: &WebDriver, name: &str) -> anyhow::Result<()> {
 
 /// Opens the confirmation dialog's confirm button once the dialog shows `title`.
 async fn confirm(d: &WebDriver, title: &str) -> anyhow::Result<()> {
-    browser::wait_text(d, "dialog[open] #confirm-title", title, TIMEOUT).await?;
-    browser::click(d, "dialog[open] #confirm-ok", TIMEOUT).await
+    browser::wait_text(d, "dialog[open] #ask-title", title, TIMEOUT).await?;
+    browser::click(d, "dialog[open] #ask-ok", TIMEOUT).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,7 +175,7 @@ async fn accounts_in_the_browser() -> anyhow::Result<()> {
     confirm(&admin, "Reset the password of olga?").await?;
     browser::wait_text(
         &admin,
-        "dialog[open] #confirm-title",
+        "dialog[open] #ask-title",
         "New password for olga",
         TIMEOUT,
     )
@@ -192,7 +192,7 @@ async fn accounts_in_the_browser() -> anyhow::Result<()> {
     browser::resize(&admin, Size::Laptop).await?;
     browser::screenshot(&admin, "users-reset-dialog-laptop").await?;
     browser::axe_audit(&admin, "users page, new password dialog").await?;
-    browser::click(&admin, "dialog[open] #confirm-ok", TIMEOUT).await?;
+    browser::click(&admin, "dialog[open] #ask-ok", TIMEOUT).await?;
     ts.login("olga", &reset).await?;
     olga.refresh().await?;
     browser::wait_for(&olga, "#login-panel #username", TIMEOUT).await?;
@@ -201,13 +201,13 @@ async fn accounts_in_the_browser() -> anyhow::Result<()> {
     browser::click(&admin, "#users button[data-remove='olga']", TIMEOUT).await?;
     browser::wait_text(
         &admin,
-        "dialog[open] #confirm-title",
+        "dialog[open] #ask-title",
         "Remove olga?",
         TIMEOUT,
     )
     .await?;
     browser::screenshot(&admin, "users-remove-dialog-laptop").await?;
-    browser::click(&admin, "dialog[open] #confirm-cancel", TIMEOUT).await?;
+    browser::click(&admin, "dialog[open] #ask-cancel", TIMEOUT).await?;
     ensure!(
         admin
             .find(By::Css("#users tr[data-user='olga']"))
