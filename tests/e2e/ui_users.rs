@@ -199,13 +199,7 @@ async fn accounts_in_the_browser() -> anyhow::Result<()> {
 
     // Removing asks first; cancelling keeps the account.
     browser::click(&admin, "#users button[data-remove='olga']", TIMEOUT).await?;
-    browser::wait_text(
-        &admin,
-        "dialog[open] #ask-title",
-        "Remove olga?",
-        TIMEOUT,
-    )
-    .await?;
+    browser::wait_text(&admin, "dialog[open] #ask-title", "Remove olga?", TIMEOUT).await?;
     browser::screenshot(&admin, "users-remove-dialog-laptop").await?;
     browser::click(&admin, "dialog[open] #ask-cancel", TIMEOUT).await?;
     ensure!(
