@@ -52,6 +52,7 @@ fn poll_meeting(video_id: Option<&str>) -> MeetingFile {
     };
     MeetingFile {
         blocked_words: vec![],
+        bots: vec![],
         title: "YouTube poll".into(),
         code: "yt".into(),
         reward_fastest: false,

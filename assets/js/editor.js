@@ -53,6 +53,8 @@ function modelFrom(file) {
     // Edited elsewhere (the dashboard's streams panel): kept as received.
     sources: file.sources,
     chat: file.chat,
+    // Kept as they came: bots are edited elsewhere (issue 13), never dropped by a save here.
+    bots: file.bots,
     blocked: (file.blocked_words || []).join("\n"),
   };
 }
@@ -98,6 +100,7 @@ function fileOf(p = plan) {
   };
   if (p.sources !== undefined) file.sources = p.sources;
   if (p.chat !== undefined) file.chat = p.chat;
+  if (p.bots !== undefined) file.bots = p.bots;
   return file;
 }
 

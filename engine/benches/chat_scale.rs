@@ -35,6 +35,7 @@ fn meeting() -> MeetingFile {
     };
     MeetingFile {
         blocked_words: vec![],
+        bots: vec![],
         title: "chat scale".into(),
         code: "chat".into(),
         reward_fastest: false,

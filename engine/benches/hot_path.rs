@@ -24,6 +24,7 @@ fn poll() -> MeetingFile {
     };
     MeetingFile {
         blocked_words: vec![],
+        bots: vec![],
         title: "bench".into(),
         code: "bench".into(),
         reward_fastest: false,

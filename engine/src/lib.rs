@@ -8,6 +8,8 @@
 //! - [`chat`]: chat lines from any platform and what they ask for; [`seen`]: the chat
 //!   message ids already handled (a replay counts once).
 //! - [`markup`]: organizer text made safe as HTML.
+//! - [`bots`]: the chat bots' rules (periodic turns, cooldowns, replies, revolutions) on the
+//!   caller's clock.
 //!
 //! What a meeting publishes and who sees it:
 //! - [`event`]: typed events and the data they carry.
@@ -32,6 +34,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod bots;
 pub mod bus;
 pub mod chat;
 pub mod command;

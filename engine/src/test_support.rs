@@ -6,6 +6,7 @@ use librekast_storage::{ActivityFile, ActivityKind, MeetingFile};
 pub(crate) fn text_meeting(title: &str) -> MeetingFile {
     MeetingFile {
         blocked_words: vec![],
+        bots: vec![],
         title: title.into(),
         code: "c".into(),
         reward_fastest: false,

@@ -363,6 +363,7 @@ mod tests {
         };
         MeetingFile {
             blocked_words: vec![],
+            bots: vec![],
             title: "t".into(),
             code: "c".into(),
             reward_fastest: false,

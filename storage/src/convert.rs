@@ -36,6 +36,8 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
         .map_err(|e| corrupt(format!("meeting {} chat rules: {e}", m.id)))?;
     let blocked_words = serde_json::from_str(&m.blocked_words)
         .map_err(|e| corrupt(format!("meeting {} blocked words: {e}", m.id)))?;
+    let bots = serde_json::from_str(&m.bots)
+        .map_err(|e| corrupt(format!("meeting {} bots: {e}", m.id)))?;
     Ok(MeetingRecord {
         id: MeetingId(m.id),
         title: m.title,
@@ -48,6 +50,7 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
         chat,
         owner: m.owner_id.map(UserId),
         blocked_words,
+        bots,
     })
 }
 

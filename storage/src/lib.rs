@@ -12,6 +12,7 @@
 //! - [`lock`]: [`ServerLock`], one server per database (a lock file or an advisory lock).
 //! - [`files`]: private files and directories (`0600`, `0700`).
 //! - [`tokens`]: session tokens are stored as their SHA-256 only.
+//! - [`bots`]: a meeting's chat bots (periodic, command, revolution) and their validation.
 //! - [`streams`]: a meeting's chat sources (Twitch, YouTube) and chat rules.
 //! - [`vault`]: platform tokens sealed at rest under the server's secret key.
 //! - [`error`]: the [`StorageError`] enum.
@@ -19,6 +20,7 @@
 //! SQLite (a file, WAL mode) is the default; PostgreSQL is used when the URL says `postgres://`.
 
 mod batch;
+pub mod bots;
 mod convert;
 pub mod entities;
 pub mod error;
@@ -34,6 +36,7 @@ pub mod streams;
 pub mod tokens;
 pub mod vault;
 
+pub use bots::{BUILT_IN_COMMANDS, Bot, bot_problems};
 pub use error::StorageError;
 pub use gift::{GiftError, GiftImport, GiftWarning, parse_gift};
 pub use lock::ServerLock;

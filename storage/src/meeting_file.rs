@@ -34,9 +34,12 @@ pub struct MeetingFile {
     /// How chat lines are read (defaults when absent).
     #[serde(default, skip_serializing_if = "ChatRules::is_default")]
     pub chat: ChatRules,
-    /// Words refused in names and word clouds (compared case- and accent-insensitively).
+    /// Words refused in names and word clouds (whole words, case-insensitive).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked_words: Vec<String>,
+    /// Chat bots: periodic lines, `!command` replies, revolutions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bots: Vec<crate::Bot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,6 +228,9 @@ impl MeetingFile {
                 "blocked_words: {} words; use at most {MAX_BLOCKED_WORDS}",
                 self.blocked_words.len()
             ));
+        }
+        for message in crate::bot_problems(&self.bots) {
+            fail(message);
         }
         for (i, word) in self.blocked_words.iter().enumerate() {
             let n = word.trim().chars().count();

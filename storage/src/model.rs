@@ -246,6 +246,8 @@ pub struct MeetingRecord {
     pub owner: Option<UserId>,
     /// Normalized words refused in names and word clouds.
     pub blocked_words: Vec<String>,
+    /// Chat bots.
+    pub bots: Vec<crate::Bot>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -180,6 +180,7 @@ fn activity(kind: ActivityKind, title: &str, choices: Vec<ChoiceFile>) -> Activi
 fn sample_meeting(title: &str) -> MeetingFile {
     MeetingFile {
         blocked_words: vec![],
+        bots: vec![],
         title: title.into(),
         code: "JOIN-42".into(),
         reward_fastest: true,
@@ -1797,6 +1798,11 @@ async fn plan_edits_keep_ids_and_lock_what_was_used(store: Store) {
         correct: false,
     });
     edit.activities.remove(3);
+    edit.bots = serde_json::from_str(
+        r#"[{"kind": "command", "name": "discord", "reply": "Join us, {user}"},
+            {"kind": "revolution", "name": "hype", "threshold": 5, "window_secs": 60, "message": "HYPE"}]"#,
+    )
+    .unwrap();
     edit.activities.push(ActivityFile {
         id: None,
         kind: ActivityKind::Text,
@@ -1808,6 +1814,12 @@ async fn plan_edits_keep_ids_and_lock_what_was_used(store: Store) {
     });
     let saved = store.replace_plan(f.meeting, &edit, 0, None).await.unwrap();
     assert_eq!(saved.title, "Renamed");
+    assert_eq!(saved.bots, edit.bots, "bots are stored with the plan");
+    assert_eq!(
+        store.export_meeting(f.meeting).await.unwrap().bots.len(),
+        2,
+        "and exported"
+    );
     let saved_ids: Vec<Option<i64>> = saved.activities.iter().map(|a| a.id).collect();
     assert_eq!(saved_ids[..3], [Some(ids[0]), Some(ids[2]), Some(ids[1])]);
     assert!(saved_ids[3].is_some() && !ids.contains(&saved_ids[3].unwrap()));

@@ -652,7 +652,10 @@ fn running_plan() -> Value {
             {"kind": "quiz", "title": "2 + 2?", "choices": [{"text": "3"}, {"text": "4", "correct": true}]},
             {"kind": "wordcloud", "title": "One word?"}
         ],
-        "flags": [{"name": "Under the desk", "code": "desk-42", "points": 5, "first_blood": 2}]
+        "flags": [{"name": "Under the desk", "code": "desk-42", "points": 5, "first_blood": 2}],
+        // Not edited on this page: a save must keep them as they are.
+        "chat": {"vote_prefix": "%", "command_prefix": "!", "bot_prefix": "🤖 "},
+        "bots": [{"kind": "command", "name": "discord", "reply": "Join us, {user}"}]
     })
 }
 
@@ -752,6 +755,18 @@ async fn ui_editor_running_meeting() -> anyhow::Result<()> {
         .wait_state(|s| s["plan"][2]["title"] == "Edited live: 2 + 2?")
         .await
         .context("the staff screens get the edit")?;
+    let (_, stored) = api(
+        &e.ts,
+        &admin,
+        Method::GET,
+        &format!("/api/meetings/{meeting}/plan"),
+        None,
+    )
+    .await?;
+    ensure!(
+        stored["chat"]["vote_prefix"] == "%" && stored["bots"][0]["name"] == "discord",
+        "the editor kept the chat rules and the bots: {stored}"
+    );
     ok(&staff.control("next").await?)?;
     staff.wait_state(|s| s["position"] == 2).await?;
     ok(&staff.control("start").await?)?;

@@ -245,6 +245,7 @@ pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) 
         sources: vec![],
         chat: Default::default(),
         blocked_words: words.clone(),
+        bots: vec![],
     };
     let problems: Vec<_> = probe
         .problems()

@@ -61,6 +61,7 @@ fn meeting(reward_fastest: bool) -> Meeting {
             chat: Default::default(),
             owner: None,
             blocked_words: vec![],
+            bots: vec![],
         },
         activities: vec![
             activity(10, ActivityKind::Text, vec![]),
@@ -496,6 +497,7 @@ fn rebuild_from_storage_restores_answers_and_scores() {
             chat: Default::default(),
             owner: None,
             blocked_words: vec![],
+            bots: vec![],
         },
         activities: vec![],
         attendees: vec![],
@@ -879,6 +881,7 @@ fn an_edited_plan_keeps_what_was_reached() {
         chat: Default::default(),
         owner: None,
         blocked_words: vec!["nope".into()],
+        bots: vec![],
     };
     // Storage's view: the first two as they were, then a new quiz and nothing else.
     let activities = vec![

@@ -22,6 +22,9 @@ pub struct Model {
     /// Words refused in names and word clouds (normalized), as a JSON array.
     #[sea_orm(column_type = "Text")]
     pub blocked_words: String,
+    /// [`crate::Bot`]s as JSON (`[]`: none).
+    #[sea_orm(column_type = "Text")]
+    pub bots: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261206_000002_sessions;
 mod m20261206_000003_streams;
 mod m20261206_000004_editor;
 mod m20261206_000005_session_details;
+mod m20261206_000006_bots;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_streams::Migration),
             Box::new(m20261206_000004_editor::Migration),
             Box::new(m20261206_000005_session_details::Migration),
+            Box::new(m20261206_000006_bots::Migration),
         ]
     }
 }

@@ -20,8 +20,8 @@ use crate::entities::{
 use crate::meeting_file::FieldError;
 use crate::model::*;
 use crate::queries::meetings::{
-    chat_json, insert_activity, insert_choice, insert_flag, meeting_activities, meeting_choices,
-    meeting_flags, words_json,
+    bots_json, chat_json, insert_activity, insert_choice, insert_flag, meeting_activities,
+    meeting_choices, meeting_flags, words_json,
 };
 use crate::store::{Store, finish, map_err};
 use crate::{ActivityFile, ChoiceFile, MeetingFile, StorageError, StoredSource, convert};
@@ -490,6 +490,7 @@ async fn write_plan<C: ConnectionTrait>(
             meetings::Column::BlockedWords,
             Expr::value(words_json(&file.blocked_words)?),
         )
+        .col_expr(meetings::Column::Bots, Expr::value(bots_json(&file.bots)?))
         .filter(meetings::Column::Id.eq(id.0))
         .exec(db)
         .await

@@ -107,6 +107,10 @@ pub(crate) fn words_json(words: &[String]) -> Result<String, StorageError> {
     serde_json::to_string(words).map_err(|e| StorageError::InvalidMeeting(e.to_string()))
 }
 
+pub(crate) fn bots_json(bots: &[crate::Bot]) -> Result<String, StorageError> {
+    serde_json::to_string(bots).map_err(|e| StorageError::InvalidMeeting(e.to_string()))
+}
+
 pub(crate) fn chat_json(chat: &ChatRules) -> Result<String, StorageError> {
     if chat.is_default() {
         return Ok("{}".into());
@@ -131,6 +135,7 @@ async fn insert_meeting<C: ConnectionTrait>(
         sources: Set(sources_json(&file.sources)?),
         chat: Set(chat_json(&file.chat)?),
         blocked_words: Set(words_json(&file.blocked_words)?),
+        bots: Set(bots_json(&file.bots)?),
     }
     .insert(db)
     .await
@@ -273,6 +278,7 @@ async fn read_meeting_file<C: ConnectionTrait>(
         sources: record.sources.into_iter().map(|s| s.source).collect(),
         chat: record.chat,
         blocked_words: record.blocked_words,
+        bots: record.bots,
     })
 }
 
