@@ -20,8 +20,8 @@ use crate::entities::{
 use crate::meeting_file::FieldError;
 use crate::model::*;
 use crate::queries::meetings::{
-    bots_json, chat_json, insert_activity, insert_choice, insert_flag, meeting_activities,
-    meeting_choices, meeting_flags, words_json,
+    activity_records, bots_json, chat_json, insert_activity, insert_choice, insert_flag,
+    meeting_activities, meeting_choices, meeting_flags, words_json,
 };
 use crate::store::{Store, finish, map_err};
 use crate::{ActivityFile, ChoiceFile, MeetingFile, StorageError, StoredSource, convert};
@@ -94,20 +94,7 @@ impl Store {
                 .one(&txn)
                 .await?
                 .ok_or(StorageError::NotFound)?;
-            let mut choices = meeting_choices(&txn, id).await?;
-            let activities = meeting_activities(&txn, id)
-                .await?
-                .into_iter()
-                .map(|row| {
-                    let own = choices
-                        .remove(&row.id)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(convert::choice)
-                        .collect();
-                    convert::activity(row, own)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let activities = activity_records(&txn, id).await?;
             let flags = meeting_flags(&txn, id)
                 .await?
                 .into_iter()

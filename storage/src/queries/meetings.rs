@@ -292,20 +292,7 @@ async fn read_loaded_meeting<C: ConnectionTrait>(
         .ok_or(StorageError::NotFound)?;
     let meeting = convert::meeting(meeting)?;
 
-    let mut choices_by_activity = meeting_choices(db, id).await?;
-    let activities = meeting_activities(db, id)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let choices = choices_by_activity
-                .remove(&row.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(convert::choice)
-                .collect();
-            convert::activity(row, choices)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let activities = activity_records(db, id).await?;
 
     let attendees = attendees::Entity::find()
         .filter(attendees::Column::MeetingId.eq(id.0))
@@ -355,15 +342,7 @@ async fn read_loaded_meeting<C: ConnectionTrait>(
         .collect();
 
     let captures = flag_captures::Entity::find()
-        .filter(
-            flag_captures::Column::FlagId.in_subquery(
-                Query::select()
-                    .column(flags::Column::Id)
-                    .from(flags::Entity)
-                    .and_where(flags::Column::MeetingId.eq(id.0))
-                    .to_owned(),
-            ),
-        )
+        .filter(flag_captures::Column::FlagId.in_subquery(flag_ids_of(id)))
         .order_by_asc(flag_captures::Column::CreatedAt)
         .order_by_asc(flag_captures::Column::Id)
         .all(db)
@@ -424,6 +403,36 @@ pub(crate) async fn meeting_activities<C: ConnectionTrait>(
         .order_by_asc(activities::Column::Position)
         .all(db)
         .await?)
+}
+
+/// The meeting's activities in order, each with its choices in file order.
+pub(crate) async fn activity_records<C: ConnectionTrait>(
+    db: &C,
+    meeting: MeetingId,
+) -> Result<Vec<ActivityRecord>, StorageError> {
+    let mut choices_by_activity = meeting_choices(db, meeting).await?;
+    meeting_activities(db, meeting)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let choices = choices_by_activity
+                .remove(&row.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(convert::choice)
+                .collect();
+            convert::activity(row, choices)
+        })
+        .collect()
+}
+
+/// The ids of the meeting's flags, as a subquery.
+pub(crate) fn flag_ids_of(meeting: MeetingId) -> SelectStatement {
+    Query::select()
+        .column(flags::Column::Id)
+        .from(flags::Entity)
+        .and_where(flags::Column::MeetingId.eq(meeting.0))
+        .to_owned()
 }
 
 /// Each activity's choices in file order.

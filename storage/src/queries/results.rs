@@ -9,14 +9,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use serde::Serialize;
 
-use crate::entities::{
-    activities, attendees, choices, flag_captures, flags, meetings, votes, words,
-};
+use crate::entities::{attendees, flag_captures, flags, meetings, votes, words};
 use crate::model::*;
+use crate::queries::meetings::{activity_ids_of, activity_records, flag_ids_of, meeting_flags};
 use crate::store::{Store, finish};
 use crate::{StorageError, convert};
 
@@ -169,14 +167,6 @@ fn counted_attendees(meeting: MeetingId) -> Select<attendees::Entity> {
         .filter(attendees::Column::Removed.eq(false))
 }
 
-fn activity_ids_of(meeting: MeetingId) -> SelectStatement {
-    Query::select()
-        .column(activities::Column::Id)
-        .from(activities::Entity)
-        .and_where(activities::Column::MeetingId.eq(meeting.0))
-        .to_owned()
-}
-
 /// What the database holds, before it is counted.
 struct Raw {
     meeting: meetings::Model,
@@ -197,30 +187,7 @@ async fn read_results<C: ConnectionTrait>(
         .await?
         .ok_or(StorageError::NotFound)?;
 
-    let mut choices_by_activity: HashMap<i64, Vec<ChoiceRecord>> = HashMap::new();
-    for c in choices::Entity::find()
-        .filter(choices::Column::ActivityId.in_subquery(activity_ids_of(id)))
-        .order_by_asc(choices::Column::Position)
-        .order_by_asc(choices::Column::Id)
-        .all(db)
-        .await?
-    {
-        choices_by_activity
-            .entry(c.activity_id)
-            .or_default()
-            .push(convert::choice(c));
-    }
-    let activities = activities::Entity::find()
-        .filter(activities::Column::MeetingId.eq(id.0))
-        .order_by_asc(activities::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let choices = choices_by_activity.remove(&row.id).unwrap_or_default();
-            convert::activity(row, choices)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let activities = activity_records(db, id).await?;
 
     let attendees = counted_attendees(id)
         .order_by_asc(attendees::Column::Id)
@@ -239,22 +206,9 @@ async fn read_results<C: ConnectionTrait>(
         .filter(words::Column::ActivityId.in_subquery(activity_ids_of(id)))
         .all(db)
         .await?;
-    let flags = flags::Entity::find()
-        .filter(flags::Column::MeetingId.eq(id.0))
-        .order_by_asc(flags::Column::Position)
-        .order_by_asc(flags::Column::Id)
-        .all(db)
-        .await?;
+    let flags = meeting_flags(db, id).await?;
     let captures = flag_captures::Entity::find()
-        .filter(
-            flag_captures::Column::FlagId.in_subquery(
-                Query::select()
-                    .column(flags::Column::Id)
-                    .from(flags::Entity)
-                    .and_where(flags::Column::MeetingId.eq(id.0))
-                    .to_owned(),
-            ),
-        )
+        .filter(flag_captures::Column::FlagId.in_subquery(flag_ids_of(id)))
         .all(db)
         .await?;
 
