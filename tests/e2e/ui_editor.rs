@@ -169,7 +169,11 @@ async fn theme(d: &WebDriver, want: &str) -> anyhow::Result<()> {
 /// Screenshots the page at phone and laptop size (scrolled to `scroll_to`, a CSS selector,
 /// or the top), checking that it fits each; leaves the laptop size on.
 async fn shots(d: &WebDriver, name: &str, scroll_to: Option<&str>) -> anyhow::Result<()> {
-    for (size, tag) in [(Size::Mobile, "mobile"), (Size::Laptop, "laptop")] {
+    for (size, tag) in [
+        (Size::Projector, "projector"),
+        (Size::Mobile, "mobile"),
+        (Size::Laptop, "laptop"),
+    ] {
         browser::resize(d, size).await?;
         fits(d, size, name).await?;
         match scroll_to {
