@@ -73,12 +73,16 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn push(&mut self, line: String) {
-        if self.lines.len() >= OUTBOX_LINES {
+    /// Queues a line; true when the oldest waiting line was dropped for it (the caller
+    /// reports it to the meeting, whose dashboard counts dropped bot lines).
+    pub fn push(&mut self, line: String) -> bool {
+        let full = self.lines.len() >= OUTBOX_LINES;
+        if full {
             self.lines.pop_front();
             self.dropped += 1;
         }
         self.lines.push_back(line);
+        full
     }
 
     pub fn pop(&mut self) -> Option<String> {
@@ -119,9 +123,10 @@ mod tests {
     #[test]
     fn a_full_outbox_drops_its_oldest_line() {
         let mut o = Outbox::default();
-        for i in 0..OUTBOX_LINES + 3 {
-            o.push(format!("line {i}"));
-        }
+        let dropped: usize = (0..OUTBOX_LINES + 3)
+            .filter(|i| o.push(format!("line {i}")))
+            .count();
+        assert_eq!(dropped, 3, "each push that dropped a line says so");
         assert_eq!(o.len(), OUTBOX_LINES);
         assert_eq!(o.dropped, 3);
         assert_eq!(o.pop().as_deref(), Some("line 3"));

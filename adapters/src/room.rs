@@ -65,6 +65,7 @@ mod tests {
             user_name: "Ann".into(),
             text: text.into(),
             at: 0,
+            badges: Default::default(),
         }
     }
 

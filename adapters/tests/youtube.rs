@@ -59,6 +59,7 @@ fn poll_meeting(video_id: Option<&str>) -> MeetingFile {
         flag_prefix: "LK".into(),
         activities: vec![ActivityFile {
             id: None,
+            notes: String::new(),
             markup: Default::default(),
             kind: ActivityKind::Poll,
             title: "Which?".into(),

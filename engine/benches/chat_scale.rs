@@ -32,6 +32,7 @@ fn meeting() -> MeetingFile {
         description: String::new(),
         choices,
         word_limit: 3,
+        notes: String::new(),
     };
     MeetingFile {
         blocked_words: vec![],
@@ -77,6 +78,7 @@ fn line(viewer: u64, text: String) -> ChatMessage {
         user_name: format!("viewer{viewer}"),
         text,
         at: 0,
+        badges: Default::default(),
     }
 }
 

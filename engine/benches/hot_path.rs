@@ -31,6 +31,7 @@ fn poll() -> MeetingFile {
         flag_prefix: "LK".into(),
         activities: vec![ActivityFile {
             id: None,
+            notes: String::new(),
             markup: Default::default(),
             kind: ActivityKind::Poll,
             title: "p".into(),

@@ -25,6 +25,8 @@ pub enum Principal {
     },
     Display {
         meeting: MeetingId,
+        /// A teleprompter link: also gets the organizer's notes.
+        prompter: bool,
     },
 }
 
@@ -81,7 +83,7 @@ impl Principal {
             Principal::Participant { meeting: own, .. } => {
                 matches!(action, Watch | Answer) && meeting.is_some_and(|m| m.id == *own)
             }
-            Principal::Display { meeting: own } => {
+            Principal::Display { meeting: own, .. } => {
                 matches!(action, Watch | Invite) && meeting.is_some_and(|m| m.id == *own)
             }
         }
@@ -92,7 +94,10 @@ impl Principal {
         match self {
             Principal::Participant { .. } => Audience::Participant,
             Principal::Staff { .. } => Audience::Staff,
-            Principal::Display { .. } => Audience::Display,
+            Principal::Display {
+                prompter: false, ..
+            } => Audience::Display,
+            Principal::Display { prompter: true, .. } => Audience::Prompter,
         }
     }
 
@@ -187,7 +192,10 @@ mod tests {
         assert_eq!(allowed(&participant, m), vec![Watch, Answer]);
         assert_eq!(allowed(&participant, other), vec![]);
 
-        let display = Principal::Display { meeting: M };
+        let display = Principal::Display {
+            meeting: M,
+            prompter: false,
+        };
         assert_eq!(allowed(&display, m), vec![Watch, Invite]);
         assert_eq!(allowed(&display, other), vec![]);
     }

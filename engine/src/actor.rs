@@ -19,8 +19,8 @@ use crate::access::Principal;
 use crate::bus::Bus;
 use crate::chat::{ChatMessage, ChatReport, Intent, parse_intent};
 use crate::command::{Command, Moderation};
-use crate::event::ChatLine;
 use crate::event::Event;
+use crate::event::{ChatLine, Commanded, Heard, MeetingView};
 use crate::meeting::Meeting;
 use crate::meeting::ParticipantRow;
 use crate::meeting::PendingReveal;
@@ -87,6 +87,10 @@ pub enum MeetingMsg {
     Participants {
         reply: RpcReplyPort<Vec<ParticipantRow>>,
     },
+    /// The meeting as it is now, typed (for extensions starting mid-meeting).
+    View {
+        reply: RpcReplyPort<Arc<MeetingView>>,
+    },
     HiddenWords {
         activity: ActivityId,
         reply: RpcReplyPort<Option<Vec<String>>>,
@@ -146,6 +150,10 @@ const MAX_WIDENING: Duration = Duration::from_millis(400);
 pub fn coalescing_window(base: Duration, participants: u64) -> Duration {
     base + Duration::from_micros(participants.saturating_mul(40)).min(MAX_WIDENING)
 }
+
+/// `!commands` of one batch whose viewer's rank is looked up (a linear pass each); later
+/// ones carry neither (replies read `-`): a flood of `!score` never stalls the meeting.
+const RANKED_COMMANDS: usize = 32;
 
 /// Chat lines of one batch shown to staff and displays at most (the latest): at thousands
 /// of messages a second the dashboard shows a sample, not a flood.
@@ -294,6 +302,9 @@ impl Actor for MeetingActor {
             }
             MeetingMsg::Participants { reply } => {
                 let _ = reply.send(state.meeting.participants());
+            }
+            MeetingMsg::View { reply } => {
+                let _ = reply.send(state.current_view());
             }
             MeetingMsg::HiddenWords { activity, reply } => {
                 let _ = reply.send(state.meeting.hidden_words(activity));
@@ -647,7 +658,33 @@ impl MeetingState {
         // through the Twitch adapter).
         let mut seen_ops = Vec::new();
         let mut shown: VecDeque<ChatLine> = VecDeque::new();
+        let mut heard = Heard::default();
         for (line, intent, at) in fresh {
+            if intent == Intent::Bot {
+                // Our bots' own lines (their echo): the bots actor showed them already.
+                report.other += 1;
+                if let Some(id) = &line.id {
+                    self.seen.talk(line.platform, id);
+                }
+                continue;
+            }
+            heard.lines += 1;
+            if let Intent::Command { name, args } = &intent {
+                let seat = self
+                    .meeting
+                    .viewer(line.platform, &line.user_id)
+                    .filter(|_| heard.commands.len() < RANKED_COMMANDS)
+                    .and_then(|a| self.meeting.you(a));
+                heard.commands.push(Commanded {
+                    platform: line.platform,
+                    user_id: line.user_id.clone(),
+                    user_name: line.user_name.clone(),
+                    name: name.clone(),
+                    args: args.clone(),
+                    score: seat.as_ref().map(|y| y.score),
+                    rank: seat.map(|y| y.rank),
+                });
+            }
             let viewer = self.meeting.viewer(line.platform, &line.user_id);
             let name = self
                 .meeting
@@ -666,6 +703,8 @@ impl MeetingState {
                     .chars()
                     .take(crate::chat::MAX_CHAT_CHARS)
                     .collect(),
+                badges: line.badges.names(),
+                bot: false,
             });
             if shown.len() > CHAT_SHOWN_PER_BATCH {
                 shown.pop_front();
@@ -754,6 +793,9 @@ impl MeetingState {
         ops.append(&mut seen_ops);
         for line in shown {
             self.bus().publish(Event::Chat(Arc::new(line)));
+        }
+        if heard.lines > 0 {
+            self.bus().publish(Event::Heard(Arc::new(heard)));
         }
         if report.votes > 0 {
             self.mark(myself, Dirty::Tally);
@@ -869,15 +911,26 @@ impl MeetingState {
         self.publish_tally_and_words();
     }
 
-    fn snapshot(&mut self, audience: Audience, you: Option<AttendeeId>) -> Snapshot {
-        let current = match &self.cache {
+    fn current_state(&mut self) -> Arc<Published> {
+        match &self.cache {
             Some(c) => c.clone(),
             None => {
                 let c = Published::new(Event::State(Arc::new(self.view())));
                 self.cache = Some(c.clone());
                 c
             }
-        };
+        }
+    }
+
+    fn current_view(&mut self) -> Arc<MeetingView> {
+        match self.current_state().event() {
+            Event::State(v) => v.clone(),
+            _ => Arc::new(self.view()),
+        }
+    }
+
+    fn snapshot(&mut self, audience: Audience, you: Option<AttendeeId>) -> Snapshot {
+        let current = self.current_state();
         let state = match current.frame(audience) {
             Some(Frame::State(s)) => s.clone(),
             // A `State` event always renders as a state frame; keep the type system honest.

@@ -56,9 +56,9 @@ impl Periodic {
         }
     }
 
-    /// A chat message arrived (bot lines excepted).
-    pub fn heard(&mut self) {
-        self.chat_since = self.chat_since.saturating_add(1);
+    /// `lines` chat messages arrived (bot lines excepted).
+    pub fn heard(&mut self, lines: u32) {
+        self.chat_since = self.chat_since.saturating_add(lines);
     }
 
     /// The index of the line to post now, if it is time (and the room talked enough).
@@ -157,6 +157,13 @@ impl Revolution {
         }
     }
 
+    /// Until when chants are ignored after it fired (on the caller's clock).
+    pub fn cooling_until(&self, now: Micros) -> Option<Micros> {
+        self.fired_at
+            .map(|t| t + self.cooldown)
+            .filter(|until| *until > now)
+    }
+
     /// Distinct viewers chanting within the window right now (the dashboard's live count).
     pub fn count(&mut self, now: Micros) -> usize {
         self.expire(now);
@@ -218,12 +225,10 @@ mod tests {
         let mut p = Periodic::new(600, 2, 0);
         assert_eq!(p.due(599 * S, 3), None, "not before the interval");
         assert_eq!(p.due(600 * S, 3), None, "an empty room hears nothing");
-        p.heard();
-        p.heard();
+        p.heard(2);
         assert_eq!(p.due(601 * S, 3), Some(0));
         assert_eq!(p.due(1300 * S, 3), None, "the count starts again");
-        p.heard();
-        p.heard();
+        p.heard(2);
         assert_eq!(p.due(1300 * S, 3), Some(1));
         let mut quiet = Periodic::new(60, 0, 0);
         assert_eq!(quiet.due(60 * S, 2), Some(0));

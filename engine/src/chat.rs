@@ -21,6 +21,36 @@ pub struct ChatMessage {
     /// When the answer was given, on the server's clock: its arrival minus the source's
     /// stream delay (viewers answer what they saw `delay_secs` ago). 0: now.
     pub at: Micros,
+    /// The viewer's roles and status in that chat, for the chat overlay.
+    pub badges: Badges,
+}
+
+/// A viewer's roles in a chat, shown as badges on the chat overlay (never used to count).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Badges {
+    pub broadcaster: bool,
+    pub moderator: bool,
+    pub vip: bool,
+    /// Twitch subscriber.
+    pub subscriber: bool,
+    /// YouTube channel member.
+    pub member: bool,
+}
+
+impl Badges {
+    /// The wire names, most important first.
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            (self.broadcaster, "broadcaster"),
+            (self.moderator, "moderator"),
+            (self.vip, "vip"),
+            (self.subscriber, "subscriber"),
+            (self.member, "member"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
 }
 
 /// What one batch of chat lines did.

@@ -27,10 +27,15 @@ pub enum Event {
     FlagAttempt(Arc<AttemptView>),
     /// Participants connected right now (coalesced).
     Presence { participants: i64 },
-    /// A chat line worth showing (chat adapters, later).
+    /// A chat line worth showing (staff and displays; at most a few of each batch).
     Chat(Arc<ChatLine>),
-    /// An on-stream alert (bots, follows, raids; later).
-    Alert(Arc<Alert>),
+    /// What a chat batch said that bots listen to (every `!command`, how many lines):
+    /// rendered for no audience.
+    Heard(Arc<Heard>),
+    /// An on-stream alert (platforms, revolutions, the dashboard's test button).
+    Alert(Arc<crate::alerts::Alert>),
+    /// The bots' live state (a revolution's count toward its threshold): staff only.
+    Bots(Arc<BotsStatus>),
     /// A chat source changed status (adapters, later).
     Adapter(Arc<AdapterStatus>),
     /// Every display link of the meeting was revoked: display connections must close.
@@ -87,6 +92,8 @@ pub struct ActivityView {
     pub description_html: String,
     pub word_limit: u32,
     pub choices: Vec<ChoiceView>,
+    /// The organizer's notes (staff and prompters only).
+    pub notes: Arc<str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -266,17 +273,65 @@ pub struct FlagAck {
 /// A chat line shown to staff and on displays.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatLine {
-    /// `room`, `twitch` or `youtube`.
+    /// `room`, `twitch` or `youtube`; `bot` for our own bots' lines.
     pub platform: &'static str,
     pub user_name: String,
     pub text: String,
+    /// `broadcaster`, `moderator`, `vip`, `subscriber`, `member`.
+    pub badges: Vec<&'static str>,
+    /// Posted by one of the meeting's bots (shown apart, never counted).
+    pub bot: bool,
 }
 
-/// An on-stream alert: what happened and what to play.
-#[derive(Debug, Clone, Serialize)]
-pub struct Alert {
-    pub kind: String,
-    pub message: String,
+/// What one chat batch said that bots listen to.
+#[derive(Debug, Clone, Default)]
+pub struct Heard {
+    /// Chat lines from viewers (our bots' own lines excepted).
+    pub lines: u32,
+    pub commands: Vec<Commanded>,
+}
+
+/// A `!command` from a viewer, with what a reply may say about them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commanded {
+    pub platform: librekast_storage::Platform,
+    pub user_id: String,
+    pub user_name: String,
+    /// Lower case, without the prefix.
+    pub name: String,
+    pub args: String,
+    /// `None`: not on the scoreboard yet.
+    pub score: Option<i64>,
+    pub rank: Option<u32>,
+}
+
+/// The bots' live state, for the dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BotsStatus {
+    pub bots: Vec<BotStatus>,
+    /// Bot lines dropped because a chat's outgoing queue was full.
+    pub dropped: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BotStatus {
+    /// Position in the meeting's `bots`.
+    pub index: usize,
+    /// `periodic`, `command`, `revolution`, `thanks`.
+    pub kind: &'static str,
+    /// The command, or the first line of a periodic bot.
+    pub name: String,
+    pub enabled: bool,
+    /// Lines this bot posted since the meeting's tree started.
+    pub posted: u64,
+    /// A revolution: distinct viewers chanting now, of `threshold`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<u32>,
+    /// A revolution that fired: chants count again from then (microseconds since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooling_until: Option<librekast_storage::Micros>,
 }
 
 /// A chat source's status, for staff.

@@ -17,13 +17,16 @@ use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::access::Principal;
 use crate::actor::{ActorSlot, MeetingMsg};
+use crate::alerts::{Alert, AlertIn, AlertLog};
 use crate::bus::Bus;
 use crate::command::Command;
+use crate::event::BotsStatus;
 use crate::event::{AdapterStatus, Event};
 use crate::meeting::ParticipantRow;
 use crate::sources::SourceBoard;
 use crate::view::{Audience, Published, Snapshot};
 use crate::{AckResult, ChatMessage, ChatReport, EngineError, ErrorCode};
+use librekast_storage::Bot;
 
 /// What may be asked of a meeting's supervisor from outside its tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +77,15 @@ pub struct MeetingHandle {
     reload_extensions: std::sync::RwLock<Option<Reloader>>,
     /// Open participant connections per attendee: who is online, for moderators.
     online_attendees: std::sync::Mutex<HashMap<AttendeeId, u32>>,
+    /// Alert ids and the latest alerts.
+    alerts: AlertLog,
+    /// The bots as last set (`None` until the bots actor first starts): edits reach the
+    /// running bots without a restart.
+    bots: watch::Sender<Option<Arc<Vec<Bot>>>>,
+    /// The bots' live state for staff connections that open later.
+    bots_status: std::sync::Mutex<Option<Arc<BotsStatus>>>,
+    /// Whether a bots actor runs in the tree (else an edit asks the tree to start one).
+    bots_running: AtomicBool,
 }
 
 impl MeetingHandle {
@@ -94,6 +106,10 @@ impl MeetingHandle {
             sources: Arc::default(),
             reload_extensions: std::sync::RwLock::new(None),
             online_attendees: std::sync::Mutex::default(),
+            alerts: AlertLog::default(),
+            bots: watch::channel(None).0,
+            bots_status: std::sync::Mutex::new(None),
+            bots_running: AtomicBool::new(false),
         }
     }
 
@@ -310,6 +326,77 @@ impl MeetingHandle {
         self.sources.post(text)
     }
 
+    /// Raises an on-stream alert: it gets its id and reaches staff, displays (the alerts
+    /// overlay) and bots. `None`: an alert without a kind.
+    pub fn alert(&self, alert: AlertIn) -> Option<Arc<Alert>> {
+        let alert = self.alerts.raise(alert)?;
+        self.bus.publish(Event::Alert(alert.clone()));
+        Some(alert)
+    }
+
+    /// The latest alerts, oldest first (replayed to staff and displays that connect).
+    pub fn recent_alerts(&self) -> Vec<Arc<Alert>> {
+        self.alerts.recent()
+    }
+
+    /// The meeting's bots changed (the dashboard, the editor): the running bots follow at
+    /// once, keeping the counts and cooldowns of the bots that stayed.
+    pub fn set_bots(&self, bots: Vec<Bot>) {
+        self.bots.send_replace(Some(Arc::new(bots)));
+        if !self.bots_running.load(Ordering::Relaxed) {
+            self.ask_tree(TreeRequest::ReloadExtensions);
+        }
+    }
+
+    /// The bots as last set, and their changes (for the bots actor). The first actor to
+    /// start sets them from storage.
+    pub fn watch_bots(&self, stored: &[Bot]) -> watch::Receiver<Option<Arc<Vec<Bot>>>> {
+        self.bots.send_if_modified(|b| {
+            if b.is_none() {
+                *b = Some(Arc::new(stored.to_vec()));
+                true
+            } else {
+                false
+            }
+        });
+        self.bots.subscribe()
+    }
+
+    /// The bots actor started or stopped.
+    pub fn set_bots_running(&self, running: bool) {
+        self.bots_running.store(running, Ordering::Relaxed);
+    }
+
+    /// The bots' live state changed: published to staff (`bots` frame) and kept for staff
+    /// connections that open later.
+    pub fn report_bots(&self, status: BotsStatus) {
+        let Ok(mut current) = self.bots_status.lock() else {
+            return;
+        };
+        if current.as_deref() == Some(&status) {
+            return;
+        }
+        let status = Arc::new(status);
+        *current = Some(status.clone());
+        drop(current);
+        self.bus.publish(Event::Bots(status));
+    }
+
+    /// The bots' live state, if a bots actor runs.
+    pub fn bots_status(&self) -> Option<Arc<BotsStatus>> {
+        self.bots_status.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// An adapter's own outgoing queue was full and dropped its oldest line.
+    pub fn count_dropped(&self, lines: u64) {
+        self.sources.add_dropped(lines);
+    }
+
+    /// Lines dropped because a chat's outgoing queue was full.
+    pub fn dropped_lines(&self) -> u64 {
+        self.sources.dropped()
+    }
+
     pub(crate) fn set_reloader(&self, reloader: Option<Reloader>) {
         if let Ok(mut r) = self.reload_extensions.write() {
             *r = reloader;
@@ -381,6 +468,11 @@ impl MeetingHandle {
     /// Every participant (removed ones excepted), in scoreboard order.
     pub async fn participants(&self) -> Result<Vec<ParticipantRow>, EngineError> {
         self.ask(|reply| MeetingMsg::Participants { reply }).await
+    }
+
+    /// The meeting as it is now, typed (an extension starting mid-meeting).
+    pub async fn view(&self) -> Result<Arc<crate::event::MeetingView>, EngineError> {
+        self.ask(|reply| MeetingMsg::View { reply }).await
     }
 
     /// The words hidden from an activity's cloud; `None`: no such activity.

@@ -8,6 +8,7 @@
 //! - [`chat`]: chat lines from any platform and what they ask for; [`seen`]: the chat
 //!   message ids already handled (a replay counts once).
 //! - [`markup`]: organizer text made safe as HTML.
+//! - [`alerts`]: on-stream alerts and their ever-increasing ids.
 //! - [`bots`]: the chat bots' rules (periodic turns, cooldowns, replies, revolutions) on the
 //!   caller's clock.
 //!
@@ -23,7 +24,8 @@
 //! - [`meetings`]: the supervision root, one tree per running meeting, started through a
 //!   bounded first-come-first-served start queue.
 //! - [`supervisor`]: `MeetingSupervisor`, one meeting's tree (actor + extensions).
-//! - [`extension`]: what adapters and bots implement to join a meeting's tree.
+//! - [`extension`]: what adapters and bots implement to join a meeting's tree;
+//!   [`bot_actor`]: the bots actor of a meeting's tree ([`bot_actor::BotsFactory`]).
 //! - [`handle`]: [`MeetingHandle`], how connections and extensions talk to a meeting;
 //!   [`sources`]: its chat sources' statuses and outboxes.
 //! - [`actor`]: `MeetingActor`, the only writer of a meeting's live state.
@@ -34,6 +36,8 @@
 
 pub mod access;
 pub mod actor;
+pub mod alerts;
+pub mod bot_actor;
 pub mod bots;
 pub mod bus;
 pub mod chat;
@@ -63,6 +67,7 @@ pub mod words;
 pub mod writer;
 
 pub use access::{Action, MeetingRef, Principal};
+pub use alerts::{Alert, AlertIn, AlertKind};
 pub use chat::{ChatMessage, ChatReport};
 pub use command::{Command, Moderation};
 pub use config::EngineConfig;

@@ -49,6 +49,8 @@ pub struct Activity {
     pub word_limit: u32,
     pub state: ActivityState,
     pub choices: Vec<ChoiceRecord>,
+    /// The organizer's notes.
+    pub notes: Arc<str>,
     /// Votes in arrival order.
     votes: Vec<ScoredVote>,
     voted: HashMap<AttendeeId, usize>,
@@ -76,6 +78,7 @@ impl Activity {
             word_limit: r.word_limit,
             state: r.state,
             choices: r.choices,
+            notes: Arc::from(r.notes),
             votes: Vec::new(),
             voted: HashMap::new(),
             counts: HashMap::new(),
@@ -183,6 +186,7 @@ impl Activity {
                     correct: c.correct,
                 })
                 .collect(),
+            notes: self.notes.clone(),
         }
     }
 }

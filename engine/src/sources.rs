@@ -103,6 +103,11 @@ impl SourceBoard {
         sent
     }
 
+    pub fn add_dropped(&self, lines: u64) {
+        self.dropped
+            .fetch_add(lines, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Lines dropped because an outbox was full.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(std::sync::atomic::Ordering::Relaxed)

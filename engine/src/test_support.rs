@@ -19,6 +19,7 @@ pub(crate) fn text_meeting(title: &str) -> MeetingFile {
             description: String::new(),
             choices: vec![],
             word_limit: 3,
+            notes: String::new(),
         }],
         flags: vec![],
         sources: vec![],

@@ -63,6 +63,17 @@ pub fn clean(raw: &str, max_chars: usize) -> Option<String> {
     check(raw, max_chars).ok()
 }
 
+/// Text from a platform we cannot refuse (an alert's user, a Super Chat's comment):
+/// whitespace collapsed and every refused character dropped.
+pub fn clean_line(raw: &str) -> String {
+    raw.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !refused(*c))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

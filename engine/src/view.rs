@@ -12,6 +12,8 @@
 //!   `you: null`), plus the participant count and an `answered` count where participants
 //!   see no counts; never a quiz's counts or correct choice before the reveal, a flag
 //!   attempt, or the plan ahead.
+//! - `prompter`: a teleprompter link. What displays see, plus the current activity's
+//!   organizer `notes` in its `state` (notes often hold the answers: never for displays).
 
 use std::sync::{Arc, OnceLock};
 
@@ -42,16 +44,23 @@ pub enum Audience {
     Participant,
     Staff,
     Display,
+    Prompter,
 }
 
 impl Audience {
-    pub const ALL: [Audience; 3] = [Audience::Participant, Audience::Staff, Audience::Display];
+    pub const ALL: [Audience; 4] = [
+        Audience::Participant,
+        Audience::Staff,
+        Audience::Display,
+        Audience::Prompter,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Audience::Participant => "participant",
             Audience::Staff => "staff",
             Audience::Display => "display",
+            Audience::Prompter => "prompter",
         }
     }
 
@@ -60,6 +69,7 @@ impl Audience {
             Audience::Participant => 0,
             Audience::Staff => 1,
             Audience::Display => 2,
+            Audience::Prompter => 3,
         }
     }
 }
@@ -83,7 +93,7 @@ pub enum Frame {
 #[derive(Debug)]
 pub struct Published {
     event: Event,
-    frames: [OnceLock<Option<Frame>>; 3],
+    frames: [OnceLock<Option<Frame>>; 4],
 }
 
 impl Published {
@@ -100,6 +110,12 @@ impl Published {
 
     /// The frame this audience gets for the event, if any; rendered once per audience.
     pub fn frame(&self, audience: Audience) -> Option<&Frame> {
+        // A prompter sees what displays see but for its notes in `state`: the same frames.
+        if audience == Audience::Prompter
+            && !matches!(self.event, Event::State(_) | Event::Scoreboard(_))
+        {
+            return self.frame(Audience::Display);
+        }
         self.frames[audience.index()]
             .get_or_init(|| render(&self.event, audience))
             .as_ref()
@@ -161,12 +177,17 @@ pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
         Event::Chat(line) => {
             (audience != Participant).then_some(())?;
             text(
-                json!({"type": "chat", "platform": line.platform, "user_name": line.user_name, "text": line.text}),
+                json!({"type": "chat", "platform": line.platform, "user_name": line.user_name, "text": line.text, "badges": line.badges, "bot": line.bot}),
             )
         }
+        Event::Heard(_) => None,
         Event::Alert(alert) => {
             (audience != Participant).then_some(())?;
-            text(json!({"type": "alert", "kind": alert.kind, "message": alert.message}))
+            text(alert_json(alert))
+        }
+        Event::Bots(bots) => {
+            (audience == Staff).then_some(())?;
+            text(bots_json(bots))
         }
         Event::Adapter(a) => {
             (audience == Staff).then_some(())?;
@@ -189,16 +210,31 @@ pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
     }
 }
 
+/// An `alert` frame.
+pub fn alert_json(alert: &crate::alerts::Alert) -> Value {
+    let mut frame = serde_json::to_value(alert).unwrap_or_else(|_| json!({}));
+    if let Some(o) = frame.as_object_mut() {
+        o.insert("type".into(), "alert".into());
+    }
+    frame
+}
+
+/// A `bots` frame (staff).
+pub fn bots_json(bots: &crate::event::BotsStatus) -> Value {
+    json!({"type": "bots", "bots": bots.bots, "dropped": bots.dropped})
+}
+
 /// The `state` frame for an audience, without `you`.
 pub fn state_json(v: &MeetingView, audience: Audience) -> String {
     use MeetingStatus::*;
     let staff = audience == Audience::Staff;
     let live = matches!(v.status, Ongoing | Results);
+    let notes = staff || audience == Audience::Prompter;
     let question = v
         .current
         .as_ref()
         .filter(|_| staff || live)
-        .map(question_json)
+        .map(|a| question_json(a, notes))
         .unwrap_or(Value::Null);
     let (mut results, mut words) = (Value::Null, Value::Null);
     if live {
@@ -253,15 +289,19 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
     obj.to_string()
 }
 
-fn question_json(a: &ActivityView) -> Value {
-    json!({
+fn question_json(a: &ActivityView, notes: bool) -> Value {
+    let mut q = json!({
         "id": a.id,
         "kind": a.kind.wire(),
         "title": a.title,
         "description_html": a.description_html,
         "word_limit": a.word_limit,
         "choices": a.choices,
-    })
+    });
+    if notes && let Some(o) = q.as_object_mut() {
+        o.insert("notes".into(), json!(a.notes));
+    }
+    q
 }
 
 fn counts_json(t: &Tally) -> Map<String, Value> {

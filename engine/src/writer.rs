@@ -376,6 +376,7 @@ mod tests {
                 description: String::new(),
                 choices: vec![choice("a"), choice("b")],
                 word_limit: 3,
+                notes: String::new(),
             }],
             flags: vec![],
             sources: vec![],

@@ -58,7 +58,19 @@ pub enum Bot {
         #[serde(default = "enabled")]
         enabled: bool,
     },
+    /// Thanks a viewer in chat when an alert of kind `alert` comes (`follow`, `sub`,
+    /// `gift`, `raid`, `member`, `superchat`); placeholders `{user}`, `{platform}`,
+    /// `{amount}`, `{months}`.
+    Thanks {
+        alert: String,
+        reply: String,
+        #[serde(default = "enabled")]
+        enabled: bool,
+    },
 }
+
+/// The alert kinds a thank-you bot may answer (the engine's alert kinds from platforms).
+pub const THANKED_ALERTS: [&str; 6] = ["follow", "sub", "gift", "raid", "member", "superchat"];
 
 /// Commands every meeting answers itself (`!score`, `!help`): no bot may take their name.
 pub const BUILT_IN_COMMANDS: [&str; 2] = ["score", "help"];
@@ -73,7 +85,7 @@ impl Bot {
     /// The command it answers to, if any (lower case, without the prefix).
     pub fn command(&self) -> Option<&str> {
         match self {
-            Bot::Periodic { .. } => None,
+            Bot::Periodic { .. } | Bot::Thanks { .. } => None,
             Bot::Command { name, .. } | Bot::Revolution { name, .. } => Some(name),
         }
     }
@@ -82,7 +94,8 @@ impl Bot {
         match self {
             Bot::Periodic { enabled, .. }
             | Bot::Command { enabled, .. }
-            | Bot::Revolution { enabled, .. } => *enabled,
+            | Bot::Revolution { enabled, .. }
+            | Bot::Thanks { enabled, .. } => *enabled,
         }
     }
 }
@@ -98,6 +111,7 @@ pub fn bot_problems(bots: &[Bot]) -> Vec<String> {
         ));
     }
     let mut names: Vec<String> = Vec::new();
+    let mut thanked: Vec<&str> = Vec::new();
     for (i, bot) in bots.iter().enumerate() {
         let at = format!("bots[{i}]");
         let text = |field: &str, value: &str, out: &mut Vec<String>| {
@@ -158,11 +172,29 @@ pub fn bot_problems(bots: &[Bot]) -> Vec<String> {
                 }
                 secs("window_secs", *window_secs, 5, &mut out);
                 secs("cooldown_secs", *cooldown_secs, 0, &mut out);
-                if media.as_deref().is_some_and(|m| m.trim().is_empty()) {
+                if let Some(m) = media.as_deref()
+                    && (!(1..=64).contains(&m.len())
+                        || m.chars().any(|c| !c.is_ascii_alphanumeric()))
+                {
                     out.push(format!(
-                        "{at}.media is empty: give a media id, or null for none"
+                        "{at}.media {m:?}: give the id of a file of the media store (the Media page shows it), or null for none"
                     ));
                 }
+            }
+            Bot::Thanks { alert, reply, .. } => {
+                if !THANKED_ALERTS.contains(&alert.as_str()) {
+                    out.push(format!(
+                        "{at}.alert {alert:?}: use one of {}",
+                        THANKED_ALERTS.join(", ")
+                    ));
+                } else if thanked.contains(&alert.as_str()) {
+                    out.push(format!(
+                        "{at}.alert {alert:?} already has a thank-you bot: one per kind of alert"
+                    ));
+                } else {
+                    thanked.push(alert);
+                }
+                text("reply", reply, &mut out);
             }
         }
         if let Some(name) = bot.command() {
@@ -233,7 +265,11 @@ mod tests {
                 {"kind": "command", "name": "score", "reply": "x"},
                 {"kind": "command", "name": "hype", "reply": "x"},
                 {"kind": "revolution", "name": "HYPE", "threshold": 1, "window_secs": 60, "message": "m"},
-                {"kind": "command", "name": "no spaces", "reply": "x"}]"#,
+                {"kind": "command", "name": "no spaces", "reply": "x", "user_cooldown_secs": 0},
+                {"kind": "revolution", "name": "ok", "threshold": 2, "window_secs": 60, "message": "m", "media": "../etc/passwd"},
+                {"kind": "thanks", "alert": "follow", "reply": "Thanks {user}!"},
+                {"kind": "thanks", "alert": "follow", "reply": "again"},
+                {"kind": "thanks", "alert": "dance", "reply": "x"}]"#,
         );
         let fields: Vec<String> = bot_problems(&bots)
             .iter()
@@ -247,7 +283,10 @@ mod tests {
                 "bots[1].name",
                 "bots[3].threshold",
                 "bots[3].name",
-                "bots[4].name"
+                "bots[4].name",
+                "bots[5].media",
+                "bots[7].alert",
+                "bots[8].alert"
             ]
         );
     }

@@ -95,6 +95,7 @@ pub(crate) fn activity(
         state,
         choices,
         hidden_words,
+        notes: a.notes,
     })
 }
 

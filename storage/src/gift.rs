@@ -703,6 +703,7 @@ fn activity(
         markup,
         choices,
         word_limit: WORDCLOUD_WORDS,
+        notes: String::new(),
     }
 }
 

@@ -61,6 +61,10 @@ pub struct ActivityFile {
     /// Words per attendee (word clouds only).
     #[serde(default = "default_word_limit")]
     pub word_limit: u32,
+    /// The organizer's notes: shown on the teleprompter and the dashboard, never to
+    /// participants or displays (they often hold the answers).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -258,6 +262,12 @@ impl MeetingFile {
                     "{at}.description is {len} characters long: use at most {MAX_DESCRIPTION}"
                 ));
             }
+            let len = activity.notes.chars().count();
+            if len > MAX_NOTES {
+                fail(format!(
+                    "{at}.notes is {len} characters long: use at most {MAX_NOTES}"
+                ));
+            }
             if !(MIN_WORD_LIMIT..=MAX_WORD_LIMIT).contains(&activity.word_limit) {
                 fail(format!(
                     "{at}.word_limit {}: use {MIN_WORD_LIMIT} to {MAX_WORD_LIMIT}",
@@ -369,6 +379,7 @@ const MAX_WORD_LIMIT: u32 = 50;
 const MAX_ACTIVITIES: usize = 500;
 const MAX_ACTIVITY_TITLE: usize = 500;
 const MAX_DESCRIPTION: usize = 20_000;
+const MAX_NOTES: usize = 5_000;
 const MAX_CHOICES: usize = 26;
 const MAX_CHOICE_TEXT: usize = 300;
 const MAX_BLOCKED_WORDS: usize = 1_000;

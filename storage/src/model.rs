@@ -272,6 +272,8 @@ pub struct ActivityRecord {
     pub choices: Vec<ChoiceRecord>,
     /// Normalized words a moderator hid from the cloud.
     pub hidden_words: Vec<String>,
+    /// The organizer's notes (teleprompter, dashboard); never sent to participants.
+    pub notes: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -427,8 +429,12 @@ pub enum SessionSubject {
         meeting_id: MeetingId,
         attendee_id: AttendeeId,
     },
-    /// A read-only display link (projector, OBS) of one meeting.
-    Display { meeting_id: MeetingId },
+    /// A read-only display link (projector, OBS) of one meeting; `prompter`: a
+    /// teleprompter link, which also gets the organizer's notes.
+    Display {
+        meeting_id: MeetingId,
+        prompter: bool,
+    },
 }
 
 /// Whom a meeting belongs to: its owner (none for meetings only admins control) and the

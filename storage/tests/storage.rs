@@ -167,6 +167,7 @@ fn choice(text: &str, slug: &str, correct: bool) -> ChoiceFile {
 fn activity(kind: ActivityKind, title: &str, choices: Vec<ChoiceFile>) -> ActivityFile {
     ActivityFile {
         id: None,
+        notes: String::new(),
         markup: Default::default(),
         kind,
         title: title.into(),
@@ -1139,6 +1140,8 @@ async fn display_sessions_are_per_meeting_and_revocable(store: Store) {
                 token,
                 &SessionSubject::Display {
                     meeting_id: meeting,
+                    // A teleprompter link is revoked with the display links.
+                    prompter: token == "d2",
                 },
             )
             .await
@@ -1146,7 +1149,17 @@ async fn display_sessions_are_per_meeting_and_revocable(store: Store) {
     }
     assert_eq!(
         store.find_session("d1").await.unwrap(),
-        Some(SessionSubject::Display { meeting_id: a })
+        Some(SessionSubject::Display {
+            meeting_id: a,
+            prompter: false
+        })
+    );
+    assert_eq!(
+        store.find_session("d2").await.unwrap(),
+        Some(SessionSubject::Display {
+            meeting_id: a,
+            prompter: true
+        })
     );
     assert_eq!(store.delete_display_sessions(a).await.unwrap(), 2);
     assert_eq!(store.find_session("d1").await.unwrap(), None);
@@ -1805,6 +1818,7 @@ async fn plan_edits_keep_ids_and_lock_what_was_used(store: Store) {
     .unwrap();
     edit.activities.push(ActivityFile {
         id: None,
+        notes: "Say thanks to the sponsors".into(),
         kind: ActivityKind::Text,
         title: "Thanks".into(),
         description: "**bye**".into(),
@@ -1824,6 +1838,7 @@ async fn plan_edits_keep_ids_and_lock_what_was_used(store: Store) {
     assert_eq!(saved_ids[..3], [Some(ids[0]), Some(ids[2]), Some(ids[1])]);
     assert!(saved_ids[3].is_some() && !ids.contains(&saved_ids[3].unwrap()));
     assert_eq!(saved.activities[3].markup, Markup::Markdown);
+    assert_eq!(saved.activities[3].notes, "Say thanks to the sponsors");
     let quiz = &saved.activities[1];
     assert_eq!(quiz.choices.len(), 3);
     assert_eq!(
@@ -1874,6 +1889,14 @@ async fn plan_edits_keep_ids_and_lock_what_was_used(store: Store) {
         Err(StorageError::PlanLocked { field, .. }) => assert_eq!(field, "activities[1]"),
         other => panic!("expected PlanLocked, got {other:?}"),
     }
+    // Notes stay editable on what was reached (the speaker's own text).
+    let mut noted = saved.clone();
+    noted.activities[0].notes = "The answer is 4".into();
+    let renoted = store
+        .replace_plan(f.meeting, &noted, 2, None)
+        .await
+        .unwrap();
+    assert_eq!(renoted.activities[0].notes, "The answer is 4");
     let mut deleted = saved.clone();
     deleted.activities.remove(0);
     match store.replace_plan(f.meeting, &deleted, 2, None).await {

@@ -87,6 +87,7 @@ fn line(platform: Platform, user: &str, text: &str) -> ChatMessage {
         user_name: format!("{user} name"),
         text: text.into(),
         at: 0,
+        badges: Default::default(),
     }
 }
 

@@ -11,6 +11,7 @@ use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 use serde_json::json;
 use warp::Reply;
+
 use warp::http::{HeaderMap, header};
 use warp::reply::Response;
 
@@ -259,9 +260,30 @@ pub async fn qr_svg(
 pub async fn create_display(
     id: i64,
     headers: HeaderMap,
+    body: bytes::Bytes,
     peer: Option<SocketAddr>,
     app: App,
 ) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        #[serde(default)]
+        scope: Option<String>,
+    }
+    let prompter = if body.iter().all(u8::is_ascii_whitespace) {
+        false
+    } else {
+        match serde_json::from_slice::<Body>(&body) {
+            Ok(Body { scope: None }) => false,
+            Ok(Body { scope: Some(s) }) if s == "display" => false,
+            Ok(Body { scope: Some(s) }) if s == "prompter" => true,
+            _ => {
+                return ApiError::BadRequest.reply(Some(
+                    r#"send {"scope": "display"} or {"scope": "prompter"}, or no body"#,
+                ));
+            }
+        }
+    };
     let meeting = MeetingId(id);
     let staff =
         match principal::staff_allowed(&app, &headers, Action::ManageDisplays, meeting).await {
@@ -275,12 +297,18 @@ pub async fn create_display(
     let token = auth::new_token();
     let subject = SessionSubject::Display {
         meeting_id: meeting,
+        prompter,
     };
     if let Err(e) = app.engine.store().create_session(&token, &subject).await {
         return internal(e);
     }
-    tracing::info!(meeting_id = %meeting, by = ?staff_name(&staff), "display link created");
-    let url = format!("{base}/present.html?meeting={id}&token={token}");
+    tracing::info!(meeting_id = %meeting, by = ?staff_name(&staff), prompter, "display link created");
+    let page = if prompter {
+        "overlay/prompter.html"
+    } else {
+        "present.html"
+    };
+    let url = format!("{base}/{page}?meeting={id}&token={token}");
     warp::reply::json(&json!({"token": token, "url": url})).into_response()
 }
 

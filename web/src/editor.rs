@@ -271,6 +271,9 @@ pub async fn put_plan(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App)
     };
     if let Some(handle) = app.engine.running(meeting) {
         handle.set_code(&plan.code);
+        if before.bots != plan.bots {
+            handle.set_bots(plan.bots.clone());
+        }
         let sources: Vec<_> = before.sources.into_iter().map(|s| s.source).collect();
         if sources != plan.sources || before.chat != plan.chat {
             handle.reload_streams();

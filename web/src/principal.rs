@@ -34,9 +34,13 @@ pub async fn from_token(app: &App, token: &str) -> Result<Option<Caller>, Respon
             },
             attendee: None,
         }),
-        Some(SessionSubject::Display { meeting_id }) => Some(Caller {
+        Some(SessionSubject::Display {
+            meeting_id,
+            prompter,
+        }) => Some(Caller {
             principal: Principal::Display {
                 meeting: meeting_id,
+                prompter,
             },
             attendee: None,
         }),

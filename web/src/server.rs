@@ -79,9 +79,12 @@ impl Server {
         let adapters = crate::streams::adapter_env(&store, &config)?;
         let engine_config = EngineConfig {
             idle: config.idle,
-            extensions: Extensions(vec![Arc::new(StreamsFactory {
-                env: adapters.clone(),
-            })]),
+            extensions: Extensions(vec![
+                Arc::new(StreamsFactory {
+                    env: adapters.clone(),
+                }),
+                Arc::new(librekast_engine::bot_actor::BotsFactory),
+            ]),
             ..EngineConfig::default()
         };
         let engine = Engine::start(store, engine_config).await?;

@@ -114,9 +114,8 @@ async fn identify(
     for token in candidates {
         if let Some(c) = principal::from_token(app, token).await? {
             let elsewhere = match &c.principal {
-                Principal::Participant { meeting: m, .. } | Principal::Display { meeting: m } => {
-                    *m != meeting
-                }
+                Principal::Participant { meeting: m, .. }
+                | Principal::Display { meeting: m, .. } => *m != meeting,
                 Principal::Staff { .. } => false,
             };
             if !elsewhere {
@@ -345,6 +344,30 @@ where
 
 /// Serves one connection until the peer leaves, the server shuts down or the peer stalls.
 /// Generic over the socket so tests can drive it without a network.
+/// What a staff or display connection gets after its `state` (at open and after a resync):
+/// the latest alerts (an overlay skips the ids it showed already) and, for staff, the bots'
+/// live state.
+async fn replay_extras<S>(
+    sink: &mut S,
+    handle: &librekast_engine::MeetingHandle,
+    audience: Audience,
+) -> bool
+where
+    S: Sink<Message, Error = WsError> + Unpin,
+{
+    for alert in handle.recent_alerts() {
+        if !send(sink, librekast_engine::view::alert_json(&alert).to_string()).await {
+            return false;
+        }
+    }
+    if audience == Audience::Staff
+        && let Some(bots) = handle.bots_status()
+    {
+        return send(sink, librekast_engine::view::bots_json(&bots).to_string()).await;
+    }
+    true
+}
+
 pub async fn run<S>(ws: S, mut conn: Conn)
 where
     S: Stream<Item = Result<Message, WsError>> + Sink<Message, Error = WsError> + Unpin,
@@ -372,6 +395,9 @@ where
             format!(r#"{{"type":"participants","count":{count}}}"#),
         )
         .await;
+        if !replay_extras(&mut sink, &conn.handle, audience).await {
+            return;
+        }
     }
     let meeting = MeetingRef {
         id: conn.handle.id,
@@ -425,7 +451,7 @@ where
                             None => send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::BadRequest))).await,
                             // A display watches only; a participant cannot control; an organizer
                             // only controls their meetings (checked at the upgrade too).
-                            _ if audience == Audience::Display => {
+                            _ if matches!(audience, Audience::Display | Audience::Prompter) => {
                                 send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::Forbidden))).await
                             }
                             Some(command) if !principal.can(command.action(), Some(meeting)) => {
@@ -496,6 +522,8 @@ where
                         Ok(s) => {
                             you = s.you.or(you);
                             send(&mut sink, s.state.render(you.as_ref())).await
+                                && (audience == Audience::Participant
+                                    || replay_extras(&mut sink, &conn.handle, audience).await)
                         }
                         Err(_) => false,
                     }

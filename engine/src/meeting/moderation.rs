@@ -63,6 +63,10 @@ impl Meeting {
     ) {
         let reached = reached.min(self.activities.len()).min(activities.len());
         self.activities.truncate(reached);
+        // Notes stay editable on what the meeting reached (the speaker's own text).
+        for (kept, new) in self.activities.iter_mut().zip(&activities) {
+            kept.notes = Arc::from(new.notes.as_str());
+        }
         self.activities
             .extend(activities.into_iter().skip(reached).map(Activity::new));
         self.position = self.position.min(self.activities.len().saturating_sub(1));

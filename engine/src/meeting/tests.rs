@@ -31,6 +31,7 @@ fn activity(id: i64, kind: ActivityKind, choices: Vec<ChoiceRecord>) -> Activity
         state: ActivityState::Pending,
         choices,
         hidden_words: vec![],
+        notes: String::new(),
     }
 }
 

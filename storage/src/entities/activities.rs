@@ -21,6 +21,9 @@ pub struct Model {
     /// Normalized words a moderator hid from the cloud, as a JSON array.
     #[sea_orm(column_type = "Text")]
     pub hidden_words: String,
+    /// The organizer's notes (teleprompter, dashboard); never sent to participants.
+    #[sea_orm(column_type = "Text")]
+    pub notes: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

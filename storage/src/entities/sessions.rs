@@ -22,6 +22,8 @@ pub struct Model {
 pub const KIND_STAFF: &str = "staff";
 pub const KIND_PARTICIPANT: &str = "participant";
 pub const KIND_DISPLAY: &str = "display";
+/// A teleprompter link: a display that also gets the organizer's notes.
+pub const KIND_PROMPTER: &str = "prompter";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {

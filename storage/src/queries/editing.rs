@@ -201,6 +201,34 @@ impl Store {
         Ok(done.rows_affected > 0)
     }
 
+    /// Replaces a meeting's bots (the dashboard turns them on and off, or edits them):
+    /// `InvalidPlan` with every problem, each under its `bots[i].field`.
+    pub async fn set_meeting_bots(
+        &self,
+        meeting: MeetingId,
+        bots: &[crate::Bot],
+    ) -> Result<(), StorageError> {
+        let problems = crate::bot_problems(bots);
+        if !problems.is_empty() {
+            return Err(StorageError::InvalidPlan(
+                problems
+                    .into_iter()
+                    .map(crate::meeting_file::FieldError::from_message)
+                    .collect(),
+            ));
+        }
+        let _guard = self.write_guard().await;
+        let done = meetings::Entity::update_many()
+            .col_expr(meetings::Column::Bots, Expr::value(bots_json(bots)?))
+            .filter(meetings::Column::Id.eq(meeting.0))
+            .exec(&self.db)
+            .await?;
+        if done.rows_affected == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Every meeting with what a list of meetings shows, newest first.
     pub async fn meeting_listing(&self) -> Result<Vec<MeetingListing>, StorageError> {
         let rows = meetings::Entity::find().all(&self.db).await?;
@@ -316,6 +344,7 @@ fn stored_item(row: &activities::Model, choices: &[choices::Model]) -> ActivityF
             })
             .collect(),
         word_limit: u32::try_from(row.word_limit).unwrap_or(0),
+        notes: row.notes.clone(),
     }
 }
 
@@ -351,7 +380,12 @@ async fn write_plan<C: ConnectionTrait>(
                 "is not the activity the meeting already reached here",
             ));
         }
-        if *sent != stored_item(row, choices) {
+        // Notes stay editable: a speaker fixes their notes while the meeting runs.
+        let stored = ActivityFile {
+            notes: sent.notes.clone(),
+            ..stored_item(row, choices)
+        };
+        if *sent != stored {
             return Err(locked(field, "was already reached in this meeting"));
         }
     }
@@ -483,6 +517,16 @@ async fn write_plan<C: ConnectionTrait>(
         .await
         .map_err(|e| map_err("meeting", e))?;
 
+    for (row, sent) in stored.iter().take(reached).zip(&file.activities) {
+        if row.notes != sent.notes {
+            activities::Entity::update_many()
+                .col_expr(activities::Column::Notes, Expr::value(sent.notes.clone()))
+                .filter(activities::Column::Id.eq(row.id))
+                .exec(db)
+                .await?;
+        }
+    }
+
     // Activities after the reached ones: deleted when left out; the rest park at negative
     // positions first, so no move collides with the unique (meeting, position) index.
     let kept: HashSet<i64> = file.activities.iter().filter_map(|a| a.id).collect();
@@ -515,6 +559,7 @@ async fn write_plan<C: ConnectionTrait>(
                 Expr::value(sent.description.clone()),
             )
             .col_expr(activities::Column::Markup, Expr::value(sent.markup.code()))
+            .col_expr(activities::Column::Notes, Expr::value(sent.notes.clone()))
             .col_expr(
                 activities::Column::WordLimit,
                 Expr::value(convert::to_i32(sent.word_limit, "word_limit")?),

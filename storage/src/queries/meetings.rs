@@ -168,6 +168,7 @@ pub(crate) async fn insert_activity<C: ConnectionTrait>(
         state: Set(ActivityState::Pending.code().to_owned()),
         markup: Set(activity.markup.code().to_owned()),
         hidden_words: Set("[]".to_owned()),
+        notes: Set(activity.notes.clone()),
     }
     .insert(db)
     .await
@@ -254,6 +255,7 @@ async fn read_meeting_file<C: ConnectionTrait>(
             markup,
             choices,
             word_limit,
+            notes: row.notes,
         });
     }
     let flags = meeting_flags(db, id)

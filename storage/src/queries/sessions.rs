@@ -93,8 +93,16 @@ impl Store {
                 Some(meeting_id.0),
                 Some(attendee_id.0),
             ),
-            SessionSubject::Display { meeting_id } => {
-                (sessions::KIND_DISPLAY, None, Some(meeting_id.0), None)
+            SessionSubject::Display {
+                meeting_id,
+                prompter,
+            } => {
+                let kind = if *prompter {
+                    sessions::KIND_PROMPTER
+                } else {
+                    sessions::KIND_DISPLAY
+                };
+                (kind, None, Some(meeting_id.0), None)
             }
         };
         let now = now_micros();
@@ -251,7 +259,7 @@ impl Store {
     pub async fn delete_display_sessions(&self, meeting: MeetingId) -> Result<u64, StorageError> {
         let _guard = self.write_guard().await;
         let done = sessions::Entity::delete_many()
-            .filter(sessions::Column::Kind.eq(sessions::KIND_DISPLAY))
+            .filter(sessions::Column::Kind.is_in([sessions::KIND_DISPLAY, sessions::KIND_PROMPTER]))
             .filter(sessions::Column::MeetingId.eq(meeting.0))
             .exec(&self.db)
             .await?;
@@ -292,9 +300,12 @@ impl Store {
                     role: u.role,
                 }))
             }
-            (sessions::KIND_DISPLAY, _, Some(meeting_id), _) => Ok(Some(SessionSubject::Display {
-                meeting_id: MeetingId(meeting_id),
-            })),
+            (kind @ (sessions::KIND_DISPLAY | sessions::KIND_PROMPTER), _, Some(meeting_id), _) => {
+                Ok(Some(SessionSubject::Display {
+                    meeting_id: MeetingId(meeting_id),
+                    prompter: kind == sessions::KIND_PROMPTER,
+                }))
+            }
             (sessions::KIND_PARTICIPANT, _, Some(meeting_id), Some(attendee_id)) => {
                 if session.expires_at.is_some_and(|at| now > at) {
                     return Ok(None);
