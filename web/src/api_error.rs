@@ -50,10 +50,14 @@ pub enum ApiError {
     LastAdmin,
     /// Join or rename: the name holds one of the meeting's blocked words.
     BlockedWord,
+    /// Media upload: the file is over `LIBREKAST_MEDIA_MAX_BYTES`.
+    MediaTooLarge,
+    /// Media upload: not MP4, WebM, GIF, PNG, JPEG or WebP by its content.
+    UnsupportedMedia,
 }
 
 impl ApiError {
-    pub const ALL: [ApiError; 19] = [
+    pub const ALL: [ApiError; 21] = [
         ApiError::BadRequest,
         ApiError::WrongCredentials,
         ApiError::Unauthorized,
@@ -73,6 +77,8 @@ impl ApiError {
         ApiError::Conflict,
         ApiError::LastAdmin,
         ApiError::BlockedWord,
+        ApiError::MediaTooLarge,
+        ApiError::UnsupportedMedia,
     ];
 
     pub fn status(self) -> StatusCode {
@@ -83,13 +89,15 @@ impl ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedMedia => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotConfigured => StatusCode::NOT_IMPLEMENTED,
             ApiError::Conflict | ApiError::LastAdmin => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge | ApiError::MediaTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable | ApiError::ServerFull | ApiError::Busy => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -116,6 +124,8 @@ impl ApiError {
             ApiError::Conflict => "conflict",
             ApiError::LastAdmin => "last_admin",
             ApiError::BlockedWord => "blocked_word",
+            ApiError::MediaTooLarge => "too_large",
+            ApiError::UnsupportedMedia => "unsupported_media",
         }
     }
 

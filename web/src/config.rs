@@ -16,6 +16,13 @@ pub const DEFAULT_IDLE_SECS: u64 = 600;
 pub const DEFAULT_SESSION_IDLE_SECS: u64 = 12 * 3_600;
 /// `LIBREKAST_SESSION_MAX_SECS`' default: a staff session ends 7 days after login.
 pub const DEFAULT_SESSION_MAX_SECS: u64 = 7 * 86_400;
+/// `LIBREKAST_MEDIA_MAX_BYTES`' default: 20 MiB, a few seconds of HD alert video.
+pub const DEFAULT_MEDIA_MAX_BYTES: u64 = 20 * 1024 * 1024;
+/// The largest `LIBREKAST_MEDIA_MAX_BYTES` accepted: past it, host the file elsewhere.
+pub const MEDIA_MAX_BYTES_CEILING: u64 = 1024 * 1024 * 1024;
+/// A media upload must arrive whole within this (20 MiB at 1 Mbit/s takes under three
+/// minutes); between two parts of it, no longer than the body timeout.
+pub const MEDIA_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -60,6 +67,10 @@ pub struct Config {
     /// `LIBREKAST_SECRET_KEY`: seals platform tokens at rest (SQLite: generated into the
     /// data directory when unset; PostgreSQL: required once tokens are stored).
     pub secret_key: Option<String>,
+    /// The largest file `POST /api/media` takes (`LIBREKAST_MEDIA_MAX_BYTES`).
+    pub media_max_bytes: u64,
+    /// A media upload must arrive whole within this ([`MEDIA_TIMEOUT`]).
+    pub media_timeout: Duration,
 }
 
 /// Request head deadline from accept.
@@ -113,6 +124,8 @@ impl Config {
             body_timeout: BODY_TIMEOUT,
             platforms: librekast_adapters::PlatformConfig::default(),
             secret_key: None,
+            media_max_bytes: DEFAULT_MEDIA_MAX_BYTES,
+            media_timeout: MEDIA_TIMEOUT,
         }
     }
 
@@ -237,6 +250,17 @@ impl Config {
         }
         self.session_idle = Duration::from_secs(idle);
         self.session_max = Duration::from_secs(max.max(idle));
+        Ok(self)
+    }
+
+    /// The media store's size limit, in bytes (1 byte to 1 GiB).
+    pub fn with_media_max_bytes(mut self, bytes: u64) -> Result<Config, WebError> {
+        if bytes == 0 || bytes > MEDIA_MAX_BYTES_CEILING {
+            return Err(WebError::Config(format!(
+                "LIBREKAST_MEDIA_MAX_BYTES={bytes} is out of range: give bytes from 1 to {MEDIA_MAX_BYTES_CEILING} (1 GiB), e.g. 52428800 for 50 MiB (default {DEFAULT_MEDIA_MAX_BYTES}: 20 MiB)"
+            )));
+        }
+        self.media_max_bytes = bytes;
         Ok(self)
     }
 
@@ -406,5 +430,26 @@ mod tests {
             Some(vec!["quiz.example.org".into(), "10.0.0.5:8000".into()])
         );
         assert!(c.with_session_limits(0, 10).is_err());
+    }
+
+    #[test]
+    fn media_limit() {
+        let c = Config::new(DEFAULT_BIND, DEFAULT_DATABASE_URL, 1).unwrap();
+        assert_eq!(c.media_max_bytes, 20 * 1024 * 1024);
+        assert_eq!(
+            c.clone()
+                .with_media_max_bytes(1024)
+                .unwrap()
+                .media_max_bytes,
+            1024
+        );
+        for bad in [0, MEDIA_MAX_BYTES_CEILING + 1] {
+            let e = c
+                .clone()
+                .with_media_max_bytes(bad)
+                .err()
+                .map(|e| e.to_string());
+            assert!(e.is_some_and(|e| e.contains("LIBREKAST_MEDIA_MAX_BYTES")));
+        }
     }
 }

@@ -7,8 +7,11 @@
 //! - [`editor`]: the meeting editor's API (meetings, the plan with ids, duplicate, reset,
 //!   delete, sharing, the Markdown preview, GIFT import).
 //! - [`moderation`]: participants (rename, remove), hidden words, blocked words.
+//! - [`bots`]: a meeting's bots from the dashboard (applied live) and test alerts.
 //! - [`flagsheet`]: the flags with their claiming links and QR codes, for the printable
 //!   flag sheet (`/api/meetings/{id}/flags`).
+//! - [`media`]: the media store: uploads checked by content, listed and deleted by staff,
+//!   served with byte ranges under unguessable ids (`/api/media`, `/media/{id}`).
 //! - [`input`]: what routes read from a request (the app, bounded JSON bodies, the caller's
 //!   address, path segments, names); a leaf, so handler modules never import [`routes`].
 //! - [`routes`]: HTTP routes (`/api/…`, static assets) as warp filters.
@@ -40,11 +43,13 @@ pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod bootstrap;
+pub mod bots;
 pub mod config;
 pub mod editor;
 pub mod error;
 pub mod flagsheet;
 pub mod input;
+pub mod media;
 pub mod moderation;
 pub mod net;
 pub mod pending;

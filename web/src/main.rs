@@ -85,6 +85,9 @@ struct ServeArgs {
     /// Seconds after login a staff session ends, used or not.
     #[arg(long, env = "LIBREKAST_SESSION_MAX_SECS", default_value_t = DEFAULT_SESSION_MAX_SECS)]
     session_max_secs: u64,
+    /// The largest file the media store takes, in bytes (videos and images for alerts).
+    #[arg(long, env = "LIBREKAST_MEDIA_MAX_BYTES", default_value_t = librekast_web::config::DEFAULT_MEDIA_MAX_BYTES)]
+    media_max_bytes: u64,
     #[command(flatten)]
     platforms: PlatformArgs,
 }
@@ -193,6 +196,7 @@ impl ServeArgs {
             .with_trusted_proxies(self.trusted_proxies.as_deref())?
             .with_allowed_hosts(self.allowed_hosts.as_deref())?
             .with_session_limits(self.session_idle_secs, self.session_max_secs)?
+            .with_media_max_bytes(self.media_max_bytes)?
             .with_platforms(self.platforms.config(self.public_url.as_deref()))?
             .with_secret_key(self.platforms.secret_key.as_deref()))
     }
@@ -321,7 +325,8 @@ enum MeetingCmd {
         #[arg(long, value_name = "NAME")]
         owner: Option<String>,
     },
-    /// Print a meeting as a file that imports back identically.
+    /// Print a meeting as a file that imports back identically. Media files it refers to
+    /// (`"media": "ID"`) are not included: a note on standard error lists their ids.
     Export { id: i64 },
     /// Print a meeting's results: per activity the counts (correct choice marked) or the
     /// top words, the flags, the scoreboard's top 10 and participation by platform.
@@ -591,5 +596,30 @@ async fn meeting_export(database_url: &str, id: i64) -> anyhow::Result<()> {
         other => other?,
     };
     println!("{}", serde_json::to_string_pretty(&file)?);
+    let media = referenced_media(&file);
+    if !media.is_empty() {
+        let files = if media.len() == 1 { "file" } else { "files" };
+        eprintln!(
+            "note: media files are not included in the export. This meeting refers to {} media {files}: {}. Copy them from the media/ folder of the data directory, or upload them again on the other server and put the new ids in the file.",
+            media.len(),
+            media.join(", ")
+        );
+    }
     Ok(())
+}
+
+/// The media ids a meeting file refers to (`"media": "ID"`), each once, in order.
+fn referenced_media(file: &MeetingFile) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for bot in &file.bots {
+        if let librekast_storage::Bot::Revolution {
+            media: Some(id), ..
+        } = bot
+            && !id.trim().is_empty()
+            && !ids.contains(id)
+        {
+            ids.push(id.clone());
+        }
+    }
+    ids
 }

@@ -76,6 +76,12 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
     let create_display = warp::path!("api" / "meetings" / i64 / "display")
         .and(warp::post())
         .and(warp::header::headers_cloned())
+        // `{"scope": "prompter"}`, or no body at all (a display link, as before).
+        .and(
+            json_body(app.config.body_timeout)
+                .or(warp::any().map(bytes::Bytes::new))
+                .unify(),
+        )
         .and(warp::ext::optional::<SocketAddr>())
         .and(with_app(app.clone()))
         .then(account::create_display);
@@ -197,6 +203,10 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .or(crate::moderation::routes(app.clone()))
         .unify()
         .or(crate::flagsheet::routes(app.clone()))
+        .unify()
+        .or(crate::bots::routes(app.clone()))
+        .unify()
+        .or(crate::media::routes(app.clone()))
         .unify()
         .or(health)
         .unify()

@@ -4,7 +4,7 @@
 //!   and `/ws/`, a request whose credential is a cookie, or that sets or clears one (join,
 //!   login, logout), must come from our own origin, `LIBREKAST_PUBLIC_URL`'s or one in
 //!   `LIBREKAST_ALLOWED_ORIGINS` (no `Origin`: a script, allowed); a JSON body must say
-//!   `application/json` (an HTML form cannot).
+//!   `application/json` (an HTML form cannot), a media upload any type but a form's.
 //! - [`base_url`]: `scheme://host` for links and QR codes, from `LIBREKAST_PUBLIC_URL` or the
 //!   request (`X-Forwarded-Host`/`-Proto` only from a trusted proxy; `LIBREKAST_ALLOWED_HOSTS`
 //!   when set).
@@ -129,6 +129,18 @@ fn cookie_is_credential(headers: &HeaderMap, query: &str) -> bool {
     })
 }
 
+/// The body types a cross-site page can send without the browser asking us first (CORS's
+/// "simple" content types).
+fn form_type(essence: &str) -> bool {
+    [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "text/plain",
+    ]
+    .iter()
+    .any(|t| essence.eq_ignore_ascii_case(t))
+}
+
 /// The cross-site rules of the module, for one request; read straight from the request
 /// (nothing copied) before it reaches the routes.
 pub fn check(
@@ -155,11 +167,21 @@ pub fn check(
     let has_body = headers.contains_key(header::TRANSFER_ENCODING)
         || text(headers, header::CONTENT_LENGTH.as_str()).is_some_and(|l| l.trim() != "0");
     if *method != Method::GET && has_body {
-        let json = text(headers, header::CONTENT_TYPE.as_str()).is_some_and(|t| {
-            t.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-        });
+        let essence = text(headers, header::CONTENT_TYPE.as_str())
+            .and_then(|t| t.split(';').next())
+            .map(str::trim);
+        if path == crate::media::UPLOAD_PATH {
+            // A media upload is the raw file, so it cannot be JSON; it still may not be a
+            // type an HTML form (or a fetch without preflight) can send.
+            if essence.is_none_or(form_type) {
+                return Err(Refused(
+                    ApiError::UnsupportedMediaType,
+                    "send the file as the body with its own Content-Type (or application/octet-stream), not as a form",
+                ));
+            }
+            return Ok(());
+        }
+        let json = essence.is_some_and(|m| m.eq_ignore_ascii_case("application/json"));
         if !json {
             return Err(Refused(
                 ApiError::UnsupportedMediaType,

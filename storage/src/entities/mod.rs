@@ -8,6 +8,7 @@ pub mod choices;
 pub mod flag_attempts;
 pub mod flag_captures;
 pub mod flags;
+pub mod media;
 pub mod meeting_shares;
 pub mod meetings;
 pub mod platform_accounts;

@@ -12,6 +12,8 @@ mod m20261206_000003_streams;
 mod m20261206_000004_editor;
 mod m20261206_000005_session_details;
 mod m20261206_000006_bots;
+mod m20261206_000007_notes;
+mod m20261206_000008_media;
 
 pub struct Migrator;
 
@@ -25,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_editor::Migration),
             Box::new(m20261206_000005_session_details::Migration),
             Box::new(m20261206_000006_bots::Migration),
+            Box::new(m20261206_000007_notes::Migration),
+            Box::new(m20261206_000008_media::Migration),
         ]
     }
 }

@@ -12,12 +12,14 @@
 //! - [`streams`]: a meeting's chat sources and rules, chat ids already counted, cursors,
 //!   the YouTube quota spent.
 //! - [`accounts`]: staff users' connected platform accounts (tokens sealed).
+//! - [`media`]: the media store's records (the files themselves are the web layer's).
 
 pub mod access;
 pub mod accounts;
 pub mod answers;
 pub mod attendees;
 pub mod editing;
+pub mod media;
 pub mod meetings;
 pub mod results;
 pub mod sessions;
