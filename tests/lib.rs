@@ -60,6 +60,7 @@ pub fn fake_platforms() -> anyhow::Result<librekast_adapters::PlatformConfig> {
         twitch_irc_url: twitch.irc_url(),
         twitch_id_url: twitch.id_url(),
         twitch_api_url: twitch.api_url(),
+        twitch_eventsub_url: twitch.eventsub_url(),
         twitch_reconnect_every: std::time::Duration::from_millis(50),
         account_recheck: std::time::Duration::from_millis(500),
         ..librekast_adapters::PlatformConfig::default()

@@ -70,7 +70,8 @@ fn report_failure(e: &io::Error, target: &IrcTarget) {
     let _ = FAILURES.get_or_init(|| broadcast::channel(16).0).send(text);
 }
 
-fn tls_config() -> Arc<ClientConfig> {
+/// The TLS client settings (ring, webpki roots), shared with the EventSub WebSocket.
+pub(crate) fn tls_config() -> Arc<ClientConfig> {
     TLS.get_or_init(|| {
         install_crypto_provider();
         let roots = RootCertStore {

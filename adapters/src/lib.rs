@@ -13,6 +13,7 @@
 //! - [`accounts`]: storing a platform's tokens for a staff user and keeping them fresh.
 //! - [`status`]: reporting an adapter's status to staff and the log.
 //! - [`outbox`]: the throttled outgoing queue (drop-oldest when full).
+//! - [`recent`]: the ids of the platform events handled last (alerts raised once).
 //! - [`source`], [`room`]: the platform-neutral chat source trait and the in-room source.
 //! - [`error`]: the [`AdapterError`] enum.
 
@@ -23,6 +24,7 @@ pub mod error;
 pub mod factory;
 pub mod irc_transport;
 pub mod outbox;
+pub mod recent;
 pub mod room;
 pub mod source;
 pub mod status;

@@ -10,8 +10,15 @@ use serde::Deserialize;
 use crate::AdapterError;
 use crate::config::{OAuthClient, PlatformConfig};
 
-/// What reading and posting in chat needs.
-pub const SCOPES: &[&str] = &["chat:read", "chat:edit"];
+/// What reading and posting in chat needs, and the alerts (EventSub): follows need
+/// `moderator:read:followers`, subscriptions and gifted subs `channel:read:subscriptions`
+/// (raids need none).
+pub const SCOPES: &[&str] = &[
+    "chat:read",
+    "chat:edit",
+    "moderator:read:followers",
+    "channel:read:subscriptions",
+];
 
 /// One HTTP request waits at most this long.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(15);

@@ -4,8 +4,12 @@
 //!
 //! - [`auth`]: Twitch OAuth (device flow, refresh, validation).
 //! - [`session`]: one adapter run: credentials, the IRC client, statuses, the outbox.
+//! - [`eventsub`]: follow, sub, gift and raid alerts over EventSub WebSocket (with an
+//!   account); [`helix`]: the Helix calls they need.
 
 pub mod auth;
+pub mod eventsub;
+pub mod helix;
 pub mod session;
 
 use std::sync::Arc;

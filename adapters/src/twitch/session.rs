@@ -5,9 +5,14 @@
 //! Statuses: `connecting` → `connected` on our own JOIN echo; `reconnecting` on RECONNECT or
 //! a failed connection attempt; `auth_required` when Twitch refuses the account's token
 //! (login NOTICE, or a refused refresh), after which the run reads on anonymously.
+//!
+//! With an account, the run also keeps the alerts going ([`super::eventsub`]): started with
+//! the account, given its refreshed tokens, restarted when the account changes, stopped when
+//! the run reads anonymously. Their note ("alerts: …") ends the `connected` message.
 
 use std::time::Duration;
 
+use librekast_engine::chat::Badges;
 use librekast_engine::{ChatMessage, ExtensionContext};
 use librekast_storage::{AccountRecord, Platform, PlatformTokens, UserId, now_micros};
 use tokio::sync::mpsc;
@@ -16,6 +21,7 @@ use twitch_irc::login::StaticLoginCredentials;
 use twitch_irc::message::{PrivmsgMessage, ServerMessage};
 use twitch_irc::{ClientConfig, TwitchIRCClient};
 
+use super::eventsub::{AlertsArgs, EventSub};
 use crate::AdapterError;
 use crate::accounts::{fresh_twitch, refresh_at};
 use crate::env::AdapterEnv;
@@ -71,8 +77,39 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
     // means someone connected, replaced or removed the account.
     let (mut account, mut known) = load_account(&args, &mut reporter).await;
     let mut outbox = Outbox::default();
+    // The alerts of the account in use; a new account (not a refreshed token) restarts them.
+    let mut alerts: Option<EventSub> = None;
+    let mut restart_alerts = true;
+    let mut said_anonymous = false;
     loop {
         let anonymous = account.is_none();
+        match &account {
+            Some(a) => match &alerts {
+                Some(running) if !restart_alerts && running.user_id() == a.platform_user_id => {
+                    running.set_token(&a.tokens.access_token);
+                }
+                _ => {
+                    alerts = Some(EventSub::spawn(AlertsArgs {
+                        handle: args.ctx.handle.clone(),
+                        meeting: args.ctx.meeting,
+                        channel: channel.clone(),
+                        login: a.login.clone(),
+                        user_id: a.platform_user_id.clone(),
+                        token: a.tokens.access_token.clone(),
+                        config: args.env.config.clone(),
+                    }));
+                }
+            },
+            None => {
+                // EventSub needs a user token: no alerts for anonymous readers.
+                alerts = None;
+                if !said_anonymous {
+                    said_anonymous = true;
+                    tracing::info!(meeting_id = %args.ctx.meeting, actor = "adapter", adapter = "twitch", "no Twitch alerts: reading anonymously (EventSub needs a connected account)");
+                }
+            }
+        }
+        restart_alerts = false;
         let (login, token) = match &account {
             Some(a) => (a.login.clone(), Some(a.tokens.access_token.clone())),
             None => (
@@ -106,7 +143,9 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
         let auth_problem = (anonymous && reporter.status() == Some(AUTH_REQUIRED))
             .then(|| reporter.message().unwrap_or_default().to_string());
         let connected = if anonymous {
-            format!("reading #{channel} anonymously (connect a Twitch account to post)")
+            format!(
+                "reading #{channel} anonymously (connect a Twitch account to post and to get alerts)"
+            )
         } else {
             format!("reading and posting in #{channel} as {login}")
         };
@@ -138,7 +177,7 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
                                 }
                                 match &auth_problem {
                                     Some(problem) => reporter.set(AUTH_REQUIRED, problem.clone()),
-                                    None => reporter.set(CONNECTED, connected.clone()),
+                                    None => reporter.set(CONNECTED, with_note(&connected, alerts.as_ref())),
                                 }
                             }
                             ServerMessage::Notice(n) if is_login_failure(&n.message_text) => {
@@ -183,8 +222,8 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
                 Some(line) = out_rx.recv() => {
                     if anonymous {
                         tracing::debug!(meeting_id = %args.ctx.meeting, adapter = "twitch", "line not posted: no account connected");
-                    } else {
-                        outbox.push(line);
+                    } else if outbox.push(line) {
+                        args.ctx.handle.count_dropped(1);
                     }
                 }
                 _ = sleep_until(next_post), if next_post.is_some() => {
@@ -193,6 +232,11 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
                         if let Err(e) = client.privmsg(channel.clone(), line).await {
                             tracing::warn!(meeting_id = %args.ctx.meeting, actor = "adapter", adapter = "twitch", error = %e, "could not post");
                         }
+                    }
+                }
+                Ok(()) = note_changed(&mut alerts) => {
+                    if reporter.status() == Some(CONNECTED) {
+                        reporter.set(CONNECTED, with_note(&connected, alerts.as_ref()));
                     }
                 }
                 _ = recheck.tick(), if args.account_user.is_some() => {
@@ -231,6 +275,7 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
                 format!("token refreshed; joining #{channel} again"),
             ),
             Switch::AccountChanged => {
+                restart_alerts = true;
                 reporter.set(
                     CONNECTING,
                     format!("account changed; joining #{channel} again"),
@@ -256,6 +301,22 @@ async fn account_changed(args: &SessionArgs, known: Option<&PlatformTokens>) -> 
     }
 }
 
+/// The `connected` message with the alerts' note.
+fn with_note(connected: &str, alerts: Option<&EventSub>) -> String {
+    match alerts.map(EventSub::current_note).filter(|n| !n.is_empty()) {
+        Some(note) => format!("{connected}; {note}"),
+        None => connected.to_string(),
+    }
+}
+
+/// The alerts' note changed (never, without alerts).
+async fn note_changed(alerts: &mut Option<EventSub>) -> Result<(), ()> {
+    match alerts {
+        Some(running) => running.note().changed().await.map_err(|_| ()),
+        None => std::future::pending().await,
+    }
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -276,6 +337,14 @@ fn is_login_failure(text: &str) -> bool {
 }
 
 fn chat_line(m: PrivmsgMessage, delay_secs: u32) -> ChatMessage {
+    let has = |name: &str| m.badges.iter().any(|b| b.name == name);
+    let badges = Badges {
+        broadcaster: has("broadcaster"),
+        moderator: has("moderator"),
+        vip: has("vip") || m.source.tags.0.contains_key("vip"),
+        subscriber: has("subscriber") || has("founder"),
+        member: false,
+    };
     ChatMessage {
         platform: Platform::Twitch,
         id: Some(m.message_id),
@@ -283,6 +352,7 @@ fn chat_line(m: PrivmsgMessage, delay_secs: u32) -> ChatMessage {
         user_name: m.sender.name,
         text: m.message_text,
         at: now_micros() - i64::from(delay_secs) * 1_000_000,
+        badges,
     }
 }
 

@@ -6,12 +6,14 @@
 //!
 //! - [`auth`]: Google OAuth (redirect flow, device flow, refresh) and dashboard states.
 //! - [`accounts`]: connecting a YouTube account and keeping its token fresh.
+//! - [`alerts`]: members, Super Chats and Super Stickers as the meeting's alerts.
 //! - [`api`]: the Data API calls (google-youtube3's hub; our own streamList request).
 //! - [`stream`]: splitting the streamList body into objects as it arrives.
 //! - [`quota`]: the quota meter and Pacific-time days.
 //! - [`session`]: one adapter run.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod env;

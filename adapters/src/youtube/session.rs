@@ -16,17 +16,23 @@
 //! sometimes repeats one) is harmless because message ids are remembered. On a first read
 //! without a token, YouTube returns recent history; messages published before this session
 //! started listening are not counted.
+//!
+//! Alerts (new members, milestones, gifted memberships, Super Chats and Super Stickers,
+//! [`super::alerts`]) come in the same pages: raised once the page's chat lines are taken,
+//! once per message id, and not for history published before the session started.
 
 use std::future::Future;
 use std::time::Duration;
 
 use google_youtube3::api::LiveChatMessage;
+use librekast_engine::chat::Badges;
 use librekast_engine::{ChatMessage, ExtensionContext};
 use librekast_storage::{AccountRecord, Micros, Platform, UserId, now_micros};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::accounts::{fresh_youtube, may_post, project_of};
+use super::alerts::alert_of;
 use super::api::{ApiError, ChatStream, LiveChat, Page};
 use super::quota::{
     COST_BROADCASTS, COST_INSERT, COST_LIST, COST_STREAM, COST_VIDEOS, QuotaMeter, hhmm_utc,
@@ -36,6 +42,7 @@ use crate::AdapterError;
 use crate::accounts::refresh_at;
 use crate::env::AdapterEnv;
 use crate::outbox::{Outbox, Throttle};
+use crate::recent::Seen;
 use crate::status::{
     AUTH_REQUIRED, CONNECTED, CONNECTING, ERROR, OFFLINE, QUOTA_EXHAUSTED, RECONNECTING, Reporter,
 };
@@ -52,6 +59,8 @@ pub const POSTS_PER_WINDOW: usize = 5;
 pub const POST_WINDOW: Duration = Duration::from_secs(10);
 /// The longest wait between retries after failures.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Alert message ids remembered: YouTube repeats a page at most, so a small ring does.
+pub const ALERT_IDS: usize = 1_000;
 
 pub struct SessionArgs {
     pub video_id: Option<String>,
@@ -108,6 +117,7 @@ pub async fn run(args: SessionArgs) -> Result<(), AdapterError> {
         refused_at: None,
         auth_why: None,
         failures: 0,
+        alert_ids: Seen::new(ALERT_IDS),
     };
     session.run().await
 }
@@ -143,6 +153,8 @@ struct Session {
     auth_why: Option<String>,
     /// Consecutive failures, for the backoff.
     failures: u32,
+    /// Ids of the messages that raised an alert lately (a repeated page raises none).
+    alert_ids: Seen,
 }
 
 impl Session {
@@ -460,11 +472,33 @@ impl Session {
                     )))
                 })?;
         }
+        self.raise_alerts(&page.items, since);
         if page.next_page_token.is_some() && page.next_page_token != *cursor {
             *cursor = page.next_page_token;
             self.save_cursor(&chat.chat_id, cursor.as_deref()).await;
         }
         Ok(page.offline)
+    }
+
+    /// The page's alerts, each once; none for history published before `since`.
+    fn raise_alerts(&mut self, items: &[LiveChatMessage], since: Option<Micros>) {
+        for m in items {
+            let published = m.snippet.as_ref().and_then(|s| s.published_at);
+            if let (Some(since), Some(published)) = (since, published)
+                && published.timestamp_micros() < since
+            {
+                continue;
+            }
+            let Some(alert) = alert_of(m) else {
+                continue;
+            };
+            if let Some(id) = m.id.as_deref()
+                && !self.alert_ids.insert(id)
+            {
+                continue;
+            }
+            self.args.ctx.handle.alert(alert);
+        }
     }
 
     /// What a failed read (opening the stream, or a list call) leads to: read again after
@@ -661,7 +695,9 @@ impl Session {
                 Event::Line(None) => self.out_open = false,
                 Event::Line(Some(line)) => {
                     if can_post {
-                        self.outbox.push(line);
+                        if self.outbox.push(line) {
+                            self.args.ctx.handle.count_dropped(1);
+                        }
                     } else {
                         tracing::debug!(meeting_id = %self.args.ctx.meeting, adapter = "youtube", "line not posted: read-only account");
                     }
@@ -774,6 +810,13 @@ fn chat_line(
         user_id,
         text,
         at: now_micros() - i64::from(delay_secs) * 1_000_000,
+        badges: Badges {
+            broadcaster: author.and_then(|a| a.is_chat_owner).unwrap_or(false),
+            moderator: author.and_then(|a| a.is_chat_moderator).unwrap_or(false),
+            vip: false,
+            subscriber: false,
+            member: author.and_then(|a| a.is_chat_sponsor).unwrap_or(false),
+        },
     })
 }
 

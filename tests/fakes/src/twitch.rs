@@ -41,11 +41,15 @@
 //!   `{status, message}` error bodies.
 //! - **Helix** (`api_url()`): `GET /helix/users` by `login`/`id`, or the token's own user,
 //!   needing `Authorization: Bearer` and `Client-Id`; 401 `Invalid OAuth token` as recorded.
+//! - **EventSub** (`eventsub_url()`, [`eventsub`]): the WebSocket server speaking the frames of
+//!   `tests/fixtures/twitch-eventsub-ws.json` (welcome, keepalive, reconnect, revocation,
+//!   notifications, close codes) and Helix `POST /helix/eventsub/subscriptions` with Twitch's
+//!   scope and broadcaster checks.
 //!
-//! Not reproduced: TLS and the WebSocket transport, rate limits (send the fixture's
+//! Not reproduced: TLS and IRC's WebSocket transport, rate limits (send the fixture's
 //! `msg_ratelimit` NOTICE with [`FakeTwitch::send_raw`]), other users' JOIN/PART
 //! (`twitch.tv/membership` is acknowledged but nothing more), Twitch's own keepalive PING every
-//! few minutes (use [`FakeTwitch::send_ping`]), scope checks, EventSub.
+//! few minutes (use [`FakeTwitch::send_ping`]), scope checks outside EventSub.
 //!
 //! Everything is recorded behind one `std::sync::Mutex` that is never held across an `.await`;
 //! each connection has a reader task and a writer task fed by a channel, so the test-facing
@@ -68,6 +72,12 @@ use tokio::sync::{Notify, mpsc, watch};
 use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Reply};
+
+mod eventsub;
+pub use eventsub::{
+    DEFAULT_KEEPALIVE_SECS, EVENTSUB_RECONNECT_GRACE, EventSubRequest, EventSubSubscription,
+    recorded_event,
+};
 
 /// The `client_id` that `validate` reports for tokens registered with [`FakeTwitch::add_token`]
 /// (device-flow tokens report the client that asked for them).
@@ -457,7 +467,20 @@ impl FakeTwitch {
         user_id: &str,
         expires_in: u64,
     ) {
-        let scopes: Vec<String> = DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+        self.add_token_with_scopes(access, refresh, login, user_id, expires_in, DEFAULT_SCOPES);
+    }
+
+    /// [`add_token`](Self::add_token) with other scopes (e.g. the alerts' EventSub scopes).
+    pub fn add_token_with_scopes(
+        &self,
+        access: &str,
+        refresh: Option<&str>,
+        login: &str,
+        user_id: &str,
+        expires_in: u64,
+        scopes: &[&str],
+    ) {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
         let mut st = self.lock();
         st.add_user(login, user_id, login);
         st.tokens.insert(
@@ -730,6 +753,8 @@ impl FakeTwitch {
             .or(validate)
             .unify()
             .or(users)
+            .unify()
+            .or(self.eventsub_routes())
             .unify()
             .recover(recover)
             .unify()
@@ -1081,6 +1106,7 @@ struct State {
     validations: usize,
     /// splitmix64 state for tokens, codes and message ids (unique is all that matters).
     seed: u64,
+    eventsub: eventsub::EventSubState,
 }
 
 impl State {
@@ -1108,6 +1134,7 @@ impl State {
             refreshes: 0,
             validations: 0,
             seed: nanos,
+            eventsub: eventsub::EventSubState::default(),
         }
     }
 

@@ -45,6 +45,9 @@
 //!   occasionally sends items again ([`FakeYoutube::replay_next_page`]).
 //! - The recorded error bodies: 403 `quotaExceeded` on every Data API call when the quota is
 //!   spent, 401 `UNAUTHENTICATED` with reason `required` when no credential is sent.
+//! - Super Chats in the recorded `superChatEvent` shape (`superChatDetails{amountMicros` as a
+//!   string, `currency`, `amountDisplayString`, `userComment`, `tier}`, no
+//!   `textMessageDetails`), pushed with [`YtMessage::super_chat`].
 //! - A message posted with `insert` shows up in the chat like any other, so a reader sees its
 //!   own posts (as the real chat does). It is `isChatOwner` when the poster owns the broadcast.
 //! - Google's OAuth endpoints: the device flow start `{device_code, user_code,
@@ -88,6 +91,14 @@
 //!   [`FakeYoutube::authorize_as`] or [`FakeYoutube::approve_device_as`] names another account.
 //!   [`FakeYoutube::set_broadcast`] takes a token or an account name. Any valid token may read
 //!   any chat and any video; broadcasts are listed only for their own account.
+//! - The other paid and membership events are **hand-completed** from the documented
+//!   `liveChatMessage` resource (no recorded sample): `superStickerEvent` with
+//!   `superStickerDetails{superStickerMetadata{stickerId, altText, language}, amountMicros,
+//!   currency, amountDisplayString, tier}`, `newSponsorEvent` with
+//!   `newSponsorDetails{memberLevelName, isUpgrade}`, `memberMilestoneChatEvent` with
+//!   `memberMilestoneChatDetails{userComment, memberMonth, memberLevelName}` and
+//!   `membershipGiftingEvent` with `membershipGiftingDetails{giftMembershipsCount,
+//!   giftMembershipsLevelName}`; their `displayMessage` wording is made up.
 //! - PKCE (`code_challenge`) is not checked. `slow_down` is never sent. The device poll
 //!   interval defaults to 1 s ([`FakeYoutube::set_device_interval`]), not Google's 5.
 //! - [`FakeYoutube::calls`] counts every request that reaches a Data API route, including the
@@ -137,6 +148,33 @@ pub struct YtMessage {
     pub is_moderator: bool,
     /// `authorDetails.isChatSponsor` (a channel member).
     pub is_member: bool,
+    /// What it is besides text (`snippet.type`).
+    pub event: YtEvent,
+}
+
+/// A message's `snippet.type` and its details. The text of the message is the Super Chat's
+/// or the milestone's comment.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum YtEvent {
+    /// `textMessageEvent`.
+    #[default]
+    Text,
+    /// `superChatEvent`.
+    SuperChat {
+        amount_micros: u64,
+        currency: String,
+    },
+    /// `superStickerEvent` (the message's text is the sticker's `altText`).
+    SuperSticker {
+        amount_micros: u64,
+        currency: String,
+    },
+    /// `newSponsorEvent`: a new member.
+    NewSponsor,
+    /// `memberMilestoneChatEvent`: a member for `months` months.
+    MemberMilestone { months: u32 },
+    /// `membershipGiftingEvent`: `count` memberships gifted.
+    MembershipGifting { count: u32 },
 }
 
 impl YtMessage {
@@ -155,7 +193,47 @@ impl YtMessage {
             is_owner: false,
             is_moderator: false,
             is_member: false,
+            event: YtEvent::Text,
         }
+    }
+
+    /// A Super Chat of `amount_micros` (1,750,000 = 1.75) in `currency` with `text` as its
+    /// comment.
+    pub fn super_chat(mut self, amount_micros: u64, currency: &str) -> YtMessage {
+        self.event = YtEvent::SuperChat {
+            amount_micros,
+            currency: currency.to_owned(),
+        };
+        self
+    }
+
+    /// A Super Sticker; `text` is its description (`altText`).
+    pub fn super_sticker(mut self, amount_micros: u64, currency: &str) -> YtMessage {
+        self.event = YtEvent::SuperSticker {
+            amount_micros,
+            currency: currency.to_owned(),
+        };
+        self
+    }
+
+    /// The author just became a member (`text` is not sent).
+    pub fn new_member(mut self) -> YtMessage {
+        self.event = YtEvent::NewSponsor;
+        self.is_member = true;
+        self
+    }
+
+    /// A membership milestone of `months`, `text` its comment.
+    pub fn milestone(mut self, months: u32) -> YtMessage {
+        self.event = YtEvent::MemberMilestone { months };
+        self.is_member = true;
+        self
+    }
+
+    /// The author gifted `count` memberships (`text` is not sent).
+    pub fn gifting(mut self, count: u32) -> YtMessage {
+        self.event = YtEvent::MembershipGifting { count };
+        self
     }
 
     /// The same message, written by the chat's owner.
@@ -1156,18 +1234,7 @@ fn message_json(chat_id: &str, m: &StoredMessage, parts: Parts) -> Value {
     );
     o.insert("id".into(), json!(m.msg.id));
     if parts.snippet {
-        o.insert(
-            "snippet".into(),
-            json!({
-                "type": "textMessageEvent",
-                "liveChatId": chat_id,
-                "authorChannelId": m.msg.channel_id,
-                "publishedAt": m.published_at,
-                "hasDisplayContent": true,
-                "displayMessage": m.msg.text,
-                "textMessageDetails": { "messageText": m.msg.text },
-            }),
-        );
+        o.insert("snippet".into(), snippet_json(chat_id, m));
     }
     if parts.author {
         o.insert(
@@ -1188,6 +1255,99 @@ fn message_json(chat_id: &str, m: &StoredMessage, parts: Parts) -> Value {
         );
     }
     Value::Object(o)
+}
+
+/// `amountDisplayString` as YouTube writes it (`€2.00`, `$1.99`, else `CUR 1.00`).
+fn amount_display(amount_micros: u64, currency: &str) -> String {
+    let amount = format!(
+        "{}.{:02}",
+        amount_micros / 1_000_000,
+        amount_micros % 1_000_000 / 10_000
+    );
+    match currency {
+        "EUR" => format!("€{amount}"),
+        "USD" => format!("${amount}"),
+        "GBP" => format!("£{amount}"),
+        other => format!("{other} {amount}"),
+    }
+}
+
+/// The snippet of a message: the recorded text and Super Chat shapes, the hand-completed
+/// others (see the module's documentation).
+fn snippet_json(chat_id: &str, m: &StoredMessage) -> Value {
+    let msg = &m.msg;
+    let (kind, display, details_key, details) = match &msg.event {
+        YtEvent::Text => (
+            "textMessageEvent",
+            msg.text.clone(),
+            "textMessageDetails",
+            json!({ "messageText": msg.text }),
+        ),
+        YtEvent::SuperChat {
+            amount_micros,
+            currency,
+        } => {
+            let shown = amount_display(*amount_micros, currency);
+            (
+                "superChatEvent",
+                format!("{shown} from {}: \"{}\"", msg.display_name, msg.text),
+                "superChatDetails",
+                json!({
+                    "amountMicros": amount_micros.to_string(),
+                    "currency": currency,
+                    "amountDisplayString": shown,
+                    "userComment": msg.text,
+                    "tier": 2,
+                }),
+            )
+        }
+        YtEvent::SuperSticker {
+            amount_micros,
+            currency,
+        } => {
+            let shown = amount_display(*amount_micros, currency);
+            (
+                "superStickerEvent",
+                format!("Super Sticker of {shown} from {}", msg.display_name),
+                "superStickerDetails",
+                json!({
+                    "superStickerMetadata": {"stickerId": "fake-sticker", "altText": msg.text, "language": "en"},
+                    "amountMicros": amount_micros.to_string(),
+                    "currency": currency,
+                    "amountDisplayString": shown,
+                    "tier": 1,
+                }),
+            )
+        }
+        YtEvent::NewSponsor => (
+            "newSponsorEvent",
+            format!("Welcome, {}!", msg.display_name),
+            "newSponsorDetails",
+            json!({ "memberLevelName": "Member", "isUpgrade": false }),
+        ),
+        YtEvent::MemberMilestone { months } => (
+            "memberMilestoneChatEvent",
+            msg.text.clone(),
+            "memberMilestoneChatDetails",
+            json!({ "userComment": msg.text, "memberMonth": months, "memberLevelName": "Member" }),
+        ),
+        YtEvent::MembershipGifting { count } => (
+            "membershipGiftingEvent",
+            format!("{} gifted {count} memberships", msg.display_name),
+            "membershipGiftingDetails",
+            json!({ "giftMembershipsCount": count, "giftMembershipsLevelName": "Member" }),
+        ),
+    };
+    let mut snippet = json!({
+        "type": kind,
+        "liveChatId": chat_id,
+        "authorChannelId": msg.channel_id,
+        "publishedAt": m.published_at,
+        "hasDisplayContent": true,
+        "displayMessage": display,
+    });
+    snippet[details_key] = details;
+    snippet
 }
 
 fn insert_message(st: &mut State, account: &str, req: &Req) -> (Response, bool) {
@@ -1248,6 +1408,7 @@ fn insert_message(st: &mut State, account: &str, req: &Req) -> (Response, bool) 
             is_owner: chat.owner.as_deref() == Some(account),
             is_moderator: false,
             is_member: false,
+            event: YtEvent::Text,
         },
         published_at: now_rfc3339(),
     };
@@ -2076,6 +2237,40 @@ mod tests {
             .find(|e| e["name"].as_str().unwrap().starts_with(name_prefix))
             .unwrap_or_else(|| panic!("no fixture entry {name_prefix}"))["response"]["body"]
             .clone()
+    }
+
+    #[test]
+    fn super_chats_in_the_recorded_shape() {
+        let recorded = fixture_body("superChatEvent")["items"][0].clone();
+        let msg = YtMessage::new("LCC.s", "UCezJOfu7OtqGzd5xrP3q6WA", "Brian Lough", "test")
+            .moderator()
+            .super_chat(2_000_000, "EUR");
+        let stored = StoredMessage {
+            msg,
+            published_at: recorded["snippet"]["publishedAt"].as_str().unwrap().into(),
+        };
+        let ours = message_json(
+            recorded["snippet"]["liveChatId"].as_str().unwrap(),
+            &stored,
+            Parts {
+                snippet: true,
+                author: true,
+                status: false,
+                live: false,
+            },
+        );
+        assert_eq!(ours["snippet"], recorded["snippet"]);
+        for key in [
+            "channelId",
+            "displayName",
+            "isChatModerator",
+            "isChatSponsor",
+        ] {
+            assert_eq!(
+                ours["authorDetails"][key], recorded["authorDetails"][key],
+                "{key}"
+            );
+        }
     }
 
     fn http() -> reqwest::Client {
