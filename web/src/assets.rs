@@ -31,7 +31,12 @@ pub fn serve(path: &str) -> Response {
             let reply = warp::reply::with_header(body, header::CONTENT_TYPE, mime);
             let reply = warp::reply::with_header(reply, header::CACHE_CONTROL, cache);
             let reply = warp::reply::with_header(reply, "x-content-type-options", "nosniff");
-            warp::reply::with_header(reply, "content-security-policy", CSP).into_response()
+            let csp = if path.starts_with("overlay/") || path == "present.html" {
+                OVERLAY_CSP
+            } else {
+                CSP
+            };
+            warp::reply::with_header(reply, "content-security-policy", csp).into_response()
         }
         None => crate::api_error::ApiError::NotFound.reply(None),
     }
@@ -39,6 +44,13 @@ pub fn serve(path: &str) -> Response {
 
 /// Only our own scripts and styles run: an injected `<script>` or `onerror=` does nothing.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
+
+/// The OBS overlays (`overlay/*`) and the presenter screen (also an OBS browser source)
+/// take inline styles too: OBS applies a browser source's
+/// "Custom CSS" as a `<style>` element it adds to the page (obs-browser's `OnLoadEnd`), which
+/// `style-src 'self'` would refuse. Scripts stay ours only; overlays insert every name and
+/// line from a chat as text, so nobody else's markup reaches them to abuse the styles.
+const OVERLAY_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
 
 /// The demo meeting imported on first start. Embedded apart from the served files: it holds
 /// the join code and the flag codes.

@@ -1,0 +1,93 @@
+// The activity overlay (/overlay/activity.html, 1920×300, a lower third): while an activity
+// is shown, its question with the live bars (a quiz's rows empty until the reveal, as on the
+// presenter), its word cloud, or a slide's title; on the scoreboard the top 5. With a chat
+// source, "In chat, type #a #b …" while answers are open. Nothing at all between activities.
+// `?position=top` puts it at the top of the source instead of the bottom.
+
+import { el, icon, mergeLive } from "./common.js";
+import { t, onLangChange } from "./i18n.js";
+import { Bars } from "./charts.js";
+import { Cloud } from "./cloud.js";
+import { setup, connect, params, chatHint, ranked, glyph } from "./overlay.js";
+
+setup();
+const panel = document.getElementById("panel");
+document.documentElement.classList.toggle("lk-top", params.get("position") === "top");
+
+let state = null, answered = null, view = null, bars = null, cloud = null;
+let parts = {};
+
+/// The panel's frame for a new screen (a new activity, a status change): parts are kept
+/// between updates so bars animate and cloud words keep their place.
+function build(s, q) {
+  bars = null; cloud = null; parts = {};
+  panel.replaceChildren();
+  panel.dataset.view = s;
+  panel.dataset.kind = q?.kind ?? "";
+  if (s === "scoreboard" || s === "after") {
+    parts.board = el("ol", { class: "lk-top5" });
+    panel.append(el("div", { class: "lk-activity-head" },
+      el("h1", { class: "lk-question" }, icon("trophy", "lk-trophy"), t("overlay.top5"))), parts.board);
+    return;
+  }
+  parts.title = el("h1", { class: "lk-question" }, q.title);
+  parts.hint = el("p", { class: "lk-hint" });
+  parts.count = el("p", { class: "lk-count" });
+  // The count and the chat hint stand to the right of the question: the rows below keep
+  // the height for two lines of each choice.
+  panel.append(el("div", { class: "lk-activity-head" }, parts.title, el("div", { class: "lk-aside" }, parts.count, parts.hint)));
+  if (q.kind === "poll" || q.kind === "quiz") {
+    const box = el("div", { class: "bars lk-bars" });
+    // One row up to 4 choices, two up to 8, then three (26 at most).
+    const n = q.choices.length;
+    box.style.setProperty("--cols", String(n <= 4 ? n : n <= 8 ? Math.ceil(n / 2) : Math.ceil(n / 3)));
+    panel.append(box);
+    bars = new Bars(box);
+  } else if (q.kind === "wordcloud") {
+    const box = el("div", { class: "cloud lk-cloud" });
+    panel.append(box);
+    cloud = new Cloud(box, { minSize: 20, maxSize: 72, reference: 1800 });
+  }
+}
+
+function render() {
+  const s = state?.status, q = state?.question;
+  const shown = q && (s === "ongoing" || s === "results") ? `${s}:${q.id}`
+    : (s === "scoreboard" || s === "after") && (state.scoreboard || []).some((r) => r.score > 0) ? s : null;
+  panel.hidden = !shown;
+  if (!shown) { view = null; return; }
+  if (shown !== view) { view = shown; build(s, q); }
+  if (parts.board) {
+    const rows = ranked((state.scoreboard || []).filter((r) => r.score > 0)).slice(0, 5);
+    parts.board.replaceChildren(...rows.map((r) => el("li", { class: `lk-rank lk-rank-${Math.min(r.rank, 4)}` },
+      el("span", { class: "lk-rank-pos" }, String(r.rank)),
+      r.platform === "twitch" || r.platform === "youtube" ? glyph(r.platform, "lk-platform", r.platform === "twitch" ? "Twitch" : "YouTube") : null,
+      el("span", { class: "lk-rank-name", dir: "auto" }, r.name),
+      el("span", { class: "lk-rank-pts" }, t("score.points", { n: r.score })))));
+    return;
+  }
+  const hint = chatHint(state);
+  parts.hint.replaceChildren(...(hint || []));
+  parts.hint.hidden = !hint;
+  if (bars) {
+    const hidden = q.kind === "quiz" && s !== "results";
+    const empty = { counts: {}, total: 0, correct: [] };
+    bars.update(q, hidden ? empty : state.results || empty, { reveal: q.kind === "quiz", hidden });
+    const count = state.results?.total ?? (answered?.question_id === q.id ? answered.total : 0);
+    const answers = t("present.answers", { n: count });
+    parts.count.textContent = s === "results" ? `${t("present.closed")} · ${answers}` : answers;
+  } else parts.count.textContent = "";
+  if (cloud) cloud.update(q.id, state.words || []);
+}
+
+onLangChange(() => { view = null; render(); });
+window.addEventListener("resize", () => cloud?.layout());
+
+connect((f) => {
+  if (f.type === "state") {
+    if (answered && answered.question_id !== f.question?.id) answered = null;
+    state = f; render();
+  } else if (!state) return;
+  else if (f.type === "answered") { answered = { question_id: f.question_id, total: f.total }; render(); }
+  else if (mergeLive(state, f)) render();
+});
