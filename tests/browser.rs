@@ -357,6 +357,22 @@ async fn find_visible(driver: &WebDriver, css: &str) -> Option<WebElement> {
     el.is_displayed().await.unwrap_or(false).then_some(el)
 }
 
+/// Logs in as `admin` on the staff login form the page shows (typed, then Enter).
+pub async fn log_in_admin(
+    driver: &WebDriver,
+    password: &str,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    wait_for(driver, "#username", timeout)
+        .await?
+        .send_keys("admin")
+        .await?;
+    let pw = wait_for(driver, "#password", timeout).await?;
+    pw.send_keys(password).await?;
+    pw.send_keys(Key::Enter).await?;
+    Ok(())
+}
+
 /// The first element matching `css` once it exists and is displayed.
 pub async fn wait_for(
     driver: &WebDriver,

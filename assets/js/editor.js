@@ -1,5 +1,6 @@
 // The meeting editor (staff): a meeting's settings, its activities (add, edit, reorder by
-// drag or keyboard, duplicate, delete), their choices and the flags, saved as one plan
+// drag or keyboard, duplicate, delete) with their choices and organizer notes, the flags and
+// the chat bots, saved as one plan
 // (`PUT /api/meetings/{id}/plan`, or `POST /api/meetings` for a new one; docs/api.md).
 // Descriptions are previewed by the server, which alone renders Markdown. What a running
 // meeting already showed is locked. Unsaved changes are kept as a draft in this browser and
@@ -53,8 +54,7 @@ function modelFrom(file) {
     // Edited elsewhere (the dashboard's streams panel): kept as received.
     sources: file.sources,
     chat: file.chat,
-    // Kept as they came: bots are edited elsewhere (issue 13), never dropped by a save here.
-    bots: file.bots,
+    bots: (file.bots || []).map(botFrom),
     blocked: (file.blocked_words || []).join("\n"),
   };
 }
@@ -64,7 +64,36 @@ function activityFrom(a) {
     _k: key("a"), id: a.id, kind: KINDS.includes(a.kind) ? a.kind : "text", title: a.title ?? "",
     description: a.description ?? "", markup: a.markup === "markdown" ? "markdown" : "text",
     choices: (a.choices || []).map(choiceFrom), word_limit: String(a.word_limit ?? 3),
+    notes: a.notes ?? "",
   };
+}
+
+/// A bot as the page edits it: numbers as typed (strings), a periodic bot's lines as one
+/// text, one per line. A kind this page does not know is kept as it came.
+function botFrom(b) {
+  const num = (v, d) => String(v ?? d);
+  const base = { _k: key("b"), kind: b.kind, enabled: b.enabled !== false };
+  switch (b.kind) {
+    case "periodic": return { ...base, lines: (b.lines || []).join("\n"), every_secs: num(b.every_secs, 600), min_chat: num(b.min_chat, 0) };
+    case "command": return { ...base, name: b.name ?? "", reply: b.reply ?? "", user_cooldown_secs: num(b.user_cooldown_secs, 30), global_cooldown_secs: num(b.global_cooldown_secs, 5) };
+    case "revolution": return { ...base, name: b.name ?? "", threshold: num(b.threshold, 5), window_secs: num(b.window_secs, 60), message: b.message ?? "", media: b.media ?? "", cooldown_secs: num(b.cooldown_secs, 300) };
+    case "thanks": return { ...base, alert: b.alert ?? "follow", reply: b.reply ?? "" };
+    default: return { ...base, raw: b };
+  }
+}
+
+/// A command as viewers type it, without the prefix someone may have typed in front.
+const commandName = (s) => String(s).trim().replace(/^[!#/.?~$%&*+=^-]+/, "");
+
+function botFile(b) {
+  const on = { enabled: b.enabled };
+  switch (b.kind) {
+    case "periodic": return { kind: "periodic", lines: b.lines.split("\n").map((l) => l.trim()).filter(Boolean), every_secs: int(b.every_secs), min_chat: int(b.min_chat), ...on };
+    case "command": return { kind: "command", name: commandName(b.name), reply: b.reply, user_cooldown_secs: int(b.user_cooldown_secs), global_cooldown_secs: int(b.global_cooldown_secs), ...on };
+    case "revolution": return { kind: "revolution", name: commandName(b.name), threshold: int(b.threshold), window_secs: int(b.window_secs), message: b.message, media: b.media || null, cooldown_secs: int(b.cooldown_secs), ...on };
+    case "thanks": return { kind: "thanks", alert: b.alert, reply: b.reply, ...on };
+    default: return { ...b.raw, enabled: b.enabled };
+  }
 }
 
 function choiceFrom(c) {
@@ -94,13 +123,15 @@ function fileOf(p = plan) {
       kind: a.kind, title: a.title, description: a.description, markup: a.markup,
       choices: hasChoices(a.kind) ? a.choices.map((c) => withId(c, { text: c.text, slug: c.slug.trim(), correct: c.correct })) : [],
       word_limit: int(a.word_limit),
+      // Only when written: a plan without notes stays as it was.
+      ...(a.notes.trim() ? { notes: a.notes } : {}),
     })),
     flags: p.flags.map((f) => withId(f, { name: f.name, code: f.code, points: int(f.points), first_blood: int(f.first_blood) })),
     blocked_words: p.blocked.split("\n").map((w) => w.trim()).filter(Boolean),
   };
   if (p.sources !== undefined) file.sources = p.sources;
   if (p.chat !== undefined) file.chat = p.chat;
-  if (p.bots !== undefined) file.bots = p.bots;
+  file.bots = p.bots.map(botFile);
   return file;
 }
 
@@ -251,6 +282,7 @@ function activityCard(a, i) {
   const body = el("div", { class: "act-body" }, titleField(a), descriptionField(a));
   if (hasChoices(a.kind)) body.append(choicesField(a, i));
   if (a.kind === "wordcloud") body.append(limitField(a));
+  body.append(notesField(a));
   return el("li", { class: `act-card kind-${a.kind}`, id: `act-${a._k}`, "data-key": a._k, tabindex: "-1" }, head, errorLine(`act-${a._k}`), body);
 }
 
@@ -369,6 +401,19 @@ function limitField(a) {
     el("p", { class: "hint", id: `${fid}-hint` }, t("editor.word_limit_hint")), errorLine(fid));
 }
 
+/// The organizer's notes: on the dashboard and the teleprompter, never on the presenter
+/// screen or the phones (they often hold the answers).
+function notesField(a) {
+  const fid = `${a._k}-notes`;
+  const area = field("textarea", { id: fid, "data-role": "notes", class: "notes-field", rows: a.notes.length > 160 ? "5" : "2", maxlength: "5000", "aria-describedby": describedBy(fid, [`${fid}-hint`]) }, a.notes);
+  area.addEventListener("input", () => { a.notes = area.value; clearError(fid); changed(); });
+  return el("div", { class: "ed-field notes" },
+    el("label", { for: fid }, glyph("edit"), " ", t("editor.notes")),
+    invalid(area, fid),
+    el("p", { class: "hint", id: `${fid}-hint` }, t("editor.notes_hint")),
+    errorLine(fid));
+}
+
 function lockedCard(a, i) {
   const choices = hasChoices(a.kind) ? el("ol", { class: "locked-choices" }, ...a.choices.map((c) => el("li", { class: c.correct && a.kind === "quiz" ? "is-correct" : null },
     el("span", { class: "slug-badge" }, c.slug), el("span", {}, c.text),
@@ -383,6 +428,7 @@ function lockedCard(a, i) {
       el("p", { class: "locked-title", id: `${a._k}-locked-title` }, a.title),
       a.description ? el("p", { class: "locked-desc muted" }, a.description) : null,
       choices,
+      a.notes ? el("p", { class: "locked-notes" }, el("strong", {}, t("editor.notes")), " ", a.notes) : null,
       el("p", { class: "hint", id: `${a._k}-locked-why` }, t("editor.locked_why"))));
 }
 
@@ -640,6 +686,218 @@ $("#add-flag").addEventListener("click", () => {
   document.getElementById(`${f._k}-name`)?.focus();
 });
 
+// ---- Bots --------------------------------------------------------------------------------
+
+const BOT_KINDS = ["periodic", "command", "revolution", "thanks"];
+/// The fields each kind edits here (a server error on another one goes to the card).
+const BOT_FIELDS = {
+  periodic: ["lines", "every_secs", "min_chat"],
+  command: ["name", "reply", "user_cooldown_secs", "global_cooldown_secs"],
+  revolution: ["name", "threshold", "window_secs", "message", "media", "cooldown_secs"],
+  thanks: ["alert", "reply"],
+};
+const BOT_LABELS = {
+  lines: "bots.lines", every_secs: "bots.every_secs", min_chat: "bots.min_chat", name: "bots.name", reply: "bots.reply",
+  user_cooldown_secs: "bots.user_cooldown", global_cooldown_secs: "bots.global_cooldown", threshold: "bots.threshold",
+  window_secs: "bots.window", message: "bots.message", media: "bots.media", cooldown_secs: "bots.cooldown", alert: "bots.alert",
+};
+const BOT_NUMBERS = ["every_secs", "min_chat", "user_cooldown_secs", "global_cooldown_secs", "threshold", "window_secs", "cooldown_secs"];
+const BOT_GLYPH = { periodic: "clock", command: "chat", revolution: "zap", thanks: "heart" };
+/// Alerts a thank-you bot may answer (storage's `THANKED_ALERTS`).
+const THANKED = ["follow", "sub", "gift", "raid", "member", "superchat"];
+const BOT_DEFAULTS = {
+  periodic: { lines: [], every_secs: 600, min_chat: 0 },
+  command: { name: "", reply: "", user_cooldown_secs: 30, global_cooldown_secs: 5 },
+  revolution: { name: "", threshold: 5, window_secs: 60, message: "", media: null, cooldown_secs: 300 },
+  thanks: { alert: "follow", reply: "" },
+};
+
+const prefix = () => plan.chat?.command_prefix || "!";
+
+/// "10 min", "1 h 30 min", "45 s": what a number of seconds means.
+function duration(value) {
+  const n = int(value);
+  if (!Number.isInteger(n) || n < 0) return "";
+  if (n === 0) return t("bots.no_wait");
+  const h = Math.floor(n / 3600), m = Math.floor((n % 3600) / 60), sec = n % 60;
+  return [h ? `${h} h` : "", m ? `${m} min` : "", sec ? `${sec} s` : ""].filter(Boolean).join(" ");
+}
+
+/// The media store's files, asked once (`GET /api/media`); "none" when the server has no
+/// media store: the picker then offers only "none" and what the bot already holds.
+let media = null;
+async function loadMedia() {
+  if (media !== null) return;
+  media = "loading";
+  const res = await api("GET", "/api/media");
+  media = res.ok && Array.isArray(res.data?.media) ? { list: res.data.media } : "none";
+  if (plan) renderBots();
+}
+
+function botField(b, prop, { type = "text", hint = null, span = false, attrs = {} } = {}) {
+  const fid = `${b._k}-${prop}`;
+  const hid = `${fid}-hint`;
+  const extra = hint !== null ? [hid] : [];
+  let node;
+  if (type === "lines") {
+    node = field("textarea", { id: fid, "data-role": prop, rows: String(Math.min(8, Math.max(3, b.lines.split("\n").length + 1))), spellcheck: "true", "aria-describedby": describedBy(fid, extra), ...attrs }, b[prop]);
+  } else if (type === "line") {
+    node = oneLine({ id: fid, "data-role": prop, maxlength: "400", "aria-describedby": describedBy(fid, extra), ...attrs }, b[prop]);
+  } else if (type === "number") {
+    node = field("input", { type: "number", id: fid, "data-role": prop, min: "0", step: "1", inputmode: "numeric", "aria-describedby": describedBy(fid, extra), ...attrs }, b[prop]);
+  } else if (type === "select") {
+    node = el("select", { id: fid, "data-role": prop, "aria-describedby": describedBy(fid, extra) }, ...attrs.options);
+    node.value = b[prop] ?? "";
+  } else {
+    node = field("input", { type: "text", id: fid, "data-role": prop, autocomplete: "off", autocapitalize: "off", spellcheck: "false", "aria-describedby": describedBy(fid, extra), ...attrs }, b[prop]);
+  }
+  const hintNode = hint !== null ? el("p", { class: "hint", id: hid }, ...[hint].flat()) : null;
+  node.addEventListener(type === "select" ? "change" : "input", () => {
+    b[prop] = node.value;
+    clearError(fid);
+    changed();
+    if (BOT_NUMBERS.includes(prop) && hintNode && prop !== "threshold" && prop !== "min_chat") hintNode.textContent = duration(node.value);
+    if (prop === "name" && hintNode) hintNode.textContent = t(b.kind === "revolution" ? "bots.rev_name_hint" : "bots.name_hint", { example: `${prefix()}${commandName(node.value) || (b.kind === "revolution" ? "hype" : "discord")}` });
+  });
+  // The prefix is shown before the field: one typed in front of the name goes.
+  if (prop === "name") node.addEventListener("change", () => { const bare = commandName(node.value); if (bare !== node.value) { node.value = bare; b.name = bare; changed(); } });
+  const input = prop === "name"
+    ? el("div", { class: "bot-command" }, el("span", { class: "bot-prefix", "aria-hidden": "true" }, prefix()), invalid(node, fid))
+    : invalid(node, fid);
+  return el("div", { class: `ed-field bf-${prop}${span ? " span-2" : ""}` },
+    el("label", { for: fid }, t(BOT_LABELS[prop])), input, hintNode, errorLine(fid));
+}
+
+function mediaOptions(b) {
+  const list = media?.list || [];
+  const opts = [el("option", { value: "" }, t("bots.media_none"))];
+  for (const m of list) opts.push(el("option", { value: m.id }, `${m.name || m.id} · ${m.content_type || ""}`.replace(/ · $/, "")));
+  if (b.media && !list.some((m) => m.id === b.media)) opts.push(el("option", { value: b.media }, media === null || media === "loading" ? b.media : t("bots.media_missing", { id: b.media })));
+  return opts;
+}
+
+function mediaHint() {
+  if (media === "none") return t("bots.media_unavailable");
+  return [t("bots.media_hint"), " ", el("a", { href: "/media.html", target: "_blank", rel: "noopener" }, t("bots.media_manage"))];
+}
+
+const placeholders = (key) => [t(key)];
+
+function botFields(b) {
+  const p = prefix();
+  switch (b.kind) {
+    case "periodic": return [
+      botField(b, "lines", { type: "lines", span: true, hint: t("bots.lines_hint") }),
+      botField(b, "every_secs", { type: "number", hint: duration(b.every_secs), attrs: { min: "60", max: "86400" } }),
+      botField(b, "min_chat", { type: "number", hint: t("bots.min_chat_hint") }),
+    ];
+    case "command": return [
+      botField(b, "name", { hint: t("bots.name_hint", { example: `${p}${commandName(b.name) || "discord"}` }), attrs: { maxlength: "25", class: "mono", placeholder: "discord" } }),
+      botField(b, "reply", { type: "line", span: true, hint: placeholders("bots.ph_command") }),
+      botField(b, "user_cooldown_secs", { type: "number", hint: duration(b.user_cooldown_secs), attrs: { max: "86400" } }),
+      botField(b, "global_cooldown_secs", { type: "number", hint: duration(b.global_cooldown_secs), attrs: { max: "86400" } }),
+    ];
+    case "revolution": return [
+      botField(b, "name", { hint: t("bots.rev_name_hint", { example: `${p}${commandName(b.name) || "hype"}` }), attrs: { maxlength: "25", class: "mono", placeholder: "hype" } }),
+      botField(b, "threshold", { type: "number", hint: t("bots.threshold_hint"), attrs: { min: "2", max: "10000" } }),
+      botField(b, "message", { type: "line", span: true, hint: t("bots.message_hint") }),
+      botField(b, "window_secs", { type: "number", hint: duration(b.window_secs), attrs: { min: "5", max: "86400" } }),
+      botField(b, "cooldown_secs", { type: "number", hint: duration(b.cooldown_secs), attrs: { max: "86400" } }),
+      botField(b, "media", { type: "select", span: true, hint: mediaHint(), attrs: { options: mediaOptions(b) } }),
+    ];
+    case "thanks": return [
+      botField(b, "alert", { type: "select", attrs: { options: THANKED.map((k) => el("option", { value: k }, t(`alerts.kind_${k}`))) } }),
+      botField(b, "reply", { type: "line", span: true, hint: placeholders("bots.ph_thanks") }),
+    ];
+    default: return [el("p", { class: "hint span-2" }, t("bots.unknown_kind", { kind: b.kind }))];
+  }
+}
+
+function botCard(b, i) {
+  const n = plan.bots.length;
+  const onId = `${b._k}-enabled`;
+  const on = el("input", { type: "checkbox", id: onId, "data-role": "enabled", checked: b.enabled });
+  const card = el("li", { class: `act-card bot-card bk-${b.kind}${b.enabled ? "" : " is-off"}`, id: `bot-${b._k}`, "data-key": b._k, tabindex: "-1" });
+  on.addEventListener("change", () => { b.enabled = on.checked; card.classList.toggle("is-off", !b.enabled); changed(); });
+  const known = BOT_KINDS.includes(b.kind);
+  card.append(
+    el("div", { class: "act-head" },
+      el("h3", { class: "act-num" }, el("span", { class: "sr-only" }, t("bots.bot_n", { n: i + 1 })), el("span", { "aria-hidden": "true" }, String(i + 1))),
+      el("span", { class: "kind-chip" }, glyph(BOT_GLYPH[b.kind] || "chat"), known ? t(`bots.kind_${b.kind}`) : b.kind),
+      el("span", { class: "bot-on" }, on, el("label", { for: onId }, t("bots.enabled"))),
+      el("div", { class: "act-tools" },
+        toolButton("up", t("bots.move_up", { n: i + 1 }), () => moveBot(b, -1), { disabled: i === 0, "data-bot-move": "up" }),
+        toolButton("down", t("bots.move_down", { n: i + 1 }), () => moveBot(b, 1), { disabled: i >= n - 1, "data-bot-move": "down" }),
+        toolButton("trash", t("bots.delete_n", { n: i + 1 }), () => deleteBot(b), { class: "secondary tool danger-outline", "data-bot-del": b._k }))),
+    el("p", { class: "hint bot-what" }, known ? t(`bots.what_${b.kind}`) : ""),
+    errorLine(`bot-${b._k}`),
+    el("div", { class: "ed-grid bot-fields" }, ...botFields(b)));
+  return card;
+}
+
+function renderBots() {
+  const focusId = document.activeElement?.id;
+  const list = $("#bots");
+  list.replaceChildren(...plan.bots.map(botCard));
+  if (!plan.bots.length) list.append(el("li", { class: "muted bots-empty" }, t("bots.none_editor")));
+  $("#bot-count").textContent = String(plan.bots.length);
+  $("#bots-list-error").textContent = errors.get("bots-list") || "";
+  $("#bots-prefix-hint").textContent = t("bots.prefix_hint", { prefix: prefix() });
+  for (const btn of $$("[data-add-bot]")) btn.replaceChildren(icon("plus"), el("span", {}, t(`bots.kind_${btn.dataset.addBot}`)));
+  if (plan.bots.some((b) => b.kind === "revolution")) loadMedia();
+  if (focusId) document.getElementById(focusId)?.focus({ preventScroll: true });
+}
+
+function addBot(kind) {
+  const taken = new Set(plan.bots.filter((b) => b.kind === "thanks").map((b) => b.alert));
+  const extra = kind === "thanks" ? (() => { const alert = THANKED.find((k) => !taken.has(k)) || "follow"; return { alert, reply: t(`bots.thanks_default_${alert}`) }; })() : {};
+  const b = botFrom({ kind, ...BOT_DEFAULTS[kind], ...extra });
+  plan.bots.push(b);
+  changed();
+  renderBots();
+  const first = document.getElementById(`${b._k}-${BOT_FIELDS[kind][0]}`);
+  first?.scrollIntoView({ block: "center", behavior: "smooth" });
+  first?.focus({ preventScroll: true });
+  announce(t("bots.added", { kind: t(`bots.kind_${kind}`), n: plan.bots.length }));
+}
+
+function moveBot(b, delta) {
+  const from = plan.bots.indexOf(b);
+  const to = from + delta;
+  if (from < 0 || to < 0 || to >= plan.bots.length) return;
+  plan.bots.splice(from, 1);
+  plan.bots.splice(to, 0, b);
+  const keep = document.activeElement?.dataset?.botMove;
+  changed();
+  renderBots();
+  const card = document.getElementById(`bot-${b._k}`);
+  const btn = keep ? card.querySelector(`[data-bot-move="${keep}"]`) : null;
+  if (btn && !btn.disabled) btn.focus(); else card.focus();
+  card.scrollIntoView({ block: "nearest" });
+  announce(t("bots.moved", { n: to + 1, total: plan.bots.length }));
+}
+
+async function deleteBot(b) {
+  const i = plan.bots.indexOf(b);
+  const ok = await ask({ title: t("bots.delete_title", { n: i + 1 }), text: t("bots.delete_text"), ok: t("bots.delete_ok"), danger: true });
+  if (!ok) return;
+  plan.bots.splice(i, 1);
+  changed();
+  renderBots();
+  const next = plan.bots[Math.min(i, plan.bots.length - 1)];
+  (next ? document.getElementById(`bot-${next._k}`) : $("[data-add-bot]")).focus();
+  announce(t("bots.deleted", { n: i + 1 }));
+}
+
+$("#bots").addEventListener("keydown", (ev) => {
+  if (!ev.altKey || (ev.key !== "ArrowUp" && ev.key !== "ArrowDown") || ev.target.tagName === "SELECT") return;
+  const card = ev.target.closest(".bot-card");
+  const b = card && plan.bots.find((x) => x._k === card.dataset.key);
+  if (!b) return;
+  ev.preventDefault();
+  moveBot(b, ev.key === "ArrowUp" ? -1 : 1);
+});
+
 // ---- Head, banners, save state ----------------------------------------------------------
 
 function renderHead() {
@@ -751,6 +1009,7 @@ function renderAll() {
   renderSettings();
   renderActivities();
   renderFlags();
+  renderBots();
   renderRunningBanner();
   renderSummary();
   renderSaveState();
@@ -777,7 +1036,7 @@ function targetOf(path) {
       return `${c._k}-${ch[2] === "slug" ? "slug" : ch[2] === "correct" ? "correct" : "text"}`;
     }
     const prop = /^\.(\w+)/.exec(rest)?.[1];
-    return { title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind` }[prop] || `act-${a._k}`;
+    return { title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind`, notes: `${a._k}-notes` }[prop] || `act-${a._k}`;
   }
   const flag = /^flags\[(\d+)\](?:\.(\w+))?/.exec(path);
   if (flag) {
@@ -785,8 +1044,14 @@ function targetOf(path) {
     if (!f) return "flags-list";
     return `${f._k}-${["name", "code", "points", "first_blood"].includes(flag[2]) ? flag[2] : "name"}`;
   }
+  const bot = /^bots\[(\d+)\](?:\.(\w+))?/.exec(path);
+  if (bot) {
+    const b = plan.bots[Number(bot[1])];
+    if (!b) return "bots-list";
+    return BOT_FIELDS[b.kind]?.includes(bot[2]) ? `${b._k}-${bot[2]}` : `bot-${b._k}`;
+  }
   const top = path.split(/[.[]/)[0];
-  return { title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list" }[top] || null;
+  return { bots: "bots-list", title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list" }[top] || null;
 }
 
 /// A server message without its leading field path (`activities[0].choices[1].text is
@@ -803,6 +1068,24 @@ function bare(field, message) {
   return m[0].toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? "" : ".");
 }
 
+/// A bot's message without its field path. The value it quotes stays when the reason needs
+/// it (`"score" is built in (!score, !help): choose another`); a periodic bot's line says
+/// which line.
+function botBare(field, message) {
+  let m = String(message || "");
+  if (m.startsWith(field)) {
+    m = m.slice(field.length).trim();
+    const cut = m.indexOf(": ");
+    const before = cut >= 0 ? m.slice(0, cut) : "";
+    if (cut >= 0 && (!/\s/.test(before) || /^(is|are) /.test(before))) m = m.slice(cut + 2);
+    else if (m.startsWith(": ")) m = m.slice(2);
+  }
+  m = m.trim() || String(message || "");
+  m = m[0].toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? "" : ".");
+  const line = /^bots\[\d+\]\.lines\[(\d+)\]/.exec(field);
+  return line ? `${t("bots.line_n", { n: Number(line[1]) + 1 })}: ${m}` : m;
+}
+
 /// Where a server field path is, in words: "Activity 3 · Choice 2".
 function placeOf(field) {
   if (!field) return "";
@@ -815,6 +1098,7 @@ function placeOf(field) {
     else if (act[2] === "title") parts.push(t("editor.question"));
     else if (act[2] === "description" || act[2] === "markup") parts.push(t("editor.description"));
     else if (act[2] === "word_limit") parts.push(t("editor.word_limit"));
+    else if (act[2] === "notes") parts.push(t("editor.notes"));
     return parts.join(" · ");
   }
   const flag = /^flags\[(\d+)\](?:\.(\w+))?/.exec(field);
@@ -824,8 +1108,15 @@ function placeOf(field) {
     if (label) parts.push(t(label));
     return parts.join(" · ");
   }
+  const bot = /^bots\[(\d+)\](?:\.(\w+))?(?:\[(\d+)\])?/.exec(field);
+  if (bot) {
+    parts.push(t("bots.bot_n", { n: Number(bot[1]) + 1 }));
+    if (bot[2] === "lines" && bot[3] !== undefined) parts.push(t("bots.line_n", { n: Number(bot[3]) + 1 }));
+    else if (bot[2] && BOT_LABELS[bot[2]]) parts.push(t(BOT_LABELS[bot[2]]));
+    return parts.join(" · ");
+  }
   const top = field.split(/[.[]/)[0];
-  const label = { title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags" }[top];
+  const label = { bots: "bots.title", title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags" }[top];
   return label ? t(label) : "";
 }
 
@@ -837,7 +1128,7 @@ function showErrors(list) {
     const target = e.field ? targetOf(e.field) : null;
     // A checkbox has no room for a line of its own: its choice's text carries it.
     const at = target?.endsWith("-correct") ? target.replace(/-correct$/, "-text") : target;
-    const text = bare(e.field, e.message);
+    const text = /^bots\[/.test(e.field || "") ? botBare(e.field, e.message) : bare(e.field, e.message);
     if (at && !errors.has(at)) { errors.set(at, text); places.set(at, placeOf(e.field)); }
     else if (at) errors.set(at, `${errors.get(at)} ${text}`);
     else loose.push(e.field ? `${placeOf(e.field) || e.field}: ${text}` : text);
@@ -877,6 +1168,11 @@ function localProblems(file) {
   const out = [];
   file.activities.forEach((a, i) => {
     if (!Number.isInteger(a.word_limit)) out.push({ field: `activities[${i}].word_limit`, message: t("editor.whole_number") });
+  });
+  file.bots.forEach((b, i) => {
+    for (const prop of BOT_NUMBERS) {
+      if (prop in b && !(Number.isInteger(b[prop]) && b[prop] >= 0)) out.push({ field: `bots[${i}].${prop}`, message: t("editor.whole_number") });
+    }
   });
   file.flags.forEach((f, i) => {
     if (!Number.isInteger(f.points)) out.push({ field: `flags[${i}].points`, message: t("editor.whole_number") });
@@ -930,6 +1226,8 @@ async function load() {
   watchProgress();
   if (new URLSearchParams(location.search).get("import") === "gift") openGift();
   else if (id === null && !draftPending) $("#s-title").focus();
+  // A link to a section (the dashboard's "Edit bots": #bots-card) lands there once drawn.
+  else if (location.hash.length > 1) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView({ block: "start" });
 }
 
 /// While a meeting can still move on, how far it got is asked again now and then: an
@@ -1150,6 +1448,7 @@ async function importGift() {
 // ---- Wiring -----------------------------------------------------------------------------
 
 for (const b of $$("[data-add]")) b.addEventListener("click", () => addActivity(b.dataset.add));
+for (const b of $$("[data-add-bot]")) b.addEventListener("click", () => addBot(b.dataset.addBot));
 $("#gift-open").addEventListener("click", openGift);
 $("#logout").addEventListener("click", () => {
   if (isDirty()) writeDraftNow();

@@ -1,5 +1,6 @@
 // The organizer dashboard: plan, controls (with keyboard shortcuts), live results of every
-// kind, participant count, flag attempts and scoreboard. Several staff may have it open:
+// kind, participant count, flag attempts and scoreboard, the current activity's notes; bots,
+// alerts and the stream overlays' links (bots.js, overlays.js). Several staff may have it open:
 // each control carries `expect` (where this dashboard believes the meeting is), so two
 // people pressing "next" on the same screen move the meeting once.
 
@@ -10,6 +11,8 @@ import { Cloud } from "./cloud.js";
 import { ensureStaff, pickMeeting, logout } from "./staff.js";
 import { Streams, platformTag, platformCounts } from "./streams.js";
 import { Moderation } from "./moderation.js";
+import { BotsPanel, AlertsFeed } from "./bots.js";
+import { Overlays } from "./overlays.js";
 
 applyTheme();
 mountTools();
@@ -24,6 +27,9 @@ const bars = new Bars($("#bars"));
 const cloud = new Cloud($("#cloud"), { minSize: 14, maxSize: 44 });
 const streams = meeting === null ? null : new Streams(meeting, (text, ok) => toast(text, ok));
 const moderation = meeting === null ? null : new Moderation(meeting);
+const bots = meeting === null ? null : new BotsPanel(meeting, (text, ok) => toast(text, ok));
+const alerts = meeting === null ? null : new AlertsFeed(meeting, (text, ok) => toast(text, ok));
+const overlays = meeting === null ? null : new Overlays(meeting, (text, ok) => toast(text, ok));
 let revealTimer = null;
 
 // The transition table of docs/protocol.md: which controls each status allows.
@@ -55,6 +61,7 @@ function render() {
   $("#progress").textContent = t("play.progress", { n: state.position + 1, total: state.activity_count });
   $("#question").textContent = q ? `${t(`kind.${q.kind}`)} · ${q.title}` : "—";
   $("#description").innerHTML = q ? q.description_html : ""; // escaped by the server
+  renderNotes(q);
   if (!endArmed) $(".next-label").textContent = t(finishing() ? "ctl.finish" : "ctl.next");
   const allowed = new Set(ALLOWED[s] || []);
   for (const b of $$("button[data-action]")) b.disabled = !allowed.has(b.dataset.action);
@@ -85,6 +92,19 @@ function render() {
   renderAttempts();
   renderReveal();
 }
+
+/// The organizer's notes for the current activity (staff only: the server never sends
+/// them to phones or displays), folded or not as this browser last left them.
+function renderNotes(q) {
+  const notes = q?.notes || "";
+  $("#notes").classList.toggle("hidden", !notes);
+  $("#notes-text").textContent = notes;
+}
+
+$("#notes").open = (() => { try { return localStorage.getItem("lk.notesOpen") === "1"; } catch { return false; } })();
+$("#notes").addEventListener("toggle", () => {
+  try { localStorage.setItem("lk.notesOpen", $("#notes").open ? "1" : "0"); } catch { /* private mode */ }
+});
 
 /// A reveal held for the streams' delay counts down (chat answers given before the close
 /// still arrive meanwhile).
@@ -183,6 +203,7 @@ async function revokeDisplays() {
   revokeArmed = null;
   const res = await fetch(`/api/meetings/${meeting}/display`, { method: "DELETE" }).then(async (r) => ({ ok: r.ok, data: await r.json().catch(() => ({})) })).catch(() => ({ ok: false, data: { error: "offline" } }));
   toast(res.ok ? t("org.revoked", { n: res.data.revoked }) : errorText(res.data?.error), res.ok);
+  if (res.ok) overlays.revoked();
 }
 
 function connect() {
@@ -196,12 +217,16 @@ function connect() {
   loadInvite();
   streams.mount();
   moderation.mount();
+  bots.mount();
+  alerts.mount();
+  overlays.mount();
   live = new Live(wsUrl(`/ws/meetings/${meeting}?role=staff`), {
     onFrame(f) {
       moderation.onFrame(f);
       if (f.type === "state") { state = f; render(); streams.onState(f); }
       else if (f.type === "participants") setOnline(f.count);
       else if (!state) return;
+      else if (bots.onFrame(f) || alerts.onFrame(f)) return;
       else if (streams.onFrame(f)) return;
       else if (mergeLive(state, f)) render();
       else if (f.type === "flag_attempt") {
@@ -238,7 +263,10 @@ document.addEventListener("keydown", (ev) => {
   if (action && live) { ev.preventDefault(); control(action); }
 });
 $("#logout").addEventListener("click", logout);
-onLangChange(() => { render(); setOnline(online); disarmEnd(); });
+onLangChange(() => {
+  render(); setOnline(online); disarmEnd();
+  if (meeting !== null) { bots.render(); alerts.relabel(); overlays.render(); }
+});
 window.addEventListener("resize", () => { if (state?.words) cloud.layout(); });
 
 (async () => {

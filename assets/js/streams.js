@@ -8,7 +8,7 @@ import { t } from "./i18n.js";
 
 /// Chat lines kept on screen; older ones are dropped.
 const CHAT_LINES = 100;
-const PLATFORMS = { room: "Room", twitch: "Twitch", youtube: "YouTube" };
+const PLATFORMS = { room: "Room", twitch: "Twitch", youtube: "YouTube", bot: "Bot" };
 
 async function sendJson(method, url, body) {
   try {
@@ -117,9 +117,12 @@ export class Streams {
   renderStatuses() {
     const list = $("#sources");
     list.replaceChildren(...this.statuses.map((s) => {
+      // The width goes through the style object: the page's CSP refuses `style` attributes.
+      const fill = el("div", { class: "quota-fill" });
+      if (s.quota) fill.style.width = `${Math.min(100, Math.round((100 * s.quota.used) / Math.max(1, s.quota.limit)))}%`;
       const quota = s.quota ? el("div", { class: "quota" },
         el("div", { class: "quota-track", role: "meter", "aria-valuemin": 0, "aria-valuemax": s.quota.limit, "aria-valuenow": s.quota.used, "aria-label": t("streams.quota", { used: s.quota.used, limit: s.quota.limit }) },
-          el("div", { class: "quota-fill", style: `width: ${Math.min(100, Math.round((100 * s.quota.used) / Math.max(1, s.quota.limit)))}%` })),
+          fill),
         el("span", { class: "muted" }, t("streams.quota", { used: s.quota.used, limit: s.quota.limit }))) : null;
       return el("li", { class: `source status-${s.status}` },
         el("div", { class: "source-head" }, platformTag(s.platform),
@@ -134,7 +137,7 @@ export class Streams {
   renderChat() {
     const list = $("#chat");
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    list.replaceChildren(...this.lines.map((l) => el("li", { class: l.text.startsWith("🤖") ? "bot" : "" },
+    list.replaceChildren(...this.lines.map((l) => el("li", { class: l.bot ? "bot" : "" },
       platformTag(l.platform), el("span", { class: "who" }, l.user_name), el("span", { class: "text" }, l.text))));
     if (!this.lines.length) list.append(el("li", { class: "muted" }, t("chat.empty")));
     if (atBottom) list.scrollTop = list.scrollHeight;

@@ -1,9 +1,12 @@
 //! End-to-end tests: the real server on a loopback port, driven over HTTP and WebSockets.
 
 mod account;
+mod alerts;
+mod bots;
 mod browser;
 mod chat;
 mod child;
+mod compat;
 mod crash;
 mod disk;
 mod display;
@@ -15,6 +18,7 @@ mod kill9;
 mod loadtest;
 mod lock;
 mod malformed;
+mod media;
 mod meeting;
 mod moderation;
 mod origin;
@@ -27,8 +31,11 @@ mod slow;
 mod streams;
 mod ui;
 mod ui_a11y;
+mod ui_bots;
 mod ui_editor;
+mod ui_media;
 mod ui_moderation;
+mod ui_overlays;
 mod ui_present;
 mod ui_results;
 mod ui_streams;

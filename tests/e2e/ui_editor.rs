@@ -42,24 +42,11 @@ async fn api(
     path: &str,
     body: Option<Value>,
 ) -> anyhow::Result<(StatusCode, Value)> {
-    let mut req = ts.http.request(method, ts.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await?;
-    let status = res.status();
-    Ok((status, res.json().await.unwrap_or(Value::Null)))
+    ts.call(method, path, token, body).await
 }
 
 async fn log_in(d: &WebDriver, password: &str) -> anyhow::Result<()> {
-    browser::wait_for(d, "#username", TIMEOUT)
-        .await?
-        .send_keys("admin")
-        .await?;
-    let pw = browser::wait_for(d, "#password", TIMEOUT).await?;
-    pw.send_keys(password).await?;
-    pw.send_keys(Key::Enter).await?;
-    Ok(())
+    browser::log_in_admin(d, password, TIMEOUT).await
 }
 
 /// Replaces a field's text the way a person does: select all, type over it.

@@ -71,14 +71,7 @@ async fn fits(d: &WebDriver, what: &str) -> anyhow::Result<()> {
 }
 
 async fn login(d: &WebDriver, password: &str) -> anyhow::Result<()> {
-    browser::wait_for(d, "#username", TIMEOUT)
-        .await?
-        .send_keys("admin")
-        .await?;
-    let pw = browser::wait_for(d, "#password", TIMEOUT).await?;
-    pw.send_keys(password).await?;
-    pw.send_keys(Key::Enter).await?;
-    Ok(())
+    browser::log_in_admin(d, password, TIMEOUT).await
 }
 
 /// Joins through the join form already open in `d` (the code is typed, as from a flag QR

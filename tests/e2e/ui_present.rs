@@ -140,13 +140,7 @@ async fn clicker_keys_finish_and_the_loopback_warning() -> anyhow::Result<()> {
         ts.server.url()
     ))
     .await?;
-    browser::wait_for(&d, "#username", TIMEOUT)
-        .await?
-        .send_keys("admin")
-        .await?;
-    let pw = browser::wait_for(&d, "#password", TIMEOUT).await?;
-    pw.send_keys(&password).await?;
-    pw.send_keys(Key::Enter).await?;
+    browser::log_in_admin(&d, &password, TIMEOUT).await?;
     browser::wait_text(&d, "#loopback", "LIBREKAST_PUBLIC_URL", TIMEOUT).await?;
     browser::wait_text(&d, "#status", "Not started", TIMEOUT).await?;
     d.action_chain().send_keys("s").perform().await?;

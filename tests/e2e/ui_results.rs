@@ -138,14 +138,7 @@ async fn shoot_at(d: &WebDriver, css: &str, name: &str) -> anyhow::Result<()> {
 }
 
 async fn login(d: &WebDriver, password: &str) -> anyhow::Result<()> {
-    browser::wait_for(d, "#username", TIMEOUT)
-        .await?
-        .send_keys("admin")
-        .await?;
-    let pw = browser::wait_for(d, "#password", TIMEOUT).await?;
-    pw.send_keys(password).await?;
-    pw.send_keys(Key::Enter).await?;
-    Ok(())
+    browser::log_in_admin(d, password, TIMEOUT).await
 }
 
 fn stress_file() -> anyhow::Result<MeetingFile> {

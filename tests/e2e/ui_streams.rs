@@ -14,7 +14,6 @@ use librekast_tests::browser::{self, Size};
 use librekast_tests::browser::{js, wait_js};
 use librekast_tests::*;
 use serde_json::json;
-use thirtyfour::prelude::*;
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";
 
@@ -40,13 +39,7 @@ async fn streams_panels_in_the_browser() -> anyhow::Result<()> {
     let org = chromium.session(Size::Projector, "en").await?;
     org.goto(format!("{base}/organize.html?meeting={meeting}"))
         .await?;
-    browser::wait_for(&org, "#username", TIMEOUT)
-        .await?
-        .send_keys("admin")
-        .await?;
-    let pw = browser::wait_for(&org, "#password", TIMEOUT).await?;
-    pw.send_keys(&password).await?;
-    pw.send_keys(Key::Enter).await?;
+    browser::log_in_admin(&org, &password, TIMEOUT).await?;
     fake.wait_joined(&chan).await;
     browser::wait_text(&org, "#sources .pill", "connected", TIMEOUT).await?;
     let target = browser::text(&org, "#sources .target", TIMEOUT).await?;
