@@ -85,7 +85,9 @@ pub struct MeetingHandle {
     /// The bots' live state for staff connections that open later.
     bots_status: std::sync::Mutex<Option<Arc<BotsStatus>>>,
     /// Whether a bots actor runs in the tree (else an edit asks the tree to start one).
-    bots_running: AtomicBool,
+    /// A count, not a flag: after a reload the old actor's stop may come after the new
+    /// one's start.
+    bots_running: std::sync::atomic::AtomicUsize,
 }
 
 impl MeetingHandle {
@@ -109,7 +111,7 @@ impl MeetingHandle {
             alerts: AlertLog::default(),
             bots: watch::channel(None).0,
             bots_status: std::sync::Mutex::new(None),
-            bots_running: AtomicBool::new(false),
+            bots_running: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -343,7 +345,7 @@ impl MeetingHandle {
     /// once, keeping the counts and cooldowns of the bots that stayed.
     pub fn set_bots(&self, bots: Vec<Bot>) {
         self.bots.send_replace(Some(Arc::new(bots)));
-        if !self.bots_running.load(Ordering::Relaxed) {
+        if self.bots_running.load(Ordering::Relaxed) == 0 {
             self.ask_tree(TreeRequest::ReloadExtensions);
         }
     }
@@ -364,7 +366,13 @@ impl MeetingHandle {
 
     /// The bots actor started or stopped.
     pub fn set_bots_running(&self, running: bool) {
-        self.bots_running.store(running, Ordering::Relaxed);
+        if running {
+            self.bots_running.fetch_add(1, Ordering::Relaxed);
+        } else {
+            let _ = self
+                .bots_running
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        }
     }
 
     /// The bots' live state changed: published to staff (`bots` frame) and kept for staff

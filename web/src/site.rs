@@ -18,6 +18,10 @@ use crate::config::normalize_origin;
 use crate::net::Remote;
 use crate::principal;
 
+/// The media upload route: its body is the raw file, not JSON. Named
+/// here, where the body rule lives, so this guard depends on no handler module.
+pub const UPLOAD_PATH: &str = "/api/media";
+
 /// A refusal before or inside the routes (answered by the routes' `recover`, or directly by
 /// the accept loop).
 #[derive(Debug)]
@@ -170,7 +174,7 @@ pub fn check(
         let essence = text(headers, header::CONTENT_TYPE.as_str())
             .and_then(|t| t.split(';').next())
             .map(str::trim);
-        if path == crate::media::UPLOAD_PATH {
+        if path == UPLOAD_PATH {
             // A media upload is the raw file, so it cannot be JSON; it still may not be a
             // type an HTML form (or a fetch without preflight) can send.
             if essence.is_none_or(form_type) {

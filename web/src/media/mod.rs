@@ -44,8 +44,7 @@ use files::{MediaDir, valid_id};
 use range::Ranged;
 use sniff::{SNIFF_BYTES, sniff};
 
-/// The upload route: its body is the raw file, not JSON ([`crate::site::check`]).
-pub const UPLOAD_PATH: &str = "/api/media";
+pub use crate::site::UPLOAD_PATH;
 /// Longest original file name kept, in characters.
 pub const MAX_NAME_CHARS: usize = 120;
 /// Files are read and sent in chunks of this size.
