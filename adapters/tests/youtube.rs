@@ -51,6 +51,8 @@ fn poll_meeting(video_id: Option<&str>) -> MeetingFile {
         correct: false,
     };
     MeetingFile {
+        scoring: Default::default(),
+        auto_start: false,
         blocked_words: vec![],
         bots: vec![],
         title: "YouTube poll".into(),
@@ -58,6 +60,8 @@ fn poll_meeting(video_id: Option<&str>) -> MeetingFile {
         reward_fastest: false,
         flag_prefix: "LK".into(),
         activities: vec![ActivityFile {
+            time_limit_secs: 0,
+            points: None,
             id: None,
             notes: String::new(),
             markup: Default::default(),

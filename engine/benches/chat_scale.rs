@@ -25,6 +25,8 @@ fn meeting() -> MeetingFile {
         correct: false,
     };
     let activity = |kind, choices| ActivityFile {
+        time_limit_secs: 0,
+        points: None,
         id: None,
         markup: Default::default(),
         kind,
@@ -35,6 +37,8 @@ fn meeting() -> MeetingFile {
         notes: String::new(),
     };
     MeetingFile {
+        scoring: Default::default(),
+        auto_start: false,
         blocked_words: vec![],
         bots: vec![],
         title: "chat scale".into(),

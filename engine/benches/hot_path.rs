@@ -23,6 +23,8 @@ fn poll() -> MeetingFile {
         correct: false,
     };
     MeetingFile {
+        scoring: Default::default(),
+        auto_start: false,
         blocked_words: vec![],
         bots: vec![],
         title: "bench".into(),
@@ -30,6 +32,8 @@ fn poll() -> MeetingFile {
         reward_fastest: false,
         flag_prefix: "LK".into(),
         activities: vec![ActivityFile {
+            time_limit_secs: 0,
+            points: None,
             id: None,
             notes: String::new(),
             markup: Default::default(),

@@ -72,6 +72,8 @@ pub enum MeetingMsg {
     ReloadStreams,
     /// A held reveal is due (the streams' delay after the close).
     Reveal(ActivityId),
+    /// An activity's timer may have run out (staff may have added time since).
+    Deadline(ActivityId),
     /// Replace the plan in storage, keeping what the meeting reached, then take it.
     EditPlan {
         file: Arc<MeetingFile>,
@@ -224,6 +226,9 @@ impl Actor for MeetingActor {
             });
             let _ = myself.send_message(MeetingMsg::Reveal(activity));
         }
+        // A timer that ran while the server was down closes now; one still running is
+        // scheduled again (`closes_at` is stored).
+        state.schedule_deadline(&myself);
         // Connections that outlived a crashed predecessor converge on the rebuilt state.
         state.publish_everything();
         Ok(state)
@@ -324,6 +329,25 @@ impl Actor for MeetingActor {
                         .await;
                 }
             }
+            MeetingMsg::Deadline(activity) => match state.meeting.deadline() {
+                Some((open, closes_at)) if open == activity => {
+                    if closes_at <= now_micros() {
+                        tracing::info!(meeting_id = %state.meeting.id, actor = "meeting", activity = %activity, "time is up");
+                        let expect = crate::meeting::Expect {
+                            status: state.meeting.status,
+                            position: state.meeting.position,
+                        };
+                        let (tx, _rx) = oneshot::channel();
+                        state
+                            .apply_control(&myself, Control::Results, Some(expect), tx)
+                            .await;
+                    } else {
+                        // Staff added time: look again when the new deadline comes.
+                        state.schedule_deadline(&myself);
+                    }
+                }
+                _ => {}
+            },
             MeetingMsg::Joined(a) => {
                 // A new attendee changes the scoreboard: drop the cached snapshot (no
                 // broadcast: a join must not cost a frame to everyone).
@@ -421,6 +445,17 @@ impl MeetingState {
                 return self.moderate(&principal, m, reply).await;
             }
             (Command::Moderate(..), Some(_)) => return refuse(reply, ErrorCode::Forbidden),
+            (Command::AddTime { secs }, None) => match self.meeting.add_time(secs, now) {
+                Ok((activity, closes_at, op)) => {
+                    self.cache = None;
+                    self.publish_state();
+                    self.schedule_deadline(myself);
+                    tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", activity = %activity, secs, closes_at, "time added");
+                    (vec![op], AckOk::Plain)
+                }
+                Err(code) => return refuse(reply, code),
+            },
+            (Command::AddTime { .. }, Some(_)) => return refuse(reply, ErrorCode::Forbidden),
             (_, None) => return refuse(reply, ErrorCode::Forbidden),
             (
                 Command::Vote {
@@ -544,6 +579,15 @@ impl MeetingState {
     }
 
     /// Applies a control (from staff, or a held reveal coming due) and acks it once written.
+    /// Wakes this actor when the open activity's timer runs out (a message checks it then:
+    /// added time or a control meanwhile make it a no-op).
+    fn schedule_deadline(&self, myself: &ActorRef<MeetingMsg>) {
+        if let Some((activity, closes_at)) = self.meeting.deadline() {
+            let wait = Duration::from_micros(u64::try_from(closes_at - now_micros()).unwrap_or(0));
+            myself.send_after(wait, move || MeetingMsg::Deadline(activity));
+        }
+    }
+
     async fn apply_control(
         &mut self,
         myself: &ActorRef<MeetingMsg>,
@@ -560,6 +604,9 @@ impl MeetingState {
                 }
                 self.publish_state();
                 self.publish_tally_and_words();
+                if outcome.deadline.is_some() {
+                    self.schedule_deadline(myself);
+                }
                 if let Some(held) = outcome.held {
                     let wait = Duration::from_micros(
                         u64::try_from(held.reveal_at - held.closed_at).unwrap_or(0),

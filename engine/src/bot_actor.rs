@@ -640,6 +640,7 @@ mod tests {
                 word_limit: 3,
                 choices: vec![],
                 notes: Arc::from(""),
+                time_limit_secs: 0,
             }),
             results: None,
             words: None,
@@ -649,6 +650,7 @@ mod tests {
             sources: vec![],
             chat: None,
             reveal_at: None,
+            closes_at: None,
         }))
     }
 

@@ -23,6 +23,10 @@ pub enum Command {
     Control(Control, Option<Expect>),
     /// A staff moderation action (acked once stored, logged, seen on every screen).
     Moderate(Moderation),
+    /// Staff: more time for the open activity's timer.
+    AddTime {
+        secs: u32,
+    },
 }
 
 /// What a moderator may do during a meeting.
@@ -59,7 +63,9 @@ impl Command {
     pub fn action(&self) -> Action {
         match self {
             Command::Vote { .. } | Command::Word { .. } | Command::Flag { .. } => Action::Answer,
-            Command::Control(..) | Command::Moderate(..) => Action::Control,
+            Command::Control(..) | Command::Moderate(..) | Command::AddTime { .. } => {
+                Action::Control
+            }
         }
     }
 }

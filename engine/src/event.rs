@@ -74,6 +74,8 @@ pub struct MeetingView {
     pub chat: Option<ChatHint>,
     /// When a held reveal happens (microseconds since the epoch; staff count it down).
     pub reveal_at: Option<librekast_storage::Micros>,
+    /// When the open activity's timer closes it (every audience counts it down).
+    pub closes_at: Option<librekast_storage::Micros>,
 }
 
 /// What the screens show so chat viewers know what to type.
@@ -94,6 +96,8 @@ pub struct ActivityView {
     pub choices: Vec<ChoiceView>,
     /// The organizer's notes (staff and prompters only).
     pub notes: Arc<str>,
+    /// Seconds it stays open once started (0: no timer).
+    pub time_limit_secs: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]

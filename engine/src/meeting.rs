@@ -10,7 +10,7 @@ use crate::event::{
     ScoreRow, Standings, Tally, WordCount, Words, You,
 };
 use crate::markup::{description_html, markdown_html};
-use crate::scoring::{ScoredVote, quiz_awards};
+use crate::scoring::{ScoredVote, quiz_awards, speed_awards};
 use crate::transition::{self, Control};
 use crate::words::{Blocklist, Cloud, NormalizedWord, normalize};
 use librekast_storage::{
@@ -21,6 +21,9 @@ use librekast_storage::{
 
 /// Longest flag submission looked at.
 pub const MAX_FLAG_CHARS: usize = 200;
+/// Time staff may add to a timer at once, and the most a timer may have left.
+pub const MAX_ADDED_SECS: u32 = 3_600;
+const SECOND: Micros = 1_000_000;
 /// Scoreboard rows a [`MeetingView`] carries (the most any audience is shown).
 pub const VIEW_SCOREBOARD: usize = 100;
 /// Words shown in a cloud.
@@ -51,6 +54,12 @@ pub struct Activity {
     pub choices: Vec<ChoiceRecord>,
     /// The organizer's notes.
     pub notes: Arc<str>,
+    /// Seconds it stays open once started (0: until staff close it).
+    pub time_limit: u32,
+    /// A quiz's points under speed scoring.
+    pub points: u32,
+    /// When its open timer closes; answers after it are refused.
+    pub closes_at: Option<Micros>,
     /// Votes in arrival order.
     votes: Vec<ScoredVote>,
     voted: HashMap<AttendeeId, usize>,
@@ -79,11 +88,19 @@ impl Activity {
             state: r.state,
             choices: r.choices,
             notes: Arc::from(r.notes),
+            time_limit: r.time_limit_secs,
+            points: r.points.unwrap_or(librekast_storage::DEFAULT_POINTS),
+            // An activity left open with a timer by a stopped server: its answers count from
+            // when the timer started (the limit before its deadline; added time aside).
+            opened_at: match (r.state, r.closes_at) {
+                (ActivityState::Open, Some(c)) => c - Micros::from(r.time_limit_secs) * 1_000_000,
+                _ => 0,
+            },
+            closes_at: r.closes_at.filter(|_| r.state == ActivityState::Open),
             votes: Vec::new(),
             voted: HashMap::new(),
             counts: HashMap::new(),
             by_platform: HashMap::new(),
-            opened_at: 0,
             words_by: HashMap::new(),
             cloud: Cloud::default(),
             hidden: r.hidden_words.into_iter().collect(),
@@ -187,6 +204,7 @@ impl Activity {
                 })
                 .collect(),
             notes: self.notes.clone(),
+            time_limit_secs: self.time_limit,
         }
     }
 }
@@ -207,6 +225,8 @@ pub struct ControlOutcome {
     pub awards: Vec<(AttendeeId, ActivityId, i64)>,
     /// `results` closed the activity but holds the reveal for the streams' delay.
     pub held: Option<PendingReveal>,
+    /// The activity it opened runs a timer: `(activity, closes_at)`.
+    pub deadline: Option<(ActivityId, Micros)>,
 }
 
 /// Where a staff client believes the meeting is when it sends a control. Two dashboards
@@ -223,6 +243,10 @@ pub struct Meeting {
     pub title: String,
     pub code: String,
     pub reward_fastest: bool,
+    /// How quizzes score.
+    pub scoring: librekast_storage::Scoring,
+    /// Next opens the next activity directly.
+    pub auto_start: bool,
     pub flag_prefix: String,
     pub status: MeetingStatus,
     pub position: usize,
@@ -379,6 +403,8 @@ impl Meeting {
             title: m.title,
             code: m.code,
             reward_fastest: m.reward_fastest,
+            scoring: m.scoring,
+            auto_start: m.auto_start,
             flag_prefix: m.flag_prefix,
             status: m.status,
             position,
@@ -506,7 +532,7 @@ impl Meeting {
             .pending_reveal
             .is_some_and(|p| p.activity == question && at < p.closed_at);
         if !late {
-            return self.open_activity(question);
+            return self.open_activity(question, at);
         }
         match self.activities.get_mut(self.position) {
             Some(a) if a.id == question => Ok(a),
@@ -649,12 +675,24 @@ impl Meeting {
     }
 
     /// The open activity with the given id, or `not_open`.
-    fn open_activity(&mut self, question: ActivityId) -> Result<&mut Activity, ErrorCode> {
+    /// The open activity with the given id, or `not_open` (also once its timer ran out,
+    /// before the deadline's own close arrives).
+    fn open_activity(
+        &mut self,
+        question: ActivityId,
+        at: Micros,
+    ) -> Result<&mut Activity, ErrorCode> {
         if self.status != MeetingStatus::Ongoing {
             return Err(ErrorCode::NotOpen);
         }
         match self.activities.get_mut(self.position) {
-            Some(a) if a.id == question && a.state == ActivityState::Open => Ok(a),
+            Some(a)
+                if a.id == question
+                    && a.state == ActivityState::Open
+                    && a.closes_at.is_none_or(|c| at <= c) =>
+            {
+                Ok(a)
+            }
             _ => Err(ErrorCode::NotOpen),
         }
     }
@@ -668,7 +706,7 @@ impl Meeting {
     ) -> Result<WriteOp, ErrorCode> {
         self.present(attendee)?;
         let platform = self.platform_of(attendee);
-        let activity = self.open_activity(question)?;
+        let activity = self.open_activity(question, at)?;
         Self::record(activity, attendee, question, choice, at, platform)
     }
 
@@ -716,7 +754,7 @@ impl Meeting {
     ) -> Result<Option<WriteOp>, ErrorCode> {
         self.present(attendee)?;
         let blocklist = Arc::clone(&self.blocklist);
-        let activity = self.open_activity(question)?;
+        let activity = self.open_activity(question, at)?;
         Self::add_word(activity, attendee, question, raw, at, &blocklist)
     }
 
@@ -895,6 +933,12 @@ impl Meeting {
             && a.kind != ActivityKind::Text
         {
             a.state = ActivityState::Closed;
+            if a.closes_at.take().is_some() {
+                out.ops.push(WriteOp::Deadline {
+                    activity: a.id,
+                    closes_at: None,
+                });
+            }
             let held = PendingReveal {
                 activity: a.id,
                 closed_at: now,
@@ -924,6 +968,12 @@ impl Meeting {
             && a.state == ActivityState::Open
         {
             a.state = ActivityState::Closed;
+            if a.closes_at.take().is_some() {
+                out.ops.push(WriteOp::Deadline {
+                    activity: a.id,
+                    closes_at: None,
+                });
+            }
             changed.push((a.id, a.state));
             if a.kind == ActivityKind::Quiz {
                 self.score_quiz(old, &mut out);
@@ -945,6 +995,15 @@ impl Meeting {
             a.opened_at = now;
             changed.retain(|(id, _)| *id != a.id);
             changed.push((a.id, a.state));
+            if a.time_limit > 0 && a.kind != ActivityKind::Text {
+                let closes_at = now + Micros::from(a.time_limit) * SECOND;
+                a.closes_at = Some(closes_at);
+                out.deadline = Some((a.id, closes_at));
+                out.ops.push(WriteOp::Deadline {
+                    activity: a.id,
+                    closes_at: Some(closes_at),
+                });
+            }
         }
         out.ops.push(WriteOp::Progress {
             meeting: self.id,
@@ -952,7 +1011,53 @@ impl Meeting {
             position: self.position as u32,
             activities: changed,
         });
+        // `auto_start`: Next opens the activity it shows (a text slide is shown at once).
+        if control == Control::Next && self.auto_start && self.status == MeetingStatus::Waiting {
+            let mut started = self.control_at(Control::Start, None, now)?;
+            out.ops.append(&mut started.ops);
+            out.awards.append(&mut started.awards);
+            out.deadline = started.deadline.or(out.deadline);
+        }
         Ok(out)
+    }
+
+    /// Adds `secs` to the open activity's timer; `invalid_control` when no timer runs.
+    pub fn add_time(
+        &mut self,
+        secs: u32,
+        now: Micros,
+    ) -> Result<(ActivityId, Micros, WriteOp), ErrorCode> {
+        if self.status != MeetingStatus::Ongoing || !(1..=MAX_ADDED_SECS).contains(&secs) {
+            return Err(ErrorCode::InvalidControl);
+        }
+        let a = self
+            .activities
+            .get_mut(self.position)
+            .filter(|a| a.state == ActivityState::Open)
+            .ok_or(ErrorCode::InvalidControl)?;
+        let closes_at = a.closes_at.ok_or(ErrorCode::InvalidControl)?;
+        // Time that already ran out cannot be given back: the close is on its way.
+        if closes_at < now {
+            return Err(ErrorCode::InvalidControl);
+        }
+        let closes_at = (closes_at + Micros::from(secs) * SECOND)
+            .min(now + Micros::from(MAX_ADDED_SECS) * SECOND);
+        a.closes_at = Some(closes_at);
+        Ok((
+            a.id,
+            closes_at,
+            WriteOp::Deadline {
+                activity: a.id,
+                closes_at: Some(closes_at),
+            },
+        ))
+    }
+
+    /// The open timer's close, if one runs: `(activity, closes_at)`.
+    pub fn deadline(&self) -> Option<(ActivityId, Micros)> {
+        self.current()
+            .filter(|a| a.state == ActivityState::Open)
+            .and_then(|a| a.closes_at.map(|c| (a.id, c)))
     }
 
     /// Awards the points of every vote not scored yet; called when a quiz closes.
@@ -960,11 +1065,20 @@ impl Meeting {
         let Some(activity) = self.activities.get_mut(index) else {
             return;
         };
-        let awards = quiz_awards(
-            &activity.votes,
-            |c| activity.is_correct(c),
-            self.reward_fastest,
-        );
+        let awards = match self.scoring {
+            librekast_storage::Scoring::FirstBonus => quiz_awards(
+                &activity.votes,
+                |c| activity.is_correct(c),
+                self.reward_fastest,
+            ),
+            librekast_storage::Scoring::Speed => speed_awards(
+                &activity.votes,
+                |c| activity.is_correct(c),
+                activity.opened_at,
+                activity.time_limit,
+                activity.points,
+            ),
+        };
         if awards.is_empty() {
             return;
         }
@@ -1030,6 +1144,7 @@ impl Meeting {
                     .collect(),
             }),
             reveal_at: self.pending_reveal.map(|p| p.reveal_at),
+            closes_at: self.deadline().map(|(_, c)| c),
         }
     }
 

@@ -1,5 +1,9 @@
-//! Quiz points: +1 for a correct answer, +2 more for the first correct answer when the
-//! meeting rewards the fastest. Awarded once, when the quiz closes.
+//! Quiz points, awarded once, when the quiz closes. Two rules (the meeting's `scoring`):
+//! - `first_bonus` (the original's): +1 for a correct answer, +2 more for the first correct
+//!   answer when the meeting rewards the fastest;
+//! - `speed` (Kahoot's): round(P × (1 − t / (2T))) for a correct answer, P the quiz's
+//!   points, t the answer's time since the quiz opened (0 to T), T its time limit: from P
+//!   for an instant answer down to P/2 at the buzzer.
 
 use librekast_storage::{AttendeeId, ChoiceId, Micros};
 
@@ -45,6 +49,34 @@ pub fn quiz_awards(
                 CORRECT_POINTS
             };
             (v.attendee, points)
+        })
+        .collect()
+}
+
+/// Points for every vote not scored yet under speed scoring (0 for a wrong one). `opened`
+/// is when the quiz opened, `limit_secs` its time limit (a quiz without one pays P).
+pub fn speed_awards(
+    votes: &[ScoredVote],
+    is_correct: impl Fn(ChoiceId) -> bool,
+    opened: Micros,
+    limit_secs: u32,
+    points: u32,
+) -> Vec<(AttendeeId, i64)> {
+    let limit = Micros::from(limit_secs) * 1_000_000;
+    votes
+        .iter()
+        .filter(|v| v.points.is_none())
+        .map(|v| {
+            if !is_correct(v.choice) {
+                return (v.attendee, 0);
+            }
+            let share = if limit > 0 {
+                let t = (v.at - opened).clamp(0, limit) as f64;
+                1.0 - t / (2.0 * limit as f64)
+            } else {
+                1.0
+            };
+            (v.attendee, (f64::from(points) * share).round() as i64)
         })
         .collect()
 }
@@ -133,5 +165,39 @@ mod tests {
             quiz_awards(&votes, correct, true),
             vec![(AttendeeId(1), 3), (AttendeeId(2), 1)]
         );
+    }
+
+    #[test]
+    fn speed_points_fall_from_p_to_half_p_at_the_buzzer() {
+        const S: Micros = 1_000_000;
+        let opened = 100 * S;
+        let vote = |a: i64, c: i64, at: Micros| ScoredVote {
+            at,
+            ..v(a, c, None)
+        };
+        let votes = [
+            vote(1, 20, opened),          // instantly: P
+            vote(2, 20, opened + 5 * S),  // a quarter of 20 s: 1000 × (1 − 5/40)
+            vote(3, 20, opened + 20 * S), // at the buzzer: P/2
+            vote(4, 21, opened + S),      // wrong: 0
+            vote(5, 20, opened + 30 * S), // after the limit (a held chat answer): P/2
+            vote(6, 20, opened - 3 * S),  // before it opened (clock skew): P
+        ];
+        let awards = speed_awards(&votes, |c| c == ChoiceId(20), opened, 20, 1000);
+        let points: Vec<i64> = awards.iter().map(|(_, p)| *p).collect();
+        assert_eq!(points, [1000, 875, 500, 0, 500, 1000]);
+        // round(): 1000 × (1 − 7/40) = 825; 1000 × (1 − 0.3/40) = 992.5 → 993
+        let odd = [vote(1, 20, opened + 7 * S), vote(2, 20, opened + 300_000)];
+        let points: Vec<i64> = speed_awards(&odd, |_| true, opened, 20, 1000)
+            .iter()
+            .map(|(_, p)| *p)
+            .collect();
+        assert_eq!(points, [825, 993]);
+        // Already scored votes are left alone (a quiz revealed twice).
+        let scored = [ScoredVote {
+            points: Some(900),
+            ..vote(1, 20, opened)
+        }];
+        assert!(speed_awards(&scored, |_| true, opened, 20, 1000).is_empty());
     }
 }

@@ -5,6 +5,8 @@ use librekast_storage::{ActivityFile, ActivityKind, MeetingFile};
 /// A meeting of one text slide, join code `c`.
 pub(crate) fn text_meeting(title: &str) -> MeetingFile {
     MeetingFile {
+        scoring: Default::default(),
+        auto_start: false,
         blocked_words: vec![],
         bots: vec![],
         title: title.into(),
@@ -12,6 +14,8 @@ pub(crate) fn text_meeting(title: &str) -> MeetingFile {
         reward_fastest: false,
         flag_prefix: "LK".into(),
         activities: vec![ActivityFile {
+            time_limit_secs: 0,
+            points: None,
             id: None,
             markup: Default::default(),
             kind: ActivityKind::Text,

@@ -279,6 +279,8 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
         // Closed for answers while the reveal waits for the streams' delay: phones stop
         // offering buttons.
         map.insert("closed".into(), json!(v.reveal_at.is_some()));
+        // An open timer, on every screen (each corrects for its clock with `now`).
+        map.insert("closes_at".into(), json!(v.closes_at.map(rfc3339_micros)));
         if staff {
             map.insert("plan".into(), json!(v.plan));
             map.insert("flag_attempts".into(), json!(v.flag_attempts));
@@ -297,6 +299,7 @@ fn question_json(a: &ActivityView, notes: bool) -> Value {
         "description_html": a.description_html,
         "word_limit": a.word_limit,
         "choices": a.choices,
+        "time_limit_secs": a.time_limit_secs,
     });
     if notes && let Some(o) = q.as_object_mut() {
         o.insert("notes".into(), json!(a.notes));
@@ -353,7 +356,7 @@ fn tally_json(t: &Tally, staff: bool) -> Value {
 }
 
 /// RFC 3339 with milliseconds, UTC: precise enough for a countdown.
-fn rfc3339_micros(at: librekast_storage::Micros) -> String {
+pub fn rfc3339_micros(at: librekast_storage::Micros) -> String {
     let whole = librekast_storage::rfc3339(at);
     let millis = at.rem_euclid(1_000_000) / 1_000;
     match whole.strip_suffix('Z') {

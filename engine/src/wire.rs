@@ -22,15 +22,20 @@ impl StateFrame {
         StateFrame { prefix: full }
     }
 
+    /// The frame for one connection: its `you`, and `now` (the server's time as it is
+    /// sent, so clients correct a countdown for their own clock).
     pub fn render(&self, you: Option<&You>) -> String {
         let you = you
             .and_then(|y| serde_json::to_string(y).ok())
             .unwrap_or_else(|| "null".to_string());
-        let mut out = String::with_capacity(self.prefix.len() + you.len() + 10);
+        let now = crate::view::rfc3339_micros(librekast_storage::now_micros());
+        let mut out = String::with_capacity(self.prefix.len() + you.len() + now.len() + 20);
         out.push_str(&self.prefix);
         out.push_str(",\"you\":");
         out.push_str(&you);
-        out.push('}');
+        out.push_str(",\"now\":\"");
+        out.push_str(&now);
+        out.push_str("\"}");
         out
     }
 }

@@ -362,6 +362,8 @@ mod tests {
             correct: false,
         };
         MeetingFile {
+            scoring: Default::default(),
+            auto_start: false,
             blocked_words: vec![],
             bots: vec![],
             title: "t".into(),
@@ -369,6 +371,8 @@ mod tests {
             reward_fastest: false,
             flag_prefix: "LK".into(),
             activities: vec![ActivityFile {
+                time_limit_secs: 0,
+                points: None,
                 id: None,
                 markup: Default::default(),
                 kind: ActivityKind::Poll,

@@ -72,6 +72,16 @@ pub(crate) async fn apply_ops<C: ConnectionTrait>(
                 activities,
             } => progress(db, *meeting, *status, *position, activities).await?,
             WriteOp::Award { activity, awards } => award(db, *activity, awards).await?,
+            WriteOp::Deadline {
+                activity,
+                closes_at,
+            } => {
+                activities::Entity::update_many()
+                    .col_expr(activities::Column::ClosesAt, Expr::value(*closes_at))
+                    .filter(activities::Column::Id.eq(activity.0))
+                    .exec(db)
+                    .await?;
+            }
             WriteOp::Join { .. } => joins(db, batch).await?,
             WriteOp::ChatSeen { .. } => insert_chat_seen(db, batch).await?,
             WriteOp::Rename { attendee, name } => rename(db, *attendee, name).await?,

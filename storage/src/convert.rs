@@ -51,6 +51,8 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
         owner: m.owner_id.map(UserId),
         blocked_words,
         bots,
+        scoring: crate::Scoring::from_code(&m.scoring).unwrap_or_default(),
+        auto_start: m.auto_start,
     })
 }
 
@@ -96,6 +98,9 @@ pub(crate) fn activity(
         choices,
         hidden_words,
         notes: a.notes,
+        time_limit_secs: u32::try_from(a.time_limit_secs).unwrap_or(0),
+        points: a.points.and_then(|p| u32::try_from(p).ok()),
+        closes_at: a.closes_at,
     })
 }
 

@@ -704,6 +704,8 @@ fn activity(
         choices,
         word_limit: WORDCLOUD_WORDS,
         notes: String::new(),
+        time_limit_secs: 0,
+        points: None,
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::StorageError;
-use crate::model::{ActivityKind, Markup};
+use crate::model::{ActivityKind, Markup, Scoring};
 use crate::streams::{ChatRules, Source, validate_sources};
 
 fn default_prefix() -> String {
@@ -40,6 +40,12 @@ pub struct MeetingFile {
     /// Chat bots: periodic lines, `!command` replies, revolutions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bots: Vec<crate::Bot>,
+    /// How quizzes score (`first_bonus`, the default, or `speed`).
+    #[serde(default, skip_serializing_if = "Scoring::is_default")]
+    pub scoring: Scoring,
+    /// Next opens the next activity directly (no separate Start).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_start: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +71,16 @@ pub struct ActivityFile {
     /// participants or displays (they often hold the answers).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// Seconds it stays open once started (0 or absent: until staff close it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub time_limit_secs: u32,
+    /// A quiz's points under speed scoring (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<u32>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,6 +284,33 @@ impl MeetingFile {
                     "{at}.notes is {len} characters long: use at most {MAX_NOTES}"
                 ));
             }
+            let limit = activity.time_limit_secs;
+            if limit != 0 && activity.kind == ActivityKind::Text {
+                fail(format!(
+                    "{at}.time_limit_secs: a text slide takes no answers and has no timer; remove it"
+                ));
+            } else if limit != 0 && !(MIN_TIME_LIMIT..=MAX_TIME_LIMIT).contains(&limit) {
+                fail(format!(
+                    "{at}.time_limit_secs {limit}: use {MIN_TIME_LIMIT} to {MAX_TIME_LIMIT} seconds, or 0 for no timer"
+                ));
+            } else if limit == 0
+                && self.scoring == Scoring::Speed
+                && activity.kind == ActivityKind::Quiz
+            {
+                fail(format!(
+                    "{at}.time_limit_secs: speed scoring counts from the quiz's time limit; give this quiz one (e.g. 20)"
+                ));
+            }
+            if let Some(points) = activity.points {
+                if activity.kind != ActivityKind::Quiz {
+                    fail(format!("{at}.points: only quizzes score points; remove it"));
+                } else if !(1..=MAX_POINTS).contains(&points) {
+                    fail(format!(
+                        "{at}.points {points}: use 1 to {MAX_POINTS} (default {})",
+                        crate::model::DEFAULT_POINTS
+                    ));
+                }
+            }
             if !(MIN_WORD_LIMIT..=MAX_WORD_LIMIT).contains(&activity.word_limit) {
                 fail(format!(
                     "{at}.word_limit {}: use {MIN_WORD_LIMIT} to {MAX_WORD_LIMIT}",
@@ -380,6 +423,9 @@ const MAX_ACTIVITIES: usize = 500;
 const MAX_ACTIVITY_TITLE: usize = 500;
 const MAX_DESCRIPTION: usize = 20_000;
 const MAX_NOTES: usize = 5_000;
+const MIN_TIME_LIMIT: u32 = 5;
+const MAX_TIME_LIMIT: u32 = 3_600;
+const MAX_POINTS: u32 = 100_000;
 const MAX_CHOICES: usize = 26;
 const MAX_CHOICE_TEXT: usize = 300;
 const MAX_BLOCKED_WORDS: usize = 1_000;

@@ -129,6 +129,38 @@ impl Markup {
     }
 }
 
+/// How a meeting scores quizzes. Stored as the snake_case word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scoring {
+    /// The original's rule: 1 point per correct answer, 2 more for the first correct one
+    /// when the meeting rewards the fastest.
+    #[default]
+    FirstBonus,
+    /// Kahoot's: round(P × (1 − t / (2T))) per correct answer, P the quiz's points, t the
+    /// answer's time since the quiz opened, T its time limit.
+    Speed,
+}
+
+impl Scoring {
+    pub const ALL: [Scoring; 2] = [Self::FirstBonus, Self::Speed];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::FirstBonus => "first_bonus",
+            Self::Speed => "speed",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+    pub fn is_default(&self) -> bool {
+        *self == Self::FirstBonus
+    }
+}
+
+/// A quiz's points under speed scoring when the file gives none.
+pub const DEFAULT_POINTS: u32 = 1000;
+
 /// Where an activity is in its own life. Stored as the snake_case word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -248,6 +280,9 @@ pub struct MeetingRecord {
     pub blocked_words: Vec<String>,
     /// Chat bots.
     pub bots: Vec<crate::Bot>,
+    pub scoring: Scoring,
+    /// Next opens the next activity directly.
+    pub auto_start: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -274,6 +309,12 @@ pub struct ActivityRecord {
     pub hidden_words: Vec<String>,
     /// The organizer's notes (teleprompter, dashboard); never sent to participants.
     pub notes: String,
+    /// Seconds it stays open once started (0: until staff close it).
+    pub time_limit_secs: u32,
+    /// A quiz's points under speed scoring ([`DEFAULT_POINTS`] when `None`).
+    pub points: Option<u32>,
+    /// When its open timer closes.
+    pub closes_at: Option<Micros>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -486,6 +527,11 @@ pub enum WriteOp {
         status: MeetingStatus,
         position: u32,
         activities: Vec<(ActivityId, ActivityState)>,
+    },
+    /// When an activity's open timer closes (`None`: no timer runs).
+    Deadline {
+        activity: ActivityId,
+        closes_at: Option<Micros>,
     },
     /// Sets `points` on each listed attendee's vote in the activity and adds them to their score.
     Award {

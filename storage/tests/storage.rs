@@ -166,6 +166,8 @@ fn choice(text: &str, slug: &str, correct: bool) -> ChoiceFile {
 
 fn activity(kind: ActivityKind, title: &str, choices: Vec<ChoiceFile>) -> ActivityFile {
     ActivityFile {
+        time_limit_secs: 0,
+        points: None,
         id: None,
         notes: String::new(),
         markup: Default::default(),
@@ -180,6 +182,8 @@ fn activity(kind: ActivityKind, title: &str, choices: Vec<ChoiceFile>) -> Activi
 /// One activity of each kind plus two flags: activities[1] is a poll, [2] a quiz, [3] a cloud.
 fn sample_meeting(title: &str) -> MeetingFile {
     MeetingFile {
+        scoring: Default::default(),
+        auto_start: false,
         blocked_words: vec![],
         bots: vec![],
         title: title.into(),
@@ -1817,6 +1821,8 @@ async fn plan_edits_keep_ids_and_lock_what_was_used(store: Store) {
     )
     .unwrap();
     edit.activities.push(ActivityFile {
+        time_limit_secs: 0,
+        points: None,
         id: None,
         notes: "Say thanks to the sponsors".into(),
         kind: ActivityKind::Text,

@@ -236,6 +236,8 @@ pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) 
         .collect();
     // The meeting file's rules, checked on a file holding only these words.
     let probe = MeetingFile {
+        scoring: Default::default(),
+        auto_start: false,
         title: "x".into(),
         code: "x".into(),
         reward_fastest: false,

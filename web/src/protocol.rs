@@ -25,9 +25,12 @@ enum ClientFrame {
         code: String,
     },
     Control {
-        action: Control,
+        /// A [`Control`], or `add_time` (with `secs`).
+        action: String,
         #[serde(default)]
         expect: Option<ExpectFrame>,
+        #[serde(default)]
+        secs: Option<u32>,
     },
 }
 
@@ -96,7 +99,13 @@ pub fn parse(text: &str) -> Parsed {
                 },
                 ClientFrame::Word { question_id, text } => Command::Word { question_id, text },
                 ClientFrame::Flag { code } => Command::Flag { code },
-                ClientFrame::Control { action, expect } => {
+                ClientFrame::Control {
+                    action,
+                    secs: Some(secs),
+                    ..
+                } if action == "add_time" => Command::AddTime { secs },
+                ClientFrame::Control { action, expect, .. } => {
+                    let action: Control = serde_json::from_value(Value::String(action)).ok()?;
                     let expect = match expect {
                         None => None,
                         // An unknown status word is a malformed frame, like an unknown action.
@@ -129,6 +138,20 @@ mod tests {
                 choice_id: ChoiceId(7)
             })
         ));
+        assert!(matches!(
+            parse(r#"{"type":"control","action":"add_time","secs":30}"#).command,
+            Some(Command::AddTime { secs: 30 })
+        ));
+        assert!(
+            parse(r#"{"type":"control","action":"add_time"}"#)
+                .command
+                .is_none()
+        );
+        assert!(
+            parse(r#"{"type":"control","action":"add_time","secs":-5}"#)
+                .command
+                .is_none()
+        );
         let p = parse(r#"{"type":"control","action":"next","ref":9}"#);
         assert!(matches!(
             p.command,

@@ -73,6 +73,8 @@ impl Meeting {
         self.title = meeting.title;
         self.code = meeting.code;
         self.reward_fastest = meeting.reward_fastest;
+        self.scoring = meeting.scoring;
+        self.auto_start = meeting.auto_start;
         self.flag_prefix = meeting.flag_prefix;
         self.flags = flags;
         self.set_streams(meeting.sources, meeting.chat);

@@ -22,6 +22,9 @@ fn choice(id: i64, slug: &str, correct: bool) -> ChoiceRecord {
 
 fn activity(id: i64, kind: ActivityKind, choices: Vec<ChoiceRecord>) -> ActivityRecord {
     ActivityRecord {
+        time_limit_secs: 0,
+        points: None,
+        closes_at: None,
         id: ActivityId(id),
         kind,
         title: format!("activity {id}"),
@@ -51,6 +54,8 @@ fn meeting(reward_fastest: bool) -> Meeting {
         .collect();
     Meeting::from_loaded(LoadedMeeting {
         meeting: MeetingRecord {
+            scoring: Default::default(),
+            auto_start: false,
             id: MeetingId(1),
             title: "t".into(),
             code: "c".into(),
@@ -487,6 +492,8 @@ fn rebuild_from_storage_restores_answers_and_scores() {
     // What storage would hand back after a crash.
     let mut loaded = LoadedMeeting {
         meeting: MeetingRecord {
+            scoring: Default::default(),
+            auto_start: false,
             id: MeetingId(1),
             title: "t".into(),
             code: "c".into(),
@@ -871,6 +878,8 @@ fn an_edited_plan_keeps_what_was_reached() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(m.reached(), 2);
     let record = MeetingRecord {
+        scoring: Default::default(),
+        auto_start: false,
         id: MeetingId(1),
         title: "Edited".into(),
         code: "new".into(),
@@ -925,4 +934,164 @@ fn a_chat_viewer_with_a_blocked_name_is_shown_under_another() {
         "Twitch viewer 6789"
     );
     assert_eq!(m.viewer_name(Platform::Youtube, "ab", "Ann"), "Ann");
+}
+
+/// The quiz (position 2) with a 20 s timer, opened at `t0` on the caller's clock.
+fn timed_quiz(scoring: Scoring, t0: Micros) -> Meeting {
+    let mut m = meeting(true);
+    m.scoring = scoring;
+    m.activities[2].time_limit = 20;
+    m.activities[2].points = 1000;
+    for c in [Control::Start, Control::Next, Control::Next] {
+        m.control_at(c, None, t0 - SEC)
+            .unwrap_or_else(|e| panic!("{c:?}: {e}"));
+    }
+    let out = m
+        .control_at(Control::Start, None, t0)
+        .unwrap_or_else(|e| panic!("start: {e}"));
+    assert_eq!(out.deadline, Some((ActivityId(30), t0 + 20 * SEC)));
+    assert!(out.ops.contains(&WriteOp::Deadline {
+        activity: ActivityId(30),
+        closes_at: Some(t0 + 20 * SEC)
+    }));
+    m
+}
+
+#[test]
+fn a_timer_closes_answers_at_its_deadline_and_takes_added_time() {
+    let t0 = 1_000 * SEC;
+    let mut m = timed_quiz(Scoring::FirstBonus, t0);
+    assert_eq!(m.deadline(), Some((ActivityId(30), t0 + 20 * SEC)));
+    let s = state(&m, Audience::Participant);
+    assert!(
+        s["closes_at"].as_str().is_some_and(|c| c.ends_with('Z')),
+        "{s}"
+    );
+    assert_eq!(s["question"]["time_limit_secs"], 20);
+    // In time, then too late (the close is on its way: the answer is refused already).
+    assert!(
+        m.vote(A1, ActivityId(30), ChoiceId(32), t0 + 19 * SEC)
+            .is_ok()
+    );
+    assert_eq!(
+        m.vote(A2, ActivityId(30), ChoiceId(32), t0 + 21 * SEC)
+            .err(),
+        Some(ErrorCode::NotOpen)
+    );
+    // Time added before the end moves the deadline; after it, it cannot be given back.
+    let (_, closes, op) = m
+        .add_time(30, t0 + 10 * SEC)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(closes, t0 + 50 * SEC);
+    assert!(matches!(op, WriteOp::Deadline { closes_at: Some(c), .. } if c == closes));
+    assert!(
+        m.vote(A2, ActivityId(30), ChoiceId(31), t0 + 40 * SEC)
+            .is_ok()
+    );
+    assert_eq!(
+        m.add_time(30, t0 + 60 * SEC).err(),
+        Some(ErrorCode::InvalidControl)
+    );
+    assert_eq!(
+        m.add_time(0, t0 + 11 * SEC).err(),
+        Some(ErrorCode::InvalidControl)
+    );
+    // Closing ends the timer: no deadline, none in the state, stored as none.
+    let out = m
+        .control_at(Control::Results, None, t0 + 50 * SEC)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.ops.contains(&WriteOp::Deadline {
+        activity: ActivityId(30),
+        closes_at: None
+    }));
+    assert_eq!(m.deadline(), None);
+    assert_eq!(state(&m, Audience::Participant)["closes_at"], Value::Null);
+    assert_eq!(
+        m.add_time(10, t0 + 51 * SEC).err(),
+        Some(ErrorCode::InvalidControl)
+    );
+    // An untimed activity has no deadline.
+    let mut plain = meeting(false);
+    open_quiz(&mut plain);
+    assert_eq!(plain.deadline(), None);
+}
+
+#[test]
+fn speed_scoring_pays_by_answer_time() {
+    let t0 = 1_000 * SEC;
+    let mut m = timed_quiz(Scoring::Speed, t0);
+    assert!(m.vote(A1, ActivityId(30), ChoiceId(32), t0).is_ok());
+    assert!(
+        m.vote(A2, ActivityId(30), ChoiceId(32), t0 + 10 * SEC)
+            .is_ok()
+    );
+    assert!(m.vote(A3, ActivityId(30), ChoiceId(31), t0 + SEC).is_ok());
+    let out = m
+        .control_at(Control::Results, None, t0 + 20 * SEC)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut awards = out.awards.clone();
+    awards.sort();
+    assert_eq!(
+        awards,
+        [
+            (A1, ActivityId(30), 1000),
+            (A2, ActivityId(30), 750),
+            (A3, ActivityId(30), 0)
+        ]
+    );
+    assert_eq!(m.attendees[&A1].score, 1000);
+}
+
+#[test]
+fn auto_start_opens_the_next_activity_on_next() {
+    let mut m = meeting(false);
+    m.auto_start = true;
+    m.activities[1].time_limit = 30;
+    go(&mut m, &[Control::Start]);
+    assert_eq!(m.status, MeetingStatus::Ongoing, "the first slide is shown");
+    let out = m
+        .control_at(Control::Next, None, 5 * SEC)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((m.status, m.position), (MeetingStatus::Ongoing, 1));
+    assert_eq!(m.activities[1].state, ActivityState::Open);
+    assert_eq!(out.deadline, Some((ActivityId(20), 35 * SEC)));
+    assert!(
+        out.ops.iter().any(|op| matches!(
+            op,
+            WriteOp::Progress {
+                status: MeetingStatus::Ongoing,
+                position: 1,
+                ..
+            }
+        )),
+        "{:?}",
+        out.ops
+    );
+    // Without it, Next waits for Start.
+    let mut manual = meeting(false);
+    go(&mut manual, &[Control::Start, Control::Next]);
+    assert_eq!(manual.status, MeetingStatus::Waiting);
+}
+
+#[test]
+fn a_timer_left_running_by_a_stopped_server_is_resumed_from_storage() {
+    let mut loaded = activity(30, ActivityKind::Quiz, vec![choice(31, "a", false)]);
+    loaded.state = ActivityState::Open;
+    loaded.time_limit_secs = 20;
+    loaded.closes_at = Some(500 * SEC);
+    let a = Activity::new(loaded);
+    assert_eq!(a.closes_at, Some(500 * SEC));
+    assert_eq!(
+        a.opened_at,
+        480 * SEC,
+        "speed scoring counts from the timer's start"
+    );
+    let mut closed = activity(31, ActivityKind::Quiz, vec![]);
+    closed.state = ActivityState::Closed;
+    closed.closes_at = Some(500 * SEC);
+    assert_eq!(
+        Activity::new(closed).closes_at,
+        None,
+        "a stale deadline is ignored"
+    );
 }

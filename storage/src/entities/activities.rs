@@ -24,6 +24,12 @@ pub struct Model {
     /// The organizer's notes (teleprompter, dashboard); never sent to participants.
     #[sea_orm(column_type = "Text")]
     pub notes: String,
+    /// Seconds an opened activity stays open (0: until staff close it).
+    pub time_limit_secs: i32,
+    /// A quiz's points under speed scoring (`None`: the default).
+    pub points: Option<i32>,
+    /// When the open timer closes (microseconds since the epoch), honoured on resume.
+    pub closes_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

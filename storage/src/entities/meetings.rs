@@ -25,6 +25,10 @@ pub struct Model {
     /// [`crate::Bot`]s as JSON (`[]`: none).
     #[sea_orm(column_type = "Text")]
     pub bots: String,
+    /// [`crate::Scoring::code`].
+    pub scoring: String,
+    /// Next opens the next activity directly.
+    pub auto_start: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ mod m20261206_000005_session_details;
 mod m20261206_000006_bots;
 mod m20261206_000007_notes;
 mod m20261206_000008_media;
+mod m20261206_000009_timers;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_bots::Migration),
             Box::new(m20261206_000007_notes::Migration),
             Box::new(m20261206_000008_media::Migration),
+            Box::new(m20261206_000009_timers::Migration),
         ]
     }
 }

@@ -345,6 +345,8 @@ fn stored_item(row: &activities::Model, choices: &[choices::Model]) -> ActivityF
             .collect(),
         word_limit: u32::try_from(row.word_limit).unwrap_or(0),
         notes: row.notes.clone(),
+        time_limit_secs: u32::try_from(row.time_limit_secs).unwrap_or(0),
+        points: row.points.and_then(|p| u32::try_from(p).ok()),
     }
 }
 
@@ -501,6 +503,8 @@ async fn write_plan<C: ConnectionTrait>(
             meetings::Column::RewardFastest,
             Expr::value(file.reward_fastest),
         )
+        .col_expr(meetings::Column::Scoring, Expr::value(file.scoring.code()))
+        .col_expr(meetings::Column::AutoStart, Expr::value(file.auto_start))
         .col_expr(
             meetings::Column::FlagPrefix,
             Expr::value(file.flag_prefix.clone()),
@@ -521,6 +525,18 @@ async fn write_plan<C: ConnectionTrait>(
         if row.notes != sent.notes {
             activities::Entity::update_many()
                 .col_expr(activities::Column::Notes, Expr::value(sent.notes.clone()))
+                .col_expr(
+                    activities::Column::TimeLimitSecs,
+                    Expr::value(convert::to_i32(sent.time_limit_secs, "time_limit_secs")?),
+                )
+                .col_expr(
+                    activities::Column::Points,
+                    Expr::value(
+                        sent.points
+                            .map(|p| convert::to_i32(p, "points"))
+                            .transpose()?,
+                    ),
+                )
                 .filter(activities::Column::Id.eq(row.id))
                 .exec(db)
                 .await?;

@@ -136,6 +136,8 @@ async fn insert_meeting<C: ConnectionTrait>(
         chat: Set(chat_json(&file.chat)?),
         blocked_words: Set(words_json(&file.blocked_words)?),
         bots: Set(bots_json(&file.bots)?),
+        scoring: Set(file.scoring.code().to_owned()),
+        auto_start: Set(file.auto_start),
     }
     .insert(db)
     .await
@@ -169,6 +171,15 @@ pub(crate) async fn insert_activity<C: ConnectionTrait>(
         markup: Set(activity.markup.code().to_owned()),
         hidden_words: Set("[]".to_owned()),
         notes: Set(activity.notes.clone()),
+        time_limit_secs: Set(convert::to_i32(
+            activity.time_limit_secs,
+            "time_limit_secs",
+        )?),
+        points: Set(activity
+            .points
+            .map(|p| convert::to_i32(p, "points"))
+            .transpose()?),
+        closes_at: Set(None),
     }
     .insert(db)
     .await
@@ -256,6 +267,8 @@ async fn read_meeting_file<C: ConnectionTrait>(
             choices,
             word_limit,
             notes: row.notes,
+            time_limit_secs: u32::try_from(row.time_limit_secs).unwrap_or(0),
+            points: row.points.and_then(|p| u32::try_from(p).ok()),
         });
     }
     let flags = meeting_flags(db, id)
@@ -281,6 +294,8 @@ async fn read_meeting_file<C: ConnectionTrait>(
         chat: record.chat,
         blocked_words: record.blocked_words,
         bots: record.bots,
+        scoring: record.scoring,
+        auto_start: record.auto_start,
     })
 }
 
