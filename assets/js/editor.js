@@ -48,6 +48,8 @@ function modelFrom(file) {
     title: file.title ?? "",
     code: file.code ?? "",
     reward_fastest: !!file.reward_fastest,
+    scoring: file.scoring === "speed" ? "speed" : "first_bonus",
+    auto_start: !!file.auto_start,
     flag_prefix: file.flag_prefix ?? "LibreKast",
     activities: (file.activities || []).map(activityFrom),
     flags: (file.flags || []).map((f) => ({ _k: key("f"), id: f.id, name: f.name ?? "", code: f.code ?? "", points: String(f.points ?? 0), first_blood: String(f.first_blood ?? 0) })),
@@ -65,6 +67,9 @@ function activityFrom(a) {
     description: a.description ?? "", markup: a.markup === "markdown" ? "markdown" : "text",
     choices: (a.choices || []).map(choiceFrom), word_limit: String(a.word_limit ?? 3),
     notes: a.notes ?? "",
+    // Numbers as typed; empty: no timer, and the server's default points.
+    time_limit: a.time_limit_secs ? String(a.time_limit_secs) : "",
+    points: a.points !== undefined && a.points !== null ? String(a.points) : "",
   };
 }
 
@@ -118,11 +123,16 @@ function fileOf(p = plan) {
     title: p.title,
     code: p.code.trim(),
     reward_fastest: p.reward_fastest,
+    scoring: p.scoring,
+    auto_start: p.auto_start,
     flag_prefix: p.flag_prefix.trim(),
     activities: p.activities.map((a) => withId(a, {
       kind: a.kind, title: a.title, description: a.description, markup: a.markup,
       choices: hasChoices(a.kind) ? a.choices.map((c) => withId(c, { text: c.text, slug: c.slug.trim(), correct: c.correct })) : [],
       word_limit: int(a.word_limit),
+      // Only when written: no timer, and the default points, are the fields left out.
+      ...(a.kind !== "text" && a.time_limit.trim() ? { time_limit_secs: int(a.time_limit) } : {}),
+      ...(a.kind === "quiz" && a.points.trim() ? { points: int(a.points) } : {}),
       // Only when written: a plan without notes stays as it was.
       ...(a.notes.trim() ? { notes: a.notes } : {}),
     })),
@@ -202,8 +212,11 @@ function renderSettings() {
   $("#s-code").value = plan.code;
   $("#s-prefix").value = plan.flag_prefix;
   $("#s-reward").checked = plan.reward_fastest;
+  $("#s-scoring").value = plan.scoring;
+  $("#s-auto").checked = plan.auto_start;
   $("#s-blocked").value = plan.blocked;
-  for (const fid of ["s-title", "s-code", "s-prefix", "s-blocked", "s-sources"]) {
+  renderScoringHint();
+  for (const fid of ["s-title", "s-code", "s-prefix", "s-blocked", "s-sources", "s-scoring", "s-auto"]) {
     const f = $(`#${fid}`);
     if (errors.has(fid)) f.setAttribute("aria-invalid", "true"); else f.removeAttribute("aria-invalid");
     $(`#${fid}-error`).textContent = errors.get(fid) || "";
@@ -217,6 +230,11 @@ function renderCodeWarning() {
   const warnings = codeWarnings(plan.code);
   const box = $("#s-code-warn");
   box.replaceChildren(...(warnings.length ? [glyph("alert"), el("span", {}, warnings.join(" "))] : []));
+}
+
+/// The scoring rule in one line, for the one chosen.
+function renderScoringHint() {
+  $("#s-scoring-hint").textContent = t(plan.scoring === "speed" ? "editor.scoring_hint_speed" : "editor.scoring_hint_first_bonus");
 }
 
 function renderPrefixHint() {
@@ -244,6 +262,18 @@ function bindSettings() {
   on("#s-prefix", "s-prefix", (n) => { plan.flag_prefix = n.value; renderPrefixHint(); });
   on("#s-blocked", "s-blocked", (n) => { plan.blocked = n.value; });
   $("#s-reward").addEventListener("change", (ev) => { plan.reward_fastest = ev.target.checked; changed(); });
+  $("#s-scoring").addEventListener("change", (ev) => {
+    plan.scoring = ev.target.value === "speed" ? "speed" : "first_bonus";
+    clearError("s-scoring");
+    renderScoringHint();
+    // Each quiz's points say whether they count now.
+    for (const a of plan.activities) {
+      const hint = document.getElementById(`${a._k}-points-hint`);
+      if (hint) hint.textContent = t(plan.scoring === "speed" ? "editor.points_hint_speed" : "editor.points_hint_bonus");
+    }
+    changed();
+  });
+  $("#s-auto").addEventListener("change", (ev) => { plan.auto_start = ev.target.checked; clearError("s-auto"); changed(); });
   $("#gen-code").addEventListener("click", () => {
     plan.code = generateCode();
     $("#s-code").value = plan.code;
@@ -281,7 +311,12 @@ function activityCard(a, i) {
       toolButton("trash", t("editor.delete_n", { n: i + 1 }), () => deleteActivity(a), { disabled: n <= 1, "data-del": a._k, class: "secondary tool danger-outline" })));
   const body = el("div", { class: "act-body" }, titleField(a), descriptionField(a));
   if (hasChoices(a.kind)) body.append(choicesField(a, i));
-  if (a.kind === "wordcloud") body.append(limitField(a));
+  if (a.kind !== "text") {
+    body.append(el("div", { class: "act-opts" },
+      timeField(a),
+      a.kind === "quiz" ? pointsField(a) : null,
+      a.kind === "wordcloud" ? limitField(a) : null));
+  }
   body.append(notesField(a));
   return el("li", { class: `act-card kind-${a.kind}`, id: `act-${a._k}`, "data-key": a._k, tabindex: "-1" }, head, errorLine(`act-${a._k}`), body);
 }
@@ -401,6 +436,39 @@ function limitField(a) {
     el("p", { class: "hint", id: `${fid}-hint` }, t("editor.word_limit_hint")), errorLine(fid));
 }
 
+/// A number field that may stay empty; what cannot be read as a number is kept as "?" so
+/// the save says so next to it rather than dropping it.
+function optionalNumber(input, set) {
+  input.addEventListener("input", () => set(input.validity?.badInput ? "?" : input.value));
+}
+
+/// The countdown of a poll, quiz or word cloud: empty for none.
+function timeField(a) {
+  const fid = `${a._k}-time`;
+  const input = field("input", { type: "number", id: fid, "data-role": "time-limit", min: "5", max: "3600", step: "1", inputmode: "numeric", placeholder: t("editor.time_limit_none"), "aria-describedby": describedBy(fid, [`${fid}-hint`]) }, a.time_limit);
+  const said = el("span", { class: "time-said", id: `${fid}-said` }, timeSaid(a.time_limit));
+  optionalNumber(input, (v) => { a.time_limit = v; said.textContent = timeSaid(v); clearError(fid); changed(); });
+  return el("div", { class: "ed-field narrow" },
+    el("label", { for: fid }, t("editor.time_limit")), invalid(input, fid),
+    el("p", { class: "hint", id: `${fid}-hint` }, t("editor.time_limit_hint"), " ", said), errorLine(fid));
+}
+
+/// "1 min 30 s" for a time limit of 90, nothing under a minute or when empty.
+function timeSaid(value) {
+  const n = int(value);
+  return Number.isInteger(n) && n >= 60 ? `(${duration(n)})` : "";
+}
+
+/// A quiz's points: what speed scoring pays at most for a correct answer.
+function pointsField(a) {
+  const fid = `${a._k}-points`;
+  const input = field("input", { type: "number", id: fid, "data-role": "points", min: "1", max: "100000", step: "1", inputmode: "numeric", placeholder: "1000", "aria-describedby": describedBy(fid, [`${fid}-hint`]) }, a.points);
+  optionalNumber(input, (v) => { a.points = v; clearError(fid); changed(); });
+  return el("div", { class: "ed-field narrow" },
+    el("label", { for: fid }, t("editor.points")), invalid(input, fid),
+    el("p", { class: "hint", id: `${fid}-hint` }, t(plan.scoring === "speed" ? "editor.points_hint_speed" : "editor.points_hint_bonus")), errorLine(fid));
+}
+
 /// The organizer's notes: on the dashboard and the teleprompter, never on the presenter
 /// screen or the phones (they often hold the answers).
 function notesField(a) {
@@ -428,6 +496,7 @@ function lockedCard(a, i) {
       el("p", { class: "locked-title", id: `${a._k}-locked-title` }, a.title),
       a.description ? el("p", { class: "locked-desc muted" }, a.description) : null,
       choices,
+      a.kind !== "text" && int(a.time_limit) > 0 ? el("p", { class: "muted locked-timer" }, glyph("clock"), " ", t("editor.timer_locked", { time: duration(int(a.time_limit)) })) : null,
       a.notes ? el("p", { class: "locked-notes" }, el("strong", {}, t("editor.notes")), " ", a.notes) : null,
       el("p", { class: "hint", id: `${a._k}-locked-why` }, t("editor.locked_why"))));
 }
@@ -1036,7 +1105,7 @@ function targetOf(path) {
       return `${c._k}-${ch[2] === "slug" ? "slug" : ch[2] === "correct" ? "correct" : "text"}`;
     }
     const prop = /^\.(\w+)/.exec(rest)?.[1];
-    return { title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind`, notes: `${a._k}-notes` }[prop] || `act-${a._k}`;
+    return { title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind`, notes: `${a._k}-notes`, time_limit_secs: `${a._k}-time`, points: `${a._k}-points` }[prop] || `act-${a._k}`;
   }
   const flag = /^flags\[(\d+)\](?:\.(\w+))?/.exec(path);
   if (flag) {
@@ -1051,7 +1120,7 @@ function targetOf(path) {
     return BOT_FIELDS[b.kind]?.includes(bot[2]) ? `${b._k}-${bot[2]}` : `bot-${b._k}`;
   }
   const top = path.split(/[.[]/)[0];
-  return { bots: "bots-list", title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list" }[top] || null;
+  return { bots: "bots-list", title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list", scoring: "s-scoring", auto_start: "s-auto" }[top] || null;
 }
 
 /// A server message without its leading field path (`activities[0].choices[1].text is
@@ -1098,6 +1167,8 @@ function placeOf(field) {
     else if (act[2] === "title") parts.push(t("editor.question"));
     else if (act[2] === "description" || act[2] === "markup") parts.push(t("editor.description"));
     else if (act[2] === "word_limit") parts.push(t("editor.word_limit"));
+    else if (act[2] === "time_limit_secs") parts.push(t("editor.time_limit"));
+    else if (act[2] === "points") parts.push(t("editor.points"));
     else if (act[2] === "notes") parts.push(t("editor.notes"));
     return parts.join(" · ");
   }
@@ -1116,7 +1187,7 @@ function placeOf(field) {
     return parts.join(" · ");
   }
   const top = field.split(/[.[]/)[0];
-  const label = { bots: "bots.title", title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags" }[top];
+  const label = { bots: "bots.title", title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags", scoring: "editor.scoring", auto_start: "editor.auto_start" }[top];
   return label ? t(label) : "";
 }
 
@@ -1168,6 +1239,9 @@ function localProblems(file) {
   const out = [];
   file.activities.forEach((a, i) => {
     if (!Number.isInteger(a.word_limit)) out.push({ field: `activities[${i}].word_limit`, message: t("editor.whole_number") });
+    for (const prop of ["time_limit_secs", "points"]) {
+      if (prop in a && !Number.isInteger(a[prop])) out.push({ field: `activities[${i}].${prop}`, message: t("editor.whole_number") });
+    }
   });
   file.bots.forEach((b, i) => {
     for (const prop of BOT_NUMBERS) {

@@ -13,6 +13,7 @@ import { Streams, platformTag, platformCounts } from "./streams.js";
 import { Moderation } from "./moderation.js";
 import { BotsPanel, AlertsFeed } from "./bots.js";
 import { Overlays } from "./overlays.js";
+import { Timer, syncClock, serverNow } from "./countdown.js";
 
 applyTheme();
 mountTools();
@@ -31,6 +32,9 @@ const bots = meeting === null ? null : new BotsPanel(meeting, (text, ok) => toas
 const alerts = meeting === null ? null : new AlertsFeed(meeting, (text, ok) => toast(text, ok));
 const overlays = meeting === null ? null : new Overlays(meeting, (text, ok) => toast(text, ok));
 let revealTimer = null;
+/// The current activity's countdown; +10 s and +30 s beside it while it runs.
+const timer = new Timer({ variant: "panel", announcer: $("#timer-said") });
+$("#timer-slot").replaceWith(timer.root);
 
 // The transition table of docs/protocol.md: which controls each status allows.
 const ALLOWED = {
@@ -65,6 +69,7 @@ function render() {
   if (!endArmed) $(".next-label").textContent = t(finishing() ? "ctl.finish" : "ctl.next");
   const allowed = new Set(ALLOWED[s] || []);
   for (const b of $$("button[data-action]")) b.disabled = !allowed.has(b.dataset.action);
+  renderTimer();
 
   $("#plan").replaceChildren(...(state.plan || []).map((a, i) => el("li", {
     class: i === state.position ? "current" : "", "aria-current": i === state.position ? "step" : null, "data-state": a.state,
@@ -106,6 +111,30 @@ $("#notes").addEventListener("toggle", () => {
   try { localStorage.setItem("lk.notesOpen", $("#notes").open ? "1" : "0"); } catch { /* private mode */ }
 });
 
+/// A timed activity: its countdown (its whole limit before it opens), +10 s and +30 s while
+/// it runs, and Results reads "Close now".
+function renderTimer() {
+  timer.update(state);
+  const mode = timer.state.mode;
+  $("#timer-bar").classList.toggle("hidden", mode === "none");
+  for (const b of $$("button[data-add-time]")) {
+    b.disabled = mode !== "running";
+    b.title = t("ctl.add_time", { n: Number(b.dataset.addTime) });
+  }
+  const closing = mode === "running";
+  const results = $('button[data-action="results"]');
+  $("span", results).textContent = t(closing ? "ctl.close_now" : "ctl.results");
+  if (closing) results.title = t("ctl.close_now_hint"); else results.removeAttribute("title");
+}
+
+/// Adds time to the running timer (`add_time`): every screen gets the later deadline.
+async function addTime(secs) {
+  if (!live || timer.state.mode !== "running") return;
+  const ack = await live.send({ type: "control", action: "add_time", secs });
+  if (ack.ok) toast(t("timer.added", { n: secs }), true);
+  else toast(errorText(ack.error));
+}
+
 /// A reveal held for the streams' delay counts down (chat answers given before the close
 /// still arrive meanwhile).
 function renderReveal() {
@@ -114,7 +143,7 @@ function renderReveal() {
   const at = state?.reveal_at ? Date.parse(state.reveal_at) : null;
   if (!at) { box.textContent = ""; box.hidden = true; return; }
   const tick = () => {
-    const secs = Math.max(0, Math.ceil((at - Date.now()) / 1000));
+    const secs = Math.max(0, Math.ceil((at - serverNow()) / 1000));
     box.textContent = t("org.reveal_in", { n: secs });
     if (secs === 0) clearInterval(revealTimer);
   };
@@ -223,7 +252,7 @@ function connect() {
   live = new Live(wsUrl(`/ws/meetings/${meeting}?role=staff`), {
     onFrame(f) {
       moderation.onFrame(f);
-      if (f.type === "state") { state = f; render(); streams.onState(f); }
+      if (f.type === "state") { syncClock(f.now); state = f; render(); streams.onState(f); }
       else if (f.type === "participants") setOnline(f.count);
       else if (!state) return;
       else if (bots.onFrame(f) || alerts.onFrame(f)) return;
@@ -256,15 +285,19 @@ function connect() {
 document.addEventListener("click", (ev) => {
   const action = ev.target.closest("button[data-action]")?.dataset.action;
   if (action) control(action);
+  const add = ev.target.closest("button[data-add-time]")?.dataset.addTime;
+  if (add) addTime(Number(add));
 });
 document.addEventListener("keydown", (ev) => {
   if (ev.target.closest("input, textarea, select") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  // "+" (with or without Shift, or the keypad's) adds 10 s to a running timer.
+  if (ev.key === "+" && live) { ev.preventDefault(); addTime(10); return; }
   const action = KEYS[ev.key] || KEYS[ev.key.toLowerCase()];
   if (action && live) { ev.preventDefault(); control(action); }
 });
 $("#logout").addEventListener("click", logout);
 onLangChange(() => {
-  render(); setOnline(online); disarmEnd();
+  render(); setOnline(online); disarmEnd(); timer.relabel();
   if (meeting !== null) { bots.render(); alerts.relabel(); overlays.render(); }
 });
 window.addEventListener("resize", () => { if (state?.words) cloud.layout(); });

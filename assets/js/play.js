@@ -6,6 +6,7 @@ import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
 import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { renderScoreboard } from "./podium.js";
+import { Timer, syncClock } from "./countdown.js";
 
 applyTheme();
 mountTools();
@@ -23,6 +24,9 @@ let shownQuestion = null;
 let shownChoices = null;
 const bars = new Bars($("#bars"));
 const cloud = new Cloud($("#cloud"), { minSize: 16, maxSize: 48 });
+/// A timed activity's countdown, beside the status (answers after 0 are the server's to refuse).
+const timer = new Timer({ variant: "compact", announcer: $("#timer-said") });
+$("#progress").before(timer.root);
 
 function toast(text, ok, where = "#toast") {
   const n = $(where);
@@ -68,6 +72,7 @@ function render() {
   $("#status").textContent = t(`status.${s}`);
   $("#status").classList.toggle("live", s === "ongoing");
   $("#progress").textContent = q ? t("play.progress", { n: state.position + 1, total: state.activity_count }) : "";
+  timer.update(state);
   $("#empty").classList.add("hidden");
   $("#description").replaceChildren();
   $("#verdict").replaceChildren();
@@ -257,6 +262,7 @@ function renderRemoved() {
 const live = new Live(wsUrl(`/ws/meetings/${meeting}?role=participant`), {
   onFrame(f) {
     if (f.type === "state") {
+      syncClock(f.now);
       state = f;
       render();
       if (!claimed) { claimed = true; claimScannedFlag(); }
@@ -280,5 +286,5 @@ const live = new Live(wsUrl(`/ws/meetings/${meeting}?role=participant`), {
   },
 });
 
-onLangChange(render);
+onLangChange(() => { render(); timer.relabel(); });
 window.addEventListener("resize", () => { if (state?.words) cloud.layout(); });

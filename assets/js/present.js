@@ -9,6 +9,7 @@ import { Bars } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { renderScoreboard } from "./podium.js";
 import { ensureStaff, pickMeeting } from "./staff.js";
+import { Timer, syncClock } from "./countdown.js";
 
 applyTheme("dark");
 mountTools();
@@ -21,6 +22,8 @@ let state = null, invite = null, online = 0, view = null;
 /// `{question_id, total}`: how many answered a quiz before its reveal (counts stay hidden).
 let answered = null;
 let bars = null, cloud = null;
+/// The countdown of a timed activity (one for the page, moved into each new body).
+const timer = new Timer({ variant: "big", announcer: $("#timer-said") });
 
 function joinPanel() {
   const panel = el("div", { class: "join-screen" },
@@ -54,8 +57,13 @@ function render() {
       body.append(el("h1", { class: s === "after" ? "end-title" : "" }, t(s === "after" ? "present.thanks" : "present.scoreboard")));
       body.append(el("div", { id: "board" }));
     } else if (q) {
-      body.append(el("h1", {}, q.title));
-      if (q.description_html) { const d = el("div", { class: "description" }); d.innerHTML = q.description_html; body.append(d); }
+      // A timed activity keeps its countdown's place beside the title, also once revealed
+      // (empty then), so the reveal moves nothing.
+      const timed = q.kind !== "text" && Number(q.time_limit_secs) > 0;
+      // The description sits under the title, both beside the countdown.
+      const text = el("div", { class: "q-text" }, el("h1", {}, q.title));
+      if (q.description_html) { const d = el("div", { class: "description" }); d.innerHTML = q.description_html; text.append(d); }
+      body.append(el("div", { class: "q-head" }, text, timed ? el("div", { class: "timer-slot" }, timer.root) : null));
       if (q.kind === "poll" || q.kind === "quiz") {
         body.append(el("div", { class: "bars", id: "bars" }), el("p", { class: "answered", id: "answered" }));
         bars = new Bars($("#bars"));
@@ -83,6 +91,7 @@ function render() {
     $("#cloud-empty").hidden = !empty;
     if (empty) $("#cloud-empty-hint").textContent = state.chat && s === "ongoing" ? t("cloud.empty_hint_chat", { prefix: state.chat.vote_prefix || "#" }) : t("cloud.empty_hint");
   }
+  timer.update(state);
   renderChatHint(q, s);
   const board = $("#board");
   if (board) renderScoreboard(board, state.scoreboard || [], { listLimit: 10 });
@@ -142,6 +151,7 @@ async function start() {
   new Live(wsUrl(withToken(`/ws/meetings/${meeting}`)), {
     onFrame(f) {
       if (f.type === "state") {
+        syncClock(f.now);
         if (answered && answered.question_id !== f.question?.id) answered = null;
         state = f; render();
       }
@@ -168,7 +178,7 @@ async function openWithNewLink() {
   else { $("#gate").classList.add("hidden"); $("#screen").classList.remove("hidden"); revoked(); }
 }
 
-onLangChange(() => { view = null; render(); });
+onLangChange(() => { view = null; render(); timer.relabel(); });
 window.addEventListener("resize", () => { fitted = null; fit(); cloud?.layout(); });
 
 (async () => {

@@ -525,18 +525,6 @@ async fn write_plan<C: ConnectionTrait>(
         if row.notes != sent.notes {
             activities::Entity::update_many()
                 .col_expr(activities::Column::Notes, Expr::value(sent.notes.clone()))
-                .col_expr(
-                    activities::Column::TimeLimitSecs,
-                    Expr::value(convert::to_i32(sent.time_limit_secs, "time_limit_secs")?),
-                )
-                .col_expr(
-                    activities::Column::Points,
-                    Expr::value(
-                        sent.points
-                            .map(|p| convert::to_i32(p, "points"))
-                            .transpose()?,
-                    ),
-                )
                 .filter(activities::Column::Id.eq(row.id))
                 .exec(db)
                 .await?;
@@ -576,6 +564,18 @@ async fn write_plan<C: ConnectionTrait>(
             )
             .col_expr(activities::Column::Markup, Expr::value(sent.markup.code()))
             .col_expr(activities::Column::Notes, Expr::value(sent.notes.clone()))
+            .col_expr(
+                activities::Column::TimeLimitSecs,
+                Expr::value(convert::to_i32(sent.time_limit_secs, "time_limit_secs")?),
+            )
+            .col_expr(
+                activities::Column::Points,
+                Expr::value(
+                    sent.points
+                        .map(|p| convert::to_i32(p, "points"))
+                        .transpose()?,
+                ),
+            )
             .col_expr(
                 activities::Column::WordLimit,
                 Expr::value(convert::to_i32(sent.word_limit, "word_limit")?),
