@@ -357,6 +357,46 @@ async fn find_visible(driver: &WebDriver, css: &str) -> Option<WebElement> {
     el.is_displayed().await.unwrap_or(false).then_some(el)
 }
 
+/// A Chrome DevTools command through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl thirtyfour::common::command::FormatRequestData for Cdp {
+    fn format_request(
+        &self,
+        session_id: &thirtyfour::SessionId,
+    ) -> thirtyfour::common::requestdata::RequestData {
+        thirtyfour::common::requestdata::RequestData::new(
+            reqwest::Method::POST,
+            format!("/session/{session_id}/goog/cdp/execute"),
+        )
+        .add_body(json!({"cmd": self.0, "params": self.1}))
+    }
+}
+
+/// Runs a DevTools command (`Emulation.…`, `Page.…`) in the page.
+pub async fn cdp(driver: &WebDriver, cmd: &'static str, params: Value) -> anyhow::Result<()> {
+    driver.handle().cmd(Cdp(cmd, params)).await?;
+    Ok(())
+}
+
+/// The viewport at `width`×`height` CSS pixels, scale 1 (sizes [`Size`] does not have).
+pub async fn set_viewport(driver: &WebDriver, width: u32, height: u32) -> anyhow::Result<()> {
+    cdp(
+        driver,
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+    )
+    .await?;
+    wait_js(
+        driver,
+        &format!("return innerWidth === {width} && innerHeight === {height};"),
+        "the viewport to take its size",
+    )
+    .await?;
+    Ok(())
+}
+
 /// Logs in as `admin` on the staff login form the page shows (typed, then Enter).
 pub async fn log_in_admin(
     driver: &WebDriver,

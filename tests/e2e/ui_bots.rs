@@ -21,41 +21,7 @@ use librekast_tests::browser::{js, wait_js};
 use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use thirtyfour::common::command::FormatRequestData;
-use thirtyfour::common::requestdata::RequestData;
 use thirtyfour::prelude::*;
-
-/// A Chrome DevTools command through chromedriver: how the test sets a 1280×800 viewport,
-/// which `browser::Size` does not have.
-#[derive(Debug)]
-struct Cdp(&'static str, Value);
-
-impl FormatRequestData for Cdp {
-    fn format_request(&self, session_id: &thirtyfour::SessionId) -> RequestData {
-        RequestData::new(
-            reqwest::Method::POST,
-            format!("/session/{session_id}/goog/cdp/execute"),
-        )
-        .add_body(json!({"cmd": self.0, "params": self.1}))
-    }
-}
-
-/// The viewport at `width`×`height` CSS pixels, scale 1.
-async fn viewport(d: &WebDriver, width: u32, height: u32) -> anyhow::Result<()> {
-    d.handle()
-        .cmd(Cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
-        ))
-        .await?;
-    wait_js(
-        d,
-        &format!("return innerWidth === {width} && innerHeight === {height};"),
-        "the viewport to take its size",
-    )
-    .await?;
-    Ok(())
-}
 
 async fn api(
     ts: &TestServer,
@@ -135,12 +101,12 @@ async fn fits(d: &WebDriver, what: &str) -> anyhow::Result<()> {
 /// Screenshots at 1280×800 and 390×844, each checked to fit and audited with axe.
 async fn shots(d: &WebDriver, name: &str, scroll_to: &str) -> anyhow::Result<()> {
     for (w, h, tag) in [(1280, 800, "laptop"), (390, 844, "mobile")] {
-        viewport(d, w, h).await?;
+        browser::set_viewport(d, w, h).await?;
         fits(d, &format!("{name} at {w}x{h}")).await?;
         browser::axe_audit(d, &format!("{name}, {w}x{h}")).await?;
         shoot(d, &format!("{name}-{tag}"), scroll_to).await?;
     }
-    viewport(d, 1280, 800).await
+    browser::set_viewport(d, 1280, 800).await
 }
 
 /// Script errors, except the failed answers the test asked for (a 401 shows the login
@@ -216,7 +182,7 @@ async fn ui_bots_in_the_editor() -> anyhow::Result<()> {
     let media_id = uploaded["id"].as_str().context("media id")?.to_string();
 
     let d = chromium.session(Size::Laptop, "en").await?;
-    viewport(&d, 1280, 800).await?;
+    browser::set_viewport(&d, 1280, 800).await?;
     d.goto(ts.url(&format!("/editor.html?meeting={meeting}")))
         .await?;
     log_in(&d, &password).await?;
@@ -395,7 +361,7 @@ async fn ui_bots_in_the_editor() -> anyhow::Result<()> {
         TIMEOUT,
     )
     .await?;
-    viewport(&d, 390, 844).await?;
+    browser::set_viewport(&d, 390, 844).await?;
     fits(&d, "the French editor on a phone").await?;
     shoot(&d, "bots-editor-fr-mobile", "#bots > li:nth-child(1)").await?;
     no_script_errors(&d).await?;
@@ -437,7 +403,7 @@ async fn ui_bots_on_the_dashboard() -> anyhow::Result<()> {
     staff.wait_status("ongoing").await.context("started")?;
 
     let d = chromium.session(Size::Laptop, "en").await?;
-    viewport(&d, 1280, 800).await?;
+    browser::set_viewport(&d, 1280, 800).await?;
     d.goto(ts.url(&format!("/organize.html?meeting={meeting}")))
         .await?;
     log_in(&d, &password).await?;
@@ -618,7 +584,7 @@ async fn ui_bots_on_the_dashboard() -> anyhow::Result<()> {
     // In French, on a phone.
     browser::click(&d, "#lang", TIMEOUT).await?;
     browser::wait_text(&d, "#alerts-card h2", "Alertes", TIMEOUT).await?;
-    viewport(&d, 390, 844).await?;
+    browser::set_viewport(&d, 390, 844).await?;
     fits(&d, "the French dashboard on a phone").await?;
     shoot(&d, "bots-dashboard-fr-mobile", "#bots-card").await?;
     shoot(&d, "bots-dashboard-fr-alerts", "#alerts-card").await?;

@@ -13,31 +13,9 @@ use librekast_tests::browser::{self, Size};
 use librekast_tests::browser::{js, wait_js};
 use librekast_tests::*;
 use serde_json::{Value, json};
-use thirtyfour::common::command::FormatRequestData;
-use thirtyfour::common::requestdata::RequestData;
 use thirtyfour::prelude::*;
 
 const CODE: &str = "Pour1nf0";
-
-/// A Chrome DevTools command through chromedriver (`goog/cdp/execute`): how the test shows
-/// the flag sheet as printed.
-#[derive(Debug)]
-struct Cdp(&'static str, Value);
-
-impl FormatRequestData for Cdp {
-    fn format_request(&self, session_id: &thirtyfour::SessionId) -> RequestData {
-        RequestData::new(
-            reqwest::Method::POST,
-            format!("/session/{session_id}/goog/cdp/execute"),
-        )
-        .add_body(json!({"cmd": self.0, "params": self.1}))
-    }
-}
-
-async fn cdp(d: &WebDriver, cmd: &'static str, params: Value) -> anyhow::Result<()> {
-    d.handle().cmd(Cdp(cmd, params)).await?;
-    Ok(())
-}
 
 /// Waits for the page's transitions to end (rows, the cloud), then takes the screenshot.
 async fn shoot(d: &WebDriver, name: &str) -> anyhow::Result<()> {
@@ -572,13 +550,13 @@ async fn the_flag_sheet_and_its_qr_links() -> anyhow::Result<()> {
     shoot(&org, "flags-sheet-mobile").await?;
     browser::axe_audit(&org, "flag sheet, phone").await?;
     // As printed on A4 (210 mm at 96 dpi is 794 px): the cards alone, black on white.
-    cdp(
+    browser::cdp(
         &org,
         "Emulation.setEmulatedMedia",
         json!({"media": "print"}),
     )
     .await?;
-    cdp(
+    browser::cdp(
         &org,
         "Emulation.setDeviceMetricsOverride",
         json!({"width": 794, "height": 1123, "deviceScaleFactor": 1, "mobile": false}),
@@ -595,8 +573,8 @@ async fn the_flag_sheet_and_its_qr_links() -> anyhow::Result<()> {
         "print styles: {printed}"
     );
     shoot(&org, "flags-sheet-print").await?;
-    cdp(&org, "Emulation.setEmulatedMedia", json!({"media": ""})).await?;
-    cdp(&org, "Emulation.clearDeviceMetricsOverride", json!({})).await?;
+    browser::cdp(&org, "Emulation.setEmulatedMedia", json!({"media": ""})).await?;
+    browser::cdp(&org, "Emulation.clearDeviceMetricsOverride", json!({})).await?;
     let (_, flags) = ts
         .bearer(
             reqwest::Method::GET,

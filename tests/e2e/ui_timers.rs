@@ -14,41 +14,7 @@ use librekast_tests::browser::{self, Size, js, wait_js};
 use librekast_tests::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use thirtyfour::common::command::FormatRequestData;
-use thirtyfour::common::requestdata::RequestData;
 use thirtyfour::prelude::*;
-
-/// A Chrome DevTools command through chromedriver (a 1280×800 viewport, a phone clock
-/// that is off).
-#[derive(Debug)]
-struct Cdp(&'static str, Value);
-
-impl FormatRequestData for Cdp {
-    fn format_request(&self, session_id: &thirtyfour::SessionId) -> RequestData {
-        RequestData::new(
-            reqwest::Method::POST,
-            format!("/session/{session_id}/goog/cdp/execute"),
-        )
-        .add_body(json!({"cmd": self.0, "params": self.1}))
-    }
-}
-
-/// The viewport at `width`×`height` CSS pixels, scale 1.
-async fn viewport(d: &WebDriver, width: u32, height: u32) -> anyhow::Result<()> {
-    d.handle()
-        .cmd(Cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
-        ))
-        .await?;
-    wait_js(
-        d,
-        &format!("return innerWidth === {width} && innerHeight === {height};"),
-        "the viewport to take its size",
-    )
-    .await?;
-    Ok(())
-}
 
 /// From the next page on, this browser's `Date.now()` and `new Date()` run an hour fast.
 async fn clock_an_hour_fast(d: &WebDriver) -> anyhow::Result<()> {
@@ -60,13 +26,12 @@ async fn clock_an_hour_fast(d: &WebDriver) -> anyhow::Result<()> {
       }
       globalThis.Date = FastDate;
     })();"#;
-    d.handle()
-        .cmd(Cdp(
-            "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": source }),
-        ))
-        .await?;
-    Ok(())
+    browser::cdp(
+        d,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": source }),
+    )
+    .await
 }
 
 /// A poll and a word cloud with 5 minutes each, and a 5-second quiz between them.
@@ -210,7 +175,7 @@ impl Screens {
         );
 
         let dash = chromium.session(Size::Laptop, "en").await?;
-        viewport(&dash, 1280, 800).await?;
+        browser::set_viewport(&dash, 1280, 800).await?;
         dash.goto(format!("{base}/organize.html?meeting={meeting}"))
             .await?;
         let password = ts.server.admin_password.clone().context("admin password")?;
