@@ -357,6 +357,40 @@ async fn find_visible(driver: &WebDriver, css: &str) -> Option<WebElement> {
     el.is_displayed().await.unwrap_or(false).then_some(el)
 }
 
+/// Elements outside the viewport, and pairs of text boxes that overlap (neither inside the
+/// other), on the presenter screen as it is drawn now; its page width and the height of
+/// its countdown's digits (0 without one).
+pub const PRESENTER_FITS: &str = r#"
+const W = innerWidth, H = innerHeight;
+const shown = [...document.querySelectorAll('#screen *')].filter((e) => {
+  if (e.closest('[hidden]')) return false;
+  const s = getComputedStyle(e);
+  if (s.display === 'none' || s.visibility === 'hidden') return false;
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0;
+});
+const name = (e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className.baseVal ?? e.className}: ${(e.textContent || '').trim().slice(0, 40)}`;
+const outside = shown.filter((e) => {
+  const r = e.getBoundingClientRect();
+  return r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1;
+}).map(name);
+const texts = shown.filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
+const overlaps = [];
+for (let i = 0; i < texts.length; i++) {
+  for (let j = i + 1; j < texts.length; j++) {
+    const a = texts[i], b = texts[j];
+    if (a.contains(b) || b.contains(a)) continue;
+    const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+    const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+    if (w > 2 && h > 2) overlaps.push(`${name(a)} <> ${name(b)}`);
+  }
+}
+const timer = document.querySelector('.timer-big:not([hidden])');
+const digits = timer ? timer.querySelector('.timer-digits').getBoundingClientRect().height : 0;
+return { outside, overlaps: overlaps.slice(0, 6), width: document.documentElement.scrollWidth, digits };
+"#;
+
 /// A Chrome DevTools command through chromedriver (`goog/cdp/execute`).
 #[derive(Debug)]
 struct Cdp(&'static str, Value);

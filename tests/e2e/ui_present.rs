@@ -14,41 +14,14 @@ use librekast_tests::*;
 use serde_json::Value;
 use thirtyfour::prelude::*;
 
-/// Elements outside the viewport, and pairs of text boxes that overlap (neither inside the
-/// other), on the presenter screen as it is drawn now.
-const CHECK: &str = r#"
-const W = innerWidth, H = innerHeight;
-const shown = [...document.querySelectorAll('#screen *')].filter((e) => {
-  if (e.closest('[hidden]')) return false;
-  const s = getComputedStyle(e);
-  if (s.display === 'none' || s.visibility === 'hidden') return false;
-  const r = e.getBoundingClientRect();
-  return r.width > 0 && r.height > 0;
-});
-const name = (e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className.baseVal ?? e.className}: ${(e.textContent || '').trim().slice(0, 40)}`;
-const outside = shown.filter((e) => {
-  const r = e.getBoundingClientRect();
-  return r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1;
-}).map(name);
-const texts = shown.filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
-const overlaps = [];
-for (let i = 0; i < texts.length; i++) {
-  for (let j = i + 1; j < texts.length; j++) {
-    const a = texts[i], b = texts[j];
-    if (a.contains(b) || b.contains(a)) continue;
-    const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
-    const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
-    const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
-    if (w > 2 && h > 2) overlaps.push(`${name(a)} <> ${name(b)}`);
-  }
-}
-return { outside, overlaps: overlaps.slice(0, 6), width: document.documentElement.scrollWidth };
-"#;
-
 async fn check(d: &WebDriver, what: &str) -> anyhow::Result<()> {
     // Fonts, bars and the fit settle within a few frames.
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let v: Value = d.execute(CHECK, vec![]).await?.json().clone();
+    let v: Value = d
+        .execute(browser::PRESENTER_FITS, vec![])
+        .await?
+        .json()
+        .clone();
     let outside = v["outside"].as_array().cloned().unwrap_or_default();
     let overlaps = v["overlaps"].as_array().cloned().unwrap_or_default();
     ensure!(

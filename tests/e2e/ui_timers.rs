@@ -425,39 +425,6 @@ async fn the_countdown_runs_on_every_screen() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Elements of the presenter outside the viewport, and text boxes that overlap (as in
-/// ui_present.rs).
-const FITS: &str = r#"
-const W = innerWidth, H = innerHeight;
-const shown = [...document.querySelectorAll('#screen *')].filter((e) => {
-  if (e.closest('[hidden]')) return false;
-  const s = getComputedStyle(e);
-  if (s.display === 'none' || s.visibility === 'hidden') return false;
-  const r = e.getBoundingClientRect();
-  return r.width > 0 && r.height > 0;
-});
-const name = (e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className.baseVal ?? e.className}: ${(e.textContent || '').trim().slice(0, 40)}`;
-const outside = shown.filter((e) => {
-  const r = e.getBoundingClientRect();
-  return r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1;
-}).map(name);
-const texts = shown.filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
-const overlaps = [];
-for (let i = 0; i < texts.length; i++) {
-  for (let j = i + 1; j < texts.length; j++) {
-    const a = texts[i], b = texts[j];
-    if (a.contains(b) || b.contains(a)) continue;
-    const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
-    const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
-    const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
-    if (w > 2 && h > 2) overlaps.push(`${name(a)} <> ${name(b)}`);
-  }
-}
-const timer = document.querySelector('.timer-big:not([hidden])');
-const digits = timer ? timer.querySelector('.timer-digits').getBoundingClientRect().height : 0;
-return { outside, overlaps: overlaps.slice(0, 6), digits };
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_countdown_fits_beside_long_content() -> anyhow::Result<()> {
     let Some(chromium) = browser::chromium().await? else {
@@ -512,7 +479,11 @@ async fn the_countdown_fits_beside_long_content() -> anyhow::Result<()> {
             counts_to(&d, &closes_at, 880..=899, &what).await?;
             // Fonts, bars and the fit settle within a few frames.
             tokio::time::sleep(std::time::Duration::from_millis(700)).await;
-            let v = d.execute(FITS, vec![]).await?.json().clone();
+            let v = d
+                .execute(browser::PRESENTER_FITS, vec![])
+                .await?
+                .json()
+                .clone();
             ensure!(
                 v["outside"].as_array().is_some_and(Vec::is_empty),
                 "{what}: outside the screen: {}",
