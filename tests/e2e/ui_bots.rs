@@ -23,20 +23,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 
-async fn api(
-    ts: &TestServer,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> anyhow::Result<(StatusCode, Value)> {
-    ts.call(method, path, token, body).await
-}
-
-async fn log_in(d: &WebDriver, password: &str) -> anyhow::Result<()> {
-    browser::log_in_admin(d, password, TIMEOUT).await
-}
-
 /// Replaces a field's text the way a person does: select all, type over it.
 async fn replace(d: &WebDriver, css: &str, text: &str) -> anyhow::Result<()> {
     let field = browser::wait_for(d, css, TIMEOUT).await?;
@@ -138,7 +124,9 @@ fn plan() -> Value {
 }
 
 async fn create(ts: &TestServer, admin: &str, plan: Value) -> anyhow::Result<i64> {
-    let (status, created) = api(ts, admin, Method::POST, "/api/meetings", Some(plan)).await?;
+    let (status, created) = ts
+        .call(Method::POST, "/api/meetings", admin, Some(plan))
+        .await?;
     ensure!(status == StatusCode::CREATED, "{status} {created}");
     created["id"].as_i64().context("meeting id")
 }
@@ -185,7 +173,7 @@ async fn ui_bots_in_the_editor() -> anyhow::Result<()> {
     browser::set_viewport(&d, 1280, 800).await?;
     d.goto(ts.url(&format!("/editor.html?meeting={meeting}")))
         .await?;
-    log_in(&d, &password).await?;
+    browser::log_in_admin(&d, &password, TIMEOUT).await?;
     browser::wait_text(&d, "#bots", "No bots yet", TIMEOUT).await?;
     // The notes written in the file are in their field.
     let notes = wait_js(
@@ -265,14 +253,14 @@ async fn ui_bots_in_the_editor() -> anyhow::Result<()> {
     browser::click(&d, "#save", TIMEOUT).await?;
     browser::wait_text(&d, "#save-state", "Saved at", TIMEOUT).await?;
 
-    let (status, stored) = api(
-        &ts,
-        &admin,
-        Method::GET,
-        &format!("/api/meetings/{meeting}/plan"),
-        None,
-    )
-    .await?;
+    let (status, stored) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{meeting}/plan"),
+            &admin,
+            None,
+        )
+        .await?;
     ensure!(status == StatusCode::OK, "{status} {stored}");
     ensure!(
         stored["bots"]
@@ -310,14 +298,14 @@ async fn ui_bots_in_the_editor() -> anyhow::Result<()> {
     press(&d, "#bots > li:nth-child(1) [data-bot-move=down]").await?;
     browser::click(&d, "#save", TIMEOUT).await?;
     browser::wait_text(&d, "#save-state", "Saved at", TIMEOUT).await?;
-    let (_, bots) = api(
-        &ts,
-        &admin,
-        Method::GET,
-        &format!("/api/meetings/{meeting}/bots"),
-        None,
-    )
-    .await?;
+    let (_, bots) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{meeting}/bots"),
+            &admin,
+            None,
+        )
+        .await?;
     let kinds: Vec<&str> = bots["bots"]
         .as_array()
         .into_iter()
@@ -406,7 +394,7 @@ async fn ui_bots_on_the_dashboard() -> anyhow::Result<()> {
     browser::set_viewport(&d, 1280, 800).await?;
     d.goto(ts.url(&format!("/organize.html?meeting={meeting}")))
         .await?;
-    log_in(&d, &password).await?;
+    browser::log_in_admin(&d, &password, TIMEOUT).await?;
     browser::wait_text(&d, "#status", "Live", TIMEOUT).await?;
     let names = wait_js(
         &d,
@@ -452,14 +440,14 @@ async fn ui_bots_on_the_dashboard() -> anyhow::Result<()> {
     )
     .await?;
     browser::wait_text(&d, "#toast", "!discord is off", TIMEOUT).await?;
-    let (_, bots) = api(
-        &ts,
-        &admin,
-        Method::GET,
-        &format!("/api/meetings/{meeting}/bots"),
-        None,
-    )
-    .await?;
+    let (_, bots) = ts
+        .call(
+            Method::GET,
+            &format!("/api/meetings/{meeting}/bots"),
+            &admin,
+            None,
+        )
+        .await?;
     ensure!(bots["bots"][1]["enabled"] == false, "{bots}");
     ensure!(
         bots["bots"][0]["enabled"] == true && bots["bots"][2]["enabled"] == true,
@@ -478,14 +466,14 @@ async fn ui_bots_on_the_dashboard() -> anyhow::Result<()> {
     .await?;
     let deadline = std::time::Instant::now() + TIMEOUT;
     loop {
-        let (_, bots) = api(
-            &ts,
-            &admin,
-            Method::GET,
-            &format!("/api/meetings/{meeting}/bots"),
-            None,
-        )
-        .await?;
+        let (_, bots) = ts
+            .call(
+                Method::GET,
+                &format!("/api/meetings/{meeting}/bots"),
+                &admin,
+                None,
+            )
+            .await?;
         if bots["bots"][1]["enabled"] == true {
             break;
         }

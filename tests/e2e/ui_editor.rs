@@ -35,20 +35,6 @@ async fn js_with(d: &WebDriver, script: &str, arg: Value) -> anyhow::Result<Valu
 }
 
 /// A JSON call with the admin's bearer token: its status and body.
-async fn api(
-    ts: &TestServer,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> anyhow::Result<(StatusCode, Value)> {
-    ts.call(method, path, token, body).await
-}
-
-async fn log_in(d: &WebDriver, password: &str) -> anyhow::Result<()> {
-    browser::log_in_admin(d, password, TIMEOUT).await
-}
-
 /// Replaces a field's text the way a person does: select all, type over it.
 async fn replace(d: &WebDriver, css: &str, text: &str) -> anyhow::Result<()> {
     let field = browser::wait_for(d, css, TIMEOUT).await?;
@@ -237,7 +223,7 @@ impl Editor {
         let password = ts.server.admin_password.clone().context("admin password")?;
         let d = chromium.session(Size::Laptop, "en").await?;
         d.goto(ts.url(path)).await?;
-        log_in(&d, &password).await?;
+        browser::log_in_admin(&d, &password, TIMEOUT).await?;
         Ok(Editor { ts, admin, d })
     }
 
@@ -247,18 +233,19 @@ impl Editor {
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<(StatusCode, Value)> {
-        api(&self.ts, &self.admin, method, path, body).await
+        self.ts.call(method, path, &self.admin, body).await
     }
 
     async fn plan(&self, meeting: i64) -> anyhow::Result<Value> {
-        let (status, plan) = api(
-            &self.ts,
-            &self.admin,
-            Method::GET,
-            &format!("/api/meetings/{meeting}/plan"),
-            None,
-        )
-        .await?;
+        let (status, plan) = self
+            .ts
+            .call(
+                Method::GET,
+                &format!("/api/meetings/{meeting}/plan"),
+                &self.admin,
+                None,
+            )
+            .await?;
         ensure!(status == StatusCode::OK, "plan: {status} {plan}");
         Ok(plan)
     }
@@ -679,14 +666,9 @@ async fn ui_editor_running_meeting() -> anyhow::Result<()> {
     };
     let ts = TestServer::start("ui-editor-running").await?;
     let admin = ts.admin_token().await?;
-    let (status, created) = api(
-        &ts,
-        &admin,
-        Method::POST,
-        "/api/meetings",
-        Some(running_plan()),
-    )
-    .await?;
+    let (status, created) = ts
+        .call(Method::POST, "/api/meetings", &admin, Some(running_plan()))
+        .await?;
     ensure!(status == StatusCode::CREATED, "{status} {created}");
     let meeting = created["id"].as_i64().context("id")?;
     let (mut staff, mut ada) = run_to_second(&ts, &admin, meeting).await?;
@@ -746,14 +728,14 @@ async fn ui_editor_running_meeting() -> anyhow::Result<()> {
         .wait_state(|s| s["plan"][2]["title"] == "Edited live: 2 + 2?")
         .await
         .context("the staff screens get the edit")?;
-    let (_, stored) = api(
-        &e.ts,
-        &admin,
-        Method::GET,
-        &format!("/api/meetings/{meeting}/plan"),
-        None,
-    )
-    .await?;
+    let (_, stored) =
+        e.ts.call(
+            Method::GET,
+            &format!("/api/meetings/{meeting}/plan"),
+            &admin,
+            None,
+        )
+        .await?;
     ensure!(
         stored["chat"]["vote_prefix"] == "%" && stored["bots"][0]["name"] == "discord",
         "the editor kept the chat rules and the bots: {stored}"

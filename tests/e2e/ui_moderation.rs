@@ -48,10 +48,6 @@ async fn fits(d: &WebDriver, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn login(d: &WebDriver, password: &str) -> anyhow::Result<()> {
-    browser::log_in_admin(d, password, TIMEOUT).await
-}
-
 /// Joins through the join form already open in `d` (the code is typed, as from a flag QR
 /// code that carries none) and waits for the participant page.
 async fn join_form(d: &WebDriver, name: &str) -> anyhow::Result<()> {
@@ -91,7 +87,7 @@ async fn dashboard(
         ts.server.url()
     ))
     .await?;
-    login(&org, &password).await?;
+    browser::log_in_admin(&org, &password, TIMEOUT).await?;
     wait_js(
         &org,
         "return document.querySelector('#people-count').textContent !== '';",

@@ -137,10 +137,6 @@ async fn shoot_at(d: &WebDriver, css: &str, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn login(d: &WebDriver, password: &str) -> anyhow::Result<()> {
-    browser::log_in_admin(d, password, TIMEOUT).await
-}
-
 fn stress_file() -> anyhow::Result<MeetingFile> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -293,7 +289,7 @@ async fn the_results_page_at_phone_and_laptop_size() -> anyhow::Result<()> {
     let d = chromium.session(Size::Laptop, "en").await?;
     d.goto(ts.url(&format!("/organize.html?meeting={meeting}")))
         .await?;
-    login(&d, &password).await?;
+    browser::log_in_admin(&d, &password, TIMEOUT).await?;
     browser::wait_text(&d, "#status", "Ended", TIMEOUT).await?;
     // The log so far holds the 401 of `/api/me` before the login: expected, dropped.
     browser::js_errors(&d).await?;
