@@ -227,8 +227,9 @@ async function remove(m) {
   if (!ok) return;
   const res = await api("DELETE", `/api/meetings/${m.id}`);
   if (!res.ok) { toast(failure(res)); return; }
-  toast(t("meetings.deleted", { title: m.title }), true);
+  // The list is reloaded before the toast so what it says is already true on screen.
   await load();
+  toast(t("meetings.deleted", { title: m.title }), true);
   $("#meeting-panel").focus();
 }
 
