@@ -53,6 +53,7 @@ fn poll_meeting(video_id: Option<&str>) -> MeetingFile {
     MeetingFile {
         scoring: Default::default(),
         auto_start: false,
+        streak_bonus: 0,
         blocked_words: vec![],
         bots: vec![],
         title: "YouTube poll".into(),
@@ -62,6 +63,10 @@ fn poll_meeting(video_id: Option<&str>) -> MeetingFile {
         activities: vec![ActivityFile {
             time_limit_secs: 0,
             points: None,
+            max_choices: 1,
+            partial_credit: false,
+            scale: None,
+            prior_weight: None,
             id: None,
             notes: String::new(),
             markup: Default::default(),

@@ -27,6 +27,10 @@ fn meeting() -> MeetingFile {
     let activity = |kind, choices| ActivityFile {
         time_limit_secs: 0,
         points: None,
+        max_choices: 1,
+        partial_credit: false,
+        scale: None,
+        prior_weight: None,
         id: None,
         markup: Default::default(),
         kind,
@@ -39,6 +43,7 @@ fn meeting() -> MeetingFile {
     MeetingFile {
         scoring: Default::default(),
         auto_start: false,
+        streak_bonus: 0,
         blocked_words: vec![],
         bots: vec![],
         title: "chat scale".into(),

@@ -25,6 +25,7 @@ fn poll() -> MeetingFile {
     MeetingFile {
         scoring: Default::default(),
         auto_start: false,
+        streak_bonus: 0,
         blocked_words: vec![],
         bots: vec![],
         title: "bench".into(),
@@ -34,6 +35,10 @@ fn poll() -> MeetingFile {
         activities: vec![ActivityFile {
             time_limit_secs: 0,
             points: None,
+            max_choices: 1,
+            partial_credit: false,
+            scale: None,
+            prior_weight: None,
             id: None,
             notes: String::new(),
             markup: Default::default(),
@@ -104,7 +109,7 @@ async fn burst(
         };
         let command = Command::Vote {
             question_id: activity.id,
-            choice_id: activity.choices[i % activity.choices.len()].id,
+            choice_ids: vec![activity.choices[i % activity.choices.len()].id],
         };
         tasks.push(tokio::spawn(async move {
             handle.command(sender, command).await

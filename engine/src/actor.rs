@@ -9,8 +9,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use librekast_storage::{
-    ActivityId, ActivityKind, AttendeeId, AttendeeRecord, MeetingFile, MeetingId, Micros, Platform,
-    StorageError, Store, UserId, WriteOp, now_micros,
+    ActivityId, AttendeeId, AttendeeRecord, MeetingFile, MeetingId, Micros, Platform, StorageError,
+    Store, UserId, WriteOp, now_micros,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::oneshot;
@@ -460,13 +460,26 @@ impl MeetingState {
             (
                 Command::Vote {
                     question_id,
-                    choice_id,
+                    choice_ids,
                 },
                 Some(a),
-            ) => match self.meeting.vote(a, question_id, choice_id, now) {
-                Ok(op) => {
+            ) => match self.meeting.vote(a, question_id, &choice_ids, now) {
+                Ok(ops) => {
                     self.mark(myself, Dirty::Tally);
-                    (vec![op], AckOk::Plain)
+                    (ops, AckOk::Plain)
+                }
+                Err(code) => return refuse(reply, code),
+            },
+            (
+                Command::Rate {
+                    question_id,
+                    rating,
+                },
+                Some(a),
+            ) => match self.meeting.rate(a, question_id, &rating, now) {
+                Ok(ops) => {
+                    self.mark(myself, Dirty::Tally);
+                    (ops, AckOk::Plain)
                 }
                 Err(code) => return refuse(reply, code),
             },
@@ -658,14 +671,7 @@ impl MeetingState {
             for (line, intent, at) in &fresh {
                 // Only viewers whose answer can count get a seat (not `#zz`, not too late).
                 let wanted = match intent {
-                    Intent::Answer(answer) => match self.meeting.chat_question(*at) {
-                        Some((_, ActivityKind::Poll | ActivityKind::Quiz)) => self
-                            .meeting
-                            .choice_by_slug(answer.split_whitespace().next().unwrap_or(""))
-                            .is_some(),
-                        Some((_, ActivityKind::Wordcloud)) => true,
-                        _ => false,
-                    },
+                    Intent::Answer(answer) => self.meeting.chat_reading(answer, *at).is_some(),
                     // A wrong flag from chat gives no seat (no scoreboard row at 0 points).
                     Intent::Flag(code) => self.meeting.has_flag(code),
                     _ => false,
@@ -758,33 +764,21 @@ impl MeetingState {
             }
             let counted = match (intent, viewer) {
                 (Intent::Answer(answer), Some(attendee)) => {
-                    let result = match self.meeting.chat_question(at) {
-                        // `#a` and the rest of the message is ignored.
-                        Some((_, ActivityKind::Poll | ActivityKind::Quiz)) => {
-                            let slug = answer.split_whitespace().next().unwrap_or("");
-                            match self.meeting.choice_by_slug(slug) {
-                                Some(choice) => {
-                                    self.meeting.chat_vote(attendee, choice, at).map(Some)
-                                }
-                                None => Err(ErrorCode::UnknownChoice),
-                            }
-                        }
-                        Some((_, ActivityKind::Wordcloud)) => {
-                            self.meeting.chat_word(attendee, &answer, at)
-                        }
-                        _ => Err(ErrorCode::NotOpen),
+                    let result = match self.meeting.chat_reading(&answer, at) {
+                        Some(reading) => self.meeting.chat_answer(attendee, reading, at),
+                        None => Err(ErrorCode::NotOpen),
                     };
                     match result {
-                        Ok(Some(op)) => {
-                            if matches!(op, WriteOp::Vote { .. }) {
-                                report.votes += 1;
-                            } else {
+                        Ok(new) if !new.is_empty() => {
+                            if matches!(new[0], WriteOp::Word { .. }) {
                                 report.words += 1;
+                            } else {
+                                report.votes += 1;
                             }
-                            ops.push(op);
+                            ops.extend(new);
                             true
                         }
-                        Ok(None) | Err(_) => {
+                        Ok(_) | Err(_) => {
                             report.refused += 1;
                             false
                         }

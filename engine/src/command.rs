@@ -8,9 +8,15 @@ use crate::transition::Control;
 
 #[derive(Debug, Clone)]
 pub enum Command {
+    /// One choice, or several on a multi-select poll or quiz.
     Vote {
         question_id: ActivityId,
-        choice_id: ChoiceId,
+        choice_ids: Vec<ChoiceId>,
+    },
+    /// A scale's rating or grid items' ratings.
+    Rate {
+        question_id: ActivityId,
+        rating: Rating,
     },
     Word {
         question_id: ActivityId,
@@ -27,6 +33,13 @@ pub enum Command {
     AddTime {
         secs: u32,
     },
+}
+
+/// What a `rate` frame or a chat line gives: a scale's value, or values for grid items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rating {
+    Value(i64),
+    Items(Vec<(ChoiceId, i64)>),
 }
 
 /// What a moderator may do during a meeting.
@@ -62,7 +75,10 @@ impl Command {
     /// The permission this command needs (see [`crate::access`]).
     pub fn action(&self) -> Action {
         match self {
-            Command::Vote { .. } | Command::Word { .. } | Command::Flag { .. } => Action::Answer,
+            Command::Vote { .. }
+            | Command::Rate { .. }
+            | Command::Word { .. }
+            | Command::Flag { .. } => Action::Answer,
             Command::Control(..) | Command::Moderate(..) | Command::AddTime { .. } => {
                 Action::Control
             }

@@ -26,10 +26,14 @@ pub enum ErrorCode {
     Removed,
     /// The word (or name) holds one of the meeting's blocked words.
     BlockedWord,
+    /// A multi-select vote picked more choices than the activity allows.
+    TooManyChoices,
+    /// A rating outside the activity's scale.
+    OutOfRange,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 16] = [
         Self::AlreadyVoted,
         Self::NotOpen,
         Self::UnknownChoice,
@@ -44,6 +48,8 @@ impl ErrorCode {
         Self::Unavailable,
         Self::Removed,
         Self::BlockedWord,
+        Self::TooManyChoices,
+        Self::OutOfRange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +68,8 @@ impl ErrorCode {
             Self::Unavailable => "unavailable",
             Self::Removed => "removed",
             Self::BlockedWord => "blocked_word",
+            Self::TooManyChoices => "too_many_choices",
+            Self::OutOfRange => "out_of_range",
         }
     }
 }

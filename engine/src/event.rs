@@ -3,7 +3,7 @@
 //! renders each event once per audience. Bots and other extensions read the events as they
 //! are, never JSON.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use librekast_storage::{ActivityId, ActivityKind, ActivityState, AttendeeId, ChoiceId};
@@ -98,6 +98,12 @@ pub struct ActivityView {
     pub notes: Arc<str>,
     /// Seconds it stays open once started (0: no timer).
     pub time_limit_secs: u32,
+    /// Choices an attendee may pick (1: single choice).
+    pub max_choices: u32,
+    pub partial_credit: bool,
+    /// A scale's or grid's values.
+    pub scale: Option<librekast_storage::Scale>,
+    pub prior_weight: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -123,6 +129,15 @@ pub struct Tally {
     /// The counts split by where the voters are (staff only): the room always, and each
     /// chat platform of the meeting.
     pub by_platform: Vec<(librekast_storage::Platform, Vec<(ChoiceId, u64)>)>,
+    /// A scale's or grid's statistics.
+    pub ratings: Option<RatingResults>,
+}
+
+/// The statistics of a rating activity, for `results` and `tally`.
+#[derive(Debug, Clone)]
+pub enum RatingResults {
+    Scale(librekast_storage::RatingStats),
+    Grid(librekast_storage::GridStats),
 }
 
 #[derive(Debug, Clone)]
@@ -205,21 +220,61 @@ pub struct You {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Answer {
     pub question_id: ActivityId,
+    /// The first (or only) choice picked.
     pub choice_id: Option<ChoiceId>,
+    /// Every choice picked, in the order given.
+    pub choice_ids: Vec<ChoiceId>,
     pub words: Vec<String>,
+    /// A scale's rating.
+    pub value: Option<i32>,
+    /// A grid's ratings by item.
+    pub ratings: BTreeMap<ChoiceId, i32>,
     /// Quiz points paid for this answer once the quiz closed; `None` while open and for polls.
     pub points: Option<i64>,
 }
 
+impl Answer {
+    /// Nothing given yet to `question_id`.
+    pub fn empty(question_id: ActivityId) -> Answer {
+        Answer {
+            question_id,
+            choice_id: None,
+            choice_ids: Vec::new(),
+            words: Vec::new(),
+            value: None,
+            ratings: BTreeMap::new(),
+            points: None,
+        }
+    }
+}
+
 impl You {
     /// Folds this connection's own accepted vote into its seat.
-    pub fn voted(&mut self, question_id: ActivityId, choice_id: ChoiceId) {
+    pub fn voted(&mut self, question_id: ActivityId, choice_ids: &[ChoiceId]) {
         self.answer = Some(Answer {
-            question_id,
-            choice_id: Some(choice_id),
-            words: Vec::new(),
-            points: None,
+            choice_id: choice_ids.first().copied(),
+            choice_ids: choice_ids.to_vec(),
+            ..Answer::empty(question_id)
         });
+    }
+
+    /// Folds this connection's own accepted rating into its seat (a grid's items add up).
+    pub fn rated(&mut self, question_id: ActivityId, rating: &crate::command::Rating) {
+        use crate::command::Rating;
+        let answer = match &mut self.answer {
+            Some(a) if a.question_id == question_id => a,
+            other => other.insert(Answer::empty(question_id)),
+        };
+        match rating {
+            Rating::Value(v) => answer.value = i32::try_from(*v).ok(),
+            Rating::Items(items) => {
+                for (item, v) in items {
+                    if let Ok(v) = i32::try_from(*v) {
+                        answer.ratings.insert(*item, v);
+                    }
+                }
+            }
+        }
     }
 
     /// Folds this connection's own accepted word (its normalised key) into its seat.
@@ -232,10 +287,8 @@ impl You {
             }
             _ => {
                 self.answer = Some(Answer {
-                    question_id,
-                    choice_id: None,
                     words: vec![key],
-                    points: None,
+                    ..Answer::empty(question_id)
                 })
             }
         }
@@ -374,7 +427,7 @@ mod tests {
             rank: 2,
             answer: None,
         };
-        you.voted(ActivityId(7), ChoiceId(70));
+        you.voted(ActivityId(7), &[ChoiceId(70)]);
         let mut st = Standings::default();
         st.ranks.insert(AttendeeId(3), (7, 1));
         st.awards.insert(AttendeeId(3), (ActivityId(7), 3));
@@ -398,7 +451,7 @@ mod tests {
         assert!(!you.apply(&st));
         st.state_follows = false;
         // An award for another quiz does not touch this answer.
-        you.voted(ActivityId(8), ChoiceId(80));
+        you.voted(ActivityId(8), &[ChoiceId(80)]);
         assert!(!you.apply(&st));
         assert_eq!(you.answer.as_ref().and_then(|a| a.points), None);
         you.gave_word(ActivityId(9), "rust".into());

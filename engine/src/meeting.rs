@@ -5,12 +5,13 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use crate::ErrorCode;
+use crate::command::Rating;
 use crate::event::{
     ActivityView, Answer, AttemptView, ChatHint, ChoiceView, FlagAck, MeetingView, PlanItem,
     ScoreRow, Standings, Tally, WordCount, Words, You,
 };
 use crate::markup::{description_html, markdown_html};
-use crate::scoring::{ScoredVote, quiz_awards, speed_awards};
+use crate::scoring::{AnswerKey, ScoredVote, quiz_awards, speed_awards, streak_points};
 use crate::transition::{self, Control};
 use crate::words::{Blocklist, Cloud, NormalizedWord, normalize};
 use librekast_storage::{
@@ -60,6 +61,16 @@ pub struct Activity {
     pub points: u32,
     /// When its open timer closes; answers after it are refused.
     pub closes_at: Option<Micros>,
+    /// Choices an attendee may pick (1: single choice).
+    pub max_choices: u32,
+    pub partial_credit: bool,
+    /// A scale's or grid's values (the default scale for other kinds, unused).
+    pub scale: librekast_storage::Scale,
+    pub prior_weight: u32,
+    /// Ratings of a scale or grid by attendee.
+    rated: HashMap<AttendeeId, ratings::Rated>,
+    /// How many gave each value: a scale's under `None`, each grid item's under its id.
+    rating_counts: HashMap<Option<ChoiceId>, Vec<u64>>,
     /// Votes in arrival order.
     votes: Vec<ScoredVote>,
     voted: HashMap<AttendeeId, usize>,
@@ -97,6 +108,14 @@ impl Activity {
                 _ => 0,
             },
             closes_at: r.closes_at.filter(|_| r.state == ActivityState::Open),
+            max_choices: r.max_choices.max(1),
+            partial_credit: r.partial_credit,
+            scale: r.scale.unwrap_or_default(),
+            prior_weight: r
+                .prior_weight
+                .unwrap_or(librekast_storage::DEFAULT_PRIOR_WEIGHT),
+            rated: HashMap::new(),
+            rating_counts: HashMap::new(),
             votes: Vec::new(),
             voted: HashMap::new(),
             counts: HashMap::new(),
@@ -109,14 +128,47 @@ impl Activity {
 
     fn record_vote(&mut self, vote: ScoredVote, platform: Platform) {
         self.voted.insert(vote.attendee, self.votes.len());
-        *self.counts.entry(vote.choice).or_default() += 1;
+        for &choice in &vote.choices {
+            self.count_choice(choice, platform);
+        }
+        self.votes.push(vote);
+    }
+
+    fn count_choice(&mut self, choice: ChoiceId, platform: Platform) {
+        *self.counts.entry(choice).or_default() += 1;
         *self
             .by_platform
             .entry(platform)
             .or_default()
-            .entry(vote.choice)
+            .entry(choice)
             .or_default() += 1;
-        self.votes.push(vote);
+    }
+
+    /// A stored vote row: a multi-select vote is one row per choice, folded into one vote.
+    fn load_vote(&mut self, vote: ScoredVote, platform: Platform) {
+        match self.voted.get(&vote.attendee) {
+            Some(&i) => {
+                for &choice in &vote.choices {
+                    self.votes[i].choices.push(choice);
+                    self.count_choice(choice, platform);
+                }
+            }
+            None => self.record_vote(vote, platform),
+        }
+    }
+
+    /// What this quiz counts as right.
+    fn key(&self) -> AnswerKey {
+        AnswerKey {
+            correct: self
+                .choices
+                .iter()
+                .filter(|c| c.correct)
+                .map(|c| c.id)
+                .collect(),
+            multi: self.max_choices > 1,
+            partial_credit: self.partial_credit,
+        }
     }
 
     fn record_word(&mut self, attendee: AttendeeId, word: &NormalizedWord) {
@@ -125,10 +177,6 @@ impl Activity {
             .or_default()
             .push(word.key.clone());
         self.cloud.add(word);
-    }
-
-    fn is_correct(&self, choice: ChoiceId) -> bool {
-        self.choices.iter().any(|c| c.id == choice && c.correct)
     }
 
     pub fn total_votes(&self) -> u64 {
@@ -175,6 +223,7 @@ impl Activity {
                 .map(|c| c.id)
                 .collect(),
             hidden,
+            ratings: None,
         }
     }
 
@@ -205,6 +254,10 @@ impl Activity {
                 .collect(),
             notes: self.notes.clone(),
             time_limit_secs: self.time_limit,
+            max_choices: self.max_choices,
+            partial_credit: self.partial_credit,
+            scale: self.kind.is_rating().then(|| self.scale.clone()),
+            prior_weight: self.prior_weight,
         }
     }
 }
@@ -247,6 +300,12 @@ pub struct Meeting {
     pub scoring: librekast_storage::Scoring,
     /// Next opens the next activity directly.
     pub auto_start: bool,
+    /// Extra points per right quiz answer in a row (speed scoring).
+    pub streak_bonus: u32,
+    /// Right quiz answers in a row, per attendee (speed scoring with a streak bonus).
+    streaks: HashMap<AttendeeId, u32>,
+    /// Quizzes whose scoring already moved the streaks (a second reveal does not).
+    streaked: HashSet<ActivityId>,
     pub flag_prefix: String,
     pub status: MeetingStatus,
     pub position: usize,
@@ -313,15 +372,23 @@ impl Meeting {
                     .get(&v.attendee_id)
                     .copied()
                     .unwrap_or(Platform::Room);
-                activities[i].record_vote(
+                activities[i].load_vote(
                     ScoredVote {
                         attendee: v.attendee_id,
-                        choice: v.choice_id,
+                        choices: vec![v.choice_id],
                         points: v.points,
                         at: v.at,
                     },
                     platform,
                 );
+            }
+        }
+        for r in loaded.ratings {
+            if removed.contains(&r.attendee_id) {
+                continue;
+            }
+            if let Some(&i) = index.get(&r.activity_id) {
+                activities[i].load_rating(r.attendee_id, r.choice_id, r.value);
             }
         }
         for w in loaded.words {
@@ -398,6 +465,12 @@ impl Meeting {
             })
             .collect();
         let position = (m.position as usize).min(activities.len().saturating_sub(1));
+        let (streaks, streaked) =
+            if m.scoring == librekast_storage::Scoring::Speed && m.streak_bonus > 0 {
+                replay_streaks(&activities, &attendees)
+            } else {
+                Default::default()
+            };
         Meeting {
             id: m.id,
             title: m.title,
@@ -405,6 +478,9 @@ impl Meeting {
             reward_fastest: m.reward_fastest,
             scoring: m.scoring,
             auto_start: m.auto_start,
+            streak_bonus: m.streak_bonus,
+            streaks,
+            streaked,
             flag_prefix: m.flag_prefix,
             status: m.status,
             position,
@@ -488,36 +564,32 @@ impl Meeting {
             .map(|a| (a.id, a.kind))
     }
 
-    /// A chat vote: like [`Meeting::vote`], also during a held reveal for answers given
-    /// before the close; the answer time is never before the activity opened.
-    pub fn chat_vote(
+    /// A chat answer read with [`Meeting::chat_reading`]: like [`Meeting::vote`],
+    /// [`Meeting::rate`] or [`Meeting::word`], also during a held reveal for answers given
+    /// before the close; the answer time is never before the activity opened. A grid's
+    /// items already rated are skipped (a viewer rates `#a4`, then `#b5`).
+    pub fn chat_answer(
         &mut self,
         attendee: AttendeeId,
-        choice: ChoiceId,
+        answer: ChatAnswer,
         at: Micros,
-    ) -> Result<WriteOp, ErrorCode> {
+    ) -> Result<Vec<WriteOp>, ErrorCode> {
         self.present(attendee)?;
         let (question, _) = self.chat_question(at).ok_or(ErrorCode::NotOpen)?;
         let platform = self.platform_of(attendee);
-        let activity = self.answerable(question, at)?;
-        let at = at.max(activity.opened_at);
-        Self::record(activity, attendee, question, choice, at, platform)
-    }
-
-    /// A chat word: like [`Meeting::word`], also during a held reveal (see
-    /// [`Meeting::chat_vote`]).
-    pub fn chat_word(
-        &mut self,
-        attendee: AttendeeId,
-        raw: &str,
-        at: Micros,
-    ) -> Result<Option<WriteOp>, ErrorCode> {
-        self.present(attendee)?;
-        let (question, _) = self.chat_question(at).ok_or(ErrorCode::NotOpen)?;
         let blocklist = Arc::clone(&self.blocklist);
         let activity = self.answerable(question, at)?;
         let at = at.max(activity.opened_at);
-        Self::add_word(activity, attendee, question, raw, at, &blocklist)
+        match answer {
+            ChatAnswer::Choices(choices) => {
+                Self::record(activity, attendee, question, &choices, at, platform)
+            }
+            ChatAnswer::Rating(rating) => activity.add_rating(attendee, &rating, at, true),
+            ChatAnswer::Word(raw) => {
+                Self::add_word(activity, attendee, question, &raw, at, &blocklist)
+                    .map(|op| op.into_iter().collect())
+            }
+        }
     }
 
     fn platform_of(&self, attendee: AttendeeId) -> Platform {
@@ -603,15 +675,6 @@ impl Meeting {
             .map(|a| (a.id, a.kind))
     }
 
-    /// A choice of the current activity by its slug (case-insensitive, as typed in chat).
-    pub fn choice_by_slug(&self, slug: &str) -> Option<ChoiceId> {
-        self.current()?
-            .choices
-            .iter()
-            .find(|c| c.slug.eq_ignore_ascii_case(slug))
-            .map(|c| c.id)
-    }
-
     pub fn you(&self, id: AttendeeId) -> Option<You> {
         self.attendees.get(&id).map(|a| You {
             attendee_id: id,
@@ -638,17 +701,22 @@ impl Meeting {
         if let Some(&i) = a.voted.get(&id) {
             let vote = a.votes.get(i)?;
             return Some(Answer {
-                question_id: a.id,
-                choice_id: Some(vote.choice),
-                words: Vec::new(),
+                choice_id: vote.choices.first().copied(),
+                choice_ids: vote.choices.clone(),
                 points: vote.points.filter(|_| a.kind == ActivityKind::Quiz),
+                ..Answer::empty(a.id)
+            });
+        }
+        if let Some(rated) = a.rated.get(&id) {
+            return Some(Answer {
+                value: rated.value,
+                ratings: rated.items.clone(),
+                ..Answer::empty(a.id)
             });
         }
         a.words_by.get(&id).map(|words| Answer {
-            question_id: a.id,
-            choice_id: None,
             words: words.clone(),
-            points: None,
+            ..Answer::empty(a.id)
         })
     }
 
@@ -697,31 +765,56 @@ impl Meeting {
         }
     }
 
+    /// One vote: a choice, or up to `max_choices` of a multi-select poll or quiz. One
+    /// row per choice, handed to the writer together.
     pub fn vote(
         &mut self,
         attendee: AttendeeId,
         question: ActivityId,
-        choice: ChoiceId,
+        choices: &[ChoiceId],
         at: Micros,
-    ) -> Result<WriteOp, ErrorCode> {
+    ) -> Result<Vec<WriteOp>, ErrorCode> {
         self.present(attendee)?;
         let platform = self.platform_of(attendee);
         let activity = self.open_activity(question, at)?;
-        Self::record(activity, attendee, question, choice, at, platform)
+        Self::record(activity, attendee, question, choices, at, platform)
+    }
+
+    /// A scale's rating or grid items' ratings.
+    pub fn rate(
+        &mut self,
+        attendee: AttendeeId,
+        question: ActivityId,
+        rating: &Rating,
+        at: Micros,
+    ) -> Result<Vec<WriteOp>, ErrorCode> {
+        self.present(attendee)?;
+        self.open_activity(question, at)?
+            .add_rating(attendee, rating, at, false)
     }
 
     fn record(
         activity: &mut Activity,
         attendee: AttendeeId,
         question: ActivityId,
-        choice: ChoiceId,
+        choices: &[ChoiceId],
         at: Micros,
         platform: Platform,
-    ) -> Result<WriteOp, ErrorCode> {
-        if !activity.kind.has_choices() {
+    ) -> Result<Vec<WriteOp>, ErrorCode> {
+        if !activity.kind.has_choices() || choices.is_empty() {
             return Err(ErrorCode::BadRequest);
         }
-        if !activity.choices.iter().any(|c| c.id == choice) {
+        let distinct: HashSet<ChoiceId> = choices.iter().copied().collect();
+        if distinct.len() != choices.len() {
+            return Err(ErrorCode::BadRequest);
+        }
+        if choices.len() > activity.max_choices as usize {
+            return Err(ErrorCode::TooManyChoices);
+        }
+        if !choices
+            .iter()
+            .all(|id| activity.choices.iter().any(|c| c.id == *id))
+        {
             return Err(ErrorCode::UnknownChoice);
         }
         if activity.voted.contains_key(&attendee) {
@@ -730,18 +823,21 @@ impl Meeting {
         activity.record_vote(
             ScoredVote {
                 attendee,
-                choice,
+                choices: choices.to_vec(),
                 points: None,
                 at,
             },
             platform,
         );
-        Ok(WriteOp::Vote {
-            activity: question,
-            attendee,
-            choice,
-            at,
-        })
+        Ok(choices
+            .iter()
+            .map(|&choice| WriteOp::Vote {
+                activity: question,
+                attendee,
+                choice,
+                at,
+            })
+            .collect())
     }
 
     /// `Ok(None)`: the same word again from the same attendee, acknowledged and ignored.
@@ -1065,20 +1161,41 @@ impl Meeting {
         let Some(activity) = self.activities.get_mut(index) else {
             return;
         };
-        let awards = match self.scoring {
-            librekast_storage::Scoring::FirstBonus => quiz_awards(
-                &activity.votes,
-                |c| activity.is_correct(c),
-                self.reward_fastest,
-            ),
+        let key = activity.key();
+        let mut awards = match self.scoring {
+            librekast_storage::Scoring::FirstBonus => {
+                quiz_awards(&activity.votes, &key, self.reward_fastest)
+            }
             librekast_storage::Scoring::Speed => speed_awards(
                 &activity.votes,
-                |c| activity.is_correct(c),
+                &key,
                 activity.opened_at,
                 activity.time_limit,
                 activity.points,
             ),
         };
+        if self.scoring == librekast_storage::Scoring::Speed && self.streak_bonus > 0 {
+            // A right answer extends its voter's streak and earns its bonus; a wrong one
+            // ends it, and so does not answering (once per quiz, at its first scoring).
+            for (attendee, points) in awards.iter_mut() {
+                let right = activity
+                    .voted
+                    .get(attendee)
+                    .and_then(|&i| activity.votes.get(i))
+                    .is_some_and(|v| key.is_right(&v.choices));
+                let streak = self.streaks.entry(*attendee).or_default();
+                if right {
+                    *streak += 1;
+                    *points += streak_points(*streak, self.streak_bonus);
+                } else {
+                    *streak = 0;
+                }
+            }
+            if self.streaked.insert(activity.id) {
+                self.streaks
+                    .retain(|attendee, _| activity.voted.contains_key(attendee));
+            }
+        }
         if awards.is_empty() {
             return;
         }
@@ -1152,6 +1269,9 @@ impl Meeting {
     /// before its reveal).
     pub fn tally(&self) -> Option<Tally> {
         let a = self.live_activity()?;
+        if a.kind.is_rating() {
+            return Some(a.rating_tally());
+        }
         if !a.kind.has_choices() {
             return None;
         }
@@ -1169,6 +1289,35 @@ impl Meeting {
     }
 }
 
+/// The streaks as the scored quizzes left them, replayed in plan order on load.
+fn replay_streaks(
+    activities: &[Activity],
+    attendees: &HashMap<AttendeeId, Attendee>,
+) -> (HashMap<AttendeeId, u32>, HashSet<ActivityId>) {
+    let mut streaks: HashMap<AttendeeId, u32> = HashMap::new();
+    let mut streaked = HashSet::new();
+    for a in activities {
+        if a.kind != ActivityKind::Quiz || !a.votes.iter().any(|v| v.points.is_some()) {
+            continue;
+        }
+        streaked.insert(a.id);
+        let key = a.key();
+        for id in attendees.keys() {
+            let right = a
+                .voted
+                .get(id)
+                .and_then(|&i| a.votes.get(i))
+                .is_some_and(|v| key.is_right(&v.choices));
+            if right {
+                *streaks.entry(*id).or_default() += 1;
+            } else {
+                streaks.remove(id);
+            }
+        }
+    }
+    (streaks, streaked)
+}
+
 fn outcome_name(stored: &str) -> &'static str {
     match stored {
         "captured" => "captured",
@@ -1178,6 +1327,10 @@ fn outcome_name(stored: &str) -> &'static str {
 }
 
 mod moderation;
+mod ratings;
 pub use moderation::ParticipantRow;
+pub use ratings::ChatAnswer;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_kinds;

@@ -7,6 +7,7 @@ pub(crate) fn text_meeting(title: &str) -> MeetingFile {
     MeetingFile {
         scoring: Default::default(),
         auto_start: false,
+        streak_bonus: 0,
         blocked_words: vec![],
         bots: vec![],
         title: title.into(),
@@ -16,6 +17,10 @@ pub(crate) fn text_meeting(title: &str) -> MeetingFile {
         activities: vec![ActivityFile {
             time_limit_secs: 0,
             points: None,
+            max_choices: 1,
+            partial_credit: false,
+            scale: None,
+            prior_weight: None,
             id: None,
             markup: Default::default(),
             kind: ActivityKind::Text,

@@ -21,7 +21,9 @@ use librekast_storage::{ActivityKind, MeetingStatus};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::event::{ActivityView, Event, MeetingView, Standings, Tally, WordCount, Words, You};
+use crate::event::{
+    ActivityView, Event, MeetingView, RatingResults, Standings, Tally, WordCount, Words, You,
+};
 use crate::wire::StateFrame;
 
 /// Rows of the scoreboard sent to participants and displays (staff get [`STAFF_SCOREBOARD`],
@@ -241,7 +243,9 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
         let revealed = v.status == Results;
         if let Some(t) = &v.results {
             match t.kind {
-                ActivityKind::Poll => results = results_json(t, false, staff),
+                ActivityKind::Poll | ActivityKind::Scale | ActivityKind::Grid => {
+                    results = results_json(t, false, staff)
+                }
                 ActivityKind::Quiz if revealed || staff => results = results_json(t, true, staff),
                 _ => {}
             }
@@ -300,6 +304,10 @@ fn question_json(a: &ActivityView, notes: bool) -> Value {
         "word_limit": a.word_limit,
         "choices": a.choices,
         "time_limit_secs": a.time_limit_secs,
+        "max_choices": a.max_choices,
+        "partial_credit": a.partial_credit,
+        "scale": a.scale,
+        "prior_weight": a.prior_weight,
     });
     if notes && let Some(o) = q.as_object_mut() {
         o.insert("notes".into(), json!(a.notes));
@@ -341,18 +349,39 @@ fn results_json(t: &Tally, with_correct: bool, staff: bool) -> Value {
         "total": t.total,
         "correct": correct,
     });
-    if staff && let Some(map) = v.as_object_mut() {
-        map.insert("by_platform".into(), by_platform_json(t));
+    if let Some(map) = v.as_object_mut() {
+        if staff && t.ratings.is_none() {
+            map.insert("by_platform".into(), by_platform_json(t));
+        }
+        add_ratings(map, t);
     }
     v
 }
 
 fn tally_json(t: &Tally, staff: bool) -> Value {
     let mut v = json!({"type": "tally", "question_id": t.question_id, "counts": counts_json(t), "total": t.total});
-    if staff && let Some(map) = v.as_object_mut() {
-        map.insert("by_platform".into(), by_platform_json(t));
+    if let Some(map) = v.as_object_mut() {
+        if staff && t.ratings.is_none() {
+            map.insert("by_platform".into(), by_platform_json(t));
+        }
+        add_ratings(map, t);
     }
     v
+}
+
+/// A scale's `rating`, or a grid's `items`, `ranking`, `global_mean` and `prior_weight`.
+fn add_ratings(map: &mut Map<String, Value>, t: &Tally) {
+    match &t.ratings {
+        Some(RatingResults::Scale(stats)) => {
+            map.insert("rating".into(), json!(stats));
+        }
+        Some(RatingResults::Grid(grid)) => {
+            if let Value::Object(fields) = json!(grid) {
+                map.extend(fields);
+            }
+        }
+        None => {}
+    }
 }
 
 /// RFC 3339 with milliseconds, UTC: precise enough for a countdown.

@@ -364,6 +364,7 @@ mod tests {
         MeetingFile {
             scoring: Default::default(),
             auto_start: false,
+            streak_bonus: 0,
             blocked_words: vec![],
             bots: vec![],
             title: "t".into(),
@@ -373,6 +374,10 @@ mod tests {
             activities: vec![ActivityFile {
                 time_limit_secs: 0,
                 points: None,
+                max_choices: 1,
+                partial_credit: false,
+                scale: None,
+                prior_weight: None,
                 id: None,
                 markup: Default::default(),
                 kind: ActivityKind::Poll,

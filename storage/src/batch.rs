@@ -16,8 +16,8 @@ use sea_orm::{
 
 use crate::StorageError;
 use crate::entities::{
-    activities, attendees, chat_seen, flag_attempts, flag_captures, meetings, sessions, votes,
-    words,
+    activities, attendees, chat_seen, flag_attempts, flag_captures, meetings, ratings, sessions,
+    votes, words,
 };
 use crate::model::*;
 use crate::store::map_err;
@@ -57,6 +57,7 @@ pub(crate) async fn apply_ops<C: ConnectionTrait>(
         match &batch[0] {
             WriteOp::Vote { .. } => insert_votes(db, batch).await?,
             WriteOp::Word { .. } => insert_words(db, batch).await?,
+            WriteOp::Rating { .. } => insert_ratings(db, batch).await?,
             WriteOp::FlagAttempt { .. } => insert_attempts(db, batch).await?,
             WriteOp::Capture {
                 flag,
@@ -121,6 +122,7 @@ fn same_kind_run(ops: &[WriteOp]) -> usize {
             WriteOp::FlagAttempt { .. } => Some(2),
             WriteOp::Join { .. } => Some(3),
             WriteOp::ChatSeen { .. } => Some(4),
+            WriteOp::Rating { .. } => Some(5),
             _ => None,
         }
     };
@@ -250,6 +252,30 @@ async fn insert_words<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(),
         _ => None,
     });
     insert_in_chunks(db, rows, "word").await
+}
+
+async fn insert_ratings<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), StorageError> {
+    let rows = ops.iter().filter_map(|op| match op {
+        WriteOp::Rating {
+            activity,
+            attendee,
+            item,
+            value,
+            at,
+        } => Some((
+            ratings::ActiveModel {
+                id: NotSet,
+                activity_id: Set(activity.0),
+                attendee_id: Set(attendee.0),
+                choice_id: Set(item.map(|c| c.0)),
+                value: Set(*value),
+                created_at: Set(*at),
+            },
+            5 * INT_BYTES,
+        )),
+        _ => None,
+    });
+    insert_in_chunks(db, rows, "rating").await
 }
 
 async fn insert_attempts<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), StorageError> {

@@ -53,6 +53,7 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
         bots,
         scoring: crate::Scoring::from_code(&m.scoring).unwrap_or_default(),
         auto_start: m.auto_start,
+        streak_bonus: u32::try_from(m.streak_bonus).unwrap_or(0),
     })
 }
 
@@ -87,6 +88,7 @@ pub(crate) fn activity(
     let markup = activity_markup(&a)?;
     let hidden_words = serde_json::from_str(&a.hidden_words)
         .map_err(|e| corrupt(format!("activity {} hidden words: {e}", a.id)))?;
+    let scale = activity_scale(&a)?;
     Ok(ActivityRecord {
         id: ActivityId(a.id),
         kind,
@@ -101,6 +103,56 @@ pub(crate) fn activity(
         time_limit_secs: u32::try_from(a.time_limit_secs).unwrap_or(0),
         points: a.points.and_then(|p| u32::try_from(p).ok()),
         closes_at: a.closes_at,
+        max_choices: u32::try_from(a.max_choices).unwrap_or(1).max(1),
+        partial_credit: a.partial_credit,
+        scale,
+        prior_weight: a.prior_weight.and_then(|p| u32::try_from(p).ok()),
+    })
+}
+
+pub(crate) fn activity_scale(a: &activities::Model) -> Result<Option<Scale>, StorageError> {
+    a.scale
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt(format!("activity {} scale: {e}", a.id)))
+}
+
+pub(crate) fn scale_json(scale: Option<&Scale>) -> Result<Option<String>, StorageError> {
+    scale
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StorageError::InvalidMeeting(e.to_string()))
+}
+
+/// The stored activity as a meeting-file item (export, the editor's plan).
+pub(crate) fn activity_file(
+    row: &activities::Model,
+    choices: &[choices::Model],
+) -> Result<crate::ActivityFile, StorageError> {
+    Ok(crate::ActivityFile {
+        id: Some(row.id),
+        kind: activity_kind(row)?,
+        title: row.title.clone(),
+        description: row.description.clone(),
+        markup: activity_markup(row)?,
+        choices: choices
+            .iter()
+            .map(|c| crate::ChoiceFile {
+                id: Some(c.id),
+                text: c.text.clone(),
+                slug: c.slug.clone(),
+                correct: c.correct,
+            })
+            .collect(),
+        word_limit: to_u32(row.word_limit, || format!("activity {} word_limit", row.id))?,
+        notes: row.notes.clone(),
+        time_limit_secs: u32::try_from(row.time_limit_secs).unwrap_or(0),
+        points: row.points.and_then(|p| u32::try_from(p).ok()),
+        max_choices: u32::try_from(row.max_choices).unwrap_or(1).max(1),
+        partial_credit: row.partial_credit,
+        scale: activity_scale(row)?,
+        prior_weight: row.prior_weight.and_then(|p| u32::try_from(p).ok()),
     })
 }
 

@@ -706,6 +706,10 @@ fn activity(
         notes: String::new(),
         time_limit_secs: 0,
         points: None,
+        max_choices: 1,
+        partial_credit: false,
+        scale: None,
+        prior_weight: None,
     }
 }
 

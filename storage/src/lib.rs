@@ -14,6 +14,7 @@
 //! - [`tokens`]: session tokens are stored as their SHA-256 only.
 //! - [`bots`]: a meeting's chat bots (periodic, command, revolution) and their validation.
 //! - [`streams`]: a meeting's chat sources (Twitch, YouTube) and chat rules.
+//! - [`stats`]: rating distributions, means, medians and a grid's Bayesian ranking.
 //! - [`vault`]: platform tokens sealed at rest under the server's secret key.
 //! - [`error`]: the [`StorageError`] enum.
 //!
@@ -32,6 +33,7 @@ pub mod migrations;
 pub mod model;
 pub mod queries;
 pub mod store;
+pub mod stats;
 pub mod streams;
 pub mod tokens;
 pub mod vault;
@@ -40,6 +42,7 @@ pub use bots::{BUILT_IN_COMMANDS, Bot, bot_problems};
 pub use error::StorageError;
 pub use gift::{GiftError, GiftImport, GiftWarning, parse_gift};
 pub use lock::ServerLock;
+pub use stats::{GridStats, ItemStats, RatingStats};
 pub use tokens::token_hash;
 
 pub use meeting_file::{ActivityFile, ChoiceFile, FieldError, FlagFile, MeetingFile};

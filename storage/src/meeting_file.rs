@@ -46,6 +46,10 @@ pub struct MeetingFile {
     /// Next opens the next activity directly (no separate Start).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub auto_start: bool,
+    /// Speed scoring only: extra points for a correct quiz answer after correct ones in a
+    /// row (`streak_bonus × min(streak − 1, 5)`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub streak_bonus: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +81,26 @@ pub struct ActivityFile {
     /// A quiz's points under speed scoring (default 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<u32>,
+    /// Polls and quizzes: how many choices an attendee may pick (default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub max_choices: u32,
+    /// Multi-select quizzes: a partly right answer earns a share of the points.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial_credit: bool,
+    /// Scales and grids: the values rated with (default 1 to 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<crate::Scale>,
+    /// Grids: the Bayesian prior weight of the ranking (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_weight: Option<u32>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -317,10 +341,13 @@ impl MeetingFile {
                     activity.word_limit
                 ));
             }
-            if !activity.kind.has_choices() {
+            for message in answer_rule_problems(&at, activity) {
+                fail(message);
+            }
+            if !activity.kind.lists_choices() {
                 if !activity.choices.is_empty() {
                     fail(format!(
-                        "{at}.choices: a {} activity takes no choices; remove them or make it a poll or quiz",
+                        "{at}.choices: a {} activity takes no choices; remove them or make it a poll, quiz or grid",
                         activity.kind.wire()
                     ));
                 }
@@ -372,11 +399,28 @@ impl MeetingFile {
                     ));
                 }
             }
+            if activity.kind == ActivityKind::Grid && activity.choices.iter().any(|c| c.correct) {
+                fail(format!(
+                    "{at}.choices: a grid's items are rated, none is correct; remove \"correct\""
+                ));
+            }
             if activity.kind == ActivityKind::Quiz && !activity.choices.iter().any(|c| c.correct) {
                 fail(format!(
                     "{at}.choices: a quiz needs at least one choice with \"correct\": true"
                 ));
             }
+        }
+
+        if self.streak_bonus > MAX_STREAK_BONUS {
+            fail(format!(
+                "streak_bonus {}: use 0 to {MAX_STREAK_BONUS} points",
+                self.streak_bonus
+            ));
+        } else if self.streak_bonus > 0 && self.scoring != Scoring::Speed {
+            fail(
+                "streak_bonus: a streak bonus adds to speed scoring; set \"scoring\": \"speed\" or remove it"
+                    .into(),
+            );
         }
 
         let mut codes = HashSet::new();
@@ -427,6 +471,12 @@ const MIN_TIME_LIMIT: u32 = 5;
 const MAX_TIME_LIMIT: u32 = 3_600;
 const MAX_POINTS: u32 = 100_000;
 const MAX_CHOICES: usize = 26;
+const MAX_STREAK_BONUS: u32 = 1_000;
+const MAX_PRIOR_WEIGHT: u32 = 1_000;
+/// The widest scale: 0–100, as the original's roadmap asked.
+const MAX_SCALE_SPAN: i64 = 100;
+const SCALE_BOUND: i32 = 100;
+const MAX_LABEL: usize = 40;
 const MAX_CHOICE_TEXT: usize = 300;
 const MAX_BLOCKED_WORDS: usize = 1_000;
 const MAX_BLOCKED_CHARS: usize = 40;
@@ -443,6 +493,103 @@ fn is_slug(s: &str) -> bool {
 /// Fuzzing the meeting-file parser (bounded, in every test run): any text, and files with
 /// random values in every field, parse and validate without panicking; what validates
 /// survives a round trip through JSON unchanged.
+/// What is wrong with an activity's answer rules: `max_choices`, `partial_credit`,
+/// `scale` and `prior_weight`, each only where its kind uses it.
+fn answer_rule_problems(at: &str, activity: &ActivityFile) -> Vec<String> {
+    let mut out = Vec::new();
+    let kind = activity.kind;
+    if kind.has_choices() {
+        let n = activity.choices.len().max(1);
+        if activity.max_choices == 0 || activity.max_choices as usize > n {
+            out.push(format!(
+                "{at}.max_choices {}: use 1 (one choice) to {n} (every choice)",
+                activity.max_choices
+            ));
+        }
+        let correct = activity.choices.iter().filter(|c| c.correct).count();
+        if kind == ActivityKind::Quiz
+            && activity.max_choices > 1
+            && correct > activity.max_choices as usize
+        {
+            out.push(format!(
+                "{at}.max_choices {}: the quiz has {correct} correct choices, so nobody could pick them all; allow at least {correct}",
+                activity.max_choices
+            ));
+        }
+    } else if activity.max_choices != 1 {
+        out.push(format!(
+            "{at}.max_choices: only polls and quizzes take several choices; remove it"
+        ));
+    }
+    if activity.partial_credit {
+        if kind != ActivityKind::Quiz {
+            out.push(format!(
+                "{at}.partial_credit: only quizzes score answers; remove it"
+            ));
+        } else if activity.max_choices < 2 {
+            out.push(format!(
+                "{at}.partial_credit: partial credit needs several choices per answer; set \"max_choices\" to 2 or more"
+            ));
+        }
+    }
+    match (&activity.scale, kind.is_rating()) {
+        (Some(_), false) => out.push(format!(
+            "{at}.scale: only scales and grids are rated on a scale; remove it"
+        )),
+        (Some(scale), true) => out.extend(scale_problems(at, scale)),
+        (None, _) => {}
+    }
+    if let Some(weight) = activity.prior_weight {
+        if kind != ActivityKind::Grid {
+            out.push(format!(
+                "{at}.prior_weight: only grids are ranked with a prior weight; remove it"
+            ));
+        } else if weight > MAX_PRIOR_WEIGHT {
+            out.push(format!(
+                "{at}.prior_weight {weight}: use 0 (plain means) to {MAX_PRIOR_WEIGHT} (default {})",
+                crate::model::DEFAULT_PRIOR_WEIGHT
+            ));
+        }
+    }
+    out
+}
+
+fn scale_problems(at: &str, scale: &crate::Scale) -> Vec<String> {
+    let mut out = Vec::new();
+    let (min, max) = (scale.min, scale.max);
+    if !(-SCALE_BOUND..=SCALE_BOUND).contains(&min) || !(-SCALE_BOUND..=SCALE_BOUND).contains(&max)
+    {
+        out.push(format!(
+            "{at}.scale: min {min} and max {max} must both lie between -{SCALE_BOUND} and {SCALE_BOUND}"
+        ));
+    } else if min >= max {
+        out.push(format!(
+            "{at}.scale: min {min} must be below max {max} (e.g. 1 to 5, or 0 to 10)"
+        ));
+    } else if i64::from(max) - i64::from(min) > MAX_SCALE_SPAN {
+        out.push(format!(
+            "{at}.scale: {min} to {max} has too many values; use at most {} (e.g. 0 to 100)",
+            MAX_SCALE_SPAN + 1
+        ));
+    }
+    let values = scale.len();
+    let n = scale.labels.len();
+    if n != 0 && n != 2 && n != values {
+        out.push(format!(
+            "{at}.scale.labels: {n} labels; give none, 2 (the two ends) or one per value ({values})"
+        ));
+    }
+    for (i, label) in scale.labels.iter().enumerate() {
+        let len = label.trim().chars().count();
+        if len == 0 || len > MAX_LABEL {
+            out.push(format!(
+                "{at}.scale.labels[{i}]: use 1 to {MAX_LABEL} characters"
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod fuzz {
     use proptest::prelude::*;

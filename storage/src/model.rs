@@ -74,16 +74,29 @@ pub enum ActivityKind {
     Poll,
     Quiz,
     Wordcloud,
+    /// One rating on the author's scale.
+    Scale,
+    /// Several items (its choices) rated on one scale.
+    Grid,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 4] = [Self::Text, Self::Poll, Self::Quiz, Self::Wordcloud];
+    pub const ALL: [ActivityKind; 6] = [
+        Self::Text,
+        Self::Poll,
+        Self::Quiz,
+        Self::Wordcloud,
+        Self::Scale,
+        Self::Grid,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Self::Text => "TX",
             Self::Poll => "PL",
             Self::Quiz => "QZ",
             Self::Wordcloud => "WC",
+            Self::Scale => "SC",
+            Self::Grid => "GR",
         }
     }
     pub fn from_code(code: &str) -> Option<Self> {
@@ -95,11 +108,56 @@ impl ActivityKind {
             Self::Poll => "poll",
             Self::Quiz => "quiz",
             Self::Wordcloud => "wordcloud",
+            Self::Scale => "scale",
+            Self::Grid => "grid",
         }
     }
-    /// Poll and quiz take one choice per attendee.
+    /// Poll and quiz take votes for their choices.
     pub fn has_choices(self) -> bool {
         matches!(self, Self::Poll | Self::Quiz)
+    }
+    /// Scale and grid take ratings on a [`Scale`].
+    pub fn is_rating(self) -> bool {
+        matches!(self, Self::Scale | Self::Grid)
+    }
+    /// Whether the file lists choices for it: a poll's or quiz's options, a grid's items.
+    pub fn lists_choices(self) -> bool {
+        self.has_choices() || self == Self::Grid
+    }
+}
+
+/// The values a scale or grid is rated with: whole numbers from `min` to `max`, with no
+/// label, a label for each end, or one per value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scale {
+    pub min: i32,
+    pub max: i32,
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+impl Default for Scale {
+    /// Five stars.
+    fn default() -> Scale {
+        Scale {
+            min: 1,
+            max: 5,
+            labels: Vec::new(),
+        }
+    }
+}
+
+impl Scale {
+    pub fn contains(&self, value: i64) -> bool {
+        (i64::from(self.min)..=i64::from(self.max)).contains(&value)
+    }
+    /// How many values it has.
+    pub fn len(&self) -> usize {
+        usize::try_from(i64::from(self.max) - i64::from(self.min) + 1).unwrap_or(0)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -157,6 +215,10 @@ impl Scoring {
         *self == Self::FirstBonus
     }
 }
+
+/// A grid's prior weight when the file gives none: each item's mean is pulled toward the
+/// mean of all ratings as if it had this many more ratings at that mean.
+pub const DEFAULT_PRIOR_WEIGHT: u32 = 5;
 
 /// A quiz's points under speed scoring when the file gives none.
 pub const DEFAULT_POINTS: u32 = 1000;
@@ -283,6 +345,8 @@ pub struct MeetingRecord {
     pub scoring: Scoring,
     /// Next opens the next activity directly.
     pub auto_start: bool,
+    /// Extra points per correct quiz in a row under speed scoring.
+    pub streak_bonus: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -315,6 +379,14 @@ pub struct ActivityRecord {
     pub points: Option<u32>,
     /// When its open timer closes.
     pub closes_at: Option<Micros>,
+    /// Choices an attendee may pick (1: single choice).
+    pub max_choices: u32,
+    /// A multi-select quiz pays a share of its points for a partly right answer.
+    pub partial_credit: bool,
+    /// A scale's or grid's values (`None`: [`Scale::default`]).
+    pub scale: Option<Scale>,
+    /// A grid's prior weight (`None`: [`DEFAULT_PRIOR_WEIGHT`]).
+    pub prior_weight: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -336,6 +408,16 @@ pub struct VoteRecord {
     pub choice_id: ChoiceId,
     /// `None` until the quiz was scored.
     pub points: Option<i64>,
+    pub at: Micros,
+}
+
+/// A scale's rating (`choice_id` `None`) or one grid item's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingRecord {
+    pub activity_id: ActivityId,
+    pub attendee_id: AttendeeId,
+    pub choice_id: Option<ChoiceId>,
+    pub value: i32,
     pub at: Micros,
 }
 
@@ -387,6 +469,8 @@ pub struct LoadedMeeting {
     pub votes: Vec<VoteRecord>,
     /// Ordered by (at, id).
     pub words: Vec<WordRecord>,
+    /// Ordered by (at, id).
+    pub ratings: Vec<RatingRecord>,
     pub flags: Vec<FlagRecord>,
     /// Ordered by (at, id).
     pub captures: Vec<CaptureRecord>,
@@ -489,11 +573,21 @@ pub struct MeetingAccess {
 /// One change to a meeting, written by [`crate::Store::apply`] inside a batch transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
-    /// Unique per (activity, attendee): a second one is `StorageError::Duplicate`.
+    /// Unique per (activity, attendee, choice): a second one is `StorageError::Duplicate`.
+    /// A multi-select vote is one op per choice picked, handed over together.
     Vote {
         activity: ActivityId,
         attendee: AttendeeId,
         choice: ChoiceId,
+        at: Micros,
+    },
+    /// A scale's rating (`item` `None`) or a grid item's; unique per (activity, attendee,
+    /// item).
+    Rating {
+        activity: ActivityId,
+        attendee: AttendeeId,
+        item: Option<ChoiceId>,
+        value: i32,
         at: Micros,
     },
     /// Unique per (activity, attendee, normalized).

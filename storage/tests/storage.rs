@@ -54,6 +54,7 @@ on_both!(
     joins_are_written_in_one_batch,
     plan_edits_keep_ids_and_lock_what_was_used,
     reset_delete_and_moderation_writes,
+    ratings_and_multi_select,
 );
 
 fn unique_suffix() -> String {
@@ -168,6 +169,10 @@ fn activity(kind: ActivityKind, title: &str, choices: Vec<ChoiceFile>) -> Activi
     ActivityFile {
         time_limit_secs: 0,
         points: None,
+        max_choices: 1,
+        partial_credit: false,
+        scale: None,
+        prior_weight: None,
         id: None,
         notes: String::new(),
         markup: Default::default(),
@@ -184,6 +189,7 @@ fn sample_meeting(title: &str) -> MeetingFile {
     MeetingFile {
         scoring: Default::default(),
         auto_start: false,
+        streak_bonus: 0,
         blocked_words: vec![],
         bots: vec![],
         title: title.into(),
@@ -562,7 +568,7 @@ async fn second_vote_is_duplicate_and_rolls_back_batch(store: Store) {
     let batch = [
         vote(poll, bob, f.choice(1, 1), 20),
         word(f.activity(3), bob, "hello", 21),
-        vote(poll, ann, f.choice(1, 2), 22),
+        vote(poll, ann, f.choice(1, 0), 22),
         WriteOp::Capture {
             flag: f.flag(0),
             attendee: bob,
@@ -600,7 +606,7 @@ async fn duplicate_inside_one_batch(store: Store) {
     let batch = [
         vote(poll, bob, f.choice(1, 0), 1),
         vote(poll, ann, f.choice(1, 0), 2),
-        vote(poll, ann, f.choice(1, 1), 3),
+        vote(poll, ann, f.choice(1, 0), 3),
     ];
     assert_duplicate(store.apply(&batch).await);
     assert!(
@@ -1821,16 +1827,10 @@ async fn plan_edits_keep_ids_and_lock_what_was_used(store: Store) {
     )
     .unwrap();
     edit.activities.push(ActivityFile {
-        time_limit_secs: 0,
-        points: None,
-        id: None,
         notes: "Say thanks to the sponsors".into(),
-        kind: ActivityKind::Text,
-        title: "Thanks".into(),
         description: "**bye**".into(),
         markup: Markup::Markdown,
-        choices: vec![],
-        word_limit: 3,
+        ..activity(ActivityKind::Text, "Thanks", vec![])
     });
     let saved = store.replace_plan(f.meeting, &edit, 0, None).await.unwrap();
     assert_eq!(saved.title, "Renamed");
@@ -2018,4 +2018,195 @@ async fn reset_delete_and_moderation_writes(store: Store) {
         store.delete_meeting(f.meeting).await,
         Err(StorageError::NotFound)
     ));
+}
+
+/// Scales, grids, multi-select and their options: the file round trip, ratings and votes
+/// of several rows, their duplicates, the results (statistics and one CSV row each) and a
+/// reset that clears them.
+async fn ratings_and_multi_select(store: Store) {
+    let file: MeetingFile = serde_json::from_value(serde_json::json!({
+        "title": "Kinds", "code": "kinds", "scoring": "speed", "streak_bonus": 100,
+        "activities": [
+            {"kind": "scale", "title": "Rate", "scale": {"min": 0, "max": 10, "labels": ["Low", "High"]}},
+            {"kind": "grid", "title": "Grid", "prior_weight": 3,
+             "scale": {"min": 1, "max": 5, "labels": []},
+             "choices": [{"text": "One"}, {"text": "Two"}]},
+            {"kind": "poll", "title": "Many", "max_choices": 2,
+             "choices": [{"text": "A"}, {"text": "B"}, {"text": "C"}]},
+            {"kind": "quiz", "title": "Primes", "max_choices": 3, "partial_credit": true,
+             "time_limit_secs": 20,
+             "choices": [{"text": "2", "correct": true}, {"text": "4"}, {"text": "5", "correct": true}]},
+            {"kind": "scale", "title": "Stars"}
+        ]
+    }))
+    .unwrap();
+    let mut expected = file.clone();
+    expected.fill_slugs();
+    expected.validate().unwrap();
+    let meeting = store.import_meeting(&expected).await.unwrap();
+    assert_eq!(store.export_meeting(meeting).await.unwrap(), expected);
+    let json = serde_json::to_value(store.export_meeting(meeting).await.unwrap()).unwrap();
+    assert_eq!(json["streak_bonus"], 100);
+    assert_eq!(json["activities"][2]["max_choices"], 2);
+    assert!(
+        json["activities"][4].get("scale").is_none(),
+        "defaults stay out"
+    );
+    assert!(json["activities"][0].get("max_choices").is_none());
+
+    let loaded = store.load_meeting(meeting).await.unwrap();
+    assert_eq!(loaded.meeting.streak_bonus, 100);
+    let (scale, grid, poll, quiz) = (
+        &loaded.activities[0],
+        &loaded.activities[1],
+        &loaded.activities[2],
+        &loaded.activities[3],
+    );
+    assert_eq!(scale.scale.as_ref().map(|s| (s.min, s.max)), Some((0, 10)));
+    assert_eq!(grid.prior_weight, Some(3));
+    assert_eq!((quiz.max_choices, quiz.partial_credit), (3, true));
+    let ann = attendee(&store, meeting, "ann").await;
+    let bob = attendee(&store, meeting, "bob").await;
+    let rating =
+        |activity: ActivityId, attendee, item: Option<ChoiceId>, value, at| WriteOp::Rating {
+            activity,
+            attendee,
+            item,
+            value,
+            at,
+        };
+    store
+        .apply(&[
+            rating(scale.id, ann, None, 7, 1),
+            rating(scale.id, bob, None, 2, 2),
+            rating(grid.id, ann, Some(grid.choices[0].id), 5, 3),
+            rating(grid.id, ann, Some(grid.choices[1].id), 2, 3),
+            rating(grid.id, bob, Some(grid.choices[1].id), 4, 4),
+            vote(poll.id, ann, poll.choices[0].id, 5),
+            vote(poll.id, ann, poll.choices[2].id, 5),
+            vote(poll.id, bob, poll.choices[2].id, 6),
+            vote(quiz.id, ann, quiz.choices[0].id, 7),
+            vote(quiz.id, ann, quiz.choices[2].id, 7),
+            vote(quiz.id, bob, quiz.choices[0].id, 8),
+            WriteOp::Award {
+                activity: quiz.id,
+                awards: vec![(ann, 1000), (bob, 500)],
+            },
+        ])
+        .await
+        .unwrap();
+    // The same grid item twice, the same choice twice: refused, nothing of the batch kept.
+    assert_duplicate(
+        store
+            .apply(&[
+                rating(scale.id, bob, None, 3, 9),
+                rating(grid.id, bob, Some(grid.choices[1].id), 1, 9),
+            ])
+            .await,
+    );
+    assert_duplicate(
+        store
+            .apply(&[vote(poll.id, bob, poll.choices[2].id, 9)])
+            .await,
+    );
+    let reloaded = store.load_meeting(meeting).await.unwrap();
+    assert_eq!(reloaded.ratings.len(), 5);
+    assert_eq!(reloaded.votes.len(), 6);
+    assert_eq!(score_of(&reloaded, ann), 1000);
+    assert!(
+        reloaded
+            .votes
+            .iter()
+            .filter(|v| v.attendee_id == ann && v.activity_id == quiz.id)
+            .all(|v| v.points == Some(1000)),
+        "every row of a multi-select vote carries its points"
+    );
+
+    let results = store.meeting_results(meeting).await.unwrap();
+    let r = &results.activities;
+    let stats = r[0].rating.as_ref().unwrap();
+    assert_eq!(
+        (stats.count, stats.mean, stats.median),
+        (2, Some(4.5), Some(4.5))
+    );
+    assert_eq!(r[0].answered, 2);
+    let g = r[1].grid.as_ref().unwrap();
+    assert_eq!(g.prior_weight, 3);
+    assert_eq!(g.items[1].stats.count, 2);
+    assert_eq!(g.ranking[0], grid.choices[0].id);
+    assert_eq!(r[1].answered, 2);
+    assert_eq!(r[2].answered, 2, "voters, not choices");
+    assert_eq!(r[2].choices[2].count, 2);
+    let json = serde_json::to_value(&results).unwrap();
+    assert!(json["activities"][1]["ranking"].is_array(), "{json}");
+    assert!(json["activities"][2].get("rating").is_none());
+    let rows: Vec<(String, &str, Option<bool>, Option<i64>)> = results
+        .answers
+        .iter()
+        .map(|a| (a.answer.clone(), a.kind.wire(), a.correct, a.points))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("7".into(), "scale", None, None),
+            ("2".into(), "scale", None, None),
+            ("a=5;b=2".into(), "grid", None, None),
+            ("b=4".into(), "grid", None, None),
+            ("a;c".into(), "poll", None, None),
+            ("c".into(), "poll", None, None),
+            ("a;c".into(), "quiz", Some(true), Some(1000)),
+            ("a".into(), "quiz", Some(false), Some(500)),
+        ]
+    );
+
+    store.reset_meeting(meeting).await.unwrap();
+    let reset = store.load_meeting(meeting).await.unwrap();
+    assert!(reset.ratings.is_empty() && reset.votes.is_empty());
+
+    // Rules each option must follow.
+    let broken = |change: fn(&mut serde_json::Value)| {
+        let mut v = serde_json::to_value(&expected).unwrap();
+        change(&mut v);
+        let f: MeetingFile = serde_json::from_value(v).unwrap();
+        f.validate().unwrap_err().to_string()
+    };
+    for (change, says) in [
+        (
+            (|v: &mut serde_json::Value| v["activities"][0]["scale"]["min"] = 10.into())
+                as fn(&mut serde_json::Value),
+            "must be below max",
+        ),
+        (
+            |v| v["activities"][0]["scale"]["max"] = 200.into(),
+            "between -100 and 100",
+        ),
+        (
+            |v| v["activities"][0]["scale"]["labels"] = serde_json::json!(["a", "b", "c"]),
+            "give none, 2",
+        ),
+        (|v| v["activities"][2]["max_choices"] = 4.into(), "use 1"),
+        (
+            |v| v["activities"][3]["max_choices"] = 1.into(),
+            "partial credit needs several",
+        ),
+        (
+            |v| v["activities"][1]["choices"][0]["correct"] = true.into(),
+            "none is correct",
+        ),
+        (
+            |v| v["activities"][0]["prior_weight"] = 5.into(),
+            "only grids",
+        ),
+        (
+            |v| v["scoring"] = "first_bonus".into(),
+            "streak bonus adds to speed",
+        ),
+        (
+            |v| v["activities"][2]["scale"] = serde_json::json!({"min": 1, "max": 5}),
+            "only scales and grids",
+        ),
+    ] {
+        let message = broken(change);
+        assert!(message.contains(says), "{message}");
+    }
 }

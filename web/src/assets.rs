@@ -154,7 +154,7 @@ mod tests {
                     "undefined",
                 ][..],
             ),
-            ("kind", &["text", "poll", "quiz", "wordcloud"][..]),
+            ("kind", &["text", "poll", "quiz", "wordcloud", "scale", "grid"][..]),
             ("plan", &["pending", "open", "closed", "done"][..]),
             ("attempt", &["captured", "already_flagged", "not_found"][..]),
         ] {

@@ -238,6 +238,7 @@ pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) 
     let probe = MeetingFile {
         scoring: Default::default(),
         auto_start: false,
+        streak_bonus: 0,
         title: "x".into(),
         code: "x".into(),
         reward_fastest: false,

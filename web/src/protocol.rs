@@ -2,6 +2,9 @@
 //! field becomes `bad_request` (echoing its `ref` when one can be read); nothing here closes
 //! the connection.
 
+use std::collections::BTreeMap;
+
+use librekast_engine::command::Rating;
 use librekast_engine::{Command, Control, Expect};
 use librekast_storage::{ActivityId, ChoiceId, MeetingStatus};
 use serde::Deserialize;
@@ -13,9 +16,21 @@ const MAX_REF_CHARS: usize = 64;
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ClientFrame {
+    /// `choice_id` (one choice) or `choice_ids` (multi-select), not both.
     Vote {
         question_id: ActivityId,
-        choice_id: ChoiceId,
+        #[serde(default)]
+        choice_id: Option<ChoiceId>,
+        #[serde(default)]
+        choice_ids: Option<Vec<ChoiceId>>,
+    },
+    /// `value` (a scale) or `ratings` by item id (a grid), not both.
+    Rate {
+        question_id: ActivityId,
+        #[serde(default)]
+        value: Option<i64>,
+        #[serde(default)]
+        ratings: Option<BTreeMap<String, i64>>,
     },
     Word {
         question_id: ActivityId,
@@ -93,9 +108,31 @@ pub fn parse(text: &str) -> Parsed {
                 ClientFrame::Vote {
                     question_id,
                     choice_id,
+                    choice_ids,
                 } => Command::Vote {
                     question_id,
-                    choice_id,
+                    choice_ids: match (choice_id, choice_ids) {
+                        (Some(one), None) => vec![one],
+                        (None, Some(many)) => many,
+                        _ => return None,
+                    },
+                },
+                ClientFrame::Rate {
+                    question_id,
+                    value,
+                    ratings,
+                } => Command::Rate {
+                    question_id,
+                    rating: match (value, ratings) {
+                        (Some(v), None) => Rating::Value(v),
+                        (None, Some(items)) => Rating::Items(
+                            items
+                                .into_iter()
+                                .map(|(k, v)| Some((ChoiceId(k.parse().ok()?), v)))
+                                .collect::<Option<Vec<_>>>()?,
+                        ),
+                        _ => return None,
+                    },
                 },
                 ClientFrame::Word { question_id, text } => Command::Word { question_id, text },
                 ClientFrame::Flag { code } => Command::Flag { code },
@@ -135,8 +172,38 @@ mod tests {
             p.command,
             Some(Command::Vote {
                 question_id: ActivityId(3),
-                choice_id: ChoiceId(7)
+                ref choice_ids,
+            }) if choice_ids == &[ChoiceId(7)]
+        ));
+        assert!(matches!(
+            parse(r#"{"type":"vote","question_id":3,"choice_ids":[7,9]}"#).command,
+            Some(Command::Vote { ref choice_ids, .. }) if choice_ids == &[ChoiceId(7), ChoiceId(9)]
+        ));
+        for both_or_neither in [
+            r#"{"type":"vote","question_id":3,"choice_id":7,"choice_ids":[7]}"#,
+            r#"{"type":"vote","question_id":3}"#,
+            r#"{"type":"rate","question_id":3}"#,
+            r#"{"type":"rate","question_id":3,"value":4,"ratings":{"1":4}}"#,
+            r#"{"type":"rate","question_id":3,"value":4.5}"#,
+            r#"{"type":"rate","question_id":3,"ratings":{"x":4}}"#,
+            r#"{"type":"rate","question_id":3,"ratings":{"1":"4"}}"#,
+        ] {
+            assert!(
+                parse(both_or_neither).command.is_none(),
+                "{both_or_neither}"
+            );
+        }
+        assert!(matches!(
+            parse(r#"{"type":"rate","question_id":3,"value":7}"#).command,
+            Some(Command::Rate {
+                rating: Rating::Value(7),
+                ..
             })
+        ));
+        assert!(matches!(
+            parse(r#"{"type":"rate","question_id":3,"ratings":{"12":4,"13":5}}"#).command,
+            Some(Command::Rate { rating: Rating::Items(ref items), .. })
+                if items == &[(ChoiceId(12), 4), (ChoiceId(13), 5)]
         ));
         assert!(matches!(
             parse(r#"{"type":"control","action":"add_time","secs":30}"#).command,

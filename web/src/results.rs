@@ -217,6 +217,18 @@ fn kind_name(kind: ActivityKind) -> &'static str {
         ActivityKind::Poll => "Poll",
         ActivityKind::Quiz => "Quiz",
         ActivityKind::Wordcloud => "Word cloud",
+        ActivityKind::Scale => "Rating",
+        ActivityKind::Grid => "Rating grid",
+    }
+}
+
+/// `mean 6.40, median 7 (12 ratings)`.
+fn rating_line(r: &librekast_storage::RatingStats) -> String {
+    match (r.mean, r.median) {
+        (Some(mean), Some(median)) => {
+            format!("mean {mean:.2}, median {median} ({} ratings)", r.count)
+        }
+        _ => "no ratings".to_string(),
     }
 }
 
@@ -269,7 +281,7 @@ pub fn summary(r: &MeetingResults) -> String {
             .map(|c| c.slug.chars().count())
             .max()
             .unwrap_or(0);
-        for c in &a.choices {
+        for c in a.choices.iter().filter(|_| a.kind.has_choices()) {
             let pct = (c.count * 100).checked_div(a.answered).unwrap_or(0);
             let mark = if c.correct { "✓" } else { " " };
             let _ = writeln!(
@@ -279,6 +291,28 @@ pub fn summary(r: &MeetingResults) -> String {
                 printable(&c.text),
                 c.count
             );
+        }
+        if let Some(r) = &a.rating {
+            let _ = writeln!(out, "    {}", rating_line(r));
+        }
+        if let Some(g) = &a.grid {
+            for (rank, id) in g.ranking.iter().enumerate() {
+                let (Some(item), Some(c)) = (
+                    g.items.iter().find(|i| i.choice_id == *id),
+                    a.choices.iter().find(|c| c.id == *id),
+                ) else {
+                    continue;
+                };
+                let bayes = item.bayes.map_or("–".to_string(), |b| format!("{b:.2}"));
+                let _ = writeln!(
+                    out,
+                    "  {}. {:<slugs$}  {:<width$}  {bayes:>6}  ({})",
+                    rank + 1,
+                    printable(&c.slug),
+                    printable(&c.text),
+                    rating_line(&item.stats)
+                );
+            }
         }
         if a.kind == ActivityKind::Wordcloud {
             if a.words.is_empty() {

@@ -283,7 +283,8 @@ type Pending =
 /// next `state` it renders shows it without asking the meeting.
 enum Own {
     Nothing,
-    Vote(ActivityId, ChoiceId),
+    Vote(ActivityId, Vec<ChoiceId>),
+    Rate(ActivityId, librekast_engine::command::Rating),
     Word(ActivityId, String),
 }
 
@@ -292,8 +293,12 @@ impl Own {
         match command {
             Command::Vote {
                 question_id,
-                choice_id,
-            } => Own::Vote(*question_id, *choice_id),
+                choice_ids,
+            } => Own::Vote(*question_id, choice_ids.clone()),
+            Command::Rate {
+                question_id,
+                rating,
+            } => Own::Rate(*question_id, rating.clone()),
             Command::Word { question_id, text } => match normalize(text) {
                 Ok(w) => Own::Word(*question_id, w.key),
                 Err(_) => Own::Nothing,
@@ -305,7 +310,8 @@ impl Own {
     fn apply(self, you: &mut You) {
         match self {
             Own::Nothing => {}
-            Own::Vote(q, c) => you.voted(q, c),
+            Own::Vote(q, c) => you.voted(q, &c),
+            Own::Rate(q, r) => you.rated(q, &r),
             Own::Word(q, key) => you.gave_word(q, key),
         }
     }

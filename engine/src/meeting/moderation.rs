@@ -75,6 +75,7 @@ impl Meeting {
         self.reward_fastest = meeting.reward_fastest;
         self.scoring = meeting.scoring;
         self.auto_start = meeting.auto_start;
+        self.streak_bonus = meeting.streak_bonus;
         self.flag_prefix = meeting.flag_prefix;
         self.flags = flags;
         self.set_streams(meeting.sources, meeting.chat);
@@ -205,15 +206,17 @@ impl Activity {
             && i < self.votes.len()
         {
             let vote = self.votes.remove(i);
-            if let Some(n) = self.counts.get_mut(&vote.choice) {
-                *n = n.saturating_sub(1);
-            }
-            if let Some(n) = self
-                .by_platform
-                .get_mut(&platform)
-                .and_then(|counts| counts.get_mut(&vote.choice))
-            {
-                *n = n.saturating_sub(1);
+            for choice in &vote.choices {
+                if let Some(n) = self.counts.get_mut(choice) {
+                    *n = n.saturating_sub(1);
+                }
+                if let Some(n) = self
+                    .by_platform
+                    .get_mut(&platform)
+                    .and_then(|counts| counts.get_mut(choice))
+                {
+                    *n = n.saturating_sub(1);
+                }
             }
             self.voted = self
                 .votes
@@ -222,6 +225,7 @@ impl Activity {
                 .map(|(i, v)| (v.attendee, i))
                 .collect();
         }
+        self.forget_ratings(attendee);
         if let Some(words) = self.words_by.remove(&attendee) {
             for key in words {
                 self.cloud.discount(&key);

@@ -7,11 +7,21 @@ use super::*;
 use crate::event::Event;
 use crate::view::{Audience, Frame, render, state_json};
 
-const A1: AttendeeId = AttendeeId(1);
-const A2: AttendeeId = AttendeeId(2);
-const A3: AttendeeId = AttendeeId(3);
+pub(super) const A1: AttendeeId = AttendeeId(1);
+pub(super) const A2: AttendeeId = AttendeeId(2);
+pub(super) const A3: AttendeeId = AttendeeId(3);
 
-fn choice(id: i64, slug: &str, correct: bool) -> ChoiceRecord {
+/// A single-choice chat vote (what `#a` reads as).
+fn chat_vote(
+    m: &mut Meeting,
+    attendee: AttendeeId,
+    choice: ChoiceId,
+    at: Micros,
+) -> Result<Vec<WriteOp>, ErrorCode> {
+    m.chat_answer(attendee, ChatAnswer::Choices(vec![choice]), at)
+}
+
+pub(super) fn choice(id: i64, slug: &str, correct: bool) -> ChoiceRecord {
     ChoiceRecord {
         id: ChoiceId(id),
         text: format!("choice {slug}"),
@@ -20,11 +30,15 @@ fn choice(id: i64, slug: &str, correct: bool) -> ChoiceRecord {
     }
 }
 
-fn activity(id: i64, kind: ActivityKind, choices: Vec<ChoiceRecord>) -> ActivityRecord {
+pub(super) fn activity(id: i64, kind: ActivityKind, choices: Vec<ChoiceRecord>) -> ActivityRecord {
     ActivityRecord {
         time_limit_secs: 0,
         points: None,
         closes_at: None,
+        max_choices: 1,
+        partial_credit: false,
+        scale: None,
+        prior_weight: None,
         id: ActivityId(id),
         kind,
         title: format!("activity {id}"),
@@ -56,6 +70,7 @@ fn meeting(reward_fastest: bool) -> Meeting {
         meeting: MeetingRecord {
             scoring: Default::default(),
             auto_start: false,
+            streak_bonus: 0,
             id: MeetingId(1),
             title: "t".into(),
             code: "c".into(),
@@ -86,6 +101,7 @@ fn meeting(reward_fastest: bool) -> Meeting {
         attendees,
         votes: vec![],
         words: vec![],
+        ratings: vec![],
         flags: vec![FlagRecord {
             id: FlagId(7),
             name: "f".into(),
@@ -126,7 +142,7 @@ fn open_word_cloud(m: &mut Meeting) {
     );
 }
 
-fn state(m: &Meeting, audience: Audience) -> Value {
+pub(super) fn state(m: &Meeting, audience: Audience) -> Value {
     serde_json::from_str(&state_json(&m.view(), audience)).unwrap_or_default()
 }
 
@@ -145,7 +161,7 @@ fn seen(event: &Event, audience: Audience) -> Value {
 fn votes_only_on_the_open_activity() {
     let mut m = meeting(false);
     assert_eq!(
-        m.vote(A1, ActivityId(20), ChoiceId(21), 0),
+        m.vote(A1, ActivityId(20), &[ChoiceId(21)], 0),
         Err(ErrorCode::NotOpen)
     );
     assert!(
@@ -155,31 +171,31 @@ fn votes_only_on_the_open_activity() {
     go(&mut m, &[Control::Start, Control::Next]);
     assert_eq!(m.status, MeetingStatus::Waiting);
     assert_eq!(
-        m.vote(A1, ActivityId(20), ChoiceId(21), 0),
+        m.vote(A1, ActivityId(20), &[ChoiceId(21)], 0),
         Err(ErrorCode::NotOpen),
         "waiting"
     );
     go(&mut m, &[Control::Start]);
-    assert!(m.vote(A1, ActivityId(20), ChoiceId(21), 0).is_ok());
+    assert!(m.vote(A1, ActivityId(20), &[ChoiceId(21)], 0).is_ok());
     assert_eq!(
-        m.vote(A1, ActivityId(20), ChoiceId(22), 0),
+        m.vote(A1, ActivityId(20), &[ChoiceId(22)], 0),
         Err(ErrorCode::AlreadyVoted)
     );
     assert_eq!(
-        m.vote(A2, ActivityId(20), ChoiceId(99), 0),
+        m.vote(A2, ActivityId(20), &[ChoiceId(99)], 0),
         Err(ErrorCode::UnknownChoice)
     );
     assert_eq!(
-        m.vote(A2, ActivityId(30), ChoiceId(31), 0),
+        m.vote(A2, ActivityId(30), &[ChoiceId(31)], 0),
         Err(ErrorCode::NotOpen),
         "not the open one"
     );
     assert_eq!(
-        m.vote(A2, ActivityId(20), ChoiceId(31), 0),
+        m.vote(A2, ActivityId(20), &[ChoiceId(31)], 0),
         Err(ErrorCode::UnknownChoice),
         "other activity's choice"
     );
-    assert!(m.vote(A2, ActivityId(20), ChoiceId(22), 0).is_ok());
+    assert!(m.vote(A2, ActivityId(20), &[ChoiceId(22)], 0).is_ok());
     let Some(tally) = m.tally() else {
         panic!("no tally")
     };
@@ -192,7 +208,7 @@ fn votes_only_on_the_open_activity() {
     assert_eq!(tally.total, 2);
     go(&mut m, &[Control::Results]);
     assert_eq!(
-        m.vote(A3, ActivityId(20), ChoiceId(21), 0),
+        m.vote(A3, ActivityId(20), &[ChoiceId(21)], 0),
         Err(ErrorCode::NotOpen),
         "closed at results"
     );
@@ -204,7 +220,7 @@ fn quiz_points_awarded_at_close_with_fastest_bonus() {
     open_quiz(&mut m);
     assert_eq!(m.current().map(|a| a.kind), Some(ActivityKind::Quiz));
     for (a, c) in [(A1, 31), (A2, 32), (A3, 32)] {
-        assert!(m.vote(a, ActivityId(30), ChoiceId(c), 0).is_ok());
+        assert!(m.vote(a, ActivityId(30), &[ChoiceId(c)], 0).is_ok());
     }
     assert_eq!(
         m.tally().map(|t| t.hidden),
@@ -252,7 +268,7 @@ fn quiz_points_awarded_at_close_with_fastest_bonus() {
 fn quiz_without_fastest_reward() {
     let mut m = meeting(false);
     open_quiz(&mut m);
-    assert!(m.vote(A2, ActivityId(30), ChoiceId(32), 0).is_ok());
+    assert!(m.vote(A2, ActivityId(30), &[ChoiceId(32)], 0).is_ok());
     go(&mut m, &[Control::Next]);
     assert_eq!(m.attendees[&A2].score, 1, "closing with next awards too");
 }
@@ -276,7 +292,10 @@ fn word_cloud_rules() {
     );
     assert!(matches!(m.word(A2, q, "Rust", 0), Ok(Some(_))));
     assert!(matches!(m.word(A3, q, "Rust", 0), Ok(Some(_))));
-    assert_eq!(m.vote(A3, q, ChoiceId(21), 0), Err(ErrorCode::BadRequest));
+    assert_eq!(
+        m.vote(A3, q, &[ChoiceId(21)], 0),
+        Err(ErrorCode::BadRequest)
+    );
     let Some(words) = m.words() else {
         panic!("no words")
     };
@@ -375,7 +394,7 @@ fn snapshots_per_audience() {
         "<p>&lt;b&gt;desc&lt;/b&gt;</p>"
     );
     go(&mut m, &[Control::Next, Control::Start]);
-    assert!(m.vote(A1, ActivityId(20), ChoiceId(21), 0).is_ok());
+    assert!(m.vote(A1, ActivityId(20), &[ChoiceId(21)], 0).is_ok());
     let p = state(&m, Audience::Participant);
     assert_eq!(
         p["results"]["counts"],
@@ -405,7 +424,7 @@ fn a_display_sees_only_what_a_projector_may() {
     assert!(d.get("plan").is_none() && d.get("flag_attempts").is_none());
     assert_eq!(d["scoreboard"], Value::Null);
     open_quiz(&mut m);
-    assert!(m.vote(A1, ActivityId(30), ChoiceId(32), 0).is_ok());
+    assert!(m.vote(A1, ActivityId(30), &[ChoiceId(32)], 0).is_ok());
     let d = state(&m, Audience::Display);
     assert_eq!(d["question"]["id"], 30);
     assert_eq!(
@@ -486,7 +505,7 @@ fn rebuild_from_storage_restores_answers_and_scores() {
     go(&mut m, &[Control::Start, Control::Next, Control::Start]);
     let mut ops = Vec::new();
     ops.push(
-        m.vote(A1, ActivityId(20), ChoiceId(21), 5)
+        m.vote(A1, ActivityId(20), &[ChoiceId(21)], 5)
             .unwrap_or_else(|e| panic!("{e}")),
     );
     // What storage would hand back after a crash.
@@ -494,6 +513,7 @@ fn rebuild_from_storage_restores_answers_and_scores() {
         meeting: MeetingRecord {
             scoring: Default::default(),
             auto_start: false,
+            streak_bonus: 0,
             id: MeetingId(1),
             title: "t".into(),
             code: "c".into(),
@@ -511,6 +531,7 @@ fn rebuild_from_storage_restores_answers_and_scores() {
         attendees: vec![],
         votes: vec![],
         words: vec![],
+        ratings: vec![],
         flags: vec![],
         captures: vec![],
         recent_attempts: vec![],
@@ -531,11 +552,11 @@ fn rebuild_from_storage_restores_answers_and_scores() {
     }];
     let mut r = Meeting::from_loaded(loaded);
     assert_eq!(
-        r.vote(A1, ActivityId(20), ChoiceId(22), 6),
+        r.vote(A1, ActivityId(20), &[ChoiceId(22)], 6),
         Err(ErrorCode::AlreadyVoted)
     );
     r.ensure_attendee(A2, "late", Platform::Room);
-    assert!(r.vote(A2, ActivityId(20), ChoiceId(22), 6).is_ok());
+    assert!(r.vote(A2, ActivityId(20), &[ChoiceId(22)], 6).is_ok());
     assert_eq!(r.current().map(Activity::total_votes), Some(2));
     assert_eq!(ops.len(), 1);
 }
@@ -545,7 +566,7 @@ fn a_seat_carries_rank_answer_and_quiz_points() {
     let mut m = meeting(true);
     open_quiz(&mut m);
     for (a, c) in [(A1, 31), (A2, 32)] {
-        assert!(m.vote(a, ActivityId(30), ChoiceId(c), 0).is_ok());
+        assert!(m.vote(a, ActivityId(30), &[ChoiceId(c)], 0).is_ok());
     }
     // Before the reveal: the answer is there (a reloaded page shows it), no points yet, and
     // everyone still ties at 0, ranked by who joined first.
@@ -650,7 +671,7 @@ fn stream_delay_holds_the_reveal_and_counts_answers_given_before_the_close() {
         .unwrap_or_else(|e| panic!("{e}"));
     let quiz = ActivityId(30);
     // The room answers right at 10 s; the close is at 20 s.
-    m.vote(A1, quiz, ChoiceId(32), t0 + 10 * SEC)
+    m.vote(A1, quiz, &[ChoiceId(32)], t0 + 10 * SEC)
         .unwrap_or_else(|e| panic!("{e}"));
     let close = t0 + 20 * SEC;
     let out = m
@@ -661,7 +682,7 @@ fn stream_delay_holds_the_reveal_and_counts_answers_given_before_the_close() {
     assert_eq!(m.status, MeetingStatus::Ongoing, "not revealed yet");
     assert!(out.awards.is_empty(), "nothing scored before the reveal");
     assert_eq!(
-        m.vote(A2, quiz, ChoiceId(32), close + SEC),
+        m.vote(A2, quiz, &[ChoiceId(32)], close + SEC),
         Err(ErrorCode::NotOpen),
         "closed for the room"
     );
@@ -675,13 +696,16 @@ fn stream_delay_holds_the_reveal_and_counts_answers_given_before_the_close() {
     assert!(state(&m, Audience::Staff)["reveal_at"].is_string());
     // Arrived 7 s after the close: given 2 s after it.
     let late = close + 7 * SEC - 5 * SEC;
-    assert_eq!(m.chat_vote(A3, ChoiceId(32), late), Err(ErrorCode::NotOpen));
+    assert_eq!(
+        chat_vote(&mut m, A3, ChoiceId(32), late),
+        Err(ErrorCode::NotOpen)
+    );
     // Arrived 3 s after the close: given 2 s before it (after the room's 10 s answer).
     let given = close + 3 * SEC - 5 * SEC;
     assert!(given < close);
-    assert!(m.chat_vote(A3, ChoiceId(31), given).is_ok(), "counts");
+    assert!(chat_vote(&mut m, A3, ChoiceId(31), given).is_ok(), "counts");
     assert_eq!(
-        m.chat_vote(A3, ChoiceId(32), given),
+        chat_vote(&mut m, A3, ChoiceId(32), given),
         Err(ErrorCode::AlreadyVoted)
     );
     // The reveal comes due: scored now, A1's 10 s answer is the fastest correct one.
@@ -714,11 +738,10 @@ fn the_fastest_is_decided_on_answer_times_across_room_and_chat() {
     if let Some(a) = m.activities.get_mut(2) {
         a.opened_at = t0;
     }
-    m.vote(A1, ActivityId(30), ChoiceId(32), t0 + 4 * SEC)
+    m.vote(A1, ActivityId(30), &[ChoiceId(32)], t0 + 4 * SEC)
         .unwrap_or_else(|e| panic!("{e}"));
     // Arrived at 7 s with a 5 s delay: given at 2 s, before the room's 4 s.
-    m.chat_vote(A3, ChoiceId(32), t0 + 2 * SEC)
-        .unwrap_or_else(|e| panic!("{e}"));
+    chat_vote(&mut m, A3, ChoiceId(32), t0 + 2 * SEC).unwrap_or_else(|e| panic!("{e}"));
     let out = m
         .control_at(Control::Next, None, t0 + 30 * SEC)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -744,7 +767,7 @@ fn no_delay_no_hold() {
 fn a_control_during_the_hold_settles_it() {
     let mut m = streamed(true);
     open_quiz(&mut m);
-    m.vote(A1, ActivityId(30), ChoiceId(32), 5)
+    m.vote(A1, ActivityId(30), &[ChoiceId(32)], 5)
         .unwrap_or_else(|e| panic!("{e}"));
     let out = m
         .control(Control::Results)
@@ -761,10 +784,9 @@ fn a_control_during_the_hold_settles_it() {
 fn by_platform_counts_are_for_staff() {
     let mut m = streamed(false);
     go(&mut m, &[Control::Start, Control::Next, Control::Start]);
-    m.vote(A1, ActivityId(20), ChoiceId(21), 1)
+    m.vote(A1, ActivityId(20), &[ChoiceId(21)], 1)
         .unwrap_or_else(|e| panic!("{e}"));
-    m.chat_vote(A3, ChoiceId(22), 2)
-        .unwrap_or_else(|e| panic!("{e}"));
+    chat_vote(&mut m, A3, ChoiceId(22), 2).unwrap_or_else(|e| panic!("{e}"));
     let tally = Event::Tally(Arc::new(m.tally().unwrap_or_else(|| panic!("tally"))));
     let staff = seen(&tally, Audience::Staff);
     assert_eq!(staff["by_platform"]["room"]["21"], 1);
@@ -811,9 +833,9 @@ fn a_renamed_viewer_keeps_their_seat() {
 fn a_removed_participant_stops_counting() {
     let mut m = meeting(false);
     go(&mut m, &[Control::Start, Control::Next, Control::Start]);
-    m.vote(A1, ActivityId(20), ChoiceId(21), 1)
+    m.vote(A1, ActivityId(20), &[ChoiceId(21)], 1)
         .unwrap_or_else(|e| panic!("{e}"));
-    m.vote(A2, ActivityId(20), ChoiceId(21), 2)
+    m.vote(A2, ActivityId(20), &[ChoiceId(21)], 2)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         m.remove_attendee(A2).ok(),
@@ -824,7 +846,7 @@ fn a_removed_participant_stops_counting() {
     assert!(m.participants().iter().all(|p| p.attendee_id != A2));
     assert!(m.scoreboard(10).iter().all(|r| r.attendee_id != A2));
     assert_eq!(
-        m.vote(A2, ActivityId(20), ChoiceId(22), 3),
+        m.vote(A2, ActivityId(20), &[ChoiceId(22)], 3),
         Err(ErrorCode::Removed)
     );
     assert_eq!(
@@ -874,12 +896,13 @@ fn blocked_and_hidden_words() {
 fn an_edited_plan_keeps_what_was_reached() {
     let mut m = meeting(false);
     go(&mut m, &[Control::Start, Control::Next, Control::Start]);
-    m.vote(A1, ActivityId(20), ChoiceId(22), 1)
+    m.vote(A1, ActivityId(20), &[ChoiceId(22)], 1)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(m.reached(), 2);
     let record = MeetingRecord {
         scoring: Default::default(),
         auto_start: false,
+        streak_bonus: 0,
         id: MeetingId(1),
         title: "Edited".into(),
         code: "new".into(),
@@ -970,11 +993,11 @@ fn a_timer_closes_answers_at_its_deadline_and_takes_added_time() {
     assert_eq!(s["question"]["time_limit_secs"], 20);
     // In time, then too late (the close is on its way: the answer is refused already).
     assert!(
-        m.vote(A1, ActivityId(30), ChoiceId(32), t0 + 19 * SEC)
+        m.vote(A1, ActivityId(30), &[ChoiceId(32)], t0 + 19 * SEC)
             .is_ok()
     );
     assert_eq!(
-        m.vote(A2, ActivityId(30), ChoiceId(32), t0 + 21 * SEC)
+        m.vote(A2, ActivityId(30), &[ChoiceId(32)], t0 + 21 * SEC)
             .err(),
         Some(ErrorCode::NotOpen)
     );
@@ -985,7 +1008,7 @@ fn a_timer_closes_answers_at_its_deadline_and_takes_added_time() {
     assert_eq!(closes, t0 + 50 * SEC);
     assert!(matches!(op, WriteOp::Deadline { closes_at: Some(c), .. } if c == closes));
     assert!(
-        m.vote(A2, ActivityId(30), ChoiceId(31), t0 + 40 * SEC)
+        m.vote(A2, ActivityId(30), &[ChoiceId(31)], t0 + 40 * SEC)
             .is_ok()
     );
     assert_eq!(
@@ -1020,12 +1043,15 @@ fn a_timer_closes_answers_at_its_deadline_and_takes_added_time() {
 fn speed_scoring_pays_by_answer_time() {
     let t0 = 1_000 * SEC;
     let mut m = timed_quiz(Scoring::Speed, t0);
-    assert!(m.vote(A1, ActivityId(30), ChoiceId(32), t0).is_ok());
+    assert!(m.vote(A1, ActivityId(30), &[ChoiceId(32)], t0).is_ok());
     assert!(
-        m.vote(A2, ActivityId(30), ChoiceId(32), t0 + 10 * SEC)
+        m.vote(A2, ActivityId(30), &[ChoiceId(32)], t0 + 10 * SEC)
             .is_ok()
     );
-    assert!(m.vote(A3, ActivityId(30), ChoiceId(31), t0 + SEC).is_ok());
+    assert!(
+        m.vote(A3, ActivityId(30), &[ChoiceId(31)], t0 + SEC)
+            .is_ok()
+    );
     let out = m
         .control_at(Control::Results, None, t0 + 20 * SEC)
         .unwrap_or_else(|e| panic!("{e}"));

@@ -30,6 +30,15 @@ pub struct Model {
     pub points: Option<i32>,
     /// When the open timer closes (microseconds since the epoch), honoured on resume.
     pub closes_at: Option<i64>,
+    /// How many choices an attendee may pick (1: a single-choice poll or quiz).
+    pub max_choices: i32,
+    /// A multi-select quiz pays a share of its points for a partly right answer.
+    pub partial_credit: bool,
+    /// A scale's or grid's [`crate::Scale`] as JSON (`None`: the default scale).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub scale: Option<String>,
+    /// A grid's Bayesian prior weight (`None`: the default).
+    pub prior_weight: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

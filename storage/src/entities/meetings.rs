@@ -29,6 +29,8 @@ pub struct Model {
     pub scoring: String,
     /// Next opens the next activity directly.
     pub auto_start: bool,
+    /// Extra points per correct quiz in a row under speed scoring (0: none).
+    pub streak_bonus: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ pub mod meeting_shares;
 pub mod meetings;
 pub mod platform_accounts;
 pub mod quota_usage;
+pub mod ratings;
 pub mod session_details;
 pub mod sessions;
 pub mod source_cursors;

@@ -15,6 +15,7 @@ mod m20261206_000006_bots;
 mod m20261206_000007_notes;
 mod m20261206_000008_media;
 mod m20261206_000009_timers;
+mod m20261206_000010_ratings;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_notes::Migration),
             Box::new(m20261206_000008_media::Migration),
             Box::new(m20261206_000009_timers::Migration),
+            Box::new(m20261206_000010_ratings::Migration),
         ]
     }
 }

@@ -24,7 +24,7 @@ use crate::queries::meetings::{
     meeting_activities, meeting_choices, meeting_flags, words_json,
 };
 use crate::store::{Store, finish, map_err};
-use crate::{ActivityFile, ChoiceFile, MeetingFile, StorageError, StoredSource, convert};
+use crate::{ActivityFile, MeetingFile, StorageError, StoredSource, convert};
 
 impl Store {
     /// Imports `file` as a new meeting owned by `owner` (one transaction).
@@ -326,30 +326,6 @@ fn locked(field: String, what: &str) -> StorageError {
     }
 }
 
-/// The stored activity as a file item, to compare with what an editor sent.
-fn stored_item(row: &activities::Model, choices: &[choices::Model]) -> ActivityFile {
-    ActivityFile {
-        id: Some(row.id),
-        kind: convert::activity_kind(row).unwrap_or(ActivityKind::Text),
-        title: row.title.clone(),
-        description: row.description.clone(),
-        markup: convert::activity_markup(row).unwrap_or_default(),
-        choices: choices
-            .iter()
-            .map(|c| ChoiceFile {
-                id: Some(c.id),
-                text: c.text.clone(),
-                slug: c.slug.clone(),
-                correct: c.correct,
-            })
-            .collect(),
-        word_limit: u32::try_from(row.word_limit).unwrap_or(0),
-        notes: row.notes.clone(),
-        time_limit_secs: u32::try_from(row.time_limit_secs).unwrap_or(0),
-        points: row.points.and_then(|p| u32::try_from(p).ok()),
-    }
-}
-
 async fn write_plan<C: ConnectionTrait>(
     db: &C,
     id: MeetingId,
@@ -385,7 +361,7 @@ async fn write_plan<C: ConnectionTrait>(
         // Notes stay editable: a speaker fixes their notes while the meeting runs.
         let stored = ActivityFile {
             notes: sent.notes.clone(),
-            ..stored_item(row, choices)
+            ..convert::activity_file(row, choices)?
         };
         if *sent != stored {
             return Err(locked(field, "was already reached in this meeting"));
@@ -506,6 +482,10 @@ async fn write_plan<C: ConnectionTrait>(
         .col_expr(meetings::Column::Scoring, Expr::value(file.scoring.code()))
         .col_expr(meetings::Column::AutoStart, Expr::value(file.auto_start))
         .col_expr(
+            meetings::Column::StreakBonus,
+            Expr::value(convert::to_i32(file.streak_bonus, "streak_bonus")?),
+        )
+        .col_expr(
             meetings::Column::FlagPrefix,
             Expr::value(file.flag_prefix.clone()),
         )
@@ -579,6 +559,26 @@ async fn write_plan<C: ConnectionTrait>(
             .col_expr(
                 activities::Column::WordLimit,
                 Expr::value(convert::to_i32(sent.word_limit, "word_limit")?),
+            )
+            .col_expr(
+                activities::Column::MaxChoices,
+                Expr::value(convert::to_i32(sent.max_choices, "max_choices")?),
+            )
+            .col_expr(
+                activities::Column::PartialCredit,
+                Expr::value(sent.partial_credit),
+            )
+            .col_expr(
+                activities::Column::Scale,
+                Expr::value(convert::scale_json(sent.scale.as_ref())?),
+            )
+            .col_expr(
+                activities::Column::PriorWeight,
+                Expr::value(
+                    sent.prior_weight
+                        .map(|p| convert::to_i32(p, "prior_weight"))
+                        .transpose()?,
+                ),
             )
             .filter(activities::Column::Id.eq(aid))
             .exec(db)

@@ -10,7 +10,8 @@ use sea_orm::{
 };
 
 use crate::entities::{
-    activities, attendees, choices, flag_attempts, flag_captures, flags, meetings, votes, words,
+    activities, attendees, choices, flag_attempts, flag_captures, flags, meetings, ratings, votes,
+    words,
 };
 use crate::model::*;
 use crate::store::{Store, finish, map_err};
@@ -138,6 +139,7 @@ async fn insert_meeting<C: ConnectionTrait>(
         bots: Set(bots_json(&file.bots)?),
         scoring: Set(file.scoring.code().to_owned()),
         auto_start: Set(file.auto_start),
+        streak_bonus: Set(convert::to_i32(file.streak_bonus, "streak_bonus")?),
     }
     .insert(db)
     .await
@@ -180,6 +182,13 @@ pub(crate) async fn insert_activity<C: ConnectionTrait>(
             .map(|p| convert::to_i32(p, "points"))
             .transpose()?),
         closes_at: Set(None),
+        max_choices: Set(convert::to_i32(activity.max_choices, "max_choices")?),
+        partial_credit: Set(activity.partial_credit),
+        scale: Set(convert::scale_json(activity.scale.as_ref())?),
+        prior_weight: Set(activity
+            .prior_weight
+            .map(|p| convert::to_i32(p, "prior_weight"))
+            .transpose()?),
     }
     .insert(db)
     .await
@@ -243,33 +252,8 @@ async fn read_meeting_file<C: ConnectionTrait>(
     let mut choices_by_activity = meeting_choices(db, id).await?;
     let mut activities = Vec::with_capacity(activity_rows.len());
     for row in activity_rows {
-        let kind = convert::activity_kind(&row)?;
-        let word_limit =
-            convert::to_u32(row.word_limit, || format!("activity {} word_limit", row.id))?;
-        let choices = choices_by_activity
-            .remove(&row.id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| ChoiceFile {
-                id: Some(c.id),
-                text: c.text,
-                slug: c.slug,
-                correct: c.correct,
-            })
-            .collect();
-        let markup = convert::activity_markup(&row)?;
-        activities.push(ActivityFile {
-            id: Some(row.id),
-            kind,
-            title: row.title,
-            description: row.description,
-            markup,
-            choices,
-            word_limit,
-            notes: row.notes,
-            time_limit_secs: u32::try_from(row.time_limit_secs).unwrap_or(0),
-            points: row.points.and_then(|p| u32::try_from(p).ok()),
-        });
+        let choices = choices_by_activity.remove(&row.id).unwrap_or_default();
+        activities.push(convert::activity_file(&row, &choices)?);
     }
     let flags = meeting_flags(db, id)
         .await?
@@ -296,6 +280,7 @@ async fn read_meeting_file<C: ConnectionTrait>(
         bots: record.bots,
         scoring: record.scoring,
         auto_start: record.auto_start,
+        streak_bonus: record.streak_bonus,
     })
 }
 
@@ -352,6 +337,8 @@ async fn read_loaded_meeting<C: ConnectionTrait>(
         })
         .collect();
 
+    let ratings = meeting_ratings(db, id).await?;
+
     let flags = meeting_flags(db, id)
         .await?
         .into_iter()
@@ -397,10 +384,33 @@ async fn read_loaded_meeting<C: ConnectionTrait>(
         attendees,
         votes,
         words,
+        ratings,
         flags,
         captures,
         recent_attempts,
     })
+}
+
+/// Every rating of the meeting's scales and grids, ordered by (at, id).
+pub(crate) async fn meeting_ratings<C: ConnectionTrait>(
+    db: &C,
+    id: MeetingId,
+) -> Result<Vec<RatingRecord>, StorageError> {
+    Ok(ratings::Entity::find()
+        .filter(ratings::Column::ActivityId.in_subquery(activity_ids_of(id)))
+        .order_by_asc(ratings::Column::CreatedAt)
+        .order_by_asc(ratings::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| RatingRecord {
+            activity_id: ActivityId(r.activity_id),
+            attendee_id: AttendeeId(r.attendee_id),
+            choice_id: r.choice_id.map(ChoiceId),
+            value: r.value,
+            at: r.created_at,
+        })
+        .collect())
 }
 
 pub(crate) fn activity_ids_of(meeting: MeetingId) -> SelectStatement {

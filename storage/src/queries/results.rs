@@ -56,6 +56,19 @@ pub struct ActivityResults {
     /// each in its most frequent spelling; words a moderator hid are left out. Empty
     /// otherwise.
     pub words: Vec<WordCount>,
+    /// Choices an attendee could pick (1: single choice).
+    pub max_choices: u32,
+    /// A multi-select quiz paid a share of its points for partly right answers.
+    pub partial_credit: bool,
+    /// A scale's or grid's values; absent for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<crate::Scale>,
+    /// A scale's distribution, mean and median; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<crate::RatingStats>,
+    /// A grid's `items`, `ranking`, `global_mean` and `prior_weight`; absent otherwise.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<crate::GridStats>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,6 +129,8 @@ pub enum AnswerKind {
     Poll,
     Quiz,
     Wordcloud,
+    Scale,
+    Grid,
     Flag,
 }
 
@@ -125,6 +140,8 @@ impl AnswerKind {
             Self::Poll => "poll",
             Self::Quiz => "quiz",
             Self::Wordcloud => "wordcloud",
+            Self::Scale => "scale",
+            Self::Grid => "grid",
             Self::Flag => "flag",
         }
     }
@@ -174,6 +191,7 @@ struct Raw {
     attendees: Vec<AttendeeRecord>,
     votes: Vec<votes::Model>,
     words: Vec<words::Model>,
+    ratings: Vec<RatingRecord>,
     flags: Vec<flags::Model>,
     captures: Vec<flag_captures::Model>,
 }
@@ -206,6 +224,7 @@ async fn read_results<C: ConnectionTrait>(
         .filter(words::Column::ActivityId.in_subquery(activity_ids_of(id)))
         .all(db)
         .await?;
+    let ratings = crate::queries::meetings::meeting_ratings(db, id).await?;
     let flags = meeting_flags(db, id).await?;
     let captures = flag_captures::Entity::find()
         .filter(flag_captures::Column::FlagId.in_subquery(flag_ids_of(id)))
@@ -218,6 +237,7 @@ async fn read_results<C: ConnectionTrait>(
         attendees,
         votes,
         words,
+        ratings,
         flags,
         captures,
     })
@@ -302,6 +322,23 @@ fn cloud<'a>(given: impl Iterator<Item = &'a words::Model>, hidden: &[String]) -
     out
 }
 
+/// A rater's first rating (its time orders the row) and every (item index, value) given.
+type RaterRow<'a> = (&'a RatingRecord, Vec<(usize, i32)>);
+
+/// A scale's statistics from its ratings' distribution.
+fn rating_stats(
+    a: &ActivityRecord,
+    distributions: &HashMap<Option<ChoiceId>, Vec<u64>>,
+    item: Option<ChoiceId>,
+) -> crate::RatingStats {
+    let scale = a.scale.clone().unwrap_or_default();
+    let d = distributions
+        .get(&item)
+        .cloned()
+        .unwrap_or_else(|| vec![0; scale.len()]);
+    crate::RatingStats::new(scale.min, d)
+}
+
 fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
     let Raw {
         meeting,
@@ -309,6 +346,7 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
         attendees,
         mut votes,
         mut words,
+        mut ratings,
         flags,
         mut captures,
     } = raw;
@@ -323,6 +361,7 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
     votes.retain(|v| who.contains_key(&v.attendee_id));
     words.retain(|w| who.contains_key(&w.attendee_id));
     captures.retain(|c| who.contains_key(&c.attendee_id));
+    ratings.retain(|r| who.contains_key(&r.attendee_id.0));
     votes.sort_unstable_by_key(|v| (v.created_at, v.id));
     words.sort_unstable_by_key(|w| (w.created_at, w.id));
     captures.sort_unstable_by_key(|c| (c.created_at, c.id));
@@ -344,11 +383,37 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
         .map(|a| vec![PerPlatform::default(); a.choices.len()])
         .collect();
     let mut answered: Vec<PerPlatform> = vec![PerPlatform::default(); activities.len()];
+    // A multi-select voter answers once, whatever they picked.
+    let mut voters: HashSet<(usize, i64)> = HashSet::new();
     for v in &votes {
         if let Some(&(i, j)) = choice_at.get(&v.choice_id) {
             let p = platform_index(platform_of(v.attendee_id));
             counts[i][j][p] += 1;
-            answered[i][p] += 1;
+            if voters.insert((i, v.attendee_id)) {
+                answered[i][p] += 1;
+            }
+        }
+    }
+    // Ratings: per activity, a distribution per item (`None`: a scale's own).
+    let mut distributions: Vec<HashMap<Option<ChoiceId>, Vec<u64>>> =
+        vec![HashMap::new(); activities.len()];
+    let mut raters: HashSet<(usize, i64)> = HashSet::new();
+    for r in &ratings {
+        let Some(&i) = activity_at.get(&r.activity_id.0) else {
+            continue;
+        };
+        let scale = activities[i].scale.clone().unwrap_or_default();
+        let Ok(slot) = usize::try_from(i64::from(r.value) - i64::from(scale.min)) else {
+            continue;
+        };
+        if slot >= scale.len() {
+            continue;
+        }
+        distributions[i]
+            .entry(r.choice_id)
+            .or_insert_with(|| vec![0; scale.len()])[slot] += 1;
+        if raters.insert((i, r.attendee_id.0)) {
+            answered[i][platform_index(platform_of(r.attendee_id.0))] += 1;
         }
     }
     let mut word_givers: HashSet<(usize, i64)> = HashSet::new();
@@ -388,6 +453,28 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
             answered_by_platform: by_platform(&answered[i], &platforms),
             choices,
             words: cloud(words_of[i].iter().copied(), &a.hidden_words),
+            max_choices: a.max_choices,
+            partial_credit: a.partial_credit,
+            scale: a
+                .kind
+                .is_rating()
+                .then(|| a.scale.clone().unwrap_or_default()),
+            rating: (a.kind == ActivityKind::Scale)
+                .then(|| rating_stats(a, &distributions[i], None)),
+            grid: (a.kind == ActivityKind::Grid).then(|| {
+                let scale = a.scale.clone().unwrap_or_default();
+                crate::GridStats::new(
+                    &scale,
+                    a.choices
+                        .iter()
+                        .map(|c| {
+                            let d = distributions[i].get(&Some(c.id)).cloned();
+                            (c.id, d.unwrap_or_else(|| vec![0; scale.len()]))
+                        })
+                        .collect(),
+                    a.prior_weight.unwrap_or(crate::DEFAULT_PRIOR_WEIGHT),
+                )
+            }),
         });
     }
 
@@ -423,29 +510,95 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
         }
     };
     let mut keyed: Vec<((Micros, u8, i64), AnswerRow)> =
-        Vec::with_capacity(votes.len() + words.len() + captures.len());
+        Vec::with_capacity(votes.len() + words.len() + captures.len() + ratings.len());
+    // One row per vote: a multi-select vote's choices (one stored row each) in choice
+    // order, joined with `;`, right only when exactly the correct ones were picked.
+    let mut vote_rows: HashMap<(usize, i64), usize> = HashMap::new();
+    let mut picked: Vec<(usize, &votes::Model, Vec<usize>)> = Vec::new();
     for v in &votes {
         let Some(&(i, j)) = choice_at.get(&v.choice_id) else {
             continue;
         };
-        let (a, c) = (&activities[i], &activities[i].choices[j]);
+        match vote_rows.get(&(i, v.attendee_id)) {
+            Some(&k) => picked[k].2.push(j),
+            None => {
+                vote_rows.insert((i, v.attendee_id), picked.len());
+                picked.push((i, v, vec![j]));
+            }
+        }
+    }
+    for (i, v, mut js) in picked {
+        js.sort_unstable();
+        let a = &activities[i];
         let quiz = a.kind == ActivityKind::Quiz;
         let kind = if quiz {
             AnswerKind::Quiz
         } else {
             AnswerKind::Poll
         };
-        let position = u32::try_from(i + 1).ok();
+        let right = if js.len() > 1 || a.max_choices > 1 {
+            a.choices
+                .iter()
+                .enumerate()
+                .all(|(j, c)| c.correct == js.contains(&j))
+        } else {
+            js.iter().all(|&j| a.choices[j].correct)
+        };
+        let answer: Vec<&str> = js.iter().map(|&j| a.choices[j].slug.as_str()).collect();
         keyed.push((
             (v.created_at, 0, v.id),
             row(
                 v.created_at,
-                position,
+                u32::try_from(i + 1).ok(),
                 kind,
                 v.attendee_id,
-                c.slug.clone(),
-                quiz.then_some(c.correct),
+                answer.join(";"),
+                quiz.then_some(right),
                 v.points.filter(|_| quiz),
+            ),
+        ));
+    }
+    // One row per rater: a scale's value, or a grid's `a=4;b=5` in choice order.
+    let mut rated: HashMap<(usize, i64), RaterRow> = HashMap::new();
+    for r in &ratings {
+        let Some(&i) = activity_at.get(&r.activity_id.0) else {
+            continue;
+        };
+        let item = r
+            .choice_id
+            .and_then(|c| choice_at.get(&c.0).map(|&(_, j)| j))
+            .unwrap_or(usize::MAX);
+        rated
+            .entry((i, r.attendee_id.0))
+            .or_insert((r, Vec::new()))
+            .1
+            .push((item, r.value));
+    }
+    for ((i, attendee), (first, mut values)) in rated {
+        values.sort_unstable();
+        let a = &activities[i];
+        let answer: Vec<String> = values
+            .iter()
+            .map(|&(j, v)| match a.choices.get(j) {
+                Some(c) => format!("{}={v}", c.slug),
+                None => v.to_string(),
+            })
+            .collect();
+        let kind = if a.kind == ActivityKind::Grid {
+            AnswerKind::Grid
+        } else {
+            AnswerKind::Scale
+        };
+        keyed.push((
+            (first.at, 3, attendee),
+            row(
+                first.at,
+                u32::try_from(i + 1).ok(),
+                kind,
+                attendee,
+                answer.join(";"),
+                None,
+                None,
             ),
         ));
     }
@@ -491,6 +644,7 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
     took_part.extend(votes.iter().map(|v| v.attendee_id));
     took_part.extend(words.iter().map(|w| w.attendee_id));
     took_part.extend(captures.iter().map(|c| c.attendee_id));
+    took_part.extend(ratings.iter().map(|r| r.attendee_id.0));
     let mut seated = PerPlatform::default();
     let mut active = PerPlatform::default();
     for a in &attendees {
