@@ -147,6 +147,8 @@ export function mergeLive(state, f) {
   if (f.type === "tally") {
     state.results = { ...(state.results || { correct: [] }), counts: f.counts, total: f.total };
     if (f.by_platform) state.results.by_platform = f.by_platform;
+    // A scale's and a grid's tally carries its summary too (docs/protocol.md).
+    for (const k of ["rating", "items", "ranking", "global_mean", "prior_weight"]) if (k in f) state.results[k] = f[k];
     return true;
   }
   if (f.type === "words") { state.words = f.words; return true; }

@@ -10,14 +10,25 @@ import { $, $$, el, icon, errorText, meetingParam } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange, currentLang } from "./i18n.js";
 import { ensureStaff, logout } from "./staff.js";
 import { api, glyph, ask, generateCode, codeWarnings, effectiveSlugs, shortTime } from "./editkit.js";
+import { kindName } from "./charts.js";
 
 applyTheme();
 mountTools();
 
-const KINDS = ["text", "poll", "quiz", "wordcloud"];
-const KIND_GLYPH = { text: "screen", poll: "list", quiz: "check", wordcloud: "spark" };
+const KINDS = ["text", "poll", "quiz", "scale", "grid", "wordcloud"];
+const KIND_GLYPH = { text: "screen", poll: "list", quiz: "check", wordcloud: "spark", scale: "star", grid: "grid" };
 const MAX_CHOICES = 26;
-const hasChoices = (kind) => kind === "poll" || kind === "quiz";
+/// A poll's or quiz's choices, a grid's items.
+const hasChoices = (kind) => kind === "poll" || kind === "quiz" || kind === "grid";
+/// Kinds answered by picking choices (one, or several up to `max_choices`).
+const takesVotes = (kind) => kind === "poll" || kind === "quiz";
+/// Kinds rated on a scale.
+const isRating = (kind) => kind === "scale" || kind === "grid";
+// Scales (storage's `scale_problems`): -100…100, at most 101 values, labels of 1–40
+// characters. One label per value is offered up to 21 values.
+const SCALE_BOUND = 100;
+const SCALE_SPAN = 100;
+const EACH_MAX = 21;
 const RUNNING = new Set(["waiting", "ongoing", "results", "scoreboard", "undefined"]);
 
 let id = meetingParam();
@@ -50,6 +61,7 @@ function modelFrom(file) {
     reward_fastest: !!file.reward_fastest,
     scoring: file.scoring === "speed" ? "speed" : "first_bonus",
     auto_start: !!file.auto_start,
+    streak: file.streak_bonus ? String(file.streak_bonus) : "",
     flag_prefix: file.flag_prefix ?? "LibreKast",
     activities: (file.activities || []).map(activityFrom),
     flags: (file.flags || []).map((f) => ({ _k: key("f"), id: f.id, name: f.name ?? "", code: f.code ?? "", points: String(f.points ?? 0), first_blood: String(f.first_blood ?? 0) })),
@@ -70,7 +82,52 @@ function activityFrom(a) {
     // Numbers as typed; empty: no timer, and the server's default points.
     time_limit: a.time_limit_secs ? String(a.time_limit_secs) : "",
     points: a.points !== undefined && a.points !== null ? String(a.points) : "",
+    // Several answers (polls, quizzes): the box ticked and K as typed.
+    multi: (a.max_choices ?? 1) > 1,
+    max_choices: (a.max_choices ?? 1) > 1 ? String(a.max_choices) : "",
+    partial_credit: !!a.partial_credit,
+    scale: scaleFrom(a.scale),
+    prior_weight: a.prior_weight !== undefined && a.prior_weight !== null ? String(a.prior_weight) : "",
   };
+}
+
+/// A scale as the page edits it: the range as typed, which labels (`none`, `ends`, `each`),
+/// the two ends' labels and one label per value (kept by value, so widening the range
+/// keeps those written).
+function scaleFrom(s) {
+  const min = Number.isInteger(s?.min) ? s.min : 1;
+  const max = Number.isInteger(s?.max) ? s.max : 5;
+  const labels = Array.isArray(s?.labels) ? s.labels.map(String) : [];
+  const out = { min: String(min), max: String(max), mode: "none", ends: ["", ""], each: {} };
+  if (labels.length === 2 && max - min + 1 !== 2) {
+    out.mode = "ends";
+    out.ends = [labels[0], labels[1]];
+  } else if (labels.length) {
+    out.mode = "each";
+    labels.forEach((l, i) => { out.each[min + i] = l; });
+  }
+  return out;
+}
+
+/// The file's `scale`: numbers as read (NaN when unreadable: caught before sending).
+function scaleFile(s) {
+  const min = int(s.min), max = int(s.max);
+  let labels = [];
+  if (s.mode === "ends") labels = s.ends.map((l) => l.trim());
+  else if (s.mode === "each" && rangeOk(min, max)) for (let v = min; v <= max; v++) labels.push((s.each[v] ?? "").trim());
+  return { min, max, labels };
+}
+
+const rangeOk = (min, max) => Number.isInteger(min) && Number.isInteger(max) && min >= -SCALE_BOUND && max <= SCALE_BOUND && min < max && max - min <= SCALE_SPAN;
+
+/// What is wrong with the range, in words (the first problem), or "".
+function rangeProblem(s) {
+  const min = int(s.min), max = int(s.max);
+  if (!Number.isInteger(min) || !Number.isInteger(max)) return t("staffkinds.scale_numbers");
+  if (min < -SCALE_BOUND || min > SCALE_BOUND || max < -SCALE_BOUND || max > SCALE_BOUND) return t("staffkinds.scale_bounds");
+  if (min >= max) return t("staffkinds.scale_order", { min, max });
+  if (max - min > SCALE_SPAN) return t("staffkinds.scale_span", { n: max - min + 1 });
+  return "";
 }
 
 /// A bot as the page edits it: numbers as typed (strings), a periodic bot's lines as one
@@ -125,14 +182,21 @@ function fileOf(p = plan) {
     reward_fastest: p.reward_fastest,
     scoring: p.scoring,
     auto_start: p.auto_start,
+    // Only with speed scoring, and only when written.
+    ...(p.scoring === "speed" && p.streak.trim() ? { streak_bonus: int(p.streak) } : {}),
     flag_prefix: p.flag_prefix.trim(),
     activities: p.activities.map((a) => withId(a, {
       kind: a.kind, title: a.title, description: a.description, markup: a.markup,
-      choices: hasChoices(a.kind) ? a.choices.map((c) => withId(c, { text: c.text, slug: c.slug.trim(), correct: c.correct })) : [],
+      choices: hasChoices(a.kind) ? a.choices.map((c) => withId(c, { text: c.text, slug: c.slug.trim(), correct: a.kind !== "grid" && c.correct })) : [],
       word_limit: int(a.word_limit),
       // Only when written: no timer, and the default points, are the fields left out.
       ...(a.kind !== "text" && a.time_limit.trim() ? { time_limit_secs: int(a.time_limit) } : {}),
       ...(a.kind === "quiz" && a.points.trim() ? { points: int(a.points) } : {}),
+      // Several answers: K only when the box is ticked; partial credit only with several.
+      ...(takesVotes(a.kind) && a.multi ? { max_choices: int(a.max_choices) } : {}),
+      ...(a.kind === "quiz" && a.multi && a.partial_credit ? { partial_credit: true } : {}),
+      ...(isRating(a.kind) ? { scale: scaleFile(a.scale) } : {}),
+      ...(a.kind === "grid" && a.prior_weight.trim() ? { prior_weight: int(a.prior_weight) } : {}),
       // Only when written: a plan without notes stays as it was.
       ...(a.notes.trim() ? { notes: a.notes } : {}),
     })),
@@ -214,9 +278,10 @@ function renderSettings() {
   $("#s-reward").checked = plan.reward_fastest;
   $("#s-scoring").value = plan.scoring;
   $("#s-auto").checked = plan.auto_start;
+  $("#s-streak").value = plan.streak;
   $("#s-blocked").value = plan.blocked;
   renderScoringHint();
-  for (const fid of ["s-title", "s-code", "s-prefix", "s-blocked", "s-sources", "s-scoring", "s-auto"]) {
+  for (const fid of ["s-title", "s-code", "s-prefix", "s-blocked", "s-sources", "s-scoring", "s-auto", "s-streak"]) {
     const f = $(`#${fid}`);
     if (errors.has(fid)) f.setAttribute("aria-invalid", "true"); else f.removeAttribute("aria-invalid");
     $(`#${fid}-error`).textContent = errors.get(fid) || "";
@@ -235,6 +300,15 @@ function renderCodeWarning() {
 /// The scoring rule in one line, for the one chosen.
 function renderScoringHint() {
   $("#s-scoring-hint").textContent = t(plan.scoring === "speed" ? "editor.scoring_hint_speed" : "editor.scoring_hint_first_bonus");
+  // The streak bonus adds to speed scoring only.
+  $("#s-streak-field").classList.toggle("hidden", plan.scoring !== "speed");
+  renderStreakSaid();
+}
+
+/// "+100, +200 … up to +500 from the 6th correct answer in a row".
+function renderStreakSaid() {
+  const n = int(plan.streak);
+  $("#s-streak-said").textContent = Number.isInteger(n) && n > 0 ? t("staffkinds.streak_said", { a: n, b: 2 * n, max: 5 * n }) : "";
 }
 
 function renderPrefixHint() {
@@ -274,6 +348,12 @@ function bindSettings() {
     changed();
   });
   $("#s-auto").addEventListener("change", (ev) => { plan.auto_start = ev.target.checked; clearError("s-auto"); changed(); });
+  $("#s-streak").addEventListener("input", (ev) => {
+    plan.streak = ev.target.validity?.badInput ? "?" : ev.target.value;
+    clearError("s-streak");
+    renderStreakSaid();
+    changed();
+  });
   $("#gen-code").addEventListener("click", () => {
     plan.code = generateCode();
     $("#s-code").value = plan.code;
@@ -288,7 +368,7 @@ function bindSettings() {
 
 function kindSelect(a, i) {
   const s = el("select", { id: `${a._k}-kind`, class: "kind-select", "data-act": a._k, "aria-describedby": describedBy(`${a._k}-kind`) },
-    ...KINDS.map((k) => el("option", { value: k, selected: k === a.kind }, t(`kind.${k}`))));
+    ...KINDS.map((k) => el("option", { value: k, selected: k === a.kind }, kindName(k))));
   s.addEventListener("change", () => setKind(a, s.value));
   return [el("label", { for: `${a._k}-kind`, class: "sr-only" }, t("editor.kind_of", { n: i + 1 })), invalid(s, `${a._k}-kind`)];
 }
@@ -311,10 +391,13 @@ function activityCard(a, i) {
       toolButton("trash", t("editor.delete_n", { n: i + 1 }), () => deleteActivity(a), { disabled: n <= 1, "data-del": a._k, class: "secondary tool danger-outline" })));
   const body = el("div", { class: "act-body" }, titleField(a), descriptionField(a));
   if (hasChoices(a.kind)) body.append(choicesField(a, i));
+  if (takesVotes(a.kind)) body.append(multiField(a));
+  if (isRating(a.kind)) body.append(scaleField(a));
   if (a.kind !== "text") {
     body.append(el("div", { class: "act-opts" },
       timeField(a),
       a.kind === "quiz" ? pointsField(a) : null,
+      a.kind === "grid" ? priorField(a) : null,
       a.kind === "wordcloud" ? limitField(a) : null));
   }
   body.append(notesField(a));
@@ -323,7 +406,7 @@ function activityCard(a, i) {
 
 function titleField(a) {
   const fid = `${a._k}-title`;
-  const input = oneLine({ id: fid, "data-role": "title", maxlength: "500", "aria-describedby": describedBy(fid), placeholder: t(`editor.title_placeholder_${a.kind}`) }, a.title);
+  const input = oneLine({ id: fid, "data-role": "title", maxlength: "500", "aria-describedby": describedBy(fid), placeholder: isRating(a.kind) ? t(a.kind === "grid" ? "staffkinds.title_placeholder_grid" : "staffkinds.title_placeholder_scale") : t(`editor.title_placeholder_${a.kind}`) }, a.title);
   input.addEventListener("input", () => { a.title = input.value; clearError(fid); renderOutline(); changed(); });
   return el("div", { class: "ed-field" },
     el("label", { for: fid, id: `${fid}-label` }, t(a.kind === "text" ? "editor.slide_title" : "editor.question")),
@@ -390,28 +473,29 @@ function choicesField(a, i) {
   const fid = `${a._k}-choices`;
   const slugs = effectiveSlugs(a.choices);
   const quiz = a.kind === "quiz";
+  const grid = a.kind === "grid";
   const rows = a.choices.map((c, j) => {
     const tid = `${c._k}-text`, sid = `${c._k}-slug`, kid = `${c._k}-correct`;
-    const text = oneLine({ id: tid, "data-role": "choice-text", maxlength: "300", "aria-describedby": describedBy(tid), placeholder: t("editor.choice_placeholder", { n: j + 1 }) }, c.text);
+    const text = oneLine({ id: tid, "data-role": "choice-text", maxlength: "300", "aria-describedby": describedBy(tid), placeholder: t(grid ? "staffkinds.item_placeholder" : "editor.choice_placeholder", { n: j + 1 }) }, c.text);
     text.addEventListener("input", () => { c.text = text.value; clearError(tid); changed(); });
     const slug = field("input", { type: "text", id: sid, "data-role": "slug", class: "mono slug", maxlength: "32", autocomplete: "off", autocapitalize: "off", spellcheck: "false", placeholder: slugs[j], "aria-describedby": describedBy(sid, [`${fid}-slug-hint`]) }, c.slug);
     slug.addEventListener("input", () => { c.slug = slug.value; clearError(sid); changed(); refreshSlugs(a); });
     const correct = el("input", { type: "checkbox", id: kid, "data-role": "correct", checked: c.correct });
     correct.addEventListener("change", () => { c.correct = correct.checked; clearError(`${a._k}-choices`); changed(); correct.closest("li").classList.toggle("is-correct", c.correct); });
-    const remove = toolButton("trash", t("editor.remove_choice", { n: j + 1 }), () => removeChoice(a, c), { disabled: a.choices.length <= 2, class: "secondary tool danger-outline" });
+    const remove = toolButton("trash", t(grid ? "staffkinds.remove_item" : "editor.remove_choice", { n: j + 1 }), () => removeChoice(a, c), { disabled: a.choices.length <= 2, class: "secondary tool danger-outline" });
     return el("li", { class: `choice-row${quiz ? "" : " no-correct"}${quiz && c.correct ? " is-correct" : ""}`, "data-choice": c._k },
       el("span", { class: "slug-badge", "aria-hidden": "true", "data-slug-of": c._k }, slugs[j]),
-      el("div", { class: "choice-text" }, el("label", { for: tid, class: "sr-only" }, t("editor.choice_n", { n: j + 1 })), invalid(text, tid), errorLine(tid)),
+      el("div", { class: "choice-text" }, el("label", { for: tid, class: "sr-only" }, t(grid ? "staffkinds.item_n" : "editor.choice_n", { n: j + 1 })), invalid(text, tid), errorLine(tid)),
       el("div", { class: "choice-slug" }, el("label", { for: sid, class: "sr-only" }, t("editor.slug_n", { n: j + 1 })), invalid(slug, sid), errorLine(sid)),
       quiz ? el("span", { class: "choice-correct" }, correct, el("label", { for: kid }, t("editor.correct"))) : null,
       remove);
   });
   const full = a.choices.length >= MAX_CHOICES;
-  const add = el("button", { type: "button", class: "secondary small", "data-add-choice": a._k, disabled: full }, icon("plus"), el("span", {}, t("editor.add_choice")));
+  const add = el("button", { type: "button", class: "secondary small", "data-add-choice": a._k, disabled: full }, icon("plus"), el("span", {}, t(grid ? "staffkinds.add_item" : "editor.add_choice")));
   add.addEventListener("click", () => addChoice(a));
   return el("fieldset", { class: "ed-choices", id: fid, tabindex: "-1", "aria-describedby": `${fid}-error` },
-    el("legend", {}, t(quiz ? "editor.choices_quiz" : "editor.choices")),
-    el("p", { class: "hint", id: `${fid}-slug-hint` }, t("editor.slug_hint", { prefix: plan.chat?.vote_prefix || "#" })),
+    el("legend", {}, t(quiz ? "editor.choices_quiz" : grid ? "staffkinds.items" : "editor.choices")),
+    el("p", { class: "hint", id: `${fid}-slug-hint` }, grid ? t("staffkinds.slug_hint_grid", { example: gridExample(a) }) : t("editor.slug_hint", { prefix: plan.chat?.vote_prefix || "#" })),
     errorLine(fid),
     el("ol", { class: "choice-list" }, ...rows),
     el("p", { class: "choice-add" }, add, full ? el("span", { class: "hint" }, t("editor.choices_max")) : null));
@@ -469,6 +553,237 @@ function pointsField(a) {
     el("p", { class: "hint", id: `${fid}-hint` }, t(plan.scoring === "speed" ? "editor.points_hint_speed" : "editor.points_hint_bonus")), errorLine(fid));
 }
 
+// ---- Ratings, grids, several answers --------------------------------------------------
+
+/// How chat rates this grid: "#a4 #b5" with its own short names and scale.
+function gridExample(a) {
+  const slugs = effectiveSlugs(a.choices);
+  const prefix = plan.chat?.vote_prefix || "#";
+  const min = int(a.scale.min), max = int(a.scale.max);
+  const hi = rangeOk(min, max) ? max : 5;
+  const lo = rangeOk(min, max) ? Math.max(min, hi - 1) : 4;
+  return `${prefix}${slugs[0] || "a"}${hi} ${prefix}${slugs[1] || "b"}${lo}`;
+}
+
+/// Polls and quizzes: "Several answers allowed, up to K"; a quiz's partial credit.
+function multiField(a) {
+  const n = a.choices.length;
+  const quiz = a.kind === "quiz";
+  const mid = `${a._k}-multi`, kid = `${a._k}-max`, pid = `${a._k}-partial`;
+  const check = el("input", { type: "checkbox", id: mid, "data-role": "multi", checked: a.multi, "aria-describedby": `${mid}-hint` });
+  check.addEventListener("change", () => {
+    a.multi = check.checked;
+    if (a.multi && !a.max_choices.trim()) a.max_choices = String(n);
+    clearError(kid); clearError(pid);
+    changed();
+    renderActivities();
+  });
+  const max = field("input", { type: "number", id: kid, "data-role": "max-choices", min: "2", max: String(n), step: "1", inputmode: "numeric", "aria-describedby": describedBy(kid, [`${kid}-check`, `${mid}-hint`]) }, a.max_choices);
+  const live = el("p", { class: "field-error live-check", id: `${kid}-check`, "aria-live": "polite" });
+  const hint = el("p", { class: "hint", id: `${mid}-hint` });
+  const warn = el("p", { class: "warn-line", id: `${a._k}-multi-warn`, "aria-live": "polite" });
+  const partial = el("input", { type: "checkbox", id: pid, "data-role": "partial", checked: a.partial_credit, "aria-describedby": describedBy(pid, [`${pid}-hint`]) });
+  const partialHint = el("p", { class: "hint", id: `${pid}-hint` });
+  const refresh = () => {
+    const k = int(a.max_choices);
+    const c = a.choices.filter((x) => x.correct).length;
+    const bad = !Number.isInteger(k) || k < 2 || k > n;
+    live.textContent = a.multi && bad && !errors.has(kid) ? t("staffkinds.max_range", { n }) : "";
+    const shownK = bad ? n : k;
+    hint.textContent = !a.multi ? t("staffkinds.multi_off")
+      : quiz ? t(a.partial_credit ? "staffkinds.multi_hint_partial" : "staffkinds.multi_hint_quiz", { k: shownK, c })
+        : t("staffkinds.multi_hint_poll", { k: shownK, n });
+    warn.replaceChildren(...(a.multi && quiz && !bad && c > k ? [glyph("alert"), el("span", {}, t("staffkinds.too_many_correct", { c, k }))] : []));
+    partialHint.textContent = t("staffkinds.partial_hint", { c: Math.max(c, 1), pct: c > 0 ? Math.round((100 * (c - 1)) / c) : 0 });
+  };
+  max.addEventListener("input", () => { a.max_choices = max.validity?.badInput ? "?" : max.value; clearError(kid); changed(); refresh(); });
+  partial.addEventListener("change", () => { a.partial_credit = partial.checked; clearError(pid); changed(); refresh(); });
+  // A correct box ticked or unticked changes the counts the hints give.
+  if (quiz) queueMicrotask(() => document.getElementById(`${a._k}-choices`)?.addEventListener("change", refresh));
+  refresh();
+  return el("div", { class: `ed-multi${a.multi ? " is-on" : ""}`, id: `${a._k}-answers` },
+    el("div", { class: "multi-line" },
+      el("label", { class: "check", for: mid }, check, el("span", {}, t("staffkinds.multi"))),
+      a.multi ? el("span", { class: "multi-k" }, el("label", { for: kid }, t("staffkinds.up_to")), invalid(max, kid), el("span", { class: "muted" }, t("staffkinds.of_n", { n }))) : null),
+    hint, live, a.multi ? errorLine(kid) : null, warn,
+    quiz && a.multi ? el("div", { class: "partial" },
+      el("label", { class: "check", for: pid }, invalid(partial, pid), el("span", {}, t("staffkinds.partial"))),
+      partialHint, errorLine(pid)) : null,
+    // Errors on these fields while they are hidden still show here.
+    !a.multi && errors.has(kid) ? errorLine(kid) : null,
+    !(quiz && a.multi) && errors.has(pid) ? errorLine(pid) : null);
+}
+
+/// A scale's range, its labels and a preview (scales and grids).
+function scaleField(a) {
+  const s = a.scale;
+  const k = a._k;
+  const sid = `${k}-scale`;
+  const number = (which) => {
+    const fid = `${k}-scale-${which}`;
+    const input = field("input", { type: "number", id: fid, "data-role": `scale-${which}`, min: String(-SCALE_BOUND), max: String(SCALE_BOUND), step: "1", inputmode: "numeric", "aria-describedby": describedBy(fid, [`${sid}-check`, `${sid}-error`]) }, s[which]);
+    input.addEventListener("input", () => {
+      s[which] = input.validity?.badInput ? "?" : input.value;
+      clearError(fid); clearError(sid); clearError(`${k}-labels`);
+      changed();
+      refresh();
+    });
+    return el("div", { class: "ed-field scale-end" }, el("label", { for: fid }, t(which === "min" ? "staffkinds.lowest" : "staffkinds.highest")), invalid(input, fid), errorLine(fid));
+  };
+  const count = el("p", { class: "scale-count", id: `${sid}-count`, "aria-live": "polite" });
+  const live = el("p", { class: "field-error live-check", id: `${sid}-check`, "aria-live": "polite" });
+  const presets = el("div", { class: "scale-presets", role: "group", "aria-label": t("staffkinds.presets") },
+    ...[[1, 5], [1, 10], [0, 10], [0, 100]].map(([lo, hi]) => {
+      const b = el("button", { type: "button", class: "secondary small chip-btn", "data-preset": `${lo}-${hi}` }, `${lo}–${hi}`);
+      b.addEventListener("click", () => {
+        s.min = String(lo); s.max = String(hi);
+        $(`#${k}-scale-min`).value = s.min; $(`#${k}-scale-max`).value = s.max;
+        clearError(`${k}-scale-min`); clearError(`${k}-scale-max`); clearError(sid); clearError(`${k}-labels`);
+        changed();
+        refresh();
+      });
+      return b;
+    }));
+  const modeRadio = (mode) => {
+    const r = el("input", { type: "radio", name: `${k}-labels-mode`, id: `${k}-labels-${mode}`, value: mode, "data-role": "labels-mode", checked: s.mode === mode });
+    r.addEventListener("change", () => {
+      if (!r.checked) return;
+      // The labels already written carry over: the ends to the lowest and highest value.
+      const min = int(s.min), max = int(s.max);
+      if (mode === "each" && rangeOk(min, max)) {
+        if (!s.each[min] && s.ends[0]) s.each[min] = s.ends[0];
+        if (!s.each[max] && s.ends[1]) s.each[max] = s.ends[1];
+      } else if (mode === "ends" && rangeOk(min, max)) {
+        if (!s.ends[0] && s.each[min]) s.ends[0] = s.each[min];
+        if (!s.ends[1] && s.each[max]) s.ends[1] = s.each[max];
+      }
+      s.mode = mode;
+      clearError(`${k}-labels`);
+      changed();
+      refresh();
+    });
+    return el("span", { class: "seg-item" }, r, el("label", { for: r.id }, t(`staffkinds.labels_${mode}`)));
+  };
+  const modes = el("fieldset", { class: "seg", id: `${k}-labels`, "aria-describedby": `${k}-labels-hint ${k}-labels-error` },
+    el("legend", { class: "sr-only" }, t("staffkinds.labels")), modeRadio("none"), modeRadio("ends"), modeRadio("each"));
+  const modesHint = el("p", { class: "hint", id: `${k}-labels-hint` });
+  const labelBox = el("div", { class: "scale-labels", id: `${k}-label-box` });
+  const preview = el("div", { class: "scale-preview", id: `${sid}-preview` });
+
+  const labelInput = (i, value, text, placeholder, set) => {
+    const fid = `${k}-label-${i}`;
+    const input = field("input", { type: "text", id: fid, "data-role": "scale-label", maxlength: "40", autocomplete: "off", placeholder, "aria-describedby": describedBy(fid) }, text);
+    input.addEventListener("input", () => { set(input.value); clearError(fid); clearError(`${k}-labels`); changed(); drawPreview(); });
+    return el("div", { class: "label-row" },
+      el("label", { for: fid, class: "label-value" }, el("span", { class: "sr-only" }, t("staffkinds.label_for", { v: value })), el("span", { "aria-hidden": "true" }, value)),
+      el("div", { class: "label-input" }, invalid(input, fid), errorLine(fid)));
+  };
+
+  const drawLabels = () => {
+    const min = int(s.min), max = int(s.max);
+    const ok = rangeOk(min, max);
+    const n = ok ? max - min + 1 : 0;
+    const eachRadio = document.getElementById(`${k}-labels-each`) || modes.querySelector(`#${k}-labels-each`);
+    // One label per value for a long range would be a wall of fields.
+    const eachOff = ok && n > EACH_MAX && s.mode !== "each";
+    if (eachRadio) eachRadio.disabled = eachOff;
+    modesHint.textContent = eachOff ? t("staffkinds.each_max", { n: EACH_MAX }) : t(`staffkinds.labels_hint_${s.mode}`);
+    if (s.mode === "none" || !ok) { labelBox.replaceChildren(); labelBox.hidden = true; return; }
+    labelBox.hidden = false;
+    if (s.mode === "ends") {
+      labelBox.className = "scale-labels ends";
+      labelBox.replaceChildren(
+        labelInput(0, min, s.ends[0], t("staffkinds.low_placeholder"), (v) => { s.ends[0] = v; }),
+        labelInput(1, max, s.ends[1], t("staffkinds.high_placeholder"), (v) => { s.ends[1] = v; }));
+    } else {
+      labelBox.className = "scale-labels each";
+      const rows = [];
+      for (let v = min; v <= max; v++) rows.push(labelInput(v - min, v, s.each[v] ?? "", "", (x) => { s.each[v] = x; }));
+      labelBox.replaceChildren(...rows);
+    }
+  };
+
+  const drawPreview = () => {
+    const min = int(s.min), max = int(s.max);
+    if (!rangeOk(min, max)) { preview.replaceChildren(el("p", { class: "hint" }, t("staffkinds.preview_wait"))); return; }
+    preview.replaceChildren(el("p", { class: "preview-caption" }, t("staffkinds.preview")), scalePreview(scaleFile(s), a.kind === "grid" ? a.choices : null));
+  };
+
+  const refresh = () => {
+    const min = int(s.min), max = int(s.max);
+    const problem = rangeProblem(s);
+    live.textContent = errors.has(sid) ? "" : problem;
+    for (const which of ["min", "max"]) {
+      const f = document.getElementById(`${k}-scale-${which}`) || box.querySelector(`#${k}-scale-${which}`);
+      if (!f) continue;
+      if (problem || errors.has(`${k}-scale-${which}`) || errors.has(sid)) f.setAttribute("aria-invalid", "true"); else f.removeAttribute("aria-invalid");
+    }
+    count.textContent = problem ? "" : t("staffkinds.values", { n: max - min + 1 });
+    for (const b of presets.querySelectorAll("[data-preset]")) b.setAttribute("aria-pressed", String(b.dataset.preset === `${min}-${max}`));
+    drawLabels();
+    drawPreview();
+  };
+
+  const box = el("fieldset", { class: "ed-scale", id: sid, tabindex: "-1", "aria-describedby": `${sid}-check ${sid}-error` },
+    el("legend", {}, glyph("star"), " ", t(a.kind === "grid" ? "staffkinds.scale_grid" : "staffkinds.scale")),
+    el("div", { class: "scale-range" }, number("min"), el("span", { class: "scale-to", "aria-hidden": "true" }, "→"), number("max"), count),
+    live, errorLine(sid),
+    presets,
+    el("div", { class: "labels-head" }, el("p", { class: "label-like", id: `${k}-labels-label` }, t("staffkinds.labels")), modes),
+    modesHint, errorLine(`${k}-labels`),
+    labelBox,
+    preview);
+  modes.setAttribute("aria-labelledby", `${k}-labels-label`);
+  refresh();
+  return box;
+}
+
+/// The scale as a phone would offer it: one button per value (a slider past 11 values),
+/// with the labels; a grid shows its first item.
+function scalePreview(scale, items) {
+  const n = scale.max - scale.min + 1;
+  const each = scale.labels.length === n && n > 0;
+  const ends = !each && scale.labels.length === 2;
+  const out = el("div", { class: `sp${n > 11 ? " sp-slider" : ""}`, "aria-hidden": "true" });
+  if (items) out.append(el("p", { class: "sp-item" }, items[0]?.text || t("staffkinds.item_placeholder", { n: 1 })));
+  if (n <= 11) {
+    const row = el("div", { class: "sp-values" });
+    row.classList.add(`n${n}`);
+    for (let v = scale.min; v <= scale.max; v++) {
+      row.append(el("span", { class: "sp-value" }, el("span", { class: "sp-num" }, String(v)),
+        each ? el("span", { class: "sp-label" }, scale.labels[v - scale.min]) : null));
+    }
+    out.append(row);
+  } else {
+    const mid = Math.round((scale.min + scale.max) / 2);
+    out.append(el("div", { class: "sp-track" }, el("span", { class: "sp-thumb" }, String(mid))),
+      el("div", { class: "sp-ends" }, el("span", {}, String(scale.min)), el("span", {}, String(scale.max))));
+  }
+  if (ends) out.append(el("div", { class: "sp-ends sp-end-labels" }, el("span", {}, scale.labels[0]), el("span", {}, scale.labels[1])));
+  return out;
+}
+
+/// A grid's prior weight: how strongly few ratings are pulled toward the overall mean.
+function priorField(a) {
+  const fid = `${a._k}-prior`;
+  const input = field("input", { type: "number", id: fid, "data-role": "prior-weight", min: "0", max: "1000", step: "1", inputmode: "numeric", placeholder: "5", "aria-describedby": describedBy(fid, [`${fid}-hint`]) }, a.prior_weight);
+  optionalNumber(input, (v) => { a.prior_weight = v; clearError(fid); changed(); });
+  return el("div", { class: "ed-field narrow" },
+    el("label", { for: fid }, t("staffkinds.prior_weight")), invalid(input, fid),
+    el("p", { class: "hint", id: `${fid}-hint` }, t("staffkinds.prior_hint")), errorLine(fid));
+}
+
+/// One line on a locked card: the scale, or "up to K answers".
+function lockedRules(a) {
+  const bits = [];
+  if (isRating(a.kind)) {
+    const f = scaleFile(a.scale);
+    bits.push(t("staffkinds.locked_scale", { min: f.min, max: f.max }) + (f.labels.length === 2 ? ` (${f.labels[0]} … ${f.labels[1]})` : ""));
+  }
+  if (takesVotes(a.kind) && a.multi) bits.push(t("staffkinds.locked_multi", { k: a.max_choices }) + (a.kind === "quiz" && a.partial_credit ? ` · ${t("staffkinds.partial")}` : ""));
+  return bits.length ? el("p", { class: "muted locked-rules" }, bits.join(" · ")) : null;
+}
+
 /// The organizer's notes: on the dashboard and the teleprompter, never on the presenter
 /// screen or the phones (they often hold the answers).
 function notesField(a) {
@@ -489,13 +804,14 @@ function lockedCard(a, i) {
   return el("li", { class: `act-card locked kind-${a.kind}`, id: `act-${a._k}`, "data-key": a._k, tabindex: "-1", "aria-labelledby": `${a._k}-locked-title`, "aria-describedby": `${a._k}-locked-why` },
     el("div", { class: "act-head" },
       el("h3", { class: "act-num" }, el("span", { class: "sr-only" }, t("editor.activity_n_sr", { n: i + 1 })), el("span", { "aria-hidden": "true" }, String(i + 1))),
-      el("span", { class: "kind-chip" }, glyph(KIND_GLYPH[a.kind]), t(`kind.${a.kind}`)),
+      el("span", { class: "kind-chip" }, glyph(KIND_GLYPH[a.kind]), kindName(a.kind)),
       el("span", { class: "badge lock-badge" }, glyph("lock"), t("editor.locked"))),
     errorLine(`act-${a._k}`),
     el("div", { class: "act-body" },
       el("p", { class: "locked-title", id: `${a._k}-locked-title` }, a.title),
       a.description ? el("p", { class: "locked-desc muted" }, a.description) : null,
       choices,
+      lockedRules(a),
       a.kind !== "text" && int(a.time_limit) > 0 ? el("p", { class: "muted locked-timer" }, glyph("clock"), " ", t("editor.timer_locked", { time: duration(int(a.time_limit)) })) : null,
       a.notes ? el("p", { class: "locked-notes" }, el("strong", {}, t("editor.notes")), " ", a.notes) : null,
       el("p", { class: "hint", id: `${a._k}-locked-why` }, t("editor.locked_why"))));
@@ -507,7 +823,7 @@ function renderActivities() {
   $("#activities").replaceChildren(...plan.activities.map(activityCard));
   $("#activity-count").textContent = String(n);
   $("#activities-list-error").textContent = errors.get("activities-list") || "";
-  for (const b of $$("[data-add]")) b.replaceChildren(icon("plus"), el("span", {}, t(`kind.${b.dataset.add}`)));
+  for (const b of $$("[data-add]")) b.replaceChildren(icon("plus"), el("span", {}, kindName(b.dataset.add)));
   renderOutline();
   if (focusId) document.getElementById(focusId)?.focus({ preventScroll: true });
 }
@@ -518,7 +834,7 @@ function renderOutline() {
     return el("li", { class: `${isLocked(i) ? "locked" : ""}${bad ? " has-error" : ""}` },
       el("a", { href: `#act-${a._k}`, "data-jump": a._k },
         el("span", { class: "o-num" }, String(i + 1)),
-        el("span", { class: "o-text" }, el("span", { class: "o-kind" }, t(`kind.${a.kind}`)), el("span", { class: "o-title" }, a.title || t("editor.untitled"))),
+        el("span", { class: "o-text" }, el("span", { class: "o-kind" }, kindName(a.kind)), el("span", { class: "o-title" }, a.title || t("editor.untitled"))),
         isLocked(i) ? el("span", { class: "o-flag" }, glyph("lock"), el("span", { class: "sr-only" }, t("editor.locked"))) : null,
         bad ? el("span", { class: "o-flag is-bad" }, glyph("alert"), el("span", { class: "sr-only" }, t("editor.has_error"))) : null));
   }));
@@ -541,7 +857,7 @@ function setKind(a, kind) {
   const was = a.kind;
   a.kind = kind;
   if (hasChoices(kind) && a.choices.length < 2) while (a.choices.length < 2) a.choices.push(blankChoice());
-  if (!hasChoices(was) || !hasChoices(kind)) announce(t("editor.kind_changed", { kind: t(`kind.${kind}`) }));
+  if (!hasChoices(was) || !hasChoices(kind)) announce(t("editor.kind_changed", { kind: kindName(kind) }));
   changed();
   renderActivities();
 }
@@ -558,7 +874,7 @@ function addActivity(kind) {
   changed();
   renderActivities();
   focusActivity(a._k);
-  announce(t("editor.added", { kind: t(`kind.${kind}`), n: plan.activities.length }));
+  announce(t("editor.added", { kind: kindName(kind), n: plan.activities.length }));
 }
 
 function duplicateActivity(a) {
@@ -694,6 +1010,8 @@ function removeChoice(a, c) {
   const j = a.choices.indexOf(c);
   if (a.choices.length <= 2 || j < 0) return;
   a.choices.splice(j, 1);
+  // "Up to K" never asks for more choices than there are.
+  if (a.multi && int(a.max_choices) > a.choices.length) a.max_choices = String(a.choices.length);
   changed();
   renderActivities();
   const next = a.choices[Math.min(j, a.choices.length - 1)];
@@ -1104,8 +1422,16 @@ function targetOf(path) {
       if (!c) return `${a._k}-choices`;
       return `${c._k}-${ch[2] === "slug" ? "slug" : ch[2] === "correct" ? "correct" : "text"}`;
     }
+    const sc = /^\.scale(?:\.(min|max|labels)(?:\[(\d+)\])?)?/.exec(rest);
+    if (sc) {
+      if (sc[1] === "labels") {
+        const shown = a.scale.mode === "ends" ? 2 : a.scale.mode === "each" ? document.querySelectorAll(`#${a._k}-label-box [data-role="scale-label"]`).length : 0;
+        return sc[2] !== undefined && Number(sc[2]) < shown ? `${a._k}-label-${sc[2]}` : `${a._k}-labels`;
+      }
+      return sc[1] ? `${a._k}-scale-${sc[1]}` : `${a._k}-scale`;
+    }
     const prop = /^\.(\w+)/.exec(rest)?.[1];
-    return { title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind`, notes: `${a._k}-notes`, time_limit_secs: `${a._k}-time`, points: `${a._k}-points` }[prop] || `act-${a._k}`;
+    return { max_choices: `${a._k}-max`, partial_credit: `${a._k}-partial`, prior_weight: `${a._k}-prior`, title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind`, notes: `${a._k}-notes`, time_limit_secs: `${a._k}-time`, points: `${a._k}-points` }[prop] || `act-${a._k}`;
   }
   const flag = /^flags\[(\d+)\](?:\.(\w+))?/.exec(path);
   if (flag) {
@@ -1120,7 +1446,7 @@ function targetOf(path) {
     return BOT_FIELDS[b.kind]?.includes(bot[2]) ? `${b._k}-${bot[2]}` : `bot-${b._k}`;
   }
   const top = path.split(/[.[]/)[0];
-  return { bots: "bots-list", title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list", scoring: "s-scoring", auto_start: "s-auto" }[top] || null;
+  return { streak_bonus: "s-streak", bots: "bots-list", title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list", scoring: "s-scoring", auto_start: "s-auto" }[top] || null;
 }
 
 /// A server message without its leading field path (`activities[0].choices[1].text is
@@ -1170,6 +1496,13 @@ function placeOf(field) {
     else if (act[2] === "time_limit_secs") parts.push(t("editor.time_limit"));
     else if (act[2] === "points") parts.push(t("editor.points"));
     else if (act[2] === "notes") parts.push(t("editor.notes"));
+    else if (act[2] === "max_choices") parts.push(t("staffkinds.multi"));
+    else if (act[2] === "partial_credit") parts.push(t("staffkinds.partial"));
+    else if (act[2] === "prior_weight") parts.push(t("staffkinds.prior_weight"));
+    else if (act[2] === "scale") {
+      const label = /\.scale\.labels(?:\[(\d+)\])?/.exec(field);
+      parts.push(label ? (label[1] !== undefined ? t("staffkinds.label_n", { n: Number(label[1]) + 1 }) : t("staffkinds.labels")) : t("staffkinds.scale"));
+    }
     return parts.join(" · ");
   }
   const flag = /^flags\[(\d+)\](?:\.(\w+))?/.exec(field);
@@ -1187,7 +1520,7 @@ function placeOf(field) {
     return parts.join(" · ");
   }
   const top = field.split(/[.[]/)[0];
-  const label = { bots: "bots.title", title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags", scoring: "editor.scoring", auto_start: "editor.auto_start" }[top];
+  const label = { streak_bonus: "staffkinds.streak", bots: "bots.title", title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags", scoring: "editor.scoring", auto_start: "editor.auto_start" }[top];
   return label ? t(label) : "";
 }
 
@@ -1239,10 +1572,22 @@ function localProblems(file) {
   const out = [];
   file.activities.forEach((a, i) => {
     if (!Number.isInteger(a.word_limit)) out.push({ field: `activities[${i}].word_limit`, message: t("editor.whole_number") });
-    for (const prop of ["time_limit_secs", "points"]) {
+    for (const prop of ["time_limit_secs", "points", "prior_weight"]) {
       if (prop in a && !Number.isInteger(a[prop])) out.push({ field: `activities[${i}].${prop}`, message: t("editor.whole_number") });
     }
+    // Several answers: 2 up to the number of choices (the box says "one" otherwise).
+    if ("max_choices" in a && !(Number.isInteger(a.max_choices) && a.max_choices >= 2 && a.max_choices <= a.choices.length)) {
+      out.push({ field: `activities[${i}].max_choices`, message: t("staffkinds.max_range", { n: a.choices.length }) });
+    }
+    // A scale's range and labels, as the page already says next to them.
+    const model = plan.activities[i];
+    if (a.scale && model) {
+      const range = rangeProblem(model.scale);
+      if (range) out.push({ field: `activities[${i}].scale`, message: range });
+      else a.scale.labels.forEach((l, j) => { if (!l) out.push({ field: `activities[${i}].scale.labels[${j}]`, message: t("staffkinds.label_empty") }); });
+    }
   });
+  if ("streak_bonus" in file && !Number.isInteger(file.streak_bonus)) out.push({ field: "streak_bonus", message: t("editor.whole_number") });
   file.bots.forEach((b, i) => {
     for (const prop of BOT_NUMBERS) {
       if (prop in b && !(Number.isInteger(b[prop]) && b[prop] >= 0)) out.push({ field: `bots[${i}].${prop}`, message: t("editor.whole_number") });

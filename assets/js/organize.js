@@ -6,7 +6,7 @@
 
 import { $, $$, el, getJson, postJson, Live, wsUrl, errorText, meetingParam, connectionBanner, mergeLive } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
-import { Bars } from "./charts.js";
+import { Bars, kindName, drawRating, drawGrid, ratingNumber } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { ensureStaff, pickMeeting, logout } from "./staff.js";
 import { Streams, platformTag, platformCounts } from "./streams.js";
@@ -63,7 +63,7 @@ function render() {
   $("#results-link").href = `/results.html?meeting=${meeting}`;
   $("#results-link").classList.toggle("hidden", s !== "after");
   $("#progress").textContent = t("play.progress", { n: state.position + 1, total: state.activity_count });
-  $("#question").textContent = q ? `${t(`kind.${q.kind}`)} · ${q.title}` : "—";
+  $("#question").textContent = q ? `${kindName(q.kind)} · ${q.title}` : "—";
   $("#description").innerHTML = q ? q.description_html : ""; // escaped by the server
   renderNotes(q);
   if (!endArmed) $(".next-label").textContent = t(finishing() ? "ctl.finish" : "ctl.next");
@@ -73,7 +73,7 @@ function render() {
 
   $("#plan").replaceChildren(...(state.plan || []).map((a, i) => el("li", {
     class: i === state.position ? "current" : "", "aria-current": i === state.position ? "step" : null, "data-state": a.state,
-  }, el("span", { class: "kind" }, `${i + 1} · ${t(`kind.${a.kind}`)}`),
+  }, el("span", { class: "kind" }, `${i + 1} · ${kindName(a.kind)}`),
     el("span", { class: `badge state state-${a.state}` }, t(`plan.${a.state}`)),
     el("span", { class: "title" }, a.title))));
 
@@ -84,6 +84,7 @@ function render() {
     bars.update(q, state.results, { reveal: q.kind === "quiz", split: (id) => platformCounts(byPlatform, id) });
     answers = state.results.total;
   } else bars.clear();
+  answers = renderRatings(q, answers);
   const isCloud = q && q.kind === "wordcloud" && state.words;
   $("#cloud").classList.toggle("hidden", !isCloud);
   if (isCloud) { cloud.update(q.id, state.words); answers = state.words.reduce((n, w) => n + w.count, 0); } else cloud.clear();
@@ -96,6 +97,44 @@ function render() {
   if (!(state.scoreboard || []).length) $("#scoreboard").append(el("li", { class: "muted" }, t("score.empty")));
   renderAttempts();
   renderReveal();
+}
+
+/// The current activity's answer rule (several answers, a scale), and a scale's or a
+/// grid's live results: what the staff see while it is open (a quiz's too). Returns the
+/// number of answers to show: voters, or people who rated.
+function renderRatings(q, answers) {
+  const kind = q?.kind;
+  const results = state.results;
+  const scale = q?.scale ? { min: q.scale.min, max: q.scale.max, labels: q.scale.labels || [] } : { min: 1, max: 5, labels: [] };
+  const multi = (kind === "poll" || kind === "quiz") && q.max_choices > 1;
+  const rule = $("#answer-rule");
+  let ruleText = "";
+  if (multi) {
+    const picks = Object.values(results?.counts || {}).reduce((a, b) => a + Number(b || 0), 0);
+    ruleText = t("staffkinds.multi_rule", { k: q.max_choices }) + (kind === "quiz" && q.partial_credit ? ` · ${t("staffkinds.partial")}` : "")
+      + (results ? ` · ${t("staffkinds.voters_picks", { n: results.total || 0, picks })}` : "");
+  } else if (kind === "scale") ruleText = t("staffkinds.scale_rule", { min: scale.min, max: scale.max });
+  else if (kind === "grid") ruleText = t("staffkinds.grid_rule", { n: q.choices.length, min: scale.min, max: scale.max });
+  rule.textContent = ruleText;
+  rule.classList.toggle("hidden", !ruleText);
+
+  const ratingBox = $("#rating"), gridBox = $("#grid-rank"), note = $("#grid-note");
+  const isScale = kind === "scale" && !!results;
+  const isGrid = kind === "grid" && !!results;
+  ratingBox.classList.toggle("hidden", !isScale);
+  gridBox.classList.toggle("hidden", !isGrid);
+  note.classList.toggle("hidden", !isGrid);
+  if (isScale) drawRating(ratingBox, scale, results.rating);
+  else { ratingBox.replaceChildren(); ratingBox._lkRating = null; }
+  if (isGrid) {
+    drawGrid(gridBox, q.choices, scale, results);
+    const c = results.prior_weight ?? q.prior_weight ?? 5;
+    note.textContent = c > 0
+      ? t("staffkinds.bayes_note", { c, m: ratingNumber(results.global_mean) })
+      : t("staffkinds.bayes_note_plain");
+  } else { gridBox.replaceChildren(); gridBox._lkGrid = null; }
+  if (isScale || isGrid) return results.total || 0;
+  return answers;
 }
 
 /// The organizer's notes for the current activity (staff only: the server never sends
@@ -297,6 +336,8 @@ document.addEventListener("keydown", (ev) => {
 });
 $("#logout").addEventListener("click", logout);
 onLangChange(() => {
+  // The rating charts are built in the page's language: built anew.
+  $("#rating")._lkRating = null; $("#grid-rank")._lkGrid = null;
   render(); setOnline(online); disarmEnd(); timer.relabel();
   if (meeting !== null) { bots.render(); alerts.relabel(); overlays.render(); }
 });

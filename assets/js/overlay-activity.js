@@ -1,26 +1,32 @@
 // The activity overlay (/overlay/activity.html, 1920×300, a lower third): while an activity
 // is shown, its question with the live bars (a quiz's rows empty until the reveal, as on the
-// presenter), its word cloud, or a slide's title; on the scoreboard the top 5. With a chat
-// source, "In chat, type #a #b …" while answers are open. Nothing at all between activities.
+// presenter; a multi-select's out of its voters), a scale's mean and median beside a mini
+// histogram, a grid's top 5 by Bayesian average, its word cloud, or a slide's title; on the
+// scoreboard the top 5. With a chat
+// source, "In chat, type #a #b …" while answers are open; a timed activity's countdown (the
+// shared one of countdown.js, corrected with `now`). Nothing at all between activities.
 // `?position=top` puts it at the top of the source instead of the bottom.
 
 import { el, icon, mergeLive } from "./common.js";
 import { t, onLangChange } from "./i18n.js";
-import { Bars } from "./charts.js";
+import { Bars, Histogram, Ranking, isMulti } from "./charts.js";
 import { Cloud } from "./cloud.js";
+import { Timer, syncClock } from "./countdown.js";
 import { setup, connect, params, chatHint, ranked, glyph } from "./overlay.js";
 
 setup();
 const panel = document.getElementById("panel");
 document.documentElement.classList.toggle("lk-top", params.get("position") === "top");
 
-let state = null, answered = null, view = null, bars = null, cloud = null;
+let state = null, answered = null, view = null, bars = null, cloud = null, hist = null, ranking = null;
 let parts = {};
+/// One countdown for the page, moved into each new panel.
+const timer = new Timer({ variant: "overlay" });
 
 /// The panel's frame for a new screen (a new activity, a status change): parts are kept
 /// between updates so bars animate and cloud words keep their place.
 function build(s, q) {
-  bars = null; cloud = null; parts = {};
+  bars = null; cloud = null; hist = null; ranking = null; parts = {};
   panel.replaceChildren();
   panel.dataset.view = s;
   panel.dataset.kind = q?.kind ?? "";
@@ -35,7 +41,7 @@ function build(s, q) {
   parts.count = el("p", { class: "lk-count" });
   // The count and the chat hint stand to the right of the question: the rows below keep
   // the height for two lines of each choice.
-  panel.append(el("div", { class: "lk-activity-head" }, parts.title, el("div", { class: "lk-aside" }, parts.count, parts.hint)));
+  panel.append(el("div", { class: "lk-activity-head" }, parts.title, el("div", { class: "lk-aside" }, timer.root, parts.count, parts.hint)));
   if (q.kind === "poll" || q.kind === "quiz") {
     const box = el("div", { class: "bars lk-bars" });
     // One row up to 4 choices, two up to 8, then three (26 at most).
@@ -43,6 +49,16 @@ function build(s, q) {
     box.style.setProperty("--cols", String(n <= 4 ? n : n <= 8 ? Math.ceil(n / 2) : Math.ceil(n / 3)));
     panel.append(box);
     bars = new Bars(box);
+  } else if (q.kind === "scale") {
+    const box = el("div", { class: "lk-scale" });
+    panel.append(box);
+    hist = new Histogram(box, { compact: true });
+  } else if (q.kind === "grid") {
+    const box = el("div", { class: "lk-grid" });
+    // The top five side by side (fewer items: as many columns).
+    box.style.setProperty("--cols", String(Math.min(5, q.choices.length)));
+    panel.append(box);
+    ranking = new Ranking(box, { limit: 5, note: false });
   } else if (q.kind === "wordcloud") {
     const box = el("div", { class: "cloud lk-cloud" });
     panel.append(box);
@@ -55,8 +71,9 @@ function render() {
   const shown = q && (s === "ongoing" || s === "results") ? `${s}:${q.id}`
     : (s === "scoreboard" || s === "after") && (state.scoreboard || []).some((r) => r.score > 0) ? s : null;
   panel.hidden = !shown;
-  if (!shown) { view = null; return; }
+  if (!shown) { view = null; timer.update(null); return; }
   if (shown !== view) { view = shown; build(s, q); }
+  timer.update(parts.board ? null : state);
   if (parts.board) {
     const rows = ranked((state.scoreboard || []).filter((r) => r.score > 0)).slice(0, 5);
     parts.board.replaceChildren(...rows.map((r) => el("li", { class: `lk-rank lk-rank-${Math.min(r.rank, 4)}` },
@@ -74,18 +91,25 @@ function render() {
     const empty = { counts: {}, total: 0, correct: [] };
     bars.update(q, hidden ? empty : state.results || empty, { reveal: q.kind === "quiz", hidden });
     const count = state.results?.total ?? (answered?.question_id === q.id ? answered.total : 0);
-    const answers = t("present.answers", { n: count });
+    const answers = isMulti(q) ? `${t("present.answers", { n: count })} · ${t("kinds.up_to", { n: q.max_choices })}` : t("present.answers", { n: count });
+    parts.count.textContent = s === "results" ? `${t("present.closed")} · ${answers}` : answers;
+  } else if (hist || ranking) {
+    const results = state.results || { counts: {}, total: 0, correct: [] };
+    if (hist) hist.update(q, results);
+    if (ranking) ranking.update(q, results);
+    const answers = t("present.answers", { n: results.total ?? 0 });
     parts.count.textContent = s === "results" ? `${t("present.closed")} · ${answers}` : answers;
   } else parts.count.textContent = "";
   if (cloud) cloud.update(q.id, state.words || []);
 }
 
-onLangChange(() => { view = null; render(); });
+onLangChange(() => { view = null; render(); timer.relabel(); });
 window.addEventListener("resize", () => cloud?.layout());
 
 connect((f) => {
   if (f.type === "state") {
     if (answered && answered.question_id !== f.question?.id) answered = null;
+    syncClock(f.now);
     state = f; render();
   } else if (!state) return;
   else if (f.type === "answered") { answered = { question_id: f.question_id, total: f.total }; render(); }

@@ -5,6 +5,7 @@
 
 import { $, el, Live, wsUrl, meetingParam, getJson } from "./common.js";
 import { t, setLang, translate, LANGS } from "./i18n.js";
+import { chatHintParts } from "./charts.js";
 
 export const params = new URLSearchParams(location.search);
 export const meeting = meetingParam();
@@ -88,15 +89,13 @@ export function ranked(rows) {
   });
 }
 
-/// "In chat, type #a #b #c" (or "# and your word") while a poll, quiz or word cloud is
-/// open and the meeting reads a chat; null otherwise. The slugs are chips (`.slug`).
+/// "In chat, type #a #b #c" (a multi-select `#a #c`, a scale `#0 … #10`, a grid `#a4 #b5`,
+/// a cloud "# and your word") while an activity is open and the meeting reads a chat; null
+/// otherwise. The slugs are chips (`.slug`).
 export function chatHint(state) {
   const q = state?.question, chat = state?.chat;
   if (!(chat && q && state.status === "ongoing" && !state.closed && q.kind !== "text")) return null;
-  const prefix = chat.vote_prefix || "#";
-  if (q.kind === "wordcloud") return [t("present.chat_word", { prefix })];
-  const [before, after] = t("present.chat_vote", { slugs: "\u0000" }).split("\u0000");
-  return [before, ...q.choices.map((c) => el("span", { class: "slug" }, `${prefix}${c.slug}`)), after ?? ""];
+  return chatHintParts(q, chat.vote_prefix || "#");
 }
 
 const SVG = "http://www.w3.org/2000/svg";

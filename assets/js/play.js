@@ -2,8 +2,8 @@
 // live `tally`/`words`/`score` frames, and sends votes, words and flags.
 
 import { $, el, icon, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner, ordinal, mergeLive } from "./common.js";
-import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
-import { Bars } from "./charts.js";
+import { t, mountTools, applyTheme, onLangChange, currentLang } from "./i18n.js";
+import { Bars, Histogram, Ranking, scaleOf, scaleValues, perValueLabels, endLabels, labelOf, isMulti, num } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { renderScoreboard } from "./podium.js";
 import { Timer, syncClock } from "./countdown.js";
@@ -23,6 +23,17 @@ let shownQuestion = null;
 /// What the choice buttons were last built for (see `render`).
 let shownChoices = null;
 const bars = new Bars($("#bars"));
+/// A scale's live distribution and a grid's ranking, once the participant answered.
+const hist = new Histogram($("#hist"), { compact: true });
+const ranking = new Ranking($("#ranking"));
+/// What the participant puts together before Send on a multi-select poll or quiz, a scale
+/// or a grid (kept while tallies re-render the page; a new activity starts afresh).
+let draft = { question: null, picks: new Set(), value: null, ratings: new Map(), error: "" };
+/// What `#answer` was last built for, and live references into it (Send, the counter).
+let shownAnswer = null;
+let ui = {};
+/// Set on Send: the next build moves focus to the line saying what was given.
+let focusGiven = false;
 const cloud = new Cloud($("#cloud"), { minSize: 16, maxSize: 48 });
 /// A timed activity's countdown, beside the status (answers after 0 are the server's to refuse).
 const timer = new Timer({ variant: "compact", announcer: $("#timer-said") });
@@ -91,7 +102,10 @@ function render() {
   else if (s === "scoreboard") $("#question").textContent = t("play.scoreboard");
   else if (s === "after") $("#question").textContent = t("play.after");
 
-  const choiceKind = q && (q.kind === "poll" || q.kind === "quiz");
+  const choiceKind = q && (q.kind === "poll" || q.kind === "quiz") && !isMulti(q);
+  const ratingKind = q && (q.kind === "scale" || q.kind === "grid");
+  if (!(q && isMulti(q)) && !ratingKind && shownAnswer !== null) { shownAnswer = null; ui = {}; $("#answer").replaceChildren(); }
+  if (!ratingKind) { hist.clear(); ranking.clear(); }
   if (choiceKind) {
     const picked = answer?.choice_id ?? null;
     const revealQuiz = q.kind === "quiz" && s === "results";
@@ -111,8 +125,10 @@ function render() {
     if (showBars) bars.update(q, state.results, { reveal: revealQuiz, mine: picked });
     else bars.clear();
   } else {
-    bars.clear();
     if (shownChoices !== null) { shownChoices = null; $("#choices").replaceChildren(); }
+    if (q && isMulti(q)) renderMulti(q, s, open, answer);
+    else bars.clear();
+    if (ratingKind) renderRating(q, s, open, answer);
   }
 
   const isCloud = q && q.kind === "wordcloud";
@@ -137,28 +153,370 @@ function render() {
   // A new activity: announce it by moving focus to its title unless the visitor is typing.
   if (fresh) {
     const active = document.activeElement;
-    if (!active || active === document.body || !document.body.contains(active) || active.classList.contains("choice")) $("#question").focus({ preventScroll: true });
+    if (!active || active === document.body || !document.body.contains(active) || active.classList.contains("choice") || $("#answer").contains(active)) $("#question").focus({ preventScroll: true });
   }
+}
+
+/// Every choice the participant picked (`choice_ids`, or the single `choice_id`).
+function pickedIds(answer) {
+  if (Array.isArray(answer?.choice_ids) && answer.choice_ids.length) return answer.choice_ids;
+  return answer?.choice_id === null || answer?.choice_id === undefined ? [] : [answer.choice_id];
+}
+
+/// "A: Rust, C: Python" for choice ids.
+function choiceList(q, ids) {
+  return ids.map((id) => choiceOf(q, id)).filter(Boolean).map((c) => `${c.slug.toUpperCase()}: ${c.text}`).join(", ");
 }
 
 function renderVerdict(q, answer) {
   const correct = new Set(state.results?.correct || []);
   const rightOnes = q.choices.filter((c) => correct.has(c.id)).map((c) => `${c.slug.toUpperCase()}: ${c.text}`).join(", ");
+  const picked = pickedIds(answer);
+  // A multi-select quiz is right when the set picked is the set of right answers; with
+  // partial credit, some points for some of it (`points` says how many).
+  const right = isMulti(q) ? picked.length === correct.size && picked.every((id) => correct.has(id)) : correct.has(picked[0]);
   let box;
-  if (!answer || answer.choice_id === null) {
+  if (!picked.length) {
     box = el("div", { class: "verdict none" }, icon("clock"), el("div", {}, el("div", { class: "big" }, t("quiz.no_answer")), el("div", {}, t("quiz.answer_was", { answer: rightOnes }))));
-  } else if (correct.has(answer.choice_id)) {
+  } else if (right) {
     const pts = answer.points ?? 1;
     box = el("div", { class: "verdict right" }, icon("check"), el("div", {}, el("div", { class: "big" }, t("quiz.right")), el("div", {}, t("quiz.earned", { n: pts }))));
+  } else if (isMulti(q) && q.partial_credit && Number(answer.points) > 0) {
+    box = el("div", { class: "verdict partial" }, icon("check"), el("div", {},
+      el("div", { class: "big" }, t("kinds.partly")),
+      el("div", {}, t("quiz.earned", { n: Number(answer.points) })),
+      el("div", {}, t("quiz.you_said", { answer: choiceList(q, picked) })),
+      el("div", {}, t("quiz.answer_was", { answer: rightOnes }))));
   } else {
-    const mine = choiceOf(q, answer.choice_id);
     box = el("div", { class: "verdict wrong" }, icon("cross"), el("div", {},
       el("div", { class: "big" }, t("quiz.wrong")),
-      el("div", {}, t("quiz.you_said", { answer: mine ? `${mine.slug.toUpperCase()}: ${mine.text}` : "?" })),
+      el("div", {}, t("quiz.you_said", { answer: choiceList(q, picked) || "?" })),
       el("div", {}, t("quiz.answer_was", { answer: rightOnes }))));
   }
   box.dataset.verdict = box.className.split(" ")[1];
   $("#verdict").append(box);
+}
+
+/// The draft for this activity (a new activity starts an empty one).
+function draftFor(q) {
+  if (draft.question !== q.id) draft = { question: q.id, picks: new Set(), value: null, ratings: new Map(), error: "" };
+  return draft;
+}
+
+/// The sentence for a refused answer, with the activity's own numbers where it helps.
+function answerError(code, q) {
+  if (code === "too_many_choices") return t("kinds.too_many", { n: Number(q.max_choices) || 1 });
+  if (code === "out_of_range") { const sc = scaleOf(q); return t("kinds.out_of_range", { min: sc.min, max: sc.max }); }
+  if (code === "already_voted" && (q.kind === "scale" || q.kind === "grid")) return t("kinds.already_rated");
+  return errorText(code);
+}
+
+/// "What you gave" line under a sent answer; focused right after Send (a screen reader
+/// hears it, and the page does not lose the focus with the rebuilt controls).
+function givenLine(text) {
+  const line = el("p", { class: "given", id: "given", tabindex: "-1" }, icon("check"), el("span", {}, text));
+  return line;
+}
+
+function focusGivenLine() {
+  if (!focusGiven) return;
+  focusGiven = false;
+  $("#given")?.focus({ preventScroll: false });
+}
+
+/// The Send row, which stays in view while the list scrolls: what is ready ("2 of 3
+/// chosen") or why something was refused, and the button.
+function sendRow(label, onSend) {
+  ui.send = el("button", { type: "button", id: "answer-send", class: "send", onclick: onSend }, label);
+  ui.count = el("p", { class: "pick-count", id: "pick-count", "aria-live": "polite" });
+  return el("div", { class: "send-row" }, ui.count, ui.send);
+}
+
+/// The counter line: the refusal while there is one (in red, nudged), else `normal`.
+function countLine(d, normal) {
+  if (!ui.count) return;
+  const text = d.error || normal;
+  if (ui.count.textContent !== text) ui.count.textContent = text;
+  ui.count.classList.toggle("over", Boolean(d.error));
+}
+
+/// Says why an answer was refused: under the controls beside Send (in view), restarting
+/// the nudge when it is said again.
+function refuse(d, text) {
+  d.error = text;
+  if (ui.count) {
+    ui.count.classList.remove("over");
+    void ui.count.offsetWidth;
+    ui.count.textContent = text;
+    ui.count.classList.add("over");
+  } else toast(text, false);
+}
+
+// Multi-select poll or quiz: a checkbox per choice ("Choose up to K"), then Send. A box
+// past K is refused with the reason; after Send the boxes show what was picked.
+function renderMulti(q, s, open, answer) {
+  const d = draftFor(q);
+  const k = Number(q.max_choices) || 1;
+  const sent = pickedIds(answer);
+  const revealQuiz = q.kind === "quiz" && s === "results";
+  const key = `multi:${q.id}:${s}:${open}:${sent.join(",")}:${currentLang()}`;
+  if (key !== shownAnswer) {
+    shownAnswer = key;
+    ui = {};
+    const box = $("#answer");
+    box.replaceChildren();
+    box.dataset.kind = "multi";
+    // Once sent, what was given comes first (where the hint was).
+    if (sent.length) box.append(givenLine(t("kinds.you_chose", { answer: choiceList(q, sent) })));
+    if (s !== "results") {
+      const done = sent.length > 0;
+      if (!done) box.append(el("p", { class: "pick-hint", id: "pick-hint" }, icon("check"), el("span", {}, t("kinds.choose_up_to", { n: k }))));
+      const list = el("div", { class: "checks", role: "group", "aria-labelledby": "question", "aria-describedby": done ? "given" : "pick-hint" });
+      for (const c of q.choices) {
+        const input = el("input", { type: "checkbox", id: `pick-${c.id}`, value: c.id, disabled: !open || done });
+        input.checked = done ? sent.includes(c.id) : d.picks.has(c.id);
+        input.addEventListener("change", () => pick(q, c.id, input));
+        list.append(el("label", { class: "choice check", for: input.id, "data-choice": c.id }, input,
+          el("span", { class: "letter", "aria-hidden": "true" }, c.slug), el("span", { class: "choice-text", dir: "auto" }, c.text)));
+      }
+      box.append(list);
+      if (!done && open) box.append(sendRow(t("kinds.send_choices"), () => sendPicks(q)));
+    }
+    focusGivenLine();
+  }
+  if (ui.send) {
+    countLine(d, t("kinds.chosen", { n: d.picks.size, k }));
+    ui.send.disabled = d.picks.size === 0;
+  }
+  if (revealQuiz) renderVerdict(q, answer);
+  else if (q.kind === "quiz" && sent.length && open) toast(t("quiz.saved"), true);
+  const showBars = state.results && (q.kind === "poll" ? (sent.length > 0 || s === "results") : revealQuiz);
+  if (showBars) bars.update(q, state.results, { reveal: revealQuiz, mine: sent });
+  else bars.clear();
+}
+
+function pick(q, id, input) {
+  const d = draftFor(q);
+  const k = Number(q.max_choices) || 1;
+  if (input.checked && !d.picks.has(id) && d.picks.size >= k) {
+    input.checked = false;
+    refuse(d, t("kinds.too_many", { n: k }));
+    return;
+  }
+  if (input.checked) d.picks.add(id); else d.picks.delete(id);
+  d.error = "";
+  render();
+}
+
+async function sendPicks(q) {
+  const d = draftFor(q);
+  const ids = q.choices.map((c) => c.id).filter((id) => d.picks.has(id));
+  if (!ids.length) return;
+  ui.send.disabled = true;
+  const ack = await live.send({ type: "vote", question_id: q.id, choice_ids: ids });
+  if (ack.ok) {
+    if (state.you) state.you.answer = { question_id: q.id, choice_id: ids[0], choice_ids: ids, words: [], points: null, value: null, ratings: {} };
+    shownAnswer = null;
+    focusGiven = true;
+    render();
+    if (q.kind === "poll") toast(t("poll.saved"), true);
+  } else {
+    refuse(d, answerError(ack.error, q));
+    if (ui.send) ui.send.disabled = false;
+  }
+}
+
+/// A value as the participant sees it: "7", or "5 · ★★★★★" with a label.
+function valueText(sc, v) {
+  const label = labelOf(sc, v);
+  return label ? `${num(v, 0)} · ${label}` : num(v, 0);
+}
+
+/// One rating control for a scale's values: a button per value when there are at most 11
+/// (a label in each when every value has one), else a slider with the value shown big and
+/// − / + for the last step. Radio buttons and a range input underneath, so keyboards and
+/// screen readers get what they know. `item`: a grid's item (its legend); `onPick(value)`.
+function scaleControl(q, { name, value, disabled, item = null, ends = true, onPick }) {
+  const sc = scaleOf(q);
+  const values = scaleValues(sc);
+  const fs = el("fieldset", { class: `scale-field${item ? " grid-row" : ""}`, "data-item": item?.id });
+  fs.append(item
+    ? el("legend", { class: "grid-item" }, el("span", { class: "letter", "aria-hidden": "true" }, item.slug), el("span", { dir: "auto" }, item.text))
+    : el("legend", { class: "sr-only" }, q.title));
+  const endsText = ends ? endLabels(sc) : null;
+  if (values.length <= 11) {
+    const labels = perValueLabels(sc);
+    // Short labels (an emoji, a digit) sit under the number; longer ones ("★★★★", a word)
+    // than a button that narrow holds take a line each, beside the number.
+    const cols = values.length <= 6 ? values.length : Math.ceil(values.length / 2);
+    const room = cols <= 2 ? 16 : cols === 3 ? 8 : cols === 4 ? 5 : 3;
+    const list = labels !== null && labels.some((l) => [...l].length > room);
+    const row = el("div", { class: `scale-buttons${list ? " list" : ""}` });
+    // Through the CSSOM: the page's CSP refuses `style` attributes.
+    row.style.setProperty("--cols", String(list ? 1 : cols));
+    for (const v of values) {
+      const input = el("input", { type: "radio", name, id: `${name}-${v}`, value: v, disabled });
+      input.checked = value === v;
+      input.addEventListener("change", () => { if (input.checked) onPick(v); });
+      const label = labels ? labels[v - sc.min] : null;
+      row.append(el("label", { class: "scale-btn", for: input.id, "data-value": v }, input,
+        el("span", { class: "scale-num" }, num(v, 0)), label ? el("span", { class: "scale-label", dir: "auto" }, label) : null));
+    }
+    fs.append(row);
+    if (!labels && endsText) {
+      const id = `${name}-ends`;
+      fs.setAttribute("aria-describedby", id);
+      fs.append(el("div", { class: "scale-ends", id },
+        el("span", { dir: "auto" }, t("kinds.end_low", { v: num(sc.min, 0), label: endsText[0] })),
+        el("span", { dir: "auto" }, t("kinds.end_high", { v: num(sc.max, 0), label: endsText[1] }))));
+    }
+    return fs;
+  }
+  const mid = Math.round((sc.min + sc.max) / 2);
+  const id = `${name}-range`;
+  const range = el("input", { type: "range", id, min: sc.min, max: sc.max, step: 1, disabled, "aria-label": item ? item.text : q.title });
+  range.value = String(value ?? mid);
+  const big = el("output", { class: "scale-big", for: id, "aria-hidden": "true" });
+  const word = el("span", { class: "scale-word", dir: "auto" });
+  let touched = value !== null && value !== undefined;
+  const show = () => {
+    const v = Number(range.value);
+    range.style.setProperty("--pct", `${(100 * (v - sc.min)) / (sc.max - sc.min)}%`);
+    big.textContent = touched ? num(v, 0) : "–";
+    word.textContent = touched ? labelOf(sc, v) || "" : (disabled ? "" : t("kinds.slide_to_rate"));
+    fs.dataset.untouched = String(!touched);
+    range.setAttribute("aria-valuetext", touched ? valueText(sc, v) : t("kinds.slide_to_rate"));
+  };
+  const choose = () => { touched = true; show(); onPick(Number(range.value)); };
+  range.addEventListener("input", choose);
+  // A tap on the thumb where it stands chooses that value too.
+  range.addEventListener("click", choose);
+  const step = (dir) => {
+    range.value = String(touched ? Math.min(sc.max, Math.max(sc.min, Number(range.value) + dir)) : mid);
+    choose();
+  };
+  const stepBtn = (dir, text, label) => el("button", { type: "button", class: "step-btn secondary", "aria-label": label, disabled, onclick: () => step(dir) }, text);
+  const endRow = el("div", { class: "scale-ends", id: `${name}-ends` },
+    el("span", { dir: "auto" }, endsText ? t("kinds.end_low", { v: num(sc.min, 0), label: endsText[0] }) : num(sc.min, 0)),
+    el("span", { dir: "auto" }, endsText ? t("kinds.end_high", { v: num(sc.max, 0), label: endsText[1] }) : num(sc.max, 0)));
+  range.setAttribute("aria-describedby", endRow.id);
+  fs.classList.add("slider");
+  fs.append(el("div", { class: "slider-value" }, big, word),
+    el("div", { class: "slider-row" }, stepBtn(-1, "−", t("kinds.lower")), range, stepBtn(1, "+", t("kinds.higher"))), endRow);
+  show();
+  return fs;
+}
+
+// Scale and grid: the rating controls, Send once every item has a value, then what was
+// given and the live results (the distribution, or the ranking).
+function renderRating(q, s, open, answer) {
+  const d = draftFor(q);
+  const grid = q.kind === "grid";
+  const sc = scaleOf(q);
+  const ratings = answer?.ratings && typeof answer.ratings === "object" ? answer.ratings : {};
+  const givenValue = Number.isInteger(answer?.value) ? answer.value : null;
+  const givenCount = grid ? q.choices.filter((c) => Number.isInteger(ratings[String(c.id)])).length : 0;
+  const rated = grid ? givenCount > 0 : givenValue !== null;
+  // A grid rated in full shows its ranking with "You: 4" beside each item instead of the
+  // eight rows of buttons: what was given, and where each item stands.
+  const collapsed = grid && givenCount === q.choices.length && Boolean(state.results);
+  const key = `${q.kind}:${q.id}:${s}:${open}:${grid ? JSON.stringify(ratings) : givenValue}:${collapsed}:${currentLang()}`;
+  if (key !== shownAnswer) {
+    shownAnswer = key;
+    ui = {};
+    const box = $("#answer");
+    box.replaceChildren();
+    box.dataset.kind = q.kind;
+    if (rated) {
+      box.append(givenLine(grid
+        ? (givenCount < q.choices.length ? t("kinds.rated_some", { n: givenCount, total: q.choices.length }) : t("kinds.rated_all"))
+        : t("kinds.you_rated", { value: valueText(sc, givenValue) })));
+    }
+    if (s !== "results" && !collapsed) {
+      if (grid) {
+        const ends = endLabels(sc);
+        const keyLine = ends && !perValueLabels(sc)
+          ? t("kinds.grid_key_labels", { min: num(sc.min, 0), max: num(sc.max, 0), low: ends[0], high: ends[1] })
+          : t("kinds.grid_key", { min: num(sc.min, 0), max: num(sc.max, 0) });
+        if (givenCount < q.choices.length) box.append(el("p", { class: "pick-hint", id: "pick-hint" }, icon("check"), el("span", {}, keyLine)));
+        const rows = el("div", { class: "grid-rows" });
+        for (const c of q.choices) {
+          const had = ratings[String(c.id)];
+          const done = Number.isInteger(had);
+          rows.append(scaleControl(q, {
+            name: `grid-${q.id}-${c.id}`, item: c, ends: false, disabled: !open || done,
+            value: done ? had : d.ratings.get(c.id) ?? null,
+            onPick: (v) => { d.ratings.set(c.id, v); d.error = ""; syncRating(q); },
+          }));
+        }
+        box.append(rows);
+        if (open && givenCount < q.choices.length) box.append(sendRow(t("kinds.send_ratings"), () => sendRatings(q)));
+      } else {
+        box.append(scaleControl(q, {
+          name: `scale-${q.id}`, disabled: !open || rated, value: rated ? givenValue : d.value,
+          onPick: (v) => { d.value = v; d.error = ""; syncRating(q); },
+        }));
+        if (open && !rated) box.append(sendRow(t("kinds.send_rating"), () => sendRatings(q)));
+      }
+    }
+    focusGivenLine();
+  }
+  syncRating(q);
+  // Live results for whoever answered (as a poll's bars), and for everyone once revealed.
+  const show = state.results && (rated || s === "results");
+  if (show && grid) ranking.update(q, state.results, { mine: ratings });
+  else ranking.clear();
+  if (show && !grid) hist.update(q, state.results, { mine: givenValue });
+  else hist.clear();
+}
+
+/// Send is enabled once every item (not rated yet) has a value; the counter says how many.
+function syncRating(q) {
+  if (!ui.send) return;
+  const d = draftFor(q);
+  if (q.kind === "grid") {
+    const ratings = myAnswer()?.ratings || {};
+    const todo = q.choices.filter((c) => !Number.isInteger(ratings[String(c.id)]));
+    const ready = todo.filter((c) => d.ratings.has(c.id)).length;
+    countLine(d, t("kinds.grid_progress", { n: q.choices.length - todo.length + ready, total: q.choices.length }));
+    ui.send.disabled = ready < todo.length;
+  } else {
+    const sc = scaleOf(q);
+    countLine(d, d.value === null ? t("kinds.pick_value", { min: num(sc.min, 0), max: num(sc.max, 0) }) : t("kinds.your_value", { value: valueText(sc, d.value) }));
+    ui.send.disabled = d.value === null;
+  }
+}
+
+async function sendRatings(q) {
+  const d = draftFor(q);
+  const grid = q.kind === "grid";
+  const before = myAnswer()?.ratings || {};
+  let frame;
+  if (grid) {
+    const todo = q.choices.filter((c) => !Number.isInteger(before[String(c.id)]));
+    if (todo.some((c) => !d.ratings.has(c.id))) return;
+    frame = { type: "rate", question_id: q.id, ratings: Object.fromEntries(todo.map((c) => [String(c.id), d.ratings.get(c.id)])) };
+  } else {
+    if (d.value === null) return;
+    frame = { type: "rate", question_id: q.id, value: d.value };
+  }
+  ui.send.disabled = true;
+  const ack = await live.send(frame);
+  if (ack.ok) {
+    if (state.you) {
+      const a = myAnswer() || { question_id: q.id, choice_id: null, choice_ids: [], words: [], points: null, value: null, ratings: {} };
+      if (grid) a.ratings = { ...before, ...frame.ratings };
+      else a.value = frame.value;
+      state.you.answer = a;
+    }
+    shownAnswer = null;
+    focusGiven = true;
+    render();
+    toast(t("kinds.rating_saved"), true);
+  } else {
+    refuse(d, answerError(ack.error, q));
+    if (ui.send) ui.send.disabled = false;
+  }
 }
 
 async function vote(question_id, choice_id) {
@@ -246,7 +604,10 @@ function renderRemoved() {
   document.title = `${t("error.removed")} · LibreKast`;
   $("#you-bar").classList.add("hidden");
   $("#flag-title").closest("section").classList.add("hidden");
-  for (const id of ["#choices", "#verdict", "#my-words", "#scoreboard", "#description"]) $(id).replaceChildren();
+  for (const id of ["#choices", "#answer", "#verdict", "#my-words", "#scoreboard", "#description"]) $(id).replaceChildren();
+  shownAnswer = null; ui = {};
+  hist.clear();
+  ranking.clear();
   for (const id of ["#word-form", "#cloud"]) $(id).classList.add("hidden");
   bars.clear();
   cloud.clear();

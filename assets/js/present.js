@@ -5,7 +5,7 @@
 
 import { $, el, getJson, postJson, Live, wsUrl, meetingParam, connectionBanner, mergeLive } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
-import { Bars } from "./charts.js";
+import { Bars, Histogram, Ranking, isMulti, chatHintParts } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { renderScoreboard } from "./podium.js";
 import { ensureStaff, pickMeeting } from "./staff.js";
@@ -21,7 +21,7 @@ const withToken = (path) => token ? `${path}${path.includes("?") ? "&" : "?"}tok
 let state = null, invite = null, online = 0, view = null;
 /// `{question_id, total}`: how many answered a quiz before its reveal (counts stay hidden).
 let answered = null;
-let bars = null, cloud = null;
+let bars = null, cloud = null, hist = null, ranking = null;
 /// The countdown of a timed activity (one for the page, moved into each new body).
 const timer = new Timer({ variant: "big", announcer: $("#timer-said") });
 
@@ -49,9 +49,10 @@ function render() {
   const body = $("#body");
   if (showing !== view) {
     view = showing;
-    bars = null; cloud = null;
+    bars = null; cloud = null; hist = null; ranking = null;
     body.replaceChildren();
     body.dataset.view = s;
+    body.dataset.kind = q && ["ongoing", "results"].includes(s) ? q.kind : "";
     if (s === "before" || s === "waiting" || s === "undefined") body.append(joinPanel());
     else if (s === "scoreboard" || s === "after") {
       body.append(el("h1", { class: s === "after" ? "end-title" : "" }, t(s === "after" ? "present.thanks" : "present.scoreboard")));
@@ -67,6 +68,12 @@ function render() {
       if (q.kind === "poll" || q.kind === "quiz") {
         body.append(el("div", { class: "bars", id: "bars" }), el("p", { class: "answered", id: "answered" }));
         bars = new Bars($("#bars"));
+      } else if (q.kind === "scale") {
+        body.append(el("div", { class: "hist-box", id: "hist" }), el("p", { class: "answered", id: "answered" }));
+        hist = new Histogram($("#hist"));
+      } else if (q.kind === "grid") {
+        body.append(el("div", { class: "ranking-box", id: "ranking" }), el("p", { class: "answered", id: "answered" }));
+        ranking = new Ranking($("#ranking"));
       } else if (q.kind === "wordcloud") {
         body.append(el("div", { class: "cloud", id: "cloud" }, el("div", { class: "cloud-empty", id: "cloud-empty", hidden: true },
           el("p", { class: "cloud-empty-title" }, t("cloud.empty")), el("p", { id: "cloud-empty-hint" }))));
@@ -81,7 +88,15 @@ function render() {
     bars.update(q, hidden ? { counts: {}, total: 0, correct: [] } : state.results || { counts: {}, total: 0, correct: [] }, { reveal: q.kind === "quiz", hidden });
     const count = state.results?.total ?? (answered?.question_id === q.id ? answered.total : 0);
     // A revealed activity says it is closed: the audience stops trying to answer.
-    const answers = t("present.answers", { n: count });
+    // A multi-select says how many each may pick: the bars are out of the voters.
+    const answers = isMulti(q) ? `${t("present.answers", { n: count })} · ${t("kinds.up_to", { n: q.max_choices })}` : t("present.answers", { n: count });
+    $("#answered").textContent = s === "results" ? `${t("present.closed")} · ${answers}` : answers;
+  }
+  if (q && (hist || ranking)) {
+    const results = state.results || { counts: {}, total: 0, correct: [] };
+    if (hist) hist.update(q, results);
+    if (ranking) ranking.update(q, results);
+    const answers = t("present.answers", { n: results.total ?? 0 });
     $("#answered").textContent = s === "results" ? `${t("present.closed")} · ${answers}` : answers;
   }
   if (cloud && q) {
@@ -116,16 +131,14 @@ function fit() {
 }
 
 /// With Twitch or YouTube sources, viewers learn what to type: `#a #b #c` for a poll or
-/// quiz, `#` and a word for a cloud. Shown while the activity is open.
+/// quiz, `#a #c` for a multi-select, `#0 … #10` for a scale, `#a4 #b5` for a grid, `#` and
+/// a word for a cloud. Shown while the activity is open.
 function renderChatHint(q, s) {
   const hint = $("#chat-hint");
   const chat = state.chat;
   hint.hidden = !(chat && q && s === "ongoing" && !state.closed && q.kind !== "text");
   if (hint.hidden) return;
-  const prefix = chat.vote_prefix || "#";
-  if (q.kind === "wordcloud") { hint.textContent = t("present.chat_word", { prefix }); return; }
-  const [before, after] = t("present.chat_vote", { slugs: "\u0000" }).split("\u0000");
-  hint.replaceChildren(before, ...q.choices.map((c) => el("span", { class: "slug" }, `${prefix}${c.slug}`)), after ?? "");
+  hint.replaceChildren(...chatHintParts(q, chat.vote_prefix || "#"));
 }
 
 /// The link stopped working (revoked, or the meeting is gone): say so instead of retrying.

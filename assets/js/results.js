@@ -6,7 +6,7 @@
 
 import { $, el, icon, getJson, errorText, meetingParam } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange } from "./i18n.js";
-import { Bars } from "./charts.js";
+import { Bars, kindName, drawRating, drawGrid, ratingNumber } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { renderScoreboard } from "./podium.js";
 import { ensureStaff, pickMeeting, logout } from "./staff.js";
@@ -24,6 +24,9 @@ const BOARD_ROWS = 10;
 const meeting = meetingParam();
 let data = null;
 let clouds = [];
+/// The plan's activities by id, read only when the results lack something a scale, a grid
+/// or a multi-select poll needs (its scale, its items' texts, how many choices each).
+let planById = new Map();
 
 function show(id) {
   for (const s of ["#pick-panel", "#problem", "#results"]) $(s).classList.toggle("hidden", s !== id);
@@ -41,6 +44,11 @@ async function load() {
   if (res.status === 404) { problem(t("results.not_found")); return; }
   if (!res.ok || !res.data) { problem(errorText(res.data?.error || "offline")); return; }
   data = res.data;
+  planById = new Map();
+  if (needsPlan(data)) {
+    const p = await getJson(`/api/meetings/${meeting}/plan`);
+    if (p.ok && Array.isArray(p.data?.activities)) planById = new Map(p.data.activities.filter((a) => a.id != null).map((a) => [a.id, a]));
+  }
   render();
   show("#results");
 }
@@ -51,17 +59,54 @@ function splitLine(platforms) {
   return platforms.map((p) => `${p.platform === "youtube" ? "YouTube" : p.platform === "twitch" ? "Twitch" : t("results.room")} ${p.count}`).join(" · ");
 }
 
+const isRating = (kind) => kind === "scale" || kind === "grid";
+
+function needsPlan(d) {
+  return d.activities.some((a) => (isRating(a.kind) && (!a.scale || (a.kind === "grid" && !(a.choices || []).length)))
+    || ((a.kind === "poll" || a.kind === "quiz") && a.max_choices === undefined && a.choices.reduce((n, c) => n + c.count, 0) > a.answered));
+}
+
+/// A scale's or grid's values: from the results, else the plan, else 1–5.
+function scaleFor(a) {
+  const s = a.scale || planById.get(a.id)?.scale || {};
+  const min = Number.isInteger(s.min) ? s.min : 1;
+  const max = Number.isInteger(s.max) && s.max > min ? s.max : min + Math.max(1, (a.rating?.distribution || a.items?.[0]?.distribution || [0, 0, 0, 0, 0]).length - 1);
+  return { min, max, labels: Array.isArray(s.labels) ? s.labels : [] };
+}
+
+/// A grid's items (`{id, slug, text}`), from the results or the plan.
+function gridItems(a) {
+  if ((a.choices || []).length) return a.choices.map((c) => ({ id: c.id, slug: c.slug, text: c.text }));
+  const planned = planById.get(a.id)?.choices || [];
+  if (planned.length) return planned.map((c, i) => ({ id: c.id, slug: c.slug || String.fromCharCode(97 + i), text: c.text }));
+  return (a.items || []).map((it, i) => ({ id: it.choice_id, slug: String.fromCharCode(97 + i), text: `#${it.choice_id}` }));
+}
+
+/// A multi-select poll's or quiz's "up to K", and how many picks its voters made.
+function multiLine(a) {
+  const k = a.max_choices ?? planById.get(a.id)?.max_choices ?? 1;
+  const picks = a.choices.reduce((n, c) => n + c.count, 0);
+  if (!(k > 1) && picks <= a.answered) return null;
+  const partial = a.partial_credit ?? planById.get(a.id)?.partial_credit;
+  return el("p", { class: "answer-rule" },
+    k > 1 ? t("staffkinds.multi_rule", { k }) : t("staffkinds.multi_rule_any"),
+    a.kind === "quiz" && partial ? ` · ${t("staffkinds.partial")}` : "",
+    ` · ${t("staffkinds.voters_picks", { n: a.answered, picks })}`);
+}
+
 function activityCard(a) {
   const head = el("div", { class: "stage-head" },
-    el("span", { class: "kind" }, `${a.position} · ${t(`kind.${a.kind}`)}`),
+    el("span", { class: "kind" }, `${a.position} · ${kindName(a.kind)}`),
     a.kind === "text" ? null : el("span", { class: "badge" }, t("results.answered", { n: a.answered })));
   const title = el("h2", { class: "activity-title" }, a.title);
-  const card = el("section", { class: `card activity-result kind-${a.kind}`, "aria-label": `${a.position} · ${t(`kind.${a.kind}`)} · ${a.title}` }, head, title);
+  const card = el("section", { class: `card activity-result kind-${a.kind}`, "aria-label": `${a.position} · ${kindName(a.kind)} · ${a.title}` }, head, title);
   const split = splitLine(a.answered_by_platform);
   if (split) card.append(el("p", { class: "muted split-line" }, split));
 
   if (a.kind === "poll" || a.kind === "quiz") {
     const box = el("div", { class: "bars" });
+    const rule = multiLine(a);
+    if (rule) card.append(rule);
     card.append(box);
     const question = { id: a.id, choices: a.choices };
     const counts = Object.fromEntries(a.choices.map((c) => [String(c.id), c.count]));
@@ -71,6 +116,23 @@ function activityCard(a) {
       { reveal: a.kind === "quiz", split: (id) => platformCounts(byPlatform, id) });
     // The correct choice carries a check mark, not only a colour.
     for (const label of box.querySelectorAll(".bar-row.correct .label")) label.prepend(icon("check", "icon check"));
+    if (!a.answered) card.append(el("p", { class: "muted" }, t("results.no_answers")));
+  } else if (a.kind === "scale") {
+    const scale = scaleFor(a);
+    card.append(el("p", { class: "answer-rule" }, t("staffkinds.scale_rule", { min: scale.min, max: scale.max })));
+    const box = el("div", { class: "staff-rating" });
+    card.append(box);
+    drawRating(box, scale, a.rating || null);
+    if (!a.rating?.count) card.append(el("p", { class: "muted" }, t("results.no_answers")));
+  } else if (a.kind === "grid") {
+    const scale = scaleFor(a);
+    const items = gridItems(a);
+    card.append(el("p", { class: "answer-rule" }, t("staffkinds.grid_rule", { n: items.length, min: scale.min, max: scale.max })));
+    const box = el("div", { class: "staff-grid" });
+    card.append(box);
+    drawGrid(box, items, scale, { items: a.items || [], ranking: a.ranking || [], global_mean: a.global_mean ?? null, prior_weight: a.prior_weight });
+    const c = a.prior_weight ?? planById.get(a.id)?.prior_weight ?? 5;
+    card.append(el("p", { class: "hint grid-note" }, c > 0 ? t("staffkinds.bayes_note", { c, m: ratingNumber(a.global_mean) }) : t("staffkinds.bayes_note_plain")));
     if (!a.answered) card.append(el("p", { class: "muted" }, t("results.no_answers")));
   } else if (a.kind === "wordcloud") {
     if (!a.words.length) {

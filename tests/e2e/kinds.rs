@@ -1,14 +1,18 @@
 //! Ratings, rating grids and multi-select end to end (issue 14, points 3–5): the room over
-//! WebSockets and Twitch chat through the fake Twitch on loopback answer the same
-//! activities; each answer is stored before its ack (the meeting actor is killed and
+//! WebSockets, Twitch chat through the fake Twitch and YouTube chat through the fake
+//! YouTube (both on loopback) answer the same activities; each answer is stored before its ack (the meeting actor is killed and
 //! rebuilt from storage mid-way); quizzes pay partial credit and streak bonuses under
 //! speed scoring; results.csv has one row per answer.
 
 use std::collections::HashSet;
 
 use anyhow::{Context, ensure};
+use librekast_adapters::youtube::auth::{GoogleClient, SCOPE_FORCE_SSL};
 use librekast_fakes::twitch::ChatLine;
-use librekast_storage::{MeetingFile, MeetingId};
+use librekast_fakes::youtube::{FakeYoutube, YtMessage};
+use librekast_storage::{
+    AccountRecord, MeetingFile, MeetingId, Platform, PlatformTokens, now_micros,
+};
 use librekast_tests::*;
 use serde_json::{Value, json};
 
@@ -18,7 +22,8 @@ fn file(channel: &str) -> anyhow::Result<MeetingFile> {
         "code": "k1nds",
         "scoring": "speed",
         "streak_bonus": 100,
-        "sources": [{"platform": "twitch", "channel": channel, "delay_secs": 0}],
+        "sources": [{"platform": "twitch", "channel": channel, "delay_secs": 0},
+                    {"platform": "youtube", "delay_secs": 0}],
         "activities": [
             {"kind": "scale", "title": "How was it?",
              "scale": {"min": 0, "max": 10, "labels": ["Bad", "Great"]}},
@@ -60,21 +65,60 @@ async fn wait_tally(
         .await
 }
 
+/// A YouTube chat message from viewer `n`.
+fn yt(id: &str, n: u32, text: &str) -> YtMessage {
+    YtMessage::new(id, format!("UCkinds{n}"), format!("Tuber {n}"), text)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ratings_grids_and_multi_select_from_the_room_and_twitch() -> anyhow::Result<()> {
+async fn ratings_grids_and_multi_select_from_the_room_and_chats() -> anyhow::Result<()> {
     let twitch = fake_twitch()?;
-    let ts = TestServer::start("kinds").await?;
+    let youtube = FakeYoutube::start().await?;
+    youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
+    let config = librekast_web::Config::for_tests(&temp_sqlite_url("kinds"))
+        .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
+    let ts = TestServer::start_with(config).await?;
+    let store = ts.server.engine.store();
+    let owner = store.find_user("admin").await?.context("admin")?;
+    // The admin's YouTube account, as the dashboard's Google sign-in stores it.
+    youtube.add_token(
+        "yt-kinds",
+        Some("yt-kinds-refresh"),
+        FAKE_GOOGLE_WEB.0,
+        3600,
+    );
+    youtube.set_broadcast("kinds-video", "kinds-chat", "yt-kinds");
+    store
+        .save_account(&AccountRecord {
+            user_id: owner.id,
+            platform: Platform::Youtube,
+            client: GoogleClient::Web.code().into(),
+            login: "Kinds Channel".into(),
+            platform_user_id: "UCkindschannel".into(),
+            tokens: PlatformTokens {
+                access_token: "yt-kinds".into(),
+                refresh_token: Some("yt-kinds-refresh".into()),
+            },
+            expires_at: Some(now_micros() + 3_600_000_000),
+            scopes: vec![SCOPE_FORCE_SSL.into()],
+            updated_at: now_micros(),
+        })
+        .await?;
     let chan = channel();
-    let meeting = ts
-        .server
-        .engine
-        .store()
-        .import_meeting(&file(&chan)?)
-        .await?
-        .0;
+    let meeting = store.create_meeting(&file(&chan)?, Some(owner.id)).await?.0;
     let admin = ts.admin_token().await?;
     let mut org = ts.connect(meeting, &admin).await?;
     twitch.wait_joined(&chan).await;
+    org.wait_for(|v| {
+        (v["type"] == "adapter" && v["platform"] == "youtube" && v["status"] == "connected")
+            || (v["type"] == "state"
+                && v["sources"].as_array().is_some_and(|s| {
+                    s.iter()
+                        .any(|x| x["platform"] == "youtube" && x["status"] == "connected")
+                }))
+    })
+    .await
+    .context("YouTube connected")?;
     let (_, t1) = ts.join(meeting, "k1nds", "Ada").await?;
     let (_, t2) = ts.join(meeting, "k1nds", "Bob").await?;
     let mut ada = ts.connect(meeting, &t1).await?;
@@ -116,9 +160,14 @@ async fn ratings_grids_and_multi_select_from_the_room_and_twitch() -> anyhow::Re
             line("s5", "4", "hello"), // talk
         ],
     );
-    let tally = wait_tally(&mut org, scale, |v| v["total"] == 4).await?;
-    assert_eq!(tally["rating"]["mean"], 5.75, "{tally}");
-    assert_eq!(tally["rating"]["median"], 5.5, "{tally}");
+    youtube.push_many(
+        "kinds-chat",
+        vec![yt("ys1", 1, "#8"), yt("ys2", 2, "#eight")],
+    );
+    let tally = wait_tally(&mut org, scale, |v| v["total"] == 5).await?;
+    // 7, 3, 9, 4, 8.
+    assert_eq!(tally["rating"]["mean"], 6.2, "{tally}");
+    assert_eq!(tally["rating"]["median"], 7.0, "{tally}");
     assert_eq!(tally["rating"]["distribution"][9], 1, "{tally}");
     // A reloaded phone shows what it gave (the first `state` of a connection is exact).
     let mine = ts.connect(meeting, &t1).await?.state;
@@ -153,16 +202,17 @@ async fn ratings_grids_and_multi_select_from_the_room_and_twitch() -> anyhow::Re
             line("g4", "2", "#b2 c=5"),
         ],
     );
-    // a: 5, 2, 4 · b: 4, 5, 2 · c: 3, 1, 5 — nine ratings from four raters.
+    youtube.push("kinds-chat", yt("yg1", 1, "#A3 #c:4 thanks"));
+    // a: 5, 2, 4, 3 · b: 4, 5, 2 · c: 3, 1, 5, 4 — eleven ratings from five raters.
     let tally = wait_tally(&mut org, grid, |v| {
         v["counts"]
             .as_object()
-            .is_some_and(|c| c.values().filter_map(Value::as_u64).sum::<u64>() == 9)
+            .is_some_and(|c| c.values().filter_map(Value::as_u64).sum::<u64>() == 11)
     })
     .await?;
-    assert_eq!(tally["total"], 4, "{tally}");
-    assert_eq!(tally["global_mean"], 3.44, "{tally}");
-    assert_eq!(tally["items"][0]["mean"], 3.67, "{tally}");
+    assert_eq!(tally["total"], 5, "{tally}");
+    assert_eq!(tally["global_mean"], 3.45, "{tally}");
+    assert_eq!(tally["items"][0]["mean"], 3.5, "{tally}");
     let ranking: Vec<i64> = tally["ranking"]
         .as_array()
         .context("ranking")?
@@ -170,7 +220,8 @@ async fn ratings_grids_and_multi_select_from_the_room_and_twitch() -> anyhow::Re
         .filter_map(Value::as_i64)
         .collect();
     assert_eq!(ranking.len(), 3);
-    assert_eq!(ranking[2], items[2], "c ranks last: {tally}");
+    // b (3.53) before a (3.48, with more ratings), then c.
+    assert_eq!(ranking, [items[1], items[0], items[2]], "{tally}");
 
     // 3. Multi-select poll, up to 2.
     ok(&org.control("next").await?)?;
@@ -193,9 +244,10 @@ async fn ratings_grids_and_multi_select_from_the_room_and_twitch() -> anyhow::Re
         &chan,
         &[line("p1", "1", "#a #c"), line("p2", "2", "#a #b #c")],
     );
+    youtube.push("kinds-chat", yt("yp1", 1, "#b c"));
     org.wait_counts(
         poll,
-        &json!({c[0].to_string(): 2, c[1].to_string(): 1, c[2].to_string(): 2}),
+        &json!({c[0].to_string(): 2, c[1].to_string(): 2, c[2].to_string(): 3}),
     )
     .await?;
     let st = ts.connect(meeting, &t1).await?.state;
@@ -211,9 +263,9 @@ async fn ratings_grids_and_multi_select_from_the_room_and_twitch() -> anyhow::Re
     handle.inject_panic();
     let mut again = ts.connect(meeting, &admin).await?;
     let st = again
-        .wait_state(|s| s["results"]["question_id"] == poll && s["results"]["total"] == 3)
+        .wait_state(|s| s["results"]["question_id"] == poll && s["results"]["total"] == 4)
         .await?;
-    assert_eq!(st["results"]["counts"][c[2].to_string()], 2, "{st}");
+    assert_eq!(st["results"]["counts"][c[2].to_string()], 3, "{st}");
     drop(again);
 
     // 4. Multi-select quiz with partial credit under speed scoring (a 600 s limit: the
@@ -274,13 +326,13 @@ async fn ratings_grids_and_multi_select_from_the_room_and_twitch() -> anyhow::Re
 
     // What storage holds: ratings and one row per choice picked.
     let stored = ts.stored(meeting).await?;
-    assert_eq!(stored.ratings.len(), 4 + 9);
+    assert_eq!(stored.ratings.len(), 5 + 11);
     let voters: HashSet<_> = stored
         .votes
         .iter()
         .map(|v| (v.activity_id, v.attendee_id))
         .collect();
-    assert_eq!(voters.len(), 3 + 3 + 2);
+    assert_eq!(voters.len(), 4 + 3 + 2);
 
     // results.csv: one row per answer.
     let csv = ts
@@ -310,7 +362,26 @@ async fn ratings_grids_and_multi_select_from_the_room_and_twitch() -> anyhow::Re
         .await?
         .json()
         .await?;
-    assert_eq!(json["activities"][0]["rating"]["count"], 4, "{json}");
+    assert_eq!(json["activities"][0]["rating"]["count"], 5, "{json}");
     assert_eq!(json["activities"][1]["ranking"], tally["ranking"]);
+    Ok(())
+}
+
+/// The meeting docs/performance.md's load test imports (a timed, speed-scored quiz) stays
+/// valid as the file format moves.
+#[test]
+fn the_load_test_meeting_is_valid() -> anyhow::Result<()> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/loadtest/speed-quiz.json"
+    );
+    let file: MeetingFile = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    file.validate()?;
+    ensure!(file.scoring == librekast_storage::Scoring::Speed);
+    ensure!(
+        file.activities
+            .iter()
+            .any(|a| a.kind == librekast_storage::ActivityKind::Quiz && a.time_limit_secs > 0)
+    );
     Ok(())
 }

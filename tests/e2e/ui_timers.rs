@@ -712,3 +712,51 @@ async fn clean_but_refused(d: &WebDriver) -> anyhow::Result<()> {
     ensure!(errors.is_empty(), "script errors: {errors:?}");
     Ok(())
 }
+
+/// The activity overlay (an OBS lower third, 1920×300) counts a timed poll and a timed word
+/// cloud down like the other screens, the seconds beside the question, inside the source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_activity_overlay_counts_down() -> anyhow::Result<()> {
+    let Some(chromium) = browser::chromium().await? else {
+        return Ok(());
+    };
+    let ts = TestServer::start("ui-timers-overlay").await?;
+    let meeting = import(&ts, timed_meeting()).await?;
+    let admin = ts.admin_token().await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    let token = ts.display_token(meeting).await?;
+    let d = chromium.session(Size::Projector, "en").await?;
+    browser::set_viewport(&d, 1920, 300).await?;
+    d.goto(format!(
+        "{}/overlay/activity.html?meeting={meeting}&token={token}",
+        ts.server.url()
+    ))
+    .await?;
+    ok(&org.control("start").await?)?;
+    let s = org.wait_state(|s| s["closes_at"].is_string()).await?;
+    let closes_at = s["closes_at"].as_str().unwrap_or_default().to_string();
+    counts_to(&d, &closes_at, 280..=300, "overlay poll").await?;
+    let inside = js(
+        &d,
+        "const r = document.querySelector('.timer').getBoundingClientRect(); \
+         return r.width > 0 && r.left >= 0 && r.right <= innerWidth && r.top >= 0 && r.bottom <= innerHeight;",
+    )
+    .await?;
+    ensure!(inside == true, "the countdown lies inside the overlay");
+    browser::screenshot(&d, "timers-overlay-poll-1920x300").await?;
+    // The 5-second quiz closes itself: the countdown says so, then the word cloud counts.
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    org.wait_status("results").await?;
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    let s = org
+        .wait_state(|s| s["question"]["kind"] == "wordcloud" && s["closes_at"].is_string())
+        .await?;
+    let closes_at = s["closes_at"].as_str().unwrap_or_default().to_string();
+    counts_to(&d, &closes_at, 280..=300, "overlay word cloud").await?;
+    browser::screenshot(&d, "timers-overlay-wordcloud-1920x300").await?;
+    clean(&d, "overlay").await?;
+    d.quit().await?;
+    Ok(())
+}

@@ -154,7 +154,10 @@ mod tests {
                     "undefined",
                 ][..],
             ),
-            ("kind", &["text", "poll", "quiz", "wordcloud", "scale", "grid"][..]),
+            (
+                "kind",
+                &["text", "poll", "quiz", "wordcloud", "scale", "grid"][..],
+            ),
             ("plan", &["pending", "open", "closed", "done"][..]),
             ("attempt", &["captured", "already_flagged", "not_found"][..]),
         ] {
