@@ -70,6 +70,40 @@ pub fn fake_platforms() -> anyhow::Result<librekast_adapters::PlatformConfig> {
 /// The Google web client the YouTube fakes of the tests accept.
 pub const FAKE_GOOGLE_WEB: (&str, &str) = ("lk-web-client", "lk-web-secret");
 
+/// Gives the admin of `ts` a connected YouTube account on the fake `youtube`, as the
+/// dashboard's Google sign-in stores it: token `yt-{tag}`, channel `UC{tag}channel`,
+/// broadcasting `{tag}-video` whose live chat is `{tag}-chat`. Returns the admin's id.
+pub async fn youtube_account(
+    ts: &TestServer,
+    youtube: &librekast_fakes::youtube::FakeYoutube,
+    tag: &str,
+) -> anyhow::Result<librekast_storage::UserId> {
+    use librekast_adapters::youtube::auth::{GoogleClient, SCOPE_FORCE_SSL};
+    use librekast_storage::{AccountRecord, Platform, PlatformTokens, now_micros};
+    let (token, refresh) = (format!("yt-{tag}"), format!("yt-{tag}-refresh"));
+    youtube.add_token(&token, Some(&refresh), FAKE_GOOGLE_WEB.0, 3600);
+    youtube.set_broadcast(&format!("{tag}-video"), &format!("{tag}-chat"), &token);
+    let store = ts.server.engine.store();
+    let owner = store.find_user("admin").await?.context("admin")?;
+    store
+        .save_account(&AccountRecord {
+            user_id: owner.id,
+            platform: Platform::Youtube,
+            client: GoogleClient::Web.code().into(),
+            login: format!("{tag} channel"),
+            platform_user_id: format!("UC{tag}channel"),
+            tokens: PlatformTokens {
+                access_token: token,
+                refresh_token: Some(refresh),
+            },
+            expires_at: Some(now_micros() + 3_600_000_000),
+            scopes: vec![SCOPE_FORCE_SSL.into()],
+            updated_at: now_micros(),
+        })
+        .await?;
+    Ok(owner.id)
+}
+
 /// [`fake_platforms`] plus a fake YouTube (started by the test: its address is not
 /// process-wide) and short YouTube waits.
 pub fn fake_platforms_with_youtube(

@@ -157,15 +157,14 @@ impl Activity {
         }
     }
 
+    fn correct_choices(&self) -> impl Iterator<Item = ChoiceId> + '_ {
+        self.choices.iter().filter(|c| c.correct).map(|c| c.id)
+    }
+
     /// What this quiz counts as right.
     fn key(&self) -> AnswerKey {
         AnswerKey {
-            correct: self
-                .choices
-                .iter()
-                .filter(|c| c.correct)
-                .map(|c| c.id)
-                .collect(),
+            correct: self.correct_choices().collect(),
             multi: self.max_choices > 1,
             partial_credit: self.partial_credit,
         }
@@ -216,12 +215,7 @@ impl Activity {
                 .map(|c| (c.id, self.counts.get(&c.id).copied().unwrap_or(0)))
                 .collect(),
             total: self.total_votes(),
-            correct: self
-                .choices
-                .iter()
-                .filter(|c| c.correct)
-                .map(|c| c.id)
-                .collect(),
+            correct: self.correct_choices().collect(),
             hidden,
             ratings: None,
         }

@@ -540,9 +540,7 @@ async fn an_anonymous_reader_opens_no_eventsub_connection() -> anyhow::Result<()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn youtube_super_chats_and_members_raise_alerts_once() -> anyhow::Result<()> {
-    use librekast_adapters::youtube::auth::{GoogleClient, SCOPE_FORCE_SSL};
     use librekast_fakes::youtube::{FakeYoutube, YtMessage};
-    use librekast_storage::{AccountRecord, Platform, PlatformTokens, now_micros};
 
     let youtube = FakeYoutube::start().await?;
     youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
@@ -550,33 +548,9 @@ async fn youtube_super_chats_and_members_raise_alerts_once() -> anyhow::Result<(
         .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
     let ts = TestServer::start_with(config).await?;
     let admin = ts.admin_token().await?;
-    youtube.add_token(
-        "yt-alerts",
-        Some("yt-alerts-refresh"),
-        FAKE_GOOGLE_WEB.0,
-        3600,
-    );
-    youtube.set_broadcast("alerts-video", "alerts-chat", "yt-alerts");
+    youtube_account(&ts, &youtube, "alerts").await?;
     // Read with streamList: a repeated object is then exactly the one before (the replay
     // below), where polling might have read empty pages in between.
-    let store = ts.server.engine.store();
-    let owner = store.find_user("admin").await?.context("admin")?;
-    store
-        .save_account(&AccountRecord {
-            user_id: owner.id,
-            platform: Platform::Youtube,
-            client: GoogleClient::Web.code().into(),
-            login: "Alerts Channel".into(),
-            platform_user_id: "UCalertschannel".into(),
-            tokens: PlatformTokens {
-                access_token: "yt-alerts".into(),
-                refresh_token: Some("yt-alerts-refresh".into()),
-            },
-            expires_at: Some(now_micros() + 3_600_000_000),
-            scopes: vec![SCOPE_FORCE_SSL.into()],
-            updated_at: now_micros(),
-        })
-        .await?;
     let (meeting, mut org) = meeting_with(&ts, &admin, json!([{"platform": "youtube"}])).await?;
     let display = ts.display_token(meeting).await?;
     let mut screen = ts.connect(meeting, &display).await?;

@@ -348,9 +348,7 @@ async fn inserted(
 /// chats, and a YouTube viewer's command answered in the YouTube chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revolution_counts_viewers_across_twitch_and_youtube() -> anyhow::Result<()> {
-    use librekast_adapters::youtube::auth::{GoogleClient, SCOPE_FORCE_SSL};
     use librekast_fakes::youtube::{FakeYoutube, YtMessage};
-    use librekast_storage::{AccountRecord, Platform, PlatformTokens, now_micros};
 
     let fake = fake_twitch()?;
     let youtube = FakeYoutube::start().await?;
@@ -372,24 +370,7 @@ async fn a_revolution_counts_viewers_across_twitch_and_youtube() -> anyhow::Resu
         Some(&refresh),
     )
     .await?;
-    youtube.add_token("yt-bots", Some("yt-bots-refresh"), FAKE_GOOGLE_WEB.0, 3600);
-    youtube.set_broadcast("bots-video", "bots-chat", "yt-bots");
-    store
-        .save_account(&AccountRecord {
-            user_id: owner.id,
-            platform: Platform::Youtube,
-            client: GoogleClient::Web.code().into(),
-            login: "Bots Channel".into(),
-            platform_user_id: "UCbotschannel".into(),
-            tokens: PlatformTokens {
-                access_token: "yt-bots".into(),
-                refresh_token: Some("yt-bots-refresh".into()),
-            },
-            expires_at: Some(now_micros() + 3_600_000_000),
-            scopes: vec![SCOPE_FORCE_SSL.into()],
-            updated_at: now_micros(),
-        })
-        .await?;
+    youtube_account(&ts, &youtube, "bots").await?;
     let chan = channel("bothchan");
     let mut file = meeting_file(&chan)?;
     file.sources

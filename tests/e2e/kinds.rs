@@ -7,12 +7,9 @@
 use std::collections::HashSet;
 
 use anyhow::{Context, ensure};
-use librekast_adapters::youtube::auth::{GoogleClient, SCOPE_FORCE_SSL};
 use librekast_fakes::twitch::ChatLine;
 use librekast_fakes::youtube::{FakeYoutube, YtMessage};
-use librekast_storage::{
-    AccountRecord, MeetingFile, MeetingId, Platform, PlatformTokens, now_micros,
-};
+use librekast_storage::{MeetingFile, MeetingId};
 use librekast_tests::*;
 use serde_json::{Value, json};
 
@@ -79,33 +76,9 @@ async fn ratings_grids_and_multi_select_from_the_room_and_chats() -> anyhow::Res
         .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
     let ts = TestServer::start_with(config).await?;
     let store = ts.server.engine.store();
-    let owner = store.find_user("admin").await?.context("admin")?;
-    // The admin's YouTube account, as the dashboard's Google sign-in stores it.
-    youtube.add_token(
-        "yt-kinds",
-        Some("yt-kinds-refresh"),
-        FAKE_GOOGLE_WEB.0,
-        3600,
-    );
-    youtube.set_broadcast("kinds-video", "kinds-chat", "yt-kinds");
-    store
-        .save_account(&AccountRecord {
-            user_id: owner.id,
-            platform: Platform::Youtube,
-            client: GoogleClient::Web.code().into(),
-            login: "Kinds Channel".into(),
-            platform_user_id: "UCkindschannel".into(),
-            tokens: PlatformTokens {
-                access_token: "yt-kinds".into(),
-                refresh_token: Some("yt-kinds-refresh".into()),
-            },
-            expires_at: Some(now_micros() + 3_600_000_000),
-            scopes: vec![SCOPE_FORCE_SSL.into()],
-            updated_at: now_micros(),
-        })
-        .await?;
+    let owner = youtube_account(&ts, &youtube, "kinds").await?;
     let chan = channel();
-    let meeting = store.create_meeting(&file(&chan)?, Some(owner.id)).await?.0;
+    let meeting = store.create_meeting(&file(&chan)?, Some(owner)).await?.0;
     let admin = ts.admin_token().await?;
     let mut org = ts.connect(meeting, &admin).await?;
     twitch.wait_joined(&chan).await;

@@ -222,7 +222,8 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         let mine = if i % 2 == 0 { right } else { wrong };
         assert_eq!(
             p.state["you"]["answer"],
-            json!({"question_id": quiz, "choice_id": mine, "words": [], "points": points}),
+            json!({"question_id": quiz, "choice_id": mine, "choice_ids": [mine], "words": [],
+                   "value": null, "ratings": {}, "points": points}),
             "player {i}"
         );
         // Ranks: the fastest first, then the other right answers in join order.
@@ -334,7 +335,7 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     *scores.entry(ids[1]).or_default() += 8;
     *scores.entry(ids[2]).or_default() += 5;
 
-    // 6. Scoreboard, then `next` past the last activity ends the meeting cleanly.
+    // 6. Scoreboard.
     ok(&org.control("scoreboard").await?)?;
     let board = org.wait_status("scoreboard").await?["scoreboard"].clone();
     let rows = board.as_array().cloned().unwrap_or_default();
@@ -360,6 +361,41 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         Some(10),
         "participants get the top 10"
     );
+    // 7. A scale from 0 to 10: player i rates i % 11.
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    everyone_open(&mut people, "scale").await?;
+    let scale = people[0].state["question"]["id"].as_i64().unwrap_or(-1);
+    for (i, p) in people.iter_mut().enumerate() {
+        ok(&p
+            .call(json!({"type": "rate", "question_id": scale, "value": i % 11}))
+            .await?)?;
+    }
+    let values: Vec<usize> = (0..PARTICIPANTS).map(|i| i % 11).collect();
+    let mean = values.iter().sum::<usize>() as f64 / PARTICIPANTS as f64;
+    let s = org
+        .wait_for(|v| v["type"] == "tally" && v["question_id"] == scale && v["total"] == 50)
+        .await?;
+    assert_eq!(s["rating"]["mean"], (mean * 100.0).round() / 100.0, "{s}");
+    // 8. A grid: everyone rates every item at once.
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    everyone_open(&mut people, "grid").await?;
+    let grid = people[0].state["question"]["id"].as_i64().unwrap_or(-1);
+    let items = choice_ids(&people[0].state);
+    for (i, p) in people.iter_mut().enumerate() {
+        let ratings = json!({
+            items[0].to_string(): 1 + i % 5, items[1].to_string(): 5, items[2].to_string(): 3});
+        ok(&p
+            .call(json!({"type": "rate", "question_id": grid, "ratings": ratings}))
+            .await?)?;
+    }
+    let s = org
+        .wait_for(|v| v["type"] == "tally" && v["question_id"] == grid && v["total"] == 50)
+        .await?;
+    assert_eq!(s["ranking"][0], items[1], "all fives first: {s}");
+
+    // 9. `next` past the last activity ends the meeting cleanly.
     ok(&org.control("next").await?)?;
     everyone(&mut people, "after").await?;
     org.wait_status("after").await?;
@@ -378,6 +414,7 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     // Everything acknowledged is in storage.
     let loaded = ts.stored(meeting).await?;
     assert_eq!(loaded.votes.len(), 2 * PARTICIPANTS);
+    assert_eq!(loaded.ratings.len(), 4 * PARTICIPANTS);
     assert_eq!(loaded.words.len(), 2 * PARTICIPANTS + 1);
     assert_eq!(loaded.captures.len(), 2);
     assert_eq!(loaded.attendees.len(), PARTICIPANTS + 1);
