@@ -3,6 +3,8 @@
 use librekast_storage::{ActivityId, AttendeeId, ChoiceId};
 
 use crate::access::Action;
+/// Defined with the answers it records; named here too, as the `rate` command's payload.
+pub use crate::event::Rating;
 use crate::meeting::Expect;
 use crate::transition::Control;
 
@@ -33,13 +35,6 @@ pub enum Command {
     AddTime {
         secs: u32,
     },
-}
-
-/// What a `rate` frame or a chat line gives: a scale's value, or values for grid items.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rating {
-    Value(i64),
-    Items(Vec<(ChoiceId, i64)>),
 }
 
 /// What a moderator may do during a meeting.

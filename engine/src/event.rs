@@ -133,6 +133,13 @@ pub struct Tally {
     pub ratings: Option<RatingResults>,
 }
 
+/// What a `rate` frame or a chat line gives: a scale's value, or values for grid items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rating {
+    Value(i64),
+    Items(Vec<(ChoiceId, i64)>),
+}
+
 /// The statistics of a rating activity, for `results` and `tally`.
 #[derive(Debug, Clone)]
 pub enum RatingResults {
@@ -259,8 +266,7 @@ impl You {
     }
 
     /// Folds this connection's own accepted rating into its seat (a grid's items add up).
-    pub fn rated(&mut self, question_id: ActivityId, rating: &crate::command::Rating) {
-        use crate::command::Rating;
+    pub fn rated(&mut self, question_id: ActivityId, rating: &Rating) {
         let answer = match &mut self.answer {
             Some(a) if a.question_id == question_id => a,
             other => other.insert(Answer::empty(question_id)),

@@ -5,10 +5,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use crate::ErrorCode;
-use crate::command::Rating;
 use crate::event::{
     ActivityView, Answer, AttemptView, ChatHint, ChoiceView, FlagAck, MeetingView, PlanItem,
-    ScoreRow, Standings, Tally, WordCount, Words, You,
+    Rating, ScoreRow, Standings, Tally, WordCount, Words, You,
 };
 use crate::markup::{description_html, markdown_html};
 use crate::scoring::{AnswerKey, ScoredVote, quiz_awards, speed_awards, streak_points};

@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use crate::event::{
     ActivityView, Event, MeetingView, RatingResults, Standings, Tally, WordCount, Words, You,
 };
-use crate::wire::StateFrame;
+use crate::wire::{StateFrame, rfc3339_micros};
 
 /// Rows of the scoreboard sent to participants and displays (staff get [`STAFF_SCOREBOARD`],
 /// at most what a view carries).
@@ -381,16 +381,6 @@ fn add_ratings(map: &mut Map<String, Value>, t: &Tally) {
             }
         }
         None => {}
-    }
-}
-
-/// RFC 3339 with milliseconds, UTC: precise enough for a countdown.
-pub fn rfc3339_micros(at: librekast_storage::Micros) -> String {
-    let whole = librekast_storage::rfc3339(at);
-    let millis = at.rem_euclid(1_000_000) / 1_000;
-    match whole.strip_suffix('Z') {
-        Some(head) => format!("{head}.{millis:03}Z"),
-        None => whole,
     }
 }
 

@@ -28,7 +28,7 @@ impl StateFrame {
         let you = you
             .and_then(|y| serde_json::to_string(y).ok())
             .unwrap_or_else(|| "null".to_string());
-        let now = crate::view::rfc3339_micros(librekast_storage::now_micros());
+        let now = rfc3339_micros(librekast_storage::now_micros());
         let mut out = String::with_capacity(self.prefix.len() + you.len() + now.len() + 20);
         out.push_str(&self.prefix);
         out.push_str(",\"you\":");
@@ -74,6 +74,16 @@ pub fn ack_frame(reference: Option<&serde_json::Value>, result: &AckResult) -> S
         flag,
     })
     .unwrap_or_else(|_| r#"{"type":"ack","ok":false,"error":"bad_request"}"#.to_string())
+}
+
+/// RFC 3339 with milliseconds, UTC: precise enough for a countdown.
+pub fn rfc3339_micros(at: librekast_storage::Micros) -> String {
+    let whole = librekast_storage::rfc3339(at);
+    let millis = at.rem_euclid(1_000_000) / 1_000;
+    match whole.strip_suffix('Z') {
+        Some(head) => format!("{head}.{millis:03}Z"),
+        None => whole,
+    }
 }
 
 pub fn score_frame(score: i64, rank: u32) -> String {

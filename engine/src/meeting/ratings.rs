@@ -9,8 +9,7 @@ use librekast_storage::{
 
 use super::{Activity, Meeting};
 use crate::ErrorCode;
-use crate::command::Rating;
-use crate::event::{RatingResults, Tally};
+use crate::event::{Rating, RatingResults, Tally};
 
 /// What one attendee rated.
 #[derive(Debug, Clone, Default)]
