@@ -797,8 +797,12 @@ impl Meeting {
         if !activity.kind.has_choices() || choices.is_empty() {
             return Err(ErrorCode::BadRequest);
         }
-        let distinct: HashSet<ChoiceId> = choices.iter().copied().collect();
-        if distinct.len() != choices.len() {
+        // At most 26 choices: a scan, no allocation on the hot path.
+        if choices
+            .iter()
+            .enumerate()
+            .any(|(i, c)| choices[..i].contains(c))
+        {
             return Err(ErrorCode::BadRequest);
         }
         if choices.len() > activity.max_choices as usize {
