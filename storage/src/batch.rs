@@ -551,10 +551,15 @@ async fn award<C: ConnectionTrait>(
         let (values, mut params) = values_list(db.get_database_backend(), chunk, 1);
         params.push(activity.0.into());
         let activity_param = placeholder(db.get_database_backend(), params.len());
+        // `+votes.activity_id` keeps that column out of index choices, so the only fast plan
+        // is the one wanted: each row of `x` finds its voter's few rows through
+        // `ix_votes_attendee`. Left free, the SQLite bundled since the votes index gained
+        // `choice_id` (multi-select) scanned the quiz's votes for every row of `x`: 95 ms a
+        // chunk, 2.8 s of a 10,000-vote reveal (docs/performance.md, issue 14).
         let sql = format!(
             "WITH x(attendee_id, points) AS (VALUES {values}) \
              UPDATE votes SET points = x.points FROM x \
-             WHERE votes.activity_id = {activity_param} AND votes.attendee_id = x.attendee_id"
+             WHERE +votes.activity_id = {activity_param} AND votes.attendee_id = x.attendee_id"
         );
         db.execute_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
