@@ -529,6 +529,19 @@ async fn progress<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The award's UPDATE of one chunk of voters. `+votes.activity_id` keeps that column out of
+/// index choices, so the only fast plan is the one wanted: each row of `x` finds its voter's
+/// few rows through `ix_votes_attendee`. Left free, the SQLite bundled since the votes index
+/// gained `choice_id` (multi-select) scanned the quiz's votes for every row of `x`: 95 ms a
+/// chunk, 2.8 s of a 10,000-vote reveal (docs/performance.md, issue 14).
+fn award_votes_sql(values: &str, activity_param: &str) -> String {
+    format!(
+        "WITH x(attendee_id, points) AS (VALUES {values}) \
+         UPDATE votes SET points = x.points FROM x \
+         WHERE +votes.activity_id = {activity_param} AND votes.attendee_id = x.attendee_id"
+    )
+}
+
 /// Attendees without a vote in the activity still get their points: the award is the
 /// scoring event, the vote only records how it was earned.
 async fn award<C: ConnectionTrait>(
@@ -551,16 +564,7 @@ async fn award<C: ConnectionTrait>(
         let (values, mut params) = values_list(db.get_database_backend(), chunk, 1);
         params.push(activity.0.into());
         let activity_param = placeholder(db.get_database_backend(), params.len());
-        // `+votes.activity_id` keeps that column out of index choices, so the only fast plan
-        // is the one wanted: each row of `x` finds its voter's few rows through
-        // `ix_votes_attendee`. Left free, the SQLite bundled since the votes index gained
-        // `choice_id` (multi-select) scanned the quiz's votes for every row of `x`: 95 ms a
-        // chunk, 2.8 s of a 10,000-vote reveal (docs/performance.md, issue 14).
-        let sql = format!(
-            "WITH x(attendee_id, points) AS (VALUES {values}) \
-             UPDATE votes SET points = x.points FROM x \
-             WHERE +votes.activity_id = {activity_param} AND votes.attendee_id = x.attendee_id"
-        );
+        let sql = award_votes_sql(&values, &activity_param);
         db.execute_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
             sql,
@@ -643,6 +647,44 @@ async fn add_score<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The award's plan on the bundled SQLite, with the real schema and a whole chunk: one
+    /// lookup per voter through `ix_votes_attendee`. Without `+votes.activity_id` it is
+    /// "SEARCH votes (activity_id=?)" then "SCAN x": every vote of the quiz times every
+    /// voter of the chunk. A plan, not a timing: the same on any machine.
+    #[tokio::test]
+    async fn awards_look_votes_up_by_attendee() {
+        let store = crate::Store::connect("sqlite::memory:")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let db = store.connection();
+        // A whole chunk, as a reveal writes it.
+        let pairs: Vec<(i64, i64)> = (1..=AWARD_CHUNK as i64).map(|a| (a, 500)).collect();
+        let (values, mut params) = values_list(DbBackend::Sqlite, &pairs, 1);
+        params.push(7.into());
+        let sql = format!("EXPLAIN QUERY PLAN {}", award_votes_sql(&values, "?"));
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                sql,
+                params,
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let plan: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.try_get::<String>("", "detail").ok())
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("SEARCH votes USING INDEX ix_votes_attendee")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|p| p.starts_with("SCAN votes")),
+            "{plan:?}"
+        );
+    }
 
     #[test]
     fn chunk_sizes_are_powers_of_two() {
