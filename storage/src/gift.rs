@@ -265,6 +265,16 @@ fn question(lines: &[(usize, &str)]) -> Result<Parsed, GiftError> {
         Answers::Activity(kind, choices) => {
             Parsed::Question(activity(kind, title, description, format, choices))
         }
+        Answers::MultipleAnswer(choices) => {
+            // Moodle's multiple-answer question: tick any number, each right one worth
+            // its share, each wrong one taking some back.
+            let n = u32::try_from(choices.len()).unwrap_or(1);
+            Parsed::Question(ActivityFile {
+                max_choices: n,
+                partial_credit: true,
+                ..activity(ActivityKind::Quiz, title, description, format, choices)
+            })
+        }
         Answers::Unsupported(message) => Parsed::Skipped(GiftWarning {
             line: start,
             message: message.into(),
@@ -275,6 +285,8 @@ fn question(lines: &[(usize, &str)]) -> Result<Parsed, GiftError> {
 /// What an answer block asks for.
 enum Answers {
     Activity(ActivityKind, Vec<ChoiceFile>),
+    /// Several weighted right answers and no `=`: a multi-select quiz with partial credit.
+    MultipleAnswer(Vec<ChoiceFile>),
     /// A question type LibreKast has no activity for: why, and what to write instead.
     Unsupported(&'static str),
 }
@@ -295,6 +307,10 @@ fn answers(block: &[Ch], open_line: usize, format: Format) -> Result<Answers, Gi
     }
     if position(block, '~').is_some() {
         let choices = choices(block, open_line, format)?;
+        let right = choices.iter().filter(|c| c.correct).count();
+        if right > 1 && position(block, '=').is_none() {
+            return Ok(Answers::MultipleAnswer(choices));
+        }
         let kind = if choices.iter().any(|c| c.correct) {
             ActivityKind::Quiz
         } else {
@@ -934,8 +950,11 @@ You can use your pencil and paper for these next math questions.
             ]
         );
 
-        // Weights: any credit counts as right.
+        // Moodle's multiple-answer question (weights, no `=`): tick any number, with
+        // partial credit.
         assert_eq!(a[7].kind, ActivityKind::Quiz);
+        assert_eq!((a[7].max_choices, a[7].partial_credit), (4, true));
+        assert_eq!((a[6].max_choices, a[6].partial_credit), (1, false));
         assert_eq!(
             texts(&a[7]),
             [
