@@ -52,10 +52,9 @@ pub(super) fn activity(id: i64, kind: ActivityKind, choices: Vec<ChoiceRecord>) 
     }
 }
 
-/// text(10), poll(20: a/b), quiz(30: a wrong, b right), wordcloud(40); one flag.
-fn meeting(reward_fastest: bool) -> Meeting {
-    let attendees = [A1, A2, A3]
-        .iter()
+/// Room participants `p1`, `p2`, … of meeting 1, with no score.
+pub(super) fn room_attendees(ids: &[AttendeeId]) -> Vec<AttendeeRecord> {
+    ids.iter()
         .map(|&id| AttendeeRecord {
             id,
             meeting_id: MeetingId(1),
@@ -65,24 +64,37 @@ fn meeting(reward_fastest: bool) -> Meeting {
             score: 0,
             removed: false,
         })
-        .collect();
+        .collect()
+}
+
+/// Meeting 1 as stored before it starts, every option at its default.
+pub(super) fn meeting_record() -> MeetingRecord {
+    MeetingRecord {
+        scoring: Default::default(),
+        auto_start: false,
+        streak_bonus: 0,
+        id: MeetingId(1),
+        title: "t".into(),
+        code: "c".into(),
+        reward_fastest: false,
+        flag_prefix: "LK".into(),
+        status: MeetingStatus::Before,
+        position: 0,
+        sources: vec![],
+        chat: Default::default(),
+        owner: None,
+        blocked_words: vec![],
+        bots: vec![],
+    }
+}
+
+/// text(10), poll(20: a/b), quiz(30: a wrong, b right), wordcloud(40); one flag.
+fn meeting(reward_fastest: bool) -> Meeting {
+    let attendees = room_attendees(&[A1, A2, A3]);
     Meeting::from_loaded(LoadedMeeting {
         meeting: MeetingRecord {
-            scoring: Default::default(),
-            auto_start: false,
-            streak_bonus: 0,
-            id: MeetingId(1),
-            title: "t".into(),
-            code: "c".into(),
             reward_fastest,
-            flag_prefix: "LK".into(),
-            status: MeetingStatus::Before,
-            position: 0,
-            sources: vec![],
-            chat: Default::default(),
-            owner: None,
-            blocked_words: vec![],
-            bots: vec![],
+            ..meeting_record()
         },
         activities: vec![
             activity(10, ActivityKind::Text, vec![]),
@@ -511,21 +523,10 @@ fn rebuild_from_storage_restores_answers_and_scores() {
     // What storage would hand back after a crash.
     let mut loaded = LoadedMeeting {
         meeting: MeetingRecord {
-            scoring: Default::default(),
-            auto_start: false,
-            streak_bonus: 0,
-            id: MeetingId(1),
-            title: "t".into(),
-            code: "c".into(),
             reward_fastest: true,
-            flag_prefix: "LK".into(),
             status: MeetingStatus::Ongoing,
             position: 1,
-            sources: vec![],
-            chat: Default::default(),
-            owner: None,
-            blocked_words: vec![],
-            bots: vec![],
+            ..meeting_record()
         },
         activities: vec![],
         attendees: vec![],

@@ -2,7 +2,7 @@
 
 use librekast_storage::*;
 
-use super::tests::{A1, A2, A3, activity, choice, state};
+use super::tests::{A1, A2, A3, activity, choice, meeting_record, room_attendees, state};
 use super::*;
 use crate::view::Audience;
 
@@ -19,18 +19,7 @@ fn scale(min: i32, max: i32) -> Option<Scale> {
 /// scale 0–10 (10), grid a/b/c on 1–5 (20), poll a–d up to 2 (30), quiz a–d up to 3 with
 /// b and d right (40, partial credit as given), a single-choice quiz (50: b right).
 fn meeting(partial_credit: bool, scoring: Scoring, streak_bonus: u32) -> Meeting {
-    let attendees = [A1, A2, A3]
-        .iter()
-        .map(|&id| AttendeeRecord {
-            id,
-            meeting_id: MeetingId(1),
-            name: format!("p{}", id.0),
-            platform: Platform::Room,
-            platform_user_id: id.0.to_string(),
-            score: 0,
-            removed: false,
-        })
-        .collect();
+    let attendees = room_attendees(&[A1, A2, A3]);
     let mut activities = vec![
         ActivityRecord {
             scale: scale(0, 10),
@@ -90,20 +79,8 @@ fn meeting(partial_credit: bool, scoring: Scoring, streak_bonus: u32) -> Meeting
     Meeting::from_loaded(LoadedMeeting {
         meeting: MeetingRecord {
             scoring,
-            auto_start: false,
             streak_bonus,
-            id: MeetingId(1),
-            title: "t".into(),
-            code: "c".into(),
-            reward_fastest: false,
-            flag_prefix: "LK".into(),
-            status: MeetingStatus::Before,
-            position: 0,
-            sources: vec![],
-            chat: Default::default(),
-            owner: None,
-            blocked_words: vec![],
-            bots: vec![],
+            ..meeting_record()
         },
         activities,
         attendees,
@@ -315,20 +292,9 @@ fn stored_rows_rebuild_multi_votes_and_ratings() {
         let mut l = LoadedMeeting {
             meeting: MeetingRecord {
                 scoring: m.scoring,
-                auto_start: false,
-                streak_bonus: 0,
-                id: m.id,
-                title: m.title.clone(),
-                code: m.code.clone(),
-                reward_fastest: false,
-                flag_prefix: "LK".into(),
                 status: MeetingStatus::Ongoing,
                 position: 3,
-                sources: vec![],
-                chat: Default::default(),
-                owner: None,
-                blocked_words: vec![],
-                bots: vec![],
+                ..meeting_record()
             },
             activities: vec![],
             attendees: vec![],
@@ -363,18 +329,7 @@ fn stored_rows_rebuild_multi_votes_and_ratings() {
                 r
             })
             .collect();
-        l.attendees = [A1, A2]
-            .iter()
-            .map(|&id| AttendeeRecord {
-                id,
-                meeting_id: MeetingId(1),
-                name: "x".into(),
-                platform: Platform::Room,
-                platform_user_id: id.0.to_string(),
-                score: 0,
-                removed: false,
-            })
-            .collect();
+        l.attendees = room_attendees(&[A1, A2]);
         Meeting::from_loaded(l)
     };
     let vote = |a: AttendeeId, c: i64| VoteRecord {
