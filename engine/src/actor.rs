@@ -748,17 +748,22 @@ impl MeetingState {
                 ops.push(op);
                 self.cache = None;
             }
-            shown.push_back(ChatLine {
-                platform: line.platform.code(),
-                user_name: name,
-                text: line
-                    .text
-                    .chars()
-                    .take(crate::chat::MAX_CHAT_CHARS)
-                    .collect(),
-                badges: line.badges.names(),
-                bot: false,
-            });
+            // A line with a blocked word never reaches a screen (the chat overlay is on
+            // stream); it still counts as an answer when it is one, which it rarely is.
+            let hidden = self.meeting.is_blocked(&line.text);
+            if !hidden {
+                shown.push_back(ChatLine {
+                    platform: line.platform.code(),
+                    user_name: name,
+                    text: line
+                        .text
+                        .chars()
+                        .take(crate::chat::MAX_CHAT_CHARS)
+                        .collect(),
+                    badges: line.badges.names(),
+                    bot: false,
+                });
+            }
             if shown.len() > CHAT_SHOWN_PER_BATCH {
                 shown.pop_front();
             }

@@ -179,3 +179,43 @@ async fn chat_votes_and_words_join_the_room() -> anyhow::Result<()> {
     ts.server.shutdown().await;
     Ok(())
 }
+
+/// The meeting's blocked words keep a chat line off every screen (the chat overlay is on
+/// stream): displays and staff get the clean lines around it, never the blocked one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_lines_with_blocked_words_reach_no_screen() -> anyhow::Result<()> {
+    let ts = TestServer::start("chat-blocked").await?;
+    let meeting = ts.demo_meeting().await?;
+    let handle = ts.server.engine.meeting(MeetingId(meeting)).await?;
+    let admin = ts.admin_token().await?;
+    let (status, body) = ts
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/meetings/{meeting}/blocked_words"),
+            &admin,
+            Some(json!({"words": ["bad word"]})),
+        )
+        .await?;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let mut display = ts
+        .connect(meeting, &ts.display_token(meeting).await?)
+        .await?;
+    let mut org = ts.connect(meeting, &admin).await?;
+    handle
+        .chat(vec![
+            line(Platform::Twitch, "t1", "first"),
+            line(Platform::Twitch, "t2", "what a BAD word, really"),
+            line(Platform::Youtube, "y1", "last"),
+        ])
+        .await?;
+    for client in [&mut display, &mut org] {
+        let mut texts = Vec::new();
+        while texts.last().map(String::as_str) != Some("last") {
+            let frame = client.wait_for(|f| f["type"] == "chat").await?;
+            texts.push(frame["text"].as_str().unwrap_or_default().to_string());
+        }
+        assert_eq!(texts, ["first", "last"]);
+    }
+    ts.server.shutdown().await;
+    Ok(())
+}
