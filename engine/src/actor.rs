@@ -748,8 +748,8 @@ impl MeetingState {
                 ops.push(op);
                 self.cache = None;
             }
-            // A line with a blocked word never reaches a screen (the chat overlay is on
-            // stream); it still counts as an answer when it is one, which it rarely is.
+            // A line with a blocked word never reaches a screen: the chat overlay is on
+            // stream. A vote in it still counts (words are checked where they are added).
             let hidden = self.meeting.is_blocked(&line.text);
             if !hidden {
                 shown.push_back(ChatLine {
