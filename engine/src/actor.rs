@@ -126,6 +126,9 @@ pub struct MeetingState {
     args: MeetingArgs,
     tally_dirty: bool,
     words_dirty: bool,
+    items_dirty: bool,
+    /// People joined since the last `lobby` frame.
+    lobby_dirty: bool,
     scoreboard_dirty: bool,
     /// Scores changed since the last standings were published (a flag capture).
     standings_dirty: bool,
@@ -206,6 +209,8 @@ impl Actor for MeetingActor {
             args,
             tally_dirty: false,
             words_dirty: false,
+            items_dirty: false,
+            lobby_dirty: false,
             scoreboard_dirty: false,
             standings_dirty: false,
             flush_scheduled: false,
@@ -350,9 +355,11 @@ impl Actor for MeetingActor {
             },
             MeetingMsg::Joined(a) => {
                 // A new attendee changes the scoreboard: drop the cached snapshot (no
-                // broadcast: a join must not cost a frame to everyone).
+                // broadcast to participants: a join must not cost a frame to everyone; the
+                // lobby reaches staff and displays once per coalescing window).
                 if state.meeting.ensure_attendee(a.id, &a.name, a.platform) {
                     state.cache = None;
+                    state.lobby_dirty = true;
                 }
                 state.mark(&myself, Dirty::Presence);
             }
@@ -375,6 +382,8 @@ impl Actor for MeetingActor {
 enum Dirty {
     Tally,
     Words,
+    /// Posts or upvotes of the current open question or Q&A.
+    Items,
     /// The scoreboard changed (a flag capture): whoever sees it gets a new state.
     Scoreboard,
     Presence,
@@ -456,7 +465,72 @@ impl MeetingState {
                 Err(code) => return refuse(reply, code),
             },
             (Command::AddTime { .. }, Some(_)) => return refuse(reply, ErrorCode::Forbidden),
+            (
+                Command::ModeratePost {
+                    question_id,
+                    item_id,
+                    action,
+                },
+                None,
+            ) => match self.meeting.moderate_post(question_id, item_id, action) {
+                Ok(op) => {
+                    let by = match &principal {
+                        Principal::Staff { username, .. } => username.as_str(),
+                        _ => "",
+                    };
+                    tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", by, action = action.as_str(), activity = question_id.0, item = item_id, "moderation");
+                    if op.is_some() {
+                        // A moderator waits for this one: no coalescing window.
+                        self.cache = None;
+                        self.publish_items();
+                    }
+                    (op.into_iter().collect(), AckOk::Plain)
+                }
+                Err(code) => return refuse(reply, code),
+            },
+            (Command::Sounds { on }, None) => match self.meeting.set_sounds(on) {
+                Some(op) => {
+                    tracing::info!(meeting_id = %self.meeting.id, actor = "meeting", sounds = on, "sounds");
+                    self.publish_state();
+                    (vec![op], AckOk::Plain)
+                }
+                None => return acknowledge(reply),
+            },
+            (Command::ModeratePost { .. } | Command::Sounds { .. }, Some(_)) => {
+                return refuse(reply, ErrorCode::Forbidden);
+            }
             (_, None) => return refuse(reply, ErrorCode::Forbidden),
+            (
+                Command::Post {
+                    question_id,
+                    text,
+                    kind,
+                },
+                Some(a),
+            ) => match self.meeting.post(a, question_id, kind, &text, now) {
+                Ok((number, op)) => {
+                    self.mark(myself, Dirty::Items);
+                    let answer = self
+                        .meeting
+                        .current()
+                        .is_some_and(|a| a.kind == librekast_storage::ActivityKind::TextAnswer);
+                    (vec![op], AckOk::Item { id: number, answer })
+                }
+                Err(code) => return refuse(reply, code),
+            },
+            (
+                Command::Upvote {
+                    question_id,
+                    item_id,
+                },
+                Some(a),
+            ) => match self.meeting.upvote(a, question_id, item_id, now) {
+                Ok(op) => {
+                    self.mark(myself, Dirty::Items);
+                    (vec![op], AckOk::Plain)
+                }
+                Err(code) => return refuse(reply, code),
+            },
             (
                 Command::Vote {
                     question_id,
@@ -695,7 +769,10 @@ impl MeetingState {
                     .upsert_attendees(self.meeting.id, platform, &viewers)
                     .await
                 {
-                    Ok(records) => records.iter().for_each(|r| self.meeting.add_viewer(r)),
+                    Ok(records) => {
+                        records.iter().for_each(|r| self.meeting.add_viewer(r));
+                        self.lobby_dirty |= !records.is_empty();
+                    }
                     // Their answers are refused below; the next batch tries again.
                     Err(e) => {
                         tracing::warn!(meeting_id = %self.meeting.id, actor = "meeting", error = %e, "could not record chat viewers")
@@ -775,10 +852,10 @@ impl MeetingState {
                     };
                     match result {
                         Ok(new) if !new.is_empty() => {
-                            if matches!(new[0], WriteOp::Word { .. }) {
-                                report.words += 1;
-                            } else {
-                                report.votes += 1;
+                            match new[0] {
+                                WriteOp::Word { .. } => report.words += 1,
+                                WriteOp::Post { .. } | WriteOp::Upvote { .. } => report.posts += 1,
+                                _ => report.votes += 1,
                             }
                             ops.extend(new);
                             true
@@ -849,6 +926,9 @@ impl MeetingState {
         if report.words > 0 {
             self.mark(myself, Dirty::Words);
         }
+        if report.posts > 0 {
+            self.mark(myself, Dirty::Items);
+        }
         if ops.is_empty() {
             return (report, None);
         }
@@ -877,6 +957,7 @@ impl MeetingState {
         match what {
             Dirty::Tally => self.tally_dirty = true,
             Dirty::Words => self.words_dirty = true,
+            Dirty::Items => self.items_dirty = true,
             Dirty::Scoreboard => self.scoreboard_dirty = true,
             Dirty::Presence => {}
         }
@@ -905,8 +986,13 @@ impl MeetingState {
             self.cache = Some(Published::new(Event::State(view.clone())));
             self.bus().publish(Event::Scoreboard(view));
         }
-        if self.tally_dirty || self.words_dirty {
+        if self.tally_dirty || self.words_dirty || self.items_dirty {
             self.publish_tally_and_words();
+        }
+        if self.lobby_dirty {
+            self.lobby_dirty = false;
+            self.bus()
+                .publish(Event::Lobby(Arc::new(self.meeting.lobby())));
         }
         let online = self.bus().participants();
         if online != self.last_online {
@@ -938,6 +1024,14 @@ impl MeetingState {
         }
         if let Some(words) = self.meeting.words() {
             self.bus().publish(Event::Words(Arc::new(words)));
+        }
+        self.publish_items();
+    }
+
+    fn publish_items(&mut self) {
+        self.items_dirty = false;
+        if let Some(items) = self.meeting.items() {
+            self.bus().publish(Event::Items(Arc::new(items)));
         }
     }
 

@@ -645,6 +645,10 @@ mod tests {
                 partial_credit: false,
                 scale: None,
                 prior_weight: 5,
+                image: None,
+                alt: String::new(),
+                auto_approve: false,
+                hide_results: false,
             }),
             results: None,
             words: None,
@@ -655,6 +659,10 @@ mod tests {
             chat: None,
             reveal_at: None,
             closes_at: None,
+            items: None,
+            lobby: Arc::default(),
+            leaderboard: None,
+            sounds: true,
         }))
     }
 

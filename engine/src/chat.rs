@@ -69,6 +69,8 @@ pub struct ChatReport {
     pub duplicates: usize,
     /// Flags captured with `PREFIX{code}`.
     pub flags: usize,
+    /// Open-question answers, Q&A questions and upvotes counted.
+    pub posts: usize,
 }
 
 /// What a chat line asks for.

@@ -27,6 +27,30 @@ pub enum Command {
     Flag {
         code: String,
     },
+    /// An open question's answer (`text_answer`) or a Q&A question (`qna`); acked with the
+    /// new post's id.
+    Post {
+        question_id: ActivityId,
+        text: String,
+        /// `text_answer` (an `answer` frame) or `qna` (an `ask` frame): a frame meant for
+        /// the other kind is a `bad_request`.
+        kind: librekast_storage::ActivityKind,
+    },
+    /// An upvote of a Q&A question.
+    Upvote {
+        question_id: ActivityId,
+        item_id: u32,
+    },
+    /// Staff: a moderator's decision on a post.
+    ModeratePost {
+        question_id: ActivityId,
+        item_id: u32,
+        action: PostAction,
+    },
+    /// Staff: whether the presenter plays its cues.
+    Sounds {
+        on: bool,
+    },
     /// A staff control, applied only if the meeting is still where `Expect` says (if given).
     Control(Control, Option<Expect>),
     /// A staff moderation action (acked once stored, logged, seen on every screen).
@@ -35,6 +59,33 @@ pub enum Command {
     AddTime {
         secs: u32,
     },
+}
+
+/// What a moderator does with a text answer or a Q&A question (`moderate` frames).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostAction {
+    /// Shown to everyone.
+    Approve,
+    /// Approved and highlighted on top.
+    Pin,
+    Unpin,
+    /// Approved, no longer pinned, shown as answered (after the others).
+    Answered,
+    /// Off every screen but staff's.
+    Hide,
+}
+
+impl PostAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostAction::Approve => "approve",
+            PostAction::Pin => "pin",
+            PostAction::Unpin => "unpin",
+            PostAction::Answered => "answered",
+            PostAction::Hide => "hide",
+        }
+    }
 }
 
 /// What a moderator may do during a meeting.
@@ -73,10 +124,14 @@ impl Command {
             Command::Vote { .. }
             | Command::Rate { .. }
             | Command::Word { .. }
-            | Command::Flag { .. } => Action::Answer,
-            Command::Control(..) | Command::Moderate(..) | Command::AddTime { .. } => {
-                Action::Control
-            }
+            | Command::Flag { .. }
+            | Command::Post { .. }
+            | Command::Upvote { .. } => Action::Answer,
+            Command::Control(..)
+            | Command::Moderate(..)
+            | Command::AddTime { .. }
+            | Command::ModeratePost { .. }
+            | Command::Sounds { .. } => Action::Control,
         }
     }
 }

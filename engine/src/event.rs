@@ -21,6 +21,10 @@ pub enum Event {
     Tally(Arc<Tally>),
     /// The current word cloud (coalesced).
     Words(Arc<Words>),
+    /// The current open question's answers or Q&A's questions (coalesced).
+    Items(Arc<Items>),
+    /// Who joined lately, and how many so far (coalesced): staff and displays.
+    Lobby(Arc<Lobby>),
     /// Everyone's score and rank; published before the `State` that shows them.
     Standings(Arc<Standings>),
     /// A flag submission, right or wrong.
@@ -76,6 +80,74 @@ pub struct MeetingView {
     pub reveal_at: Option<librekast_storage::Micros>,
     /// When the open activity's timer closes it (every audience counts it down).
     pub closes_at: Option<librekast_storage::Micros>,
+    /// The current activity's posts when it takes posts (whatever the status; the view
+    /// layer shows them to the audience only while the activity is shown).
+    pub items: Option<Arc<Items>>,
+    /// Who joined lately (staff and displays).
+    pub lobby: Arc<Lobby>,
+    /// The top 5 with their rank before the quiz, while a speed-scored quiz's results show.
+    pub leaderboard: Option<Vec<LeaderRow>>,
+    /// The presenter plays its cues.
+    pub sounds: bool,
+}
+
+/// An open question's answers or a Q&A's questions, as each audience may see them.
+#[derive(Debug, Clone)]
+pub struct Items {
+    pub question_id: ActivityId,
+    pub kind: ActivityKind,
+    /// Every post (at most [`crate::meeting::STAFF_ITEMS`]): pending first, then the shown
+    /// ones in screen order, then hidden ones.
+    pub staff: Vec<ItemView>,
+    /// Approved posts in screen order (at most [`crate::meeting::PUBLIC_ITEMS`]).
+    pub public: Vec<ItemView>,
+    pub counts: ItemCounts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub id: u32,
+    pub text: Arc<str>,
+    pub name: String,
+    pub platform: &'static str,
+    pub votes: u32,
+    pub status: &'static str,
+    pub pinned: bool,
+    pub answered: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ItemCounts {
+    pub pending: u64,
+    pub approved: u64,
+    pub hidden: u64,
+    pub answered: u64,
+}
+
+/// The latest people to join, newest last, and how many joined so far.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Lobby {
+    pub count: usize,
+    pub names: Vec<LobbyName>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LobbyName {
+    pub name: String,
+    pub platform: &'static str,
+}
+
+/// A row of the leaderboard shown after a speed-scored quiz.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeaderRow {
+    pub attendee_id: AttendeeId,
+    pub name: String,
+    pub platform: &'static str,
+    pub score: i64,
+    pub rank: u32,
+    pub previous_rank: u32,
+    /// What this quiz paid.
+    pub gained: i64,
 }
 
 /// What the screens show so chat viewers know what to type.
@@ -104,6 +176,12 @@ pub struct ActivityView {
     /// A scale's or grid's values.
     pub scale: Option<librekast_storage::Scale>,
     pub prior_weight: u32,
+    /// A media store id, and its alt text.
+    pub image: Option<String>,
+    pub alt: String,
+    pub auto_approve: bool,
+    /// A poll's counts wait for the reveal.
+    pub hide_results: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -236,6 +314,12 @@ pub struct Answer {
     pub value: Option<i32>,
     /// A grid's ratings by item.
     pub ratings: BTreeMap<ChoiceId, i32>,
+    /// An open question's answer.
+    pub text: Option<String>,
+    /// Their own posts' ids (an open question's answer, their Q&A questions).
+    pub items: Vec<u32>,
+    /// The Q&A questions they upvoted.
+    pub upvoted: Vec<u32>,
     /// Quiz points paid for this answer once the quiz closed; `None` while open and for polls.
     pub points: Option<i64>,
 }
@@ -250,6 +334,9 @@ impl Answer {
             words: Vec::new(),
             value: None,
             ratings: BTreeMap::new(),
+            text: None,
+            items: Vec::new(),
+            upvoted: Vec::new(),
             points: None,
         }
     }
@@ -280,6 +367,31 @@ impl You {
                     }
                 }
             }
+        }
+    }
+
+    /// Folds this connection's own accepted text answer or question into its seat.
+    pub fn posted(&mut self, question_id: ActivityId, number: u32, text: Option<&str>) {
+        let answer = match &mut self.answer {
+            Some(a) if a.question_id == question_id => a,
+            other => other.insert(Answer::empty(question_id)),
+        };
+        if !answer.items.contains(&number) {
+            answer.items.push(number);
+        }
+        if let Some(text) = text {
+            answer.text = Some(text.to_string());
+        }
+    }
+
+    /// Folds this connection's own accepted upvote into its seat.
+    pub fn upvoted(&mut self, question_id: ActivityId, number: u32) {
+        let answer = match &mut self.answer {
+            Some(a) if a.question_id == question_id => a,
+            other => other.insert(Answer::empty(question_id)),
+        };
+        if !answer.upvoted.contains(&number) {
+            answer.upvoted.push(number);
         }
     }
 

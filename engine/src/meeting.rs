@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::ErrorCode;
 use crate::event::{
-    ActivityView, Answer, AttemptView, ChatHint, ChoiceView, FlagAck, MeetingView, PlanItem,
-    Rating, ScoreRow, Standings, Tally, WordCount, Words, You,
+    ActivityView, Answer, AttemptView, ChatHint, ChoiceView, FlagAck, LeaderRow, Lobby, LobbyName,
+    MeetingView, PlanItem, Rating, ScoreRow, Standings, Tally, WordCount, Words, You,
 };
 use crate::markup::{description_html, markdown_html};
 use crate::scoring::{AnswerKey, ScoredVote, quiz_awards, speed_awards, streak_points};
@@ -30,6 +30,10 @@ pub const VIEW_SCOREBOARD: usize = 100;
 pub const CLOUD_WORDS: usize = 100;
 /// Flag attempts kept for the staff view.
 pub const RECENT_ATTEMPTS: usize = 50;
+/// Names the lobby shows (the latest to join).
+pub const LOBBY_NAMES: usize = 30;
+/// Rows of the leaderboard shown after a speed-scored quiz.
+pub const LEADERBOARD: usize = 5;
 /// Flag attempts per attendee, across all their connections: a burst of
 /// [`FLAG_BURST`], then one per [`FLAG_REFILL_MICROS`]. Enough to type a few codes and
 /// fix a typo; far too slow to guess one (seen: 1,073 guesses a second on 50 connections).
@@ -82,6 +86,15 @@ pub struct Activity {
     cloud: Cloud,
     /// Word keys a moderator hid from the cloud (still stored, never shown).
     hidden: HashSet<String>,
+    /// A media store id shown with the activity, and its alt text.
+    pub image: Option<String>,
+    pub alt: String,
+    /// Posts are approved as they come.
+    pub auto_approve: bool,
+    /// A poll's counts wait for the reveal.
+    pub hide_results: bool,
+    /// Text answers or Q&A questions.
+    posts: posts::Posts,
 }
 
 impl Activity {
@@ -122,6 +135,11 @@ impl Activity {
             words_by: HashMap::new(),
             cloud: Cloud::default(),
             hidden: r.hidden_words.into_iter().collect(),
+            image: r.image,
+            alt: r.alt,
+            auto_approve: r.auto_approve,
+            hide_results: r.hide_results,
+            posts: posts::Posts::default(),
         }
     }
 
@@ -251,6 +269,10 @@ impl Activity {
             partial_credit: self.partial_credit,
             scale: self.kind.is_rating().then(|| self.scale.clone()),
             prior_weight: self.prior_weight,
+            image: self.image.clone(),
+            alt: self.alt.clone(),
+            auto_approve: self.auto_approve,
+            hide_results: self.hide_results,
         }
     }
 }
@@ -324,6 +346,10 @@ pub struct Meeting {
     pub blocked_words: Vec<String>,
     /// Shared so a word can be checked while its activity is borrowed.
     blocklist: Arc<Blocklist>,
+    /// The presenter plays its cues.
+    pub sounds: bool,
+    /// The latest attendees to join, newest last.
+    lobby: VecDeque<LobbyName>,
 }
 
 /// An activity closed for the room, its reveal held back by the largest stream delay.
@@ -384,6 +410,20 @@ impl Meeting {
                 activities[i].load_rating(r.attendee_id, r.choice_id, r.value);
             }
         }
+        // Every post, a removed attendee's too: numbers are what chat and screens refer to.
+        for p in loaded.posts {
+            if let Some(&i) = index.get(&p.activity_id) {
+                activities[i].load_post(p);
+            }
+        }
+        for u in &loaded.upvotes {
+            if removed.contains(&u.attendee_id) {
+                continue;
+            }
+            if let Some(&i) = index.get(&u.activity_id) {
+                activities[i].load_upvote(u);
+            }
+        }
         for w in loaded.words {
             if removed.contains(&w.attendee_id) {
                 continue;
@@ -396,6 +436,15 @@ impl Meeting {
                 activities[i].record_word(w.attendee_id, &word);
             }
         }
+        let present: Vec<&AttendeeRecord> =
+            loaded.attendees.iter().filter(|a| !a.removed).collect();
+        let lobby = present[present.len().saturating_sub(LOBBY_NAMES)..]
+            .iter()
+            .map(|a| LobbyName {
+                name: a.name.clone(),
+                platform: a.platform.code(),
+            })
+            .collect();
         let viewers = loaded
             .attendees
             .iter()
@@ -491,7 +540,28 @@ impl Meeting {
             removed,
             blocklist: Arc::new(Blocklist::new(&m.blocked_words)),
             blocked_words: m.blocked_words,
+            sounds: m.sounds,
+            lobby,
         }
+    }
+
+    /// Who joined lately, and how many so far.
+    pub fn lobby(&self) -> Lobby {
+        Lobby {
+            count: self.attendees.len(),
+            names: self.lobby.iter().cloned().collect(),
+        }
+    }
+
+    /// Turns the presenter's cues on or off; `None` when nothing changed.
+    pub fn set_sounds(&mut self, on: bool) -> Option<WriteOp> {
+        (self.sounds != on).then(|| {
+            self.sounds = on;
+            WriteOp::Sounds {
+                meeting: self.id,
+                on,
+            }
+        })
     }
 
     /// Whether `submitted` (`PREFIX{code}` or a bare code) names one of the meeting's flags.
@@ -582,6 +652,9 @@ impl Meeting {
                 Self::add_word(activity, attendee, question, &raw, at, &blocklist)
                     .map(|op| op.into_iter().collect())
             }
+            ChatAnswer::Post(post) => {
+                Self::chat_post(activity, attendee, post, at, |t| blocklist.blocks(t))
+            }
         }
     }
 
@@ -636,6 +709,13 @@ impl Meeting {
                         score: 0,
                     },
                 );
+                self.lobby.push_back(LobbyName {
+                    name: name.to_string(),
+                    platform: platform.code(),
+                });
+                if self.lobby.len() > LOBBY_NAMES {
+                    self.lobby.pop_front();
+                }
                 true
             }
         }
@@ -704,6 +784,22 @@ impl Meeting {
             return Some(Answer {
                 value: rated.value,
                 ratings: rated.items.clone(),
+                ..Answer::empty(a.id)
+            });
+        }
+        if a.kind.takes_posts() {
+            let items = a.posts.mine(id);
+            let upvoted = a.posts.my_upvotes(id);
+            if items.is_empty() && upvoted.is_empty() {
+                return None;
+            }
+            return Some(Answer {
+                text: (a.kind == ActivityKind::TextAnswer)
+                    .then(|| items.first().and_then(|&n| a.posts.text_of(n)))
+                    .flatten()
+                    .map(str::to_string),
+                items: items.to_vec(),
+                upvoted: upvoted.to_vec(),
                 ..Answer::empty(a.id)
             });
         }
@@ -1259,7 +1355,61 @@ impl Meeting {
             }),
             reveal_at: self.pending_reveal.map(|p| p.reveal_at),
             closes_at: self.deadline().map(|(_, c)| c),
+            items: self.items().map(Arc::new),
+            lobby: Arc::new(self.lobby()),
+            leaderboard: self.leaderboard(),
+            sounds: self.sounds,
         }
+    }
+
+    /// The top 5 and their rank before the quiz, while a speed-scored quiz's results show:
+    /// a rank before is the rank by score minus what this quiz paid (same order rule as
+    /// the scoreboard), so nothing extra is stored.
+    pub fn leaderboard(&self) -> Option<Vec<LeaderRow>> {
+        let a = self.current().filter(|a| {
+            a.kind == ActivityKind::Quiz
+                && self.status == MeetingStatus::Results
+                && self.scoring == librekast_storage::Scoring::Speed
+        })?;
+        let gained: HashMap<AttendeeId, i64> = a
+            .votes
+            .iter()
+            .filter_map(|v| v.points.map(|p| (v.attendee, p)))
+            .collect();
+        let order = |score: &dyn Fn(AttendeeId, i64) -> i64| {
+            let mut rows: Vec<(i64, AttendeeId)> = self
+                .attendees
+                .iter()
+                .map(|(id, x)| (score(*id, x.score), *id))
+                .collect();
+            rows.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+            rows
+        };
+        let now = order(&|_, s| s);
+        let before: HashMap<AttendeeId, u32> =
+            order(&|id, s| s - gained.get(&id).copied().unwrap_or(0))
+                .into_iter()
+                .enumerate()
+                .map(|(i, (_, id))| (id, u32::try_from(i + 1).unwrap_or(u32::MAX)))
+                .collect();
+        Some(
+            now.into_iter()
+                .take(LEADERBOARD)
+                .enumerate()
+                .filter_map(|(i, (score, id))| {
+                    let x = self.attendees.get(&id)?;
+                    Some(LeaderRow {
+                        attendee_id: id,
+                        name: x.name.clone(),
+                        platform: x.platform.code(),
+                        score,
+                        rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        previous_rank: before.get(&id).copied().unwrap_or(u32::MAX),
+                        gained: gained.get(&id).copied().unwrap_or(0),
+                    })
+                })
+                .collect(),
+        )
     }
 
     /// The live counts of the current poll or quiz while it is shown (`hidden` for a quiz
@@ -1272,7 +1422,8 @@ impl Meeting {
         if !a.kind.has_choices() {
             return None;
         }
-        let hidden = a.kind == ActivityKind::Quiz && self.status != MeetingStatus::Results;
+        let hidden = (a.kind == ActivityKind::Quiz || a.hide_results)
+            && self.status != MeetingStatus::Results;
         Some(a.tally(hidden, &self.source_platforms()))
     }
 
@@ -1324,10 +1475,14 @@ fn outcome_name(stored: &str) -> &'static str {
 }
 
 mod moderation;
+mod posts;
 mod ratings;
 pub use moderation::ParticipantRow;
+pub use posts::{ChatPost, PUBLIC_ITEMS, QUESTIONS_PER_ATTENDEE, STAFF_ITEMS};
 pub use ratings::ChatAnswer;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_kinds;
+#[cfg(test)]
+mod tests_posts;

@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::event::{
-    ActivityView, Event, MeetingView, RatingResults, Standings, Tally, WordCount, Words, You,
+    ActivityView, Event, Items, MeetingView, RatingResults, Standings, Tally, WordCount, Words, You,
 };
 use crate::wire::{StateFrame, rfc3339_micros};
 
@@ -161,6 +161,17 @@ pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
             _ => text(tally_json(tally, false)),
         },
         Event::Words(words) => text(words_json(words)),
+        Event::Items(items) => {
+            let mut frame = items_json(items, audience == Staff);
+            frame.as_object_mut()?.insert("type".into(), "items".into());
+            text(frame)
+        }
+        Event::Lobby(lobby) => {
+            (audience != Participant).then_some(())?;
+            let mut frame = serde_json::to_value(lobby.as_ref()).ok()?;
+            frame.as_object_mut()?.insert("type".into(), "lobby".into());
+            text(frame)
+        }
         Event::Standings(s) => (audience == Participant).then(|| Frame::Standings(s.clone())),
         Event::FlagAttempt(attempt) => {
             if audience != Staff {
@@ -243,9 +254,9 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
         let revealed = v.status == Results;
         if let Some(t) = &v.results {
             match t.kind {
-                ActivityKind::Poll | ActivityKind::Scale | ActivityKind::Grid => {
-                    results = results_json(t, false, staff)
-                }
+                // A poll that waits for its reveal is `hidden` until then, like a quiz.
+                ActivityKind::Poll if !t.hidden || staff => results = results_json(t, false, staff),
+                ActivityKind::Scale | ActivityKind::Grid => results = results_json(t, false, staff),
                 ActivityKind::Quiz if revealed || staff => results = results_json(t, true, staff),
                 _ => {}
             }
@@ -254,6 +265,11 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
             words = words_array(w);
         }
     }
+    let items = v
+        .items
+        .as_ref()
+        .filter(|_| staff || live)
+        .map_or(Value::Null, |i| items_json(i, staff));
     let scoreboard = if matches!(v.status, Scoreboard | After) || staff {
         let limit = if staff {
             STAFF_SCOREBOARD
@@ -285,6 +301,12 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
         map.insert("closed".into(), json!(v.reveal_at.is_some()));
         // An open timer, on every screen (each corrects for its clock with `now`).
         map.insert("closes_at".into(), json!(v.closes_at.map(rfc3339_micros)));
+        map.insert("items".into(), items);
+        map.insert("sounds".into(), json!(v.sounds));
+        map.insert("leaderboard".into(), json!(v.leaderboard));
+        if audience != Audience::Participant {
+            map.insert("lobby".into(), json!(v.lobby));
+        }
         if staff {
             map.insert("plan".into(), json!(v.plan));
             map.insert("flag_attempts".into(), json!(v.flag_attempts));
@@ -308,6 +330,10 @@ fn question_json(a: &ActivityView, notes: bool) -> Value {
         "partial_credit": a.partial_credit,
         "scale": a.scale,
         "prior_weight": a.prior_weight,
+        "image": a.image.as_ref().map(|id| json!({"url": format!("/media/{id}"), "alt": a.alt})),
+        "hide_results_until_reveal": a.hide_results,
+        "auto_approve": a.auto_approve,
+        "max_text_chars": librekast_storage::MAX_POST_CHARS,
     });
     if notes && let Some(o) = q.as_object_mut() {
         o.insert("notes".into(), json!(a.notes));
@@ -387,6 +413,17 @@ fn add_ratings(map: &mut Map<String, Value>, t: &Tally) {
 /// How many answered, without saying what: a display's view of a quiz before the reveal.
 fn answered_json(t: &Tally) -> Value {
     json!({"type": "answered", "question_id": t.question_id, "total": t.total})
+}
+
+/// An open question's or Q&A's posts for an audience: every post for staff, the approved
+/// ones for everyone else; the counts for all.
+fn items_json(i: &Items, staff: bool) -> Value {
+    json!({
+        "question_id": i.question_id,
+        "kind": i.kind.wire(),
+        "items": if staff { &i.staff } else { &i.public },
+        "counts": i.counts,
+    })
 }
 
 fn words_array(words: &[WordCount]) -> Value {

@@ -44,6 +44,11 @@ impl StateFrame {
 pub enum AckOk {
     Plain,
     Flag(FlagAck),
+    /// A new post: its id; `answer`: an open question's answer (not a Q&A question).
+    Item {
+        id: u32,
+        answer: bool,
+    },
 }
 
 pub type AckResult = Result<AckOk, ErrorCode>;
@@ -60,11 +65,14 @@ pub fn ack_frame(reference: Option<&serde_json::Value>, result: &AckResult) -> S
         error: Option<ErrorCode>,
         #[serde(skip_serializing_if = "Option::is_none")]
         flag: Option<&'a FlagAck>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        item_id: Option<u32>,
     }
-    let (ok, error, flag) = match result {
-        Ok(AckOk::Plain) => (true, None, None),
-        Ok(AckOk::Flag(f)) => (true, None, Some(f)),
-        Err(code) => (false, Some(*code), None),
+    let (ok, error, flag, item_id) = match result {
+        Ok(AckOk::Plain) => (true, None, None, None),
+        Ok(AckOk::Flag(f)) => (true, None, Some(f), None),
+        Ok(AckOk::Item { id, .. }) => (true, None, None, Some(*id)),
+        Err(code) => (false, Some(*code), None, None),
     };
     serde_json::to_string(&Ack {
         r#type: "ack",
@@ -72,6 +80,7 @@ pub fn ack_frame(reference: Option<&serde_json::Value>, result: &AckResult) -> S
         ok,
         error,
         flag,
+        item_id,
     })
     .unwrap_or_else(|_| r#"{"type":"ack","ok":false,"error":"bad_request"}"#.to_string())
 }

@@ -16,8 +16,8 @@ use sea_orm::{
 
 use crate::StorageError;
 use crate::entities::{
-    activities, attendees, chat_seen, flag_attempts, flag_captures, meetings, ratings, sessions,
-    votes, words,
+    activities, attendees, chat_seen, flag_attempts, flag_captures, meetings, posts, ratings,
+    sessions, upvotes, votes, words,
 };
 use crate::model::*;
 use crate::store::map_err;
@@ -58,6 +58,31 @@ pub(crate) async fn apply_ops<C: ConnectionTrait>(
             WriteOp::Vote { .. } => insert_votes(db, batch).await?,
             WriteOp::Word { .. } => insert_words(db, batch).await?,
             WriteOp::Rating { .. } => insert_ratings(db, batch).await?,
+            WriteOp::Post { .. } => insert_posts(db, batch).await?,
+            WriteOp::Upvote { .. } => insert_upvotes(db, batch).await?,
+            WriteOp::Moderate {
+                activity,
+                number,
+                status,
+                pinned,
+                answered,
+            } => {
+                posts::Entity::update_many()
+                    .col_expr(posts::Column::Status, Expr::value(status.code()))
+                    .col_expr(posts::Column::Pinned, Expr::value(*pinned))
+                    .col_expr(posts::Column::Answered, Expr::value(*answered))
+                    .filter(posts::Column::ActivityId.eq(activity.0))
+                    .filter(posts::Column::Number.eq(i64::from(*number)))
+                    .exec(db)
+                    .await?;
+            }
+            WriteOp::Sounds { meeting, on } => {
+                meetings::Entity::update_many()
+                    .col_expr(meetings::Column::Sounds, Expr::value(*on))
+                    .filter(meetings::Column::Id.eq(meeting.0))
+                    .exec(db)
+                    .await?;
+            }
             WriteOp::FlagAttempt { .. } => insert_attempts(db, batch).await?,
             WriteOp::Capture {
                 flag,
@@ -123,6 +148,8 @@ fn same_kind_run(ops: &[WriteOp]) -> usize {
             WriteOp::Join { .. } => Some(3),
             WriteOp::ChatSeen { .. } => Some(4),
             WriteOp::Rating { .. } => Some(5),
+            WriteOp::Post { .. } => Some(6),
+            WriteOp::Upvote { .. } => Some(7),
             _ => None,
         }
     };
@@ -276,6 +303,56 @@ async fn insert_ratings<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(
         _ => None,
     });
     insert_in_chunks(db, rows, "rating").await
+}
+
+async fn insert_posts<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), StorageError> {
+    let rows = ops.iter().filter_map(|op| match op {
+        WriteOp::Post {
+            activity,
+            number,
+            attendee,
+            text,
+            status,
+            at,
+        } => Some((
+            posts::ActiveModel {
+                id: NotSet,
+                activity_id: Set(activity.0),
+                number: Set(i32::try_from(*number).unwrap_or(i32::MAX)),
+                attendee_id: Set(attendee.0),
+                text: Set(text.clone()),
+                status: Set(status.code().to_owned()),
+                pinned: Set(false),
+                answered: Set(false),
+                created_at: Set(*at),
+            },
+            6 * INT_BYTES + text_bytes(text) + text_bytes(status.code()),
+        )),
+        _ => None,
+    });
+    insert_in_chunks(db, rows, "post").await
+}
+
+async fn insert_upvotes<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), StorageError> {
+    let rows = ops.iter().filter_map(|op| match op {
+        WriteOp::Upvote {
+            activity,
+            number,
+            attendee,
+            at,
+        } => Some((
+            upvotes::ActiveModel {
+                id: NotSet,
+                activity_id: Set(activity.0),
+                number: Set(i32::try_from(*number).unwrap_or(i32::MAX)),
+                attendee_id: Set(attendee.0),
+                created_at: Set(*at),
+            },
+            4 * INT_BYTES,
+        )),
+        _ => None,
+    });
+    insert_in_chunks(db, rows, "upvote").await
 }
 
 async fn insert_attempts<C: ConnectionTrait>(db: &C, ops: &[WriteOp]) -> Result<(), StorageError> {

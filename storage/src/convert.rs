@@ -54,6 +54,7 @@ pub(crate) fn meeting(m: meetings::Model) -> Result<MeetingRecord, StorageError>
         scoring: crate::Scoring::from_code(&m.scoring).unwrap_or_default(),
         auto_start: m.auto_start,
         streak_bonus: u32::try_from(m.streak_bonus).unwrap_or(0),
+        sounds: m.sounds,
     })
 }
 
@@ -107,6 +108,10 @@ pub(crate) fn activity(
         partial_credit: a.partial_credit,
         scale,
         prior_weight: a.prior_weight.and_then(|p| u32::try_from(p).ok()),
+        image: a.image,
+        alt: a.alt,
+        auto_approve: a.auto_approve,
+        hide_results: a.hide_results,
     })
 }
 
@@ -153,6 +158,10 @@ pub(crate) fn activity_file(
         partial_credit: row.partial_credit,
         scale: activity_scale(row)?,
         prior_weight: row.prior_weight.and_then(|p| u32::try_from(p).ok()),
+        image: row.image.clone(),
+        alt: row.alt.clone(),
+        auto_approve: row.auto_approve,
+        hide_results_until_reveal: row.hide_results,
     })
 }
 

@@ -726,6 +726,10 @@ fn activity(
         partial_credit: false,
         scale: None,
         prior_weight: None,
+        image: None,
+        alt: String::new(),
+        auto_approve: false,
+        hide_results_until_reveal: false,
     }
 }
 

@@ -50,6 +50,9 @@ pub struct MeetingFile {
     /// row (`streak_bonus × min(streak − 1, 5)`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub streak_bonus: u32,
+    /// The presenter plays a cue on start, reveal and podium (default true).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub sounds: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,10 +96,35 @@ pub struct ActivityFile {
     /// Grids: the Bayesian prior weight of the ranking (default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prior_weight: Option<u32>,
+    /// An image of the media store shown with the activity: its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The image's alt text, required with an image.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alt: String,
+    /// Open questions and Q&A: posts are shown without a moderator's approval.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_approve: bool,
+    /// Polls: the audience sees the counts only once revealed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hide_results_until_reveal: bool,
 }
 
 fn one() -> u32 {
     1
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// A media store id: 32 lowercase hex digits.
+pub fn is_media_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn is_one(n: &u32) -> bool {
@@ -344,6 +372,9 @@ impl MeetingFile {
             for message in answer_rule_problems(&at, activity) {
                 fail(message);
             }
+            for message in image_problems(&at, activity) {
+                fail(message);
+            }
             if !activity.kind.lists_choices() {
                 if !activity.choices.is_empty() {
                     fail(format!(
@@ -478,6 +509,7 @@ const MAX_SCALE_SPAN: i64 = 100;
 const SCALE_BOUND: i32 = 100;
 const MAX_LABEL: usize = 40;
 const MAX_CHOICE_TEXT: usize = 300;
+const MAX_ALT: usize = 300;
 const MAX_BLOCKED_WORDS: usize = 1_000;
 const MAX_BLOCKED_CHARS: usize = 40;
 /// With the braces, `PREFIX{code}` stays within the 200 characters a submission may have.
@@ -554,6 +586,43 @@ fn answer_rule_problems(at: &str, activity: &ActivityFile) -> Vec<String> {
     out
 }
 
+/// What is wrong with an activity's image, alt text and post rules.
+fn image_problems(at: &str, activity: &ActivityFile) -> Vec<String> {
+    let mut out = Vec::new();
+    match &activity.image {
+        Some(id) if !is_media_id(id) => out.push(format!(
+            "{at}.image {id:?}: give the id of an image of the media store (32 hex digits, shown on the Media page)"
+        )),
+        Some(_) => {
+            let len = activity.alt.trim().chars().count();
+            if len == 0 {
+                out.push(format!(
+                    "{at}.alt is empty: describe the image for people who cannot see it (it is read aloud by screen readers)"
+                ));
+            } else if len > MAX_ALT {
+                out.push(format!(
+                    "{at}.alt is {len} characters long: use at most {MAX_ALT}"
+                ));
+            }
+        }
+        None if !activity.alt.is_empty() => out.push(format!(
+            "{at}.alt: there is no image to describe; remove it or add \"image\""
+        )),
+        None => {}
+    }
+    if activity.auto_approve && !activity.kind.takes_posts() {
+        out.push(format!(
+            "{at}.auto_approve: only open questions (text_answer) and Q&A (qna) are moderated; remove it"
+        ));
+    }
+    if activity.hide_results_until_reveal && activity.kind != ActivityKind::Poll {
+        out.push(format!(
+            "{at}.hide_results_until_reveal: only polls show live results (a quiz always waits for its reveal); remove it"
+        ));
+    }
+    out
+}
+
 fn scale_problems(at: &str, scale: &crate::Scale) -> Vec<String> {
     let mut out = Vec::new();
     let (min, max) = (scale.min, scale.max);
@@ -609,6 +678,8 @@ mod fuzz {
                 Just("poll"),
                 Just("quiz"),
                 Just("wordcloud"),
+                Just("text_answer"),
+                Just("qna"),
                 Just("nope")
             ],
             "\\PC{0,60}",

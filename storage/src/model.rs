@@ -78,16 +78,22 @@ pub enum ActivityKind {
     Scale,
     /// Several items (its choices) rated on one scale.
     Grid,
+    /// An open question: one free-text answer each, shown once approved.
+    TextAnswer,
+    /// Audience questions, upvoted, moderated.
+    Qna,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 6] = [
+    pub const ALL: [ActivityKind; 8] = [
         Self::Text,
         Self::Poll,
         Self::Quiz,
         Self::Wordcloud,
         Self::Scale,
         Self::Grid,
+        Self::TextAnswer,
+        Self::Qna,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -97,6 +103,8 @@ impl ActivityKind {
             Self::Wordcloud => "WC",
             Self::Scale => "SC",
             Self::Grid => "GR",
+            Self::TextAnswer => "TA",
+            Self::Qna => "QA",
         }
     }
     pub fn from_code(code: &str) -> Option<Self> {
@@ -110,7 +118,13 @@ impl ActivityKind {
             Self::Wordcloud => "wordcloud",
             Self::Scale => "scale",
             Self::Grid => "grid",
+            Self::TextAnswer => "text_answer",
+            Self::Qna => "qna",
         }
+    }
+    /// Open questions and Q&A take free-text posts, moderated.
+    pub fn takes_posts(self) -> bool {
+        matches!(self, Self::TextAnswer | Self::Qna)
     }
     /// Poll and quiz take votes for their choices.
     pub fn has_choices(self) -> bool {
@@ -252,6 +266,35 @@ impl ActivityState {
     }
 }
 
+/// Where a text answer or a Q&A question is in moderation. Stored as the snake_case word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    /// Seen by staff only, waiting for approval.
+    Pending,
+    /// Shown to everyone.
+    Approved,
+    /// Taken off every screen but staff's (kept for the record).
+    Hidden,
+}
+
+impl PostStatus {
+    pub const ALL: [PostStatus; 3] = [Self::Pending, Self::Approved, Self::Hidden];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Hidden => "hidden",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// Longest text answer or Q&A question, in characters.
+pub const MAX_POST_CHARS: usize = 280;
+
 /// Where an attendee takes part from. Stored and sent as the snake_case word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -347,6 +390,8 @@ pub struct MeetingRecord {
     pub auto_start: bool,
     /// Extra points per correct quiz in a row under speed scoring.
     pub streak_bonus: u32,
+    /// The presenter plays its cues (start, reveal, podium).
+    pub sounds: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -387,6 +432,13 @@ pub struct ActivityRecord {
     pub scale: Option<Scale>,
     /// A grid's prior weight (`None`: [`DEFAULT_PRIOR_WEIGHT`]).
     pub prior_weight: Option<u32>,
+    /// An image of the media store shown with the activity (its id), and its alt text.
+    pub image: Option<String>,
+    pub alt: String,
+    /// Text answers and Q&A questions are shown without waiting for a moderator.
+    pub auto_approve: bool,
+    /// A poll shows its counts to the audience only once revealed, like a quiz.
+    pub hide_results: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -418,6 +470,29 @@ pub struct RatingRecord {
     pub attendee_id: AttendeeId,
     pub choice_id: Option<ChoiceId>,
     pub value: i32,
+    pub at: Micros,
+}
+
+/// A text answer or a Q&A question. `number` counts from 1 in each activity: the id on the
+/// wire and what chat types to upvote (`#+12`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostRecord {
+    pub activity_id: ActivityId,
+    pub number: u32,
+    pub attendee_id: AttendeeId,
+    pub text: String,
+    pub status: PostStatus,
+    pub pinned: bool,
+    pub answered: bool,
+    pub at: Micros,
+}
+
+/// One attendee's upvote of a Q&A question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpvoteRecord {
+    pub activity_id: ActivityId,
+    pub number: u32,
+    pub attendee_id: AttendeeId,
     pub at: Micros,
 }
 
@@ -471,6 +546,10 @@ pub struct LoadedMeeting {
     pub words: Vec<WordRecord>,
     /// Ordered by (at, id).
     pub ratings: Vec<RatingRecord>,
+    /// Ordered by (activity, number).
+    pub posts: Vec<PostRecord>,
+    /// Ordered by (at, id).
+    pub upvotes: Vec<UpvoteRecord>,
     pub flags: Vec<FlagRecord>,
     /// Ordered by (at, id).
     pub captures: Vec<CaptureRecord>,
@@ -590,6 +669,32 @@ pub enum WriteOp {
         value: i32,
         at: Micros,
     },
+    /// A text answer or Q&A question; unique per (activity, number).
+    Post {
+        activity: ActivityId,
+        number: u32,
+        attendee: AttendeeId,
+        text: String,
+        status: PostStatus,
+        at: Micros,
+    },
+    /// Unique per (activity, number, attendee).
+    Upvote {
+        activity: ActivityId,
+        number: u32,
+        attendee: AttendeeId,
+        at: Micros,
+    },
+    /// A moderator's decision on a post: its whole moderation state.
+    Moderate {
+        activity: ActivityId,
+        number: u32,
+        status: PostStatus,
+        pinned: bool,
+        answered: bool,
+    },
+    /// Whether the presenter plays its cues.
+    Sounds { meeting: MeetingId, on: bool },
     /// Unique per (activity, attendee, normalized).
     Word {
         activity: ActivityId,

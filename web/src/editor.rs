@@ -128,7 +128,8 @@ pub async fn create(headers: HeaderMap, body: bytes::Bytes, app: App) -> Respons
         Err(e) => return not_a_meeting_file(e),
     };
     file.fill_slugs();
-    let problems = file.problems();
+    let mut problems = file.problems();
+    problems.extend(crate::media::images::image_problems(app.engine.store(), &file).await);
     if !problems.is_empty() {
         return storage_error(StorageError::InvalidPlan(problems));
     }
@@ -239,6 +240,10 @@ pub async fn put_plan(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App)
         Err(e) => return not_a_meeting_file(e),
     };
     let store = app.engine.store();
+    let images = crate::media::images::image_problems(store, &file).await;
+    if !images.is_empty() {
+        return storage_error(StorageError::InvalidPlan(images));
+    }
     let before = match store.meeting(meeting).await {
         Ok(Some(m)) => m,
         Ok(None) => return ApiError::NotFound.reply(Some("no such meeting")),

@@ -239,6 +239,7 @@ pub async fn blocked(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App) 
         scoring: Default::default(),
         auto_start: false,
         streak_bonus: 0,
+        sounds: true,
         title: "x".into(),
         code: "x".into(),
         reward_fastest: false,

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use librekast_engine::command::Rating;
+use librekast_engine::command::{PostAction, Rating};
 use librekast_engine::{Command, Control, Expect};
-use librekast_storage::{ActivityId, ChoiceId, MeetingStatus};
+use librekast_storage::{ActivityId, ActivityKind, ChoiceId, MeetingStatus};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -38,6 +38,30 @@ enum ClientFrame {
     },
     Flag {
         code: String,
+    },
+    /// An open question's answer.
+    Answer {
+        question_id: ActivityId,
+        text: String,
+    },
+    /// A Q&A question.
+    Ask {
+        question_id: ActivityId,
+        text: String,
+    },
+    Upvote {
+        question_id: ActivityId,
+        item_id: u32,
+    },
+    /// Staff: approve, pin, unpin, answered or hide a post.
+    Moderate {
+        question_id: ActivityId,
+        item_id: u32,
+        action: PostAction,
+    },
+    /// Staff: the presenter's cues on or off.
+    Sounds {
+        on: bool,
     },
     Control {
         /// A [`Control`], or `add_time` (with `secs`).
@@ -136,6 +160,33 @@ pub fn parse(text: &str) -> Parsed {
                 },
                 ClientFrame::Word { question_id, text } => Command::Word { question_id, text },
                 ClientFrame::Flag { code } => Command::Flag { code },
+                ClientFrame::Answer { question_id, text } => Command::Post {
+                    question_id,
+                    text,
+                    kind: ActivityKind::TextAnswer,
+                },
+                ClientFrame::Ask { question_id, text } => Command::Post {
+                    question_id,
+                    text,
+                    kind: ActivityKind::Qna,
+                },
+                ClientFrame::Upvote {
+                    question_id,
+                    item_id,
+                } => Command::Upvote {
+                    question_id,
+                    item_id,
+                },
+                ClientFrame::Moderate {
+                    question_id,
+                    item_id,
+                    action,
+                } => Command::ModeratePost {
+                    question_id,
+                    item_id,
+                    action,
+                },
+                ClientFrame::Sounds { on } => Command::Sounds { on },
                 ClientFrame::Control {
                     action,
                     secs: Some(secs),

@@ -23,7 +23,8 @@ use crate::app::{App, internal};
 use crate::principal;
 
 /// The CSV's first line (after the byte order mark).
-pub const CSV_HEADER: &str = "time,activity,kind,attendee_id,name,platform,answer,correct,points";
+pub const CSV_HEADER: &str =
+    "time,activity,kind,attendee_id,name,platform,answer,correct,points,status";
 
 /// UTF-8's byte order mark: without it Excel reads a CSV file as the local legacy code page
 /// and garbles every accent. Other readers skip it (or should be told to, e.g. Python's
@@ -198,6 +199,8 @@ pub fn csv(results: &MeetingResults) -> String {
         if let Some(points) = a.points {
             let _ = write!(out, "{points}");
         }
+        out.push(',');
+        out.push_str(a.status.unwrap_or(""));
         out.push_str("\r\n");
     }
     out
@@ -219,6 +222,8 @@ fn kind_name(kind: ActivityKind) -> &'static str {
         ActivityKind::Wordcloud => "Word cloud",
         ActivityKind::Scale => "Rating",
         ActivityKind::Grid => "Rating grid",
+        ActivityKind::TextAnswer => "Open question",
+        ActivityKind::Qna => "Q&A",
     }
 }
 
@@ -311,6 +316,36 @@ pub fn summary(r: &MeetingResults) -> String {
                     printable(&c.slug),
                     printable(&c.text),
                     rating_line(&item.stats)
+                );
+            }
+        }
+        if a.kind.takes_posts() {
+            let shown = a
+                .items
+                .iter()
+                .filter(|i| i.status == librekast_storage::PostStatus::Approved)
+                .count();
+            let _ = writeln!(
+                out,
+                "    {} {}, {shown} shown",
+                a.items.len(),
+                if a.kind == ActivityKind::Qna {
+                    "questions"
+                } else {
+                    "answers"
+                }
+            );
+            let mut top: Vec<&librekast_storage::queries::results::ItemResults> =
+                a.items.iter().collect();
+            top.sort_by_key(|i| (std::cmp::Reverse(i.votes), i.id));
+            for i in top.iter().take(SUMMARY_WORDS) {
+                let _ = writeln!(
+                    out,
+                    "  #{:<4} {:>4}  {}  [{}]",
+                    i.id,
+                    i.votes,
+                    printable(&i.text),
+                    i.status_word()
                 );
             }
         }
@@ -445,31 +480,47 @@ mod tests {
             answer: answer.into(),
             correct,
             points,
+            status: None,
         };
         let text = csv(&results(vec![
             row(AnswerKind::Poll, Some(2), "a", None, None),
             row(AnswerKind::Quiz, Some(3), "b", Some(true), Some(3)),
             row(AnswerKind::Wordcloud, Some(4), "-rust", None, None),
             row(AnswerKind::Flag, None, "Welcome, friend", None, Some(8)),
+            AnswerRow {
+                status: Some("pinned"),
+                ..row(AnswerKind::Qna, Some(5), "Why, Rust?", None, None)
+            },
+            row(AnswerKind::Upvote, Some(5), "+1", None, None),
         ]));
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines[0], format!("\u{feff}{CSV_HEADER}"));
         assert_eq!(
             lines[1],
-            "2026-12-06T07:37:03.000Z,2,poll,42,'=cmd|' /C calc'!A0,twitch,a,,"
+            "2026-12-06T07:37:03.000Z,2,poll,42,'=cmd|' /C calc'!A0,twitch,a,,,"
         );
         assert_eq!(
             lines[2],
-            "2026-12-06T07:37:03.000Z,3,quiz,42,'=cmd|' /C calc'!A0,twitch,b,true,3"
+            "2026-12-06T07:37:03.000Z,3,quiz,42,'=cmd|' /C calc'!A0,twitch,b,true,3,"
         );
-        assert!(lines[3].ends_with(",twitch,'-rust,,"), "{}", lines[3]);
+        assert!(lines[3].ends_with(",twitch,'-rust,,,"), "{}", lines[3]);
         assert!(
-            lines[4].ends_with(",,flag,42,'=cmd|' /C calc'!A0,twitch,\"Welcome, friend\",,8"),
+            lines[4].ends_with(",,flag,42,'=cmd|' /C calc'!A0,twitch,\"Welcome, friend\",,8,"),
             "{}",
             lines[4]
         );
-        assert_eq!(lines[5], "", "the last row ends with CRLF too");
-        assert_eq!(lines.len(), 6);
+        assert!(
+            lines[5].ends_with(",5,qna,42,'=cmd|' /C calc'!A0,twitch,\"Why, Rust?\",,,pinned"),
+            "{}",
+            lines[5]
+        );
+        assert!(
+            lines[6].ends_with(",5,upvote,42,'=cmd|' /C calc'!A0,twitch,'+1,,,"),
+            "{}",
+            lines[6]
+        );
+        assert_eq!(lines[7], "", "the last row ends with CRLF too");
+        assert_eq!(lines.len(), 8);
     }
 
     #[test]

@@ -286,6 +286,8 @@ enum Own {
     Vote(ActivityId, Vec<ChoiceId>),
     Rate(ActivityId, librekast_engine::command::Rating),
     Word(ActivityId, String),
+    Post(ActivityId, String),
+    Upvote(ActivityId, u32),
 }
 
 impl Own {
@@ -303,6 +305,13 @@ impl Own {
                 Ok(w) => Own::Word(*question_id, w.key),
                 Err(_) => Own::Nothing,
             },
+            Command::Post {
+                question_id, text, ..
+            } => Own::Post(*question_id, text.trim().to_string()),
+            Command::Upvote {
+                question_id,
+                item_id,
+            } => Own::Upvote(*question_id, *item_id),
             _ => Own::Nothing,
         }
     }
@@ -313,6 +322,15 @@ impl Own {
             Own::Vote(q, c) => you.voted(q, &c),
             Own::Rate(q, r) => you.rated(q, &r),
             Own::Word(q, key) => you.gave_word(q, key),
+            Own::Upvote(q, n) => you.upvoted(q, n),
+            Own::Post(..) => {}
+        }
+    }
+
+    /// A post's ack names its id: the seat takes it (and an open question's text).
+    fn apply_post(self, you: &mut You, id: u32, answer: bool) {
+        if let Own::Post(q, text) = self {
+            you.posted(q, id, answer.then_some(text.as_str()));
         }
     }
 }
@@ -488,6 +506,7 @@ where
                     match ok {
                         AckOk::Flag(f) => y.score = f.score,
                         AckOk::Plain => own.apply(y),
+                        AckOk::Item { id, answer } => own.apply_post(y, *id, *answer),
                     }
                 }
                 send(&mut sink, ack_frame(reference.as_ref(), &result)).await

@@ -76,6 +76,7 @@ impl Meeting {
         self.scoring = meeting.scoring;
         self.auto_start = meeting.auto_start;
         self.streak_bonus = meeting.streak_bonus;
+        self.sounds = meeting.sounds;
         self.flag_prefix = meeting.flag_prefix;
         self.flags = flags;
         self.set_streams(meeting.sources, meeting.chat);
@@ -226,6 +227,7 @@ impl Activity {
                 .collect();
         }
         self.forget_ratings(attendee);
+        self.posts.forget_upvotes(attendee);
         if let Some(words) = self.words_by.remove(&attendee) {
             for key in words {
                 self.cloud.discount(&key);

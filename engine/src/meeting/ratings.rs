@@ -24,6 +24,8 @@ pub enum ChatAnswer {
     Choices(Vec<ChoiceId>),
     Rating(Rating),
     Word(String),
+    /// An open question's answer, a Q&A question or an upvote.
+    Post(super::ChatPost),
 }
 
 impl Activity {
@@ -249,6 +251,9 @@ impl Meeting {
                 (!items.is_empty()).then_some(ChatAnswer::Rating(Rating::Items(items)))
             }
             ActivityKind::Wordcloud => Some(ChatAnswer::Word(answer.to_string())),
+            ActivityKind::TextAnswer | ActivityKind::Qna => {
+                super::posts::chat_post(kind, answer).map(ChatAnswer::Post)
+            }
             ActivityKind::Text => None,
         }
     }

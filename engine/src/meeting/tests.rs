@@ -39,6 +39,10 @@ pub(super) fn activity(id: i64, kind: ActivityKind, choices: Vec<ChoiceRecord>) 
         partial_credit: false,
         scale: None,
         prior_weight: None,
+        image: None,
+        alt: String::new(),
+        auto_approve: false,
+        hide_results: false,
         id: ActivityId(id),
         kind,
         title: format!("activity {id}"),
@@ -73,6 +77,7 @@ pub(super) fn meeting_record() -> MeetingRecord {
         scoring: Default::default(),
         auto_start: false,
         streak_bonus: 0,
+        sounds: true,
         id: MeetingId(1),
         title: "t".into(),
         code: "c".into(),
@@ -114,6 +119,8 @@ fn meeting(reward_fastest: bool) -> Meeting {
         votes: vec![],
         words: vec![],
         ratings: vec![],
+        posts: Vec::new(),
+        upvotes: Vec::new(),
         flags: vec![FlagRecord {
             id: FlagId(7),
             name: "f".into(),
@@ -159,7 +166,7 @@ pub(super) fn state(m: &Meeting, audience: Audience) -> Value {
 }
 
 /// The frame an audience gets for an event, as JSON (`Null`: nothing for them).
-fn seen(event: &Event, audience: Audience) -> Value {
+pub(super) fn seen(event: &Event, audience: Audience) -> Value {
     match render(event, audience) {
         Some(Frame::Text(t)) => serde_json::from_str(&t).unwrap_or_default(),
         Some(Frame::State(s)) => serde_json::from_str(&s.render(None)).unwrap_or_default(),
@@ -533,6 +540,8 @@ fn rebuild_from_storage_restores_answers_and_scores() {
         votes: vec![],
         words: vec![],
         ratings: vec![],
+        posts: Vec::new(),
+        upvotes: Vec::new(),
         flags: vec![],
         captures: vec![],
         recent_attempts: vec![],
@@ -904,6 +913,7 @@ fn an_edited_plan_keeps_what_was_reached() {
         scoring: Default::default(),
         auto_start: false,
         streak_bonus: 0,
+        sounds: true,
         id: MeetingId(1),
         title: "Edited".into(),
         code: "new".into(),

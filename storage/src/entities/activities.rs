@@ -39,6 +39,14 @@ pub struct Model {
     pub scale: Option<String>,
     /// A grid's Bayesian prior weight (`None`: the default).
     pub prior_weight: Option<i32>,
+    /// The id of an image of the media store shown with the activity.
+    pub image: Option<String>,
+    /// The image's alt text (empty without an image).
+    pub alt: String,
+    /// Text answers and questions are shown without a moderator's approval.
+    pub auto_approve: bool,
+    /// A poll's counts stay hidden from the audience until the reveal.
+    pub hide_results: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,8 @@ pub struct Model {
     pub auto_start: bool,
     /// Extra points per correct quiz in a row under speed scoring (0: none).
     pub streak_bonus: i32,
+    /// The presenter plays its cues (start, reveal, podium).
+    pub sounds: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

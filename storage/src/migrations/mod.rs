@@ -16,6 +16,7 @@ mod m20261206_000007_notes;
 mod m20261206_000008_media;
 mod m20261206_000009_timers;
 mod m20261206_000010_ratings;
+mod m20261206_000011_posts;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_media::Migration),
             Box::new(m20261206_000009_timers::Migration),
             Box::new(m20261206_000010_ratings::Migration),
+            Box::new(m20261206_000011_posts::Migration),
         ]
     }
 }

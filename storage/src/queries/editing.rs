@@ -496,6 +496,7 @@ async fn write_plan<C: ConnectionTrait>(
             Expr::value(words_json(&file.blocked_words)?),
         )
         .col_expr(meetings::Column::Bots, Expr::value(bots_json(&file.bots)?))
+        .col_expr(meetings::Column::Sounds, Expr::value(file.sounds))
         .filter(meetings::Column::Id.eq(id.0))
         .exec(db)
         .await
@@ -579,6 +580,16 @@ async fn write_plan<C: ConnectionTrait>(
                         .map(|p| convert::to_i32(p, "prior_weight"))
                         .transpose()?,
                 ),
+            )
+            .col_expr(activities::Column::Image, Expr::value(sent.image.clone()))
+            .col_expr(activities::Column::Alt, Expr::value(sent.alt.clone()))
+            .col_expr(
+                activities::Column::AutoApprove,
+                Expr::value(sent.auto_approve),
+            )
+            .col_expr(
+                activities::Column::HideResults,
+                Expr::value(sent.hide_results_until_reveal),
             )
             .filter(activities::Column::Id.eq(aid))
             .exec(db)

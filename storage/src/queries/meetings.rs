@@ -10,8 +10,8 @@ use sea_orm::{
 };
 
 use crate::entities::{
-    activities, attendees, choices, flag_attempts, flag_captures, flags, meetings, ratings, votes,
-    words,
+    activities, attendees, choices, flag_attempts, flag_captures, flags, meetings, posts, ratings,
+    upvotes, votes, words,
 };
 use crate::model::*;
 use crate::store::{Store, finish, map_err};
@@ -140,6 +140,7 @@ async fn insert_meeting<C: ConnectionTrait>(
         scoring: Set(file.scoring.code().to_owned()),
         auto_start: Set(file.auto_start),
         streak_bonus: Set(convert::to_i32(file.streak_bonus, "streak_bonus")?),
+        sounds: Set(file.sounds),
     }
     .insert(db)
     .await
@@ -189,6 +190,10 @@ pub(crate) async fn insert_activity<C: ConnectionTrait>(
             .prior_weight
             .map(|p| convert::to_i32(p, "prior_weight"))
             .transpose()?),
+        image: Set(activity.image.clone()),
+        alt: Set(activity.alt.clone()),
+        auto_approve: Set(activity.auto_approve),
+        hide_results: Set(activity.hide_results_until_reveal),
     }
     .insert(db)
     .await
@@ -281,6 +286,7 @@ async fn read_meeting_file<C: ConnectionTrait>(
         scoring: record.scoring,
         auto_start: record.auto_start,
         streak_bonus: record.streak_bonus,
+        sounds: record.sounds,
     })
 }
 
@@ -338,6 +344,8 @@ async fn read_loaded_meeting<C: ConnectionTrait>(
         .collect();
 
     let ratings = meeting_ratings(db, id).await?;
+    let posts = meeting_posts(db, id).await?;
+    let upvotes = meeting_upvotes(db, id).await?;
 
     let flags = meeting_flags(db, id)
         .await?
@@ -385,10 +393,63 @@ async fn read_loaded_meeting<C: ConnectionTrait>(
         votes,
         words,
         ratings,
+        posts,
+        upvotes,
         flags,
         captures,
         recent_attempts,
     })
+}
+
+/// Every text answer and Q&A question of the meeting, by (activity, number).
+pub(crate) async fn meeting_posts<C: ConnectionTrait>(
+    db: &C,
+    id: MeetingId,
+) -> Result<Vec<PostRecord>, StorageError> {
+    posts::Entity::find()
+        .filter(posts::Column::ActivityId.in_subquery(activity_ids_of(id)))
+        .order_by_asc(posts::Column::ActivityId)
+        .order_by_asc(posts::Column::Number)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let status = PostStatus::from_code(&p.status).ok_or_else(|| {
+                convert::corrupt(format!("post {} has status {:?}", p.id, p.status))
+            })?;
+            Ok(PostRecord {
+                activity_id: ActivityId(p.activity_id),
+                number: u32::try_from(p.number).unwrap_or(0),
+                attendee_id: AttendeeId(p.attendee_id),
+                text: p.text,
+                status,
+                pinned: p.pinned,
+                answered: p.answered,
+                at: p.created_at,
+            })
+        })
+        .collect()
+}
+
+/// Every upvote of the meeting's Q&A questions, ordered by (at, id).
+pub(crate) async fn meeting_upvotes<C: ConnectionTrait>(
+    db: &C,
+    id: MeetingId,
+) -> Result<Vec<UpvoteRecord>, StorageError> {
+    Ok(upvotes::Entity::find()
+        .filter(upvotes::Column::ActivityId.in_subquery(activity_ids_of(id)))
+        .order_by_asc(upvotes::Column::CreatedAt)
+        .order_by_asc(upvotes::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| UpvoteRecord {
+            activity_id: ActivityId(u.activity_id),
+            number: u32::try_from(u.number).unwrap_or(0),
+            attendee_id: AttendeeId(u.attendee_id),
+            at: u.created_at,
+        })
+        .collect())
 }
 
 /// Every rating of the meeting's scales and grids, ordered by (at, id).

@@ -69,6 +69,39 @@ pub struct ActivityResults {
     /// A grid's `items`, `ranking`, `global_mean` and `prior_weight`; absent otherwise.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub grid: Option<crate::GridStats>,
+    /// An open question's answers or a Q&A's questions, in id order (hidden and pending
+    /// ones too, with their status); empty for other kinds.
+    pub items: Vec<ItemResults>,
+    /// The activity's image (a media store id) and its alt text.
+    pub image: Option<String>,
+    pub alt: String,
+}
+
+/// A text answer or a Q&A question with its moderation state and upvotes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemResults {
+    /// Its number in the activity (what the screens show and chat types: `#+12`).
+    pub id: u32,
+    pub text: String,
+    pub attendee_id: AttendeeId,
+    pub name: String,
+    pub platform: Platform,
+    pub status: PostStatus,
+    pub pinned: bool,
+    pub answered: bool,
+    pub votes: u64,
+    pub at: Micros,
+}
+
+impl ItemResults {
+    /// One word for the CSV's `status` column: `pinned` and `answered` imply approved.
+    pub fn status_word(&self) -> &'static str {
+        match (self.status, self.pinned, self.answered) {
+            (PostStatus::Approved, _, true) => "answered",
+            (PostStatus::Approved, true, _) => "pinned",
+            (status, _, _) => status.code(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -131,6 +164,9 @@ pub enum AnswerKind {
     Wordcloud,
     Scale,
     Grid,
+    TextAnswer,
+    Qna,
+    Upvote,
     Flag,
 }
 
@@ -142,6 +178,9 @@ impl AnswerKind {
             Self::Wordcloud => "wordcloud",
             Self::Scale => "scale",
             Self::Grid => "grid",
+            Self::TextAnswer => "text_answer",
+            Self::Qna => "qna",
+            Self::Upvote => "upvote",
             Self::Flag => "flag",
         }
     }
@@ -165,6 +204,9 @@ pub struct AnswerRow {
     /// Quizzes once scored (correct, fastest bonus), and flags (with the first-blood
     /// bonus); `None` for polls, words and a quiz not scored yet.
     pub points: Option<i64>,
+    /// Text answers and Q&A questions: `pending`, `approved`, `pinned`, `answered` or
+    /// `hidden`; `None` otherwise.
+    pub status: Option<&'static str>,
 }
 
 impl Store {
@@ -192,6 +234,8 @@ struct Raw {
     votes: Vec<votes::Model>,
     words: Vec<words::Model>,
     ratings: Vec<RatingRecord>,
+    posts: Vec<PostRecord>,
+    upvotes: Vec<UpvoteRecord>,
     flags: Vec<flags::Model>,
     captures: Vec<flag_captures::Model>,
 }
@@ -225,6 +269,8 @@ async fn read_results<C: ConnectionTrait>(
         .all(db)
         .await?;
     let ratings = crate::queries::meetings::meeting_ratings(db, id).await?;
+    let posts = crate::queries::meetings::meeting_posts(db, id).await?;
+    let upvotes = crate::queries::meetings::meeting_upvotes(db, id).await?;
     let flags = meeting_flags(db, id).await?;
     let captures = flag_captures::Entity::find()
         .filter(flag_captures::Column::FlagId.in_subquery(flag_ids_of(id)))
@@ -238,6 +284,8 @@ async fn read_results<C: ConnectionTrait>(
         votes,
         words,
         ratings,
+        posts,
+        upvotes,
         flags,
         captures,
     })
@@ -347,6 +395,8 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
         mut votes,
         mut words,
         mut ratings,
+        mut posts,
+        mut upvotes,
         flags,
         mut captures,
     } = raw;
@@ -362,6 +412,8 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
     words.retain(|w| who.contains_key(&w.attendee_id));
     captures.retain(|c| who.contains_key(&c.attendee_id));
     ratings.retain(|r| who.contains_key(&r.attendee_id.0));
+    posts.retain(|p| who.contains_key(&p.attendee_id.0));
+    upvotes.retain(|u| who.contains_key(&u.attendee_id.0));
     votes.sort_unstable_by_key(|v| (v.created_at, v.id));
     words.sort_unstable_by_key(|w| (w.created_at, w.id));
     captures.sort_unstable_by_key(|c| (c.created_at, c.id));
@@ -427,6 +479,38 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
         }
     }
 
+    // Posts: per activity, in number order, with their upvotes; the poster answered.
+    let mut votes_of: HashMap<(i64, u32), u64> = HashMap::new();
+    for u in &upvotes {
+        *votes_of.entry((u.activity_id.0, u.number)).or_default() += 1;
+    }
+    let mut items_of: Vec<Vec<ItemResults>> = vec![Vec::new(); activities.len()];
+    let mut posters: HashSet<(usize, i64)> = HashSet::new();
+    for p in &posts {
+        let Some(&i) = activity_at.get(&p.activity_id.0) else {
+            continue;
+        };
+        let a = who.get(&p.attendee_id.0);
+        items_of[i].push(ItemResults {
+            id: p.number,
+            text: p.text.clone(),
+            attendee_id: p.attendee_id,
+            name: a.map(|a| a.name.clone()).unwrap_or_default(),
+            platform: a.map_or(Platform::Room, |a| a.platform),
+            status: p.status,
+            pinned: p.pinned,
+            answered: p.answered,
+            votes: votes_of
+                .get(&(p.activity_id.0, p.number))
+                .copied()
+                .unwrap_or(0),
+            at: p.at,
+        });
+        if posters.insert((i, p.attendee_id.0)) {
+            answered[i][platform_index(platform_of(p.attendee_id.0))] += 1;
+        }
+    }
+
     let mut activity_results = Vec::with_capacity(activities.len());
     for (i, a) in activities.iter().enumerate() {
         let platforms = platforms_where(|p| answered[i][platform_index(p)] > 0);
@@ -475,6 +559,9 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
                     a.prior_weight.unwrap_or(crate::DEFAULT_PRIOR_WEIGHT),
                 )
             }),
+            items: std::mem::take(&mut items_of[i]),
+            image: a.image.clone(),
+            alt: a.alt.clone(),
         });
     }
 
@@ -507,6 +594,7 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
             answer,
             correct,
             points,
+            status: None,
         }
     };
     let mut keyed: Vec<((Micros, u8, i64), AnswerRow)> =
@@ -636,6 +724,50 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
             ),
         ));
     }
+    for item in activity_results
+        .iter()
+        .filter(|a| a.kind.takes_posts())
+        .flat_map(|a| a.items.iter().map(move |item| (a, item)))
+    {
+        let (a, item) = item;
+        let kind = if a.kind == ActivityKind::Qna {
+            AnswerKind::Qna
+        } else {
+            AnswerKind::TextAnswer
+        };
+        keyed.push((
+            (item.at, 4, i64::from(item.id)),
+            AnswerRow {
+                status: Some(item.status_word()),
+                ..row(
+                    item.at,
+                    Some(a.position),
+                    kind,
+                    item.attendee_id.0,
+                    item.text.clone(),
+                    None,
+                    None,
+                )
+            },
+        ));
+    }
+    for u in &upvotes {
+        let Some(&i) = activity_at.get(&u.activity_id.0) else {
+            continue;
+        };
+        keyed.push((
+            (u.at, 5, u.attendee_id.0),
+            row(
+                u.at,
+                u32::try_from(i + 1).ok(),
+                AnswerKind::Upvote,
+                u.attendee_id.0,
+                format!("+{}", u.number),
+                None,
+                None,
+            ),
+        ));
+    }
     keyed.sort_unstable_by_key(|(key, _)| *key);
     let answers: Vec<AnswerRow> = keyed.into_iter().map(|(_, r)| r).collect();
 
@@ -645,6 +777,8 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
     took_part.extend(words.iter().map(|w| w.attendee_id));
     took_part.extend(captures.iter().map(|c| c.attendee_id));
     took_part.extend(ratings.iter().map(|r| r.attendee_id.0));
+    took_part.extend(posts.iter().map(|p| p.attendee_id.0));
+    took_part.extend(upvotes.iter().map(|u| u.attendee_id.0));
     let mut seated = PerPlatform::default();
     let mut active = PerPlatform::default();
     for a in &attendees {

@@ -16,6 +16,7 @@
 //! before its file, so every listed id has its bytes.
 
 pub mod files;
+pub mod images;
 pub mod range;
 pub mod sniff;
 
