@@ -290,6 +290,25 @@ impl TestServer {
             .context("no display token")
     }
 
+    /// Uploads a file to the media store as `token` (`POST /api/media`): its id.
+    pub async fn upload_media(&self, token: &str, bytes: &[u8]) -> anyhow::Result<String> {
+        let res = self
+            .http
+            .post(self.url("/api/media"))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await?;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status == reqwest::StatusCode::CREATED, "{status} {body}");
+        body["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no media id in {body}"))
+    }
+
     pub async fn admin_token(&self) -> anyhow::Result<String> {
         let password = self
             .server

@@ -55,6 +55,7 @@ on_both!(
     plan_edits_keep_ids_and_lock_what_was_used,
     reset_delete_and_moderation_writes,
     ratings_and_multi_select,
+    posts_upvotes_and_moderation,
 );
 
 fn unique_suffix() -> String {
@@ -2209,6 +2210,172 @@ async fn ratings_and_multi_select(store: Store) {
         (
             |v| v["activities"][2]["scale"] = serde_json::json!({"min": 1, "max": 5}),
             "only scales and grids",
+        ),
+    ] {
+        let message = broken(change);
+        assert!(message.contains(says), "{message}");
+    }
+}
+
+/// Open questions and Q&A: the file round trip (image, alt, sounds, options), posts and
+/// upvotes written in batches, their duplicates refused, moderation decisions, the
+/// results (items with votes, CSV rows) and a reset that clears them.
+async fn posts_upvotes_and_moderation(store: Store) {
+    let image = "0123456789abcdef0123456789abcdef";
+    let file: MeetingFile = serde_json::from_value(serde_json::json!({
+        "title": "Posts", "code": "posts", "sounds": false,
+        "activities": [
+            {"kind": "text", "title": "Slide", "image": image, "alt": "A chart"},
+            {"kind": "text_answer", "title": "Open", "auto_approve": true},
+            {"kind": "qna", "title": "Q&A"},
+            {"kind": "poll", "title": "P", "hide_results_until_reveal": true,
+             "choices": [{"text": "a"}, {"text": "b"}]}
+        ]
+    }))
+    .unwrap();
+    let mut expected = file.clone();
+    expected.fill_slugs();
+    expected.validate().unwrap();
+    let meeting = store.import_meeting(&expected).await.unwrap();
+    assert_eq!(store.export_meeting(meeting).await.unwrap(), expected);
+    let loaded = store.load_meeting(meeting).await.unwrap();
+    assert!(!loaded.meeting.sounds);
+    let a = &loaded.activities;
+    assert_eq!(
+        (a[0].image.as_deref(), a[0].alt.as_str()),
+        (Some(image), "A chart")
+    );
+    assert_eq!(
+        (a[1].kind, a[1].auto_approve),
+        (ActivityKind::TextAnswer, true)
+    );
+    assert_eq!(a[2].kind, ActivityKind::Qna);
+    assert!(a[3].hide_results);
+    let (open, qna) = (a[1].id, a[2].id);
+    let ann = attendee(&store, meeting, "ann").await;
+    let bob = attendee(&store, meeting, "bob").await;
+    let post = |activity, number, attendee, text: &str, at| WriteOp::Post {
+        activity,
+        number,
+        attendee,
+        text: text.into(),
+        status: PostStatus::Pending,
+        at,
+    };
+    let upvote = |number, attendee, at| WriteOp::Upvote {
+        activity: qna,
+        number,
+        attendee,
+        at,
+    };
+    store
+        .apply(&[
+            post(open, 1, ann, "Yes, \"quoted\", =1+1", 1),
+            post(qna, 1, ann, "Why?", 2),
+            post(qna, 2, bob, "How?", 3),
+            upvote(1, bob, 4),
+            upvote(2, ann, 5),
+            upvote(2, bob, 6),
+            WriteOp::Moderate {
+                activity: qna,
+                number: 2,
+                status: PostStatus::Approved,
+                pinned: true,
+                answered: false,
+            },
+            WriteOp::Sounds { meeting, on: true },
+        ])
+        .await
+        .unwrap();
+    assert_duplicate(store.apply(&[post(qna, 2, ann, "again", 7)]).await);
+    assert_duplicate(store.apply(&[upvote(1, bob, 8)]).await);
+    let reloaded = store.load_meeting(meeting).await.unwrap();
+    assert!(reloaded.meeting.sounds);
+    assert_eq!(reloaded.posts.len(), 3);
+    let pinned = reloaded
+        .posts
+        .iter()
+        .find(|p| p.activity_id == qna && p.number == 2)
+        .unwrap();
+    assert_eq!(
+        (pinned.status, pinned.pinned, pinned.attendee_id),
+        (PostStatus::Approved, true, bob)
+    );
+    assert_eq!(reloaded.upvotes.len(), 3);
+
+    let results = store.meeting_results(meeting).await.unwrap();
+    let items = &results.activities[2].items;
+    assert_eq!(
+        items.iter().map(|i| (i.id, i.votes)).collect::<Vec<_>>(),
+        [(1, 1), (2, 2)]
+    );
+    assert_eq!(items[1].status_word(), "pinned");
+    assert_eq!(results.activities[1].items[0].text, "Yes, \"quoted\", =1+1");
+    assert_eq!(results.activities[2].answered, 2);
+    assert_eq!(results.activities[0].image.as_deref(), Some(image));
+    let rows: Vec<(&str, String, Option<&str>)> = results
+        .answers
+        .iter()
+        .map(|r| (r.kind.wire(), r.answer.clone(), r.status))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "text_answer",
+                "Yes, \"quoted\", =1+1".into(),
+                Some("pending")
+            ),
+            ("qna", "Why?".into(), Some("pending")),
+            ("qna", "How?".into(), Some("pinned")),
+            ("upvote", "+1".into(), None),
+            ("upvote", "+2".into(), None),
+            ("upvote", "+2".into(), None),
+        ]
+    );
+
+    store.reset_meeting(meeting).await.unwrap();
+    let reset = store.load_meeting(meeting).await.unwrap();
+    assert!(reset.posts.is_empty() && reset.upvotes.is_empty());
+
+    // Rules of the new fields.
+    let broken = |change: fn(&mut serde_json::Value)| {
+        let mut v = serde_json::to_value(&expected).unwrap();
+        change(&mut v);
+        let f: MeetingFile = serde_json::from_value(v).unwrap();
+        f.validate().unwrap_err().to_string()
+    };
+    for (change, says) in [
+        (
+            (|v: &mut serde_json::Value| v["activities"][0]["alt"] = "".into())
+                as fn(&mut serde_json::Value),
+            "activities[0].alt is empty",
+        ),
+        (
+            |v| v["activities"][0]["alt"] = "x".repeat(301).into(),
+            "at most 300",
+        ),
+        (
+            |v| v["activities"][0]["image"] = "logo.png".into(),
+            "32 hex digits",
+        ),
+        (
+            |v| {
+                v["activities"][3]["alt"] = "stray".into();
+            },
+            "no image to describe",
+        ),
+        (
+            |v| v["activities"][2]["choices"] = serde_json::json!([{"text": "x", "slug": "a"}]),
+            "takes no choices",
+        ),
+        (
+            |v| v["activities"][3]["auto_approve"] = true.into(),
+            "activities[3].auto_approve",
+        ),
+        (
+            |v| v["activities"][2]["hide_results_until_reveal"] = true.into(),
+            "only polls",
         ),
     ] {
         let message = broken(change);
