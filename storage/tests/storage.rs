@@ -2304,13 +2304,16 @@ async fn posts_upvotes_and_moderation(store: Store) {
     assert_eq!(reloaded.upvotes.len(), 3);
 
     let results = store.meeting_results(meeting).await.unwrap();
-    let items = &results.activities[2].items;
+    let items = results.activities[2].items.as_deref().unwrap();
     assert_eq!(
         items.iter().map(|i| (i.id, i.votes)).collect::<Vec<_>>(),
         [(1, 1), (2, 2)]
     );
     assert_eq!(items[1].status_word(), "pinned");
-    assert_eq!(results.activities[1].items[0].text, "Yes, \"quoted\", =1+1");
+    assert_eq!(
+        results.activities[1].items.as_deref().unwrap()[0].text,
+        "Yes, \"quoted\", =1+1"
+    );
     assert_eq!(results.activities[2].answered, 2);
     assert_eq!(results.activities[0].image.as_deref(), Some(image));
     let rows: Vec<(&str, String, Option<&str>)> = results

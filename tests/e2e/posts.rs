@@ -378,18 +378,18 @@ async fn open_questions_and_qna_from_the_room_and_chats() -> anyhow::Result<()> 
         .await?
         .text()
         .await?;
-    ensure!(csv.contains(",points,status\r\n"), "{csv}");
+    ensure!(csv.contains(",answer,correct,points\r\n"), "{csv}");
     for expected in [
         ",2,text_answer,",
-        ",I think so,,,approved\r\n",
-        ",Twitch says yes,,,approved\r\n",
-        ",From YouTube,,,pending\r\n",
+        ",I think so,,\r\n",
+        ",Twitch says yes,,\r\n",
+        ",From YouTube,,\r\n",
         ",3,qna,",
-        ",Why Rust?,,,answered\r\n",
-        ",How fast is it?,,,pinned\r\n",
-        ",When is lunch?,,,hidden\r\n",
+        ",Why Rust?,,\r\n",
+        ",How fast is it?,,\r\n",
+        ",When is lunch?,,\r\n",
         ",3,upvote,",
-        ",'+1,,,\r\n",
+        ",'+1,,\r\n",
     ] {
         ensure!(csv.contains(expected), "{expected:?} missing from {csv}");
     }

@@ -23,8 +23,7 @@ use crate::app::{App, internal};
 use crate::principal;
 
 /// The CSV's first line (after the byte order mark).
-pub const CSV_HEADER: &str =
-    "time,activity,kind,attendee_id,name,platform,answer,correct,points,status";
+pub const CSV_HEADER: &str = "time,activity,kind,attendee_id,name,platform,answer,correct,points";
 
 /// UTF-8's byte order mark: without it Excel reads a CSV file as the local legacy code page
 /// and garbles every accent. Other readers skip it (or should be told to, e.g. Python's
@@ -199,8 +198,6 @@ pub fn csv(results: &MeetingResults) -> String {
         if let Some(points) = a.points {
             let _ = write!(out, "{points}");
         }
-        out.push(',');
-        out.push_str(a.status.unwrap_or(""));
         out.push_str("\r\n");
     }
     out
@@ -320,15 +317,15 @@ pub fn summary(r: &MeetingResults) -> String {
             }
         }
         if a.kind.takes_posts() {
-            let shown = a
-                .items
+            let items = a.items.as_deref().unwrap_or_default();
+            let shown = items
                 .iter()
                 .filter(|i| i.status == librekast_storage::PostStatus::Approved)
                 .count();
             let _ = writeln!(
                 out,
                 "    {} {}, {shown} shown",
-                a.items.len(),
+                items.len(),
                 if a.kind == ActivityKind::Qna {
                     "questions"
                 } else {
@@ -336,7 +333,7 @@ pub fn summary(r: &MeetingResults) -> String {
                 }
             );
             let mut top: Vec<&librekast_storage::queries::results::ItemResults> =
-                a.items.iter().collect();
+                items.iter().collect();
             top.sort_by_key(|i| (std::cmp::Reverse(i.votes), i.id));
             for i in top.iter().take(SUMMARY_WORDS) {
                 let _ = writeln!(
@@ -497,25 +494,25 @@ mod tests {
         assert_eq!(lines[0], format!("\u{feff}{CSV_HEADER}"));
         assert_eq!(
             lines[1],
-            "2026-12-06T07:37:03.000Z,2,poll,42,'=cmd|' /C calc'!A0,twitch,a,,,"
+            "2026-12-06T07:37:03.000Z,2,poll,42,'=cmd|' /C calc'!A0,twitch,a,,"
         );
         assert_eq!(
             lines[2],
-            "2026-12-06T07:37:03.000Z,3,quiz,42,'=cmd|' /C calc'!A0,twitch,b,true,3,"
+            "2026-12-06T07:37:03.000Z,3,quiz,42,'=cmd|' /C calc'!A0,twitch,b,true,3"
         );
-        assert!(lines[3].ends_with(",twitch,'-rust,,,"), "{}", lines[3]);
+        assert!(lines[3].ends_with(",twitch,'-rust,,"), "{}", lines[3]);
         assert!(
-            lines[4].ends_with(",,flag,42,'=cmd|' /C calc'!A0,twitch,\"Welcome, friend\",,8,"),
+            lines[4].ends_with(",,flag,42,'=cmd|' /C calc'!A0,twitch,\"Welcome, friend\",,8"),
             "{}",
             lines[4]
         );
         assert!(
-            lines[5].ends_with(",5,qna,42,'=cmd|' /C calc'!A0,twitch,\"Why, Rust?\",,,pinned"),
+            lines[5].ends_with(",5,qna,42,'=cmd|' /C calc'!A0,twitch,\"Why, Rust?\",,"),
             "{}",
             lines[5]
         );
         assert!(
-            lines[6].ends_with(",5,upvote,42,'=cmd|' /C calc'!A0,twitch,'+1,,,"),
+            lines[6].ends_with(",5,upvote,42,'=cmd|' /C calc'!A0,twitch,'+1,,"),
             "{}",
             lines[6]
         );

@@ -70,8 +70,10 @@ pub struct ActivityResults {
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub grid: Option<crate::GridStats>,
     /// An open question's answers or a Q&A's questions, in id order (hidden and pending
-    /// ones too, with their status); empty for other kinds.
-    pub items: Vec<ItemResults>,
+    /// ones too, with their status); absent for other kinds (a grid's `items` are its
+    /// statistics).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemResults>>,
     /// The activity's image (a media store id) and its alt text.
     pub image: Option<String>,
     pub alt: String,
@@ -559,7 +561,10 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
                     a.prior_weight.unwrap_or(crate::DEFAULT_PRIOR_WEIGHT),
                 )
             }),
-            items: std::mem::take(&mut items_of[i]),
+            items: a
+                .kind
+                .takes_posts()
+                .then(|| std::mem::take(&mut items_of[i])),
             image: a.image.clone(),
             alt: a.alt.clone(),
         });
@@ -727,7 +732,7 @@ fn assemble(raw: Raw) -> Result<MeetingResults, StorageError> {
     for item in activity_results
         .iter()
         .filter(|a| a.kind.takes_posts())
-        .flat_map(|a| a.items.iter().map(move |item| (a, item)))
+        .flat_map(|a| a.items.iter().flatten().map(move |item| (a, item)))
     {
         let (a, item) = item;
         let kind = if a.kind == ActivityKind::Qna {
