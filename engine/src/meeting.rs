@@ -349,7 +349,7 @@ pub struct Meeting {
     /// The presenter plays its cues.
     pub sounds: bool,
     /// The latest attendees to join, newest last.
-    lobby: VecDeque<LobbyName>,
+    lobby: VecDeque<(AttendeeId, LobbyName)>,
 }
 
 /// An activity closed for the room, its reveal held back by the largest stream delay.
@@ -440,9 +440,14 @@ impl Meeting {
             loaded.attendees.iter().filter(|a| !a.removed).collect();
         let lobby = present[present.len().saturating_sub(LOBBY_NAMES)..]
             .iter()
-            .map(|a| LobbyName {
-                name: a.name.clone(),
-                platform: a.platform.code(),
+            .map(|a| {
+                (
+                    a.id,
+                    LobbyName {
+                        name: a.name.clone(),
+                        platform: a.platform.code(),
+                    },
+                )
             })
             .collect();
         let viewers = loaded
@@ -549,7 +554,18 @@ impl Meeting {
     pub fn lobby(&self) -> Lobby {
         Lobby {
             count: self.attendees.len(),
-            names: self.lobby.iter().cloned().collect(),
+            // A removed participant leaves the lobby; a renamed one shows their new name.
+            names: self
+                .lobby
+                .iter()
+                .filter_map(|(id, n)| {
+                    let a = self.attendees.get(id)?;
+                    Some(LobbyName {
+                        name: a.name.clone(),
+                        platform: n.platform,
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -709,10 +725,13 @@ impl Meeting {
                         score: 0,
                     },
                 );
-                self.lobby.push_back(LobbyName {
-                    name: name.to_string(),
-                    platform: platform.code(),
-                });
+                self.lobby.push_back((
+                    id,
+                    LobbyName {
+                        name: name.to_string(),
+                        platform: platform.code(),
+                    },
+                ));
                 if self.lobby.len() > LOBBY_NAMES {
                     self.lobby.pop_front();
                 }

@@ -436,8 +436,19 @@ fn the_lobby_lists_the_latest_names_for_staff_and_displays() {
     assert_eq!(lobby.names.len(), LOBBY_NAMES);
     assert_eq!(lobby.names.last().map(|n| n.name.as_str()), Some("p49"));
     assert_eq!(lobby.names[0].name, "p20");
+    m.remove_attendee(AttendeeId(49))
+        .unwrap_or_else(|e| panic!("{e}"));
+    m.moderator_rename(AttendeeId(48), "Renamed")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = m.lobby();
+    assert_eq!(after.count, 42);
+    assert_eq!(
+        after.names.last().map(|n| n.name.as_str()),
+        Some("Renamed"),
+        "the removed one left, the renamed one follows"
+    );
     assert!(state(&m, Audience::Participant).get("lobby").is_none());
-    assert_eq!(state(&m, Audience::Display)["lobby"]["count"], 43);
+    assert_eq!(state(&m, Audience::Display)["lobby"]["count"], 42);
     let frame = seen(&Event::Lobby(Arc::new(lobby)), Audience::Display);
     assert_eq!(frame["type"], "lobby");
     assert_eq!(
