@@ -3,6 +3,8 @@
 use librekast_storage::{ActivityId, AttendeeId, ChoiceId};
 
 use crate::access::Action;
+/// Defined with the posts it acts on; named here too, as the `moderate` frame's action.
+pub use crate::event::PostAction;
 /// Defined with the answers it records; named here too, as the `rate` command's payload.
 pub use crate::event::Rating;
 use crate::meeting::Expect;
@@ -59,33 +61,6 @@ pub enum Command {
     AddTime {
         secs: u32,
     },
-}
-
-/// What a moderator does with a text answer or a Q&A question (`moderate` frames).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PostAction {
-    /// Shown to everyone.
-    Approve,
-    /// Approved and highlighted on top.
-    Pin,
-    Unpin,
-    /// Approved, no longer pinned, shown as answered (after the others).
-    Answered,
-    /// Off every screen but staff's.
-    Hide,
-}
-
-impl PostAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostAction::Approve => "approve",
-            PostAction::Pin => "pin",
-            PostAction::Unpin => "unpin",
-            PostAction::Answered => "answered",
-            PostAction::Hide => "hide",
-        }
-    }
 }
 
 /// What a moderator may do during a meeting.

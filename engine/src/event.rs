@@ -218,6 +218,33 @@ pub enum Rating {
     Items(Vec<(ChoiceId, i64)>),
 }
 
+/// What a moderator does with a text answer or a Q&A question (`moderate` frames).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostAction {
+    /// Shown to everyone.
+    Approve,
+    /// Approved and highlighted on top.
+    Pin,
+    Unpin,
+    /// Approved, no longer pinned, shown as answered (after the others).
+    Answered,
+    /// Off every screen but staff's.
+    Hide,
+}
+
+impl PostAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostAction::Approve => "approve",
+            PostAction::Pin => "pin",
+            PostAction::Unpin => "unpin",
+            PostAction::Answered => "answered",
+            PostAction::Hide => "hide",
+        }
+    }
+}
+
 /// The statistics of a rating activity, for `results` and `tally`.
 #[derive(Debug, Clone)]
 pub enum RatingResults {

@@ -13,8 +13,7 @@ use librekast_storage::{
 
 use super::{Activity, Meeting};
 use crate::ErrorCode;
-use crate::command::PostAction;
-use crate::event::{ItemCounts, ItemView, Items};
+use crate::event::{ItemCounts, ItemView, Items, PostAction};
 
 /// Questions one attendee may ask in one Q&A: enough for a curious person, too few to
 /// flood the moderators' queue.
