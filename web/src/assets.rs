@@ -9,6 +9,7 @@ use warp::reply::Response;
 #[derive(RustEmbed)]
 #[folder = "../assets/"]
 #[exclude = "*.md"]
+#[exclude = "*.py"]
 #[exclude = "demo/*"]
 pub struct Assets;
 
