@@ -46,6 +46,35 @@ pub fn fake_twitch() -> anyhow::Result<&'static librekast_fakes::twitch::FakeTwi
     Ok(FAKE_TWITCH.get_or_init(|| fake))
 }
 
+/// A server whose platform settings point at a new fake YouTube (which knows the web OAuth
+/// client [`FAKE_GOOGLE_WEB`]) and at this process's fake Twitch.
+pub async fn server_with_fake_youtube(
+    tag: &str,
+) -> anyhow::Result<(TestServer, librekast_fakes::youtube::FakeYoutube)> {
+    let youtube = librekast_fakes::youtube::FakeYoutube::start().await?;
+    youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
+    let config = librekast_web::Config::for_tests(&temp_sqlite_url(tag))
+        .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
+    Ok((TestServer::start_with(config).await?, youtube))
+}
+
+/// Reads a staff connection until the meeting's YouTube source reports `connected` (in an
+/// `adapter` frame or a `state`'s `sources`).
+pub async fn wait_youtube_connected(staff: &mut Client) -> anyhow::Result<()> {
+    staff
+        .wait_for(|v| {
+            (v["type"] == "adapter" && v["platform"] == "youtube" && v["status"] == "connected")
+                || (v["type"] == "state"
+                    && v["sources"].as_array().is_some_and(|s| {
+                        s.iter()
+                            .any(|x| x["platform"] == "youtube" && x["status"] == "connected")
+                    }))
+        })
+        .await
+        .context("YouTube connected")?;
+    Ok(())
+}
+
 /// The Twitch client id the fake knows.
 pub const FAKE_TWITCH_CLIENT: &str = librekast_fakes::twitch::FAKE_CLIENT_ID;
 

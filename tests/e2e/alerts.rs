@@ -540,13 +540,9 @@ async fn an_anonymous_reader_opens_no_eventsub_connection() -> anyhow::Result<()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn youtube_super_chats_and_members_raise_alerts_once() -> anyhow::Result<()> {
-    use librekast_fakes::youtube::{FakeYoutube, YtMessage};
+    use librekast_fakes::youtube::YtMessage;
 
-    let youtube = FakeYoutube::start().await?;
-    youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
-    let config = librekast_web::Config::for_tests(&temp_sqlite_url("alerts-youtube"))
-        .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
-    let ts = TestServer::start_with(config).await?;
+    let (ts, youtube) = server_with_fake_youtube("alerts-youtube").await?;
     let admin = ts.admin_token().await?;
     youtube_account(&ts, &youtube, "alerts").await?;
     // Read with streamList: a repeated object is then exactly the one before (the replay

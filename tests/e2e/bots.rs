@@ -348,14 +348,10 @@ async fn inserted(
 /// chats, and a YouTube viewer's command answered in the YouTube chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revolution_counts_viewers_across_twitch_and_youtube() -> anyhow::Result<()> {
-    use librekast_fakes::youtube::{FakeYoutube, YtMessage};
+    use librekast_fakes::youtube::YtMessage;
 
     let fake = fake_twitch()?;
-    let youtube = FakeYoutube::start().await?;
-    youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
-    let config = librekast_web::Config::for_tests(&temp_sqlite_url("bots-both"))
-        .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
-    let ts = TestServer::start_with(config).await?;
+    let (ts, youtube) = server_with_fake_youtube("bots-both").await?;
     let admin = ts.admin_token().await?;
     let store = ts.server.engine.store();
     let owner = store.find_user("admin").await?.context("admin")?;

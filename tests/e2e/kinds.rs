@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use anyhow::{Context, ensure};
 use librekast_fakes::twitch::ChatLine;
-use librekast_fakes::youtube::{FakeYoutube, YtMessage};
+use librekast_fakes::youtube::YtMessage;
 use librekast_storage::{MeetingFile, MeetingId};
 use librekast_tests::*;
 use serde_json::{Value, json};
@@ -70,11 +70,7 @@ fn yt(id: &str, n: u32, text: &str) -> YtMessage {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ratings_grids_and_multi_select_from_the_room_and_chats() -> anyhow::Result<()> {
     let twitch = fake_twitch()?;
-    let youtube = FakeYoutube::start().await?;
-    youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
-    let config = librekast_web::Config::for_tests(&temp_sqlite_url("kinds"))
-        .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
-    let ts = TestServer::start_with(config).await?;
+    let (ts, youtube) = server_with_fake_youtube("kinds").await?;
     let store = ts.server.engine.store();
     let owner = youtube_account(&ts, &youtube, "kinds").await?;
     let chan = channel();
@@ -82,16 +78,7 @@ async fn ratings_grids_and_multi_select_from_the_room_and_chats() -> anyhow::Res
     let admin = ts.admin_token().await?;
     let mut org = ts.connect(meeting, &admin).await?;
     twitch.wait_joined(&chan).await;
-    org.wait_for(|v| {
-        (v["type"] == "adapter" && v["platform"] == "youtube" && v["status"] == "connected")
-            || (v["type"] == "state"
-                && v["sources"].as_array().is_some_and(|s| {
-                    s.iter()
-                        .any(|x| x["platform"] == "youtube" && x["status"] == "connected")
-                }))
-    })
-    .await
-    .context("YouTube connected")?;
+    wait_youtube_connected(&mut org).await?;
     let (_, t1) = ts.join(meeting, "k1nds", "Ada").await?;
     let (_, t2) = ts.join(meeting, "k1nds", "Bob").await?;
     let mut ada = ts.connect(meeting, &t1).await?;

@@ -7,7 +7,7 @@
 
 use anyhow::{Context, ensure};
 use librekast_fakes::twitch::ChatLine;
-use librekast_fakes::youtube::{FakeYoutube, YtMessage};
+use librekast_fakes::youtube::YtMessage;
 use librekast_storage::{MeetingFile, MeetingId};
 use librekast_tests::*;
 use serde_json::{Value, json};
@@ -77,11 +77,7 @@ async fn moderate(org: &mut Client, question: i64, item: i64, action: &str) -> a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_questions_and_qna_from_the_room_and_chats() -> anyhow::Result<()> {
     let twitch = fake_twitch()?;
-    let youtube = FakeYoutube::start().await?;
-    youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
-    let config = librekast_web::Config::for_tests(&temp_sqlite_url("posts"))
-        .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
-    let ts = TestServer::start_with(config).await?;
+    let (ts, youtube) = server_with_fake_youtube("posts").await?;
     let store = ts.server.engine.store();
     let owner = youtube_account(&ts, &youtube, "posts").await?;
     let admin = ts.admin_token().await?;
@@ -96,16 +92,7 @@ async fn open_questions_and_qna_from_the_room_and_chats() -> anyhow::Result<()> 
         .connect(meeting, &ts.display_token(meeting).await?)
         .await?;
     twitch.wait_joined(&chan).await;
-    org.wait_for(|v| {
-        (v["type"] == "adapter" && v["platform"] == "youtube" && v["status"] == "connected")
-            || (v["type"] == "state"
-                && v["sources"].as_array().is_some_and(|s| {
-                    s.iter()
-                        .any(|x| x["platform"] == "youtube" && x["status"] == "connected")
-                }))
-    })
-    .await
-    .context("YouTube connected")?;
+    wait_youtube_connected(&mut org).await?;
 
     // The lobby: names as people join, for staff and displays.
     assert_eq!(display.state["lobby"]["count"], 0, "{}", display.state);

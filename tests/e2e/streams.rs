@@ -527,13 +527,9 @@ async fn the_dashboard_connects_a_twitch_account_with_the_device_flow() -> anyho
 /// back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twitch_youtube_and_the_room_in_one_quiz() -> anyhow::Result<()> {
-    use librekast_fakes::youtube::{DEFAULT_ACCOUNT, FakeYoutube, YtMessage};
+    use librekast_fakes::youtube::{DEFAULT_ACCOUNT, YtMessage};
     let twitch = fake_twitch()?;
-    let youtube = FakeYoutube::start().await?;
-    youtube.add_client(FAKE_GOOGLE_WEB.0, FAKE_GOOGLE_WEB.1);
-    let config = librekast_web::Config::for_tests(&temp_sqlite_url("all-platforms"))
-        .with_platforms(fake_platforms_with_youtube(&youtube)?)?;
-    let ts = TestServer::start_with(config).await?;
+    let (ts, youtube) = server_with_fake_youtube("all-platforms").await?;
     let admin = ts.admin_token().await?;
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
