@@ -103,13 +103,22 @@ export function num(v, digits = 1, fixed = false) {
 
 /// "In chat, type …" for the current activity, as text and `.slug` chips: poll `#a #b #c`,
 /// multi-select `#a #c`, scale `#0 … #10`, grid `#a4 #b5`, word cloud `# and your word`.
-export function chatHintParts(q, prefix) {
+/// `items`: a Q&A's approved questions (its example upvote names the top one).
+export function chatHintParts(q, prefix, items = null) {
   const chip = (text) => el("span", { class: "slug" }, `${prefix}${text}`);
   const around = (text, chips) => {
     const [before, after] = text.split("\u0000");
     return [before, ...chips, after ?? ""];
   };
   if (q.kind === "wordcloud") return [t("present.chat_word", { prefix })];
+  // Chips where the sentence has {name}: the translation decides their order.
+  const fill = (key, chips) => t(key).split(/\{(\w+)\}/).map((part, i) => (i % 2 ? chips[part] ?? part : part));
+  if (q.kind === "text_answer") return fill("present.chat_text", { example: chip(t("present.chat_text_example")) });
+  if (q.kind === "qna") {
+    // The example upvotes the question on top (or #1 before any).
+    const top = (items ?? []).find((it) => !it.answered) ?? items?.[0];
+    return fill("present.chat_qna", { upvote: chip(`+${top?.id ?? 1}`), ask: chip(t("present.chat_qna_example")) });
+  }
   if (q.kind === "scale") {
     const sc = scaleOf(q);
     return around(t("kinds.chat_scale", { slugs: "\u0000" }), [chip(sc.min), " … ", chip(sc.max)]);
@@ -127,6 +136,45 @@ export function chatHintParts(q, prefix) {
     return around(t("kinds.chat_multi", { slugs: "\u0000", k: q.max_choices }), chips);
   }
   return around(t("present.chat_vote", { slugs: "\u0000" }), q.choices.map((c) => chip(c.slug)));
+}
+
+// ---- Open questions, Q&A, leaderboard (issue 15): helpers shared by the phone, the
+// presenter and the activity overlay.
+
+/// The most characters of an answer or a question (`question.max_text_chars`, else 280).
+export function maxText(q) {
+  const n = Number(q?.max_text_chars);
+  return Number.isInteger(n) && n > 0 ? n : 280;
+}
+
+/// Characters as the server counts them (Unicode scalar values, after trimming).
+export function charCount(text) {
+  return [...String(text ?? "").trim()].length;
+}
+
+/// Folds an `items` frame (an open question's answers, a Q&A's questions) into the last
+/// `state`; true when it is the current activity's.
+export function mergeItems(state, f) {
+  if (f.type !== "items" || !state || state.question?.id !== f.question_id) return false;
+  const { type: _type, ...rest } = f;
+  state.items = rest;
+  return true;
+}
+
+/// The current activity's items (`[]` before any), as the server ordered them.
+export function itemsOf(state) {
+  const it = state?.items;
+  return it && it.question_id === state.question?.id && Array.isArray(it.items) ? it.items : [];
+}
+
+/// A leaderboard row's move: `{dir: "up"|"down"|"same"|"new", n, text, label}`.
+export function rankMove(row) {
+  const prev = Number(row.previous_rank);
+  if (!Number.isInteger(prev) || prev < 1) return { dir: "new", n: 0, text: t("present.lb_new"), label: t("present.lb_new_label") };
+  const n = prev - row.rank;
+  if (n > 0) return { dir: "up", n, text: `▲${n}`, label: t("present.lb_up", { n }) };
+  if (n < 0) return { dir: "down", n: -n, text: `▼${-n}`, label: t("present.lb_down", { n: -n }) };
+  return { dir: "same", n: 0, text: "=", label: t("present.lb_same") };
 }
 
 /// Tick values under a long scale's bars: every value up to 21 of them, else round steps

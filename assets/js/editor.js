@@ -1,6 +1,7 @@
 // The meeting editor (staff): a meeting's settings, its activities (add, edit, reorder by
-// drag or keyboard, duplicate, delete) with their choices and organizer notes, the flags and
-// the chat bots, saved as one plan
+// drag or keyboard, duplicate, delete) with their choices, image (uploaded or picked from the
+// media store, with its required alt text) and organizer notes, the flags and the chat bots,
+// saved as one plan
 // (`PUT /api/meetings/{id}/plan`, or `POST /api/meetings` for a new one; docs/api.md).
 // Descriptions are previewed by the server, which alone renders Markdown. What a running
 // meeting already showed is locked. Unsaved changes are kept as a draft in this browser and
@@ -15,8 +16,8 @@ import { kindName } from "./charts.js";
 applyTheme();
 mountTools();
 
-const KINDS = ["text", "poll", "quiz", "scale", "grid", "wordcloud"];
-const KIND_GLYPH = { text: "screen", poll: "list", quiz: "check", wordcloud: "spark", scale: "star", grid: "grid" };
+const KINDS = ["text", "poll", "quiz", "scale", "grid", "wordcloud", "text_answer", "qna"];
+const KIND_GLYPH = { text: "screen", poll: "list", quiz: "check", wordcloud: "spark", scale: "star", grid: "grid", text_answer: "text_answer", qna: "qa" };
 const MAX_CHOICES = 26;
 /// A poll's or quiz's choices, a grid's items.
 const hasChoices = (kind) => kind === "poll" || kind === "quiz" || kind === "grid";
@@ -24,6 +25,14 @@ const hasChoices = (kind) => kind === "poll" || kind === "quiz" || kind === "gri
 const takesVotes = (kind) => kind === "poll" || kind === "quiz";
 /// Kinds rated on a scale.
 const isRating = (kind) => kind === "scale" || kind === "grid";
+/// Kinds whose posts (an open question's answers, a Q&A's questions) are moderated.
+const takesPosts = (kind) => kind === "text_answer" || kind === "qna";
+/// An activity's image: what the server accepts (storage's `is_media_id`, the media sniffer)
+/// and at most 5 MiB.
+const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+const IMAGE_EXT = /\.(png|jpe?g|webp|gif)$/i;
+const IMAGE_MAX = 5 * 1024 * 1024;
+const MAX_ALT = 300;
 // Scales (storage's `scale_problems`): -100…100, at most 101 values, labels of 1–40
 // characters. One label per value is offered up to 21 values.
 const SCALE_BOUND = 100;
@@ -61,6 +70,7 @@ function modelFrom(file) {
     reward_fastest: !!file.reward_fastest,
     scoring: file.scoring === "speed" ? "speed" : "first_bonus",
     auto_start: !!file.auto_start,
+    sounds: file.sounds !== false,
     streak: file.streak_bonus ? String(file.streak_bonus) : "",
     flag_prefix: file.flag_prefix ?? "LibreKast",
     activities: (file.activities || []).map(activityFrom),
@@ -88,6 +98,11 @@ function activityFrom(a) {
     partial_credit: !!a.partial_credit,
     scale: scaleFrom(a.scale),
     prior_weight: a.prior_weight !== undefined && a.prior_weight !== null ? String(a.prior_weight) : "",
+    // Any kind: an image of the media store (its id) and its alt text.
+    image: typeof a.image === "string" ? a.image : "",
+    alt: a.alt ?? "",
+    auto_approve: !!a.auto_approve,
+    hide_results: !!a.hide_results_until_reveal,
   };
 }
 
@@ -182,6 +197,7 @@ function fileOf(p = plan) {
     reward_fastest: p.reward_fastest,
     scoring: p.scoring,
     auto_start: p.auto_start,
+    sounds: p.sounds,
     // Only with speed scoring, and only when written.
     ...(p.scoring === "speed" && p.streak.trim() ? { streak_bonus: int(p.streak) } : {}),
     flag_prefix: p.flag_prefix.trim(),
@@ -197,6 +213,10 @@ function fileOf(p = plan) {
       ...(a.kind === "quiz" && a.multi && a.partial_credit ? { partial_credit: true } : {}),
       ...(isRating(a.kind) ? { scale: scaleFile(a.scale) } : {}),
       ...(a.kind === "grid" && a.prior_weight.trim() ? { prior_weight: int(a.prior_weight) } : {}),
+      // The alt text goes with its image only (the server refuses one without).
+      ...(a.image ? { image: a.image, alt: a.alt } : {}),
+      ...(a.kind === "poll" && a.hide_results ? { hide_results_until_reveal: true } : {}),
+      ...(takesPosts(a.kind) && a.auto_approve ? { auto_approve: true } : {}),
       // Only when written: a plan without notes stays as it was.
       ...(a.notes.trim() ? { notes: a.notes } : {}),
     })),
@@ -278,10 +298,11 @@ function renderSettings() {
   $("#s-reward").checked = plan.reward_fastest;
   $("#s-scoring").value = plan.scoring;
   $("#s-auto").checked = plan.auto_start;
+  $("#s-sounds").checked = plan.sounds;
   $("#s-streak").value = plan.streak;
   $("#s-blocked").value = plan.blocked;
   renderScoringHint();
-  for (const fid of ["s-title", "s-code", "s-prefix", "s-blocked", "s-sources", "s-scoring", "s-auto", "s-streak"]) {
+  for (const fid of ["s-title", "s-code", "s-prefix", "s-blocked", "s-sources", "s-scoring", "s-auto", "s-streak", "s-sounds"]) {
     const f = $(`#${fid}`);
     if (errors.has(fid)) f.setAttribute("aria-invalid", "true"); else f.removeAttribute("aria-invalid");
     $(`#${fid}-error`).textContent = errors.get(fid) || "";
@@ -348,6 +369,7 @@ function bindSettings() {
     changed();
   });
   $("#s-auto").addEventListener("change", (ev) => { plan.auto_start = ev.target.checked; clearError("s-auto"); changed(); });
+  $("#s-sounds").addEventListener("change", (ev) => { plan.sounds = ev.target.checked; clearError("s-sounds"); changed(); });
   $("#s-streak").addEventListener("input", (ev) => {
     plan.streak = ev.target.validity?.badInput ? "?" : ev.target.value;
     clearError("s-streak");
@@ -389,9 +411,11 @@ function activityCard(a, i) {
       toolButton("down", t("editor.move_down", { n: i + 1 }), () => move(a, 1), { disabled: i >= n - 1, "data-move": "down", "aria-keyshortcuts": "Alt+ArrowDown" }),
       toolButton("copy", t("editor.duplicate_n", { n: i + 1 }), () => duplicateActivity(a), { "data-dup": a._k }),
       toolButton("trash", t("editor.delete_n", { n: i + 1 }), () => deleteActivity(a), { disabled: n <= 1, "data-del": a._k, class: "secondary tool danger-outline" })));
-  const body = el("div", { class: "act-body" }, titleField(a), descriptionField(a));
+  const body = el("div", { class: "act-body" }, titleField(a), descriptionField(a), imageField(a));
   if (hasChoices(a.kind)) body.append(choicesField(a, i));
   if (takesVotes(a.kind)) body.append(multiField(a));
+  if (a.kind === "poll") body.append(hideResultsField(a));
+  if (takesPosts(a.kind)) body.append(postsField(a));
   if (isRating(a.kind)) body.append(scaleField(a));
   if (a.kind !== "text") {
     body.append(el("div", { class: "act-opts" },
@@ -773,6 +797,191 @@ function priorField(a) {
     el("p", { class: "hint", id: `${fid}-hint` }, t("staffkinds.prior_hint")), errorLine(fid));
 }
 
+// ---- Images, open questions, Q&A, hidden results (issue 15) ---------------------------
+
+/// Uploads in progress or refused, by activity key: `{ text, bad }` shown under its image.
+const imageNotes = new Map();
+
+/// An activity's image as the page shows it; a file gone from the media store says so.
+function imagePreview(a) {
+  const img = el("img", { src: `/media/${encodeURIComponent(a.image)}`, alt: a.alt.trim(), class: "image-thumb", decoding: "async", "data-image-of": a._k });
+  img.addEventListener("error", () => img.replaceWith(el("span", { class: "image-missing" }, glyph("alert"), el("span", {}, t("editor.image_missing")))));
+  return img;
+}
+
+/// Any activity's image: uploaded here (`POST /api/media`) or picked from the media store,
+/// previewed, removed; with it, its alt text (required, 1–300 characters).
+function imageField(a) {
+  const fid = `${a._k}-image`, aid = `${a._k}-alt`;
+  const file = el("input", { type: "file", id: `${fid}-file`, accept: IMAGE_TYPES.join(","), hidden: true, tabindex: "-1" });
+  file.addEventListener("change", () => { const f = file.files?.[0]; file.value = ""; if (f) uploadImage(a, f); });
+  const upload = el("button", { type: "button", class: "secondary small", "data-image-upload": a._k, "aria-describedby": `${fid}-hint` },
+    glyph("upload"), el("span", {}, t(a.image ? "editor.image_replace" : "editor.image_upload")));
+  upload.addEventListener("click", () => file.click());
+  const pick = el("button", { type: "button", class: "secondary small", "data-image-pick": a._k }, glyph("image"), el("span", {}, t("editor.image_pick")));
+  pick.addEventListener("click", () => pickImage(a));
+  const remove = a.image ? el("button", { type: "button", class: "secondary small danger-outline", "data-image-remove": a._k }, glyph("trash"), el("span", {}, t("editor.image_remove"))) : null;
+  remove?.addEventListener("click", () => {
+    a.image = "";
+    clearError(fid); clearError(aid);
+    imageNotes.delete(a._k);
+    changed();
+    renderActivities();
+    document.querySelector(`[data-image-upload="${a._k}"]`)?.focus();
+    announce(t("editor.image_removed"));
+  });
+  const note = imageNotes.get(a._k);
+  let alt = null;
+  if (a.image) {
+    const input = oneLine({ id: aid, "data-role": "alt", maxlength: String(MAX_ALT), required: true, "aria-required": "true", "aria-describedby": describedBy(aid, [`${aid}-hint`]), placeholder: t("editor.alt_placeholder") }, a.alt);
+    const count = el("span", { class: "alt-count", id: `${aid}-count` }, `${[...a.alt].length} / ${MAX_ALT}`);
+    input.addEventListener("input", () => {
+      a.alt = input.value;
+      count.textContent = `${[...a.alt].length} / ${MAX_ALT}`;
+      const img = document.querySelector(`[data-image-of="${a._k}"]`);
+      if (img) img.alt = a.alt.trim();
+      clearError(aid);
+      changed();
+    });
+    alt = el("div", { class: "ed-field alt-field" },
+      el("label", { for: aid }, t("editor.alt"), " ", el("span", { class: "required" }, t("editor.required"))),
+      invalid(input, aid),
+      el("p", { class: "hint", id: `${aid}-hint` }, t("editor.alt_hint"), " ", count),
+      errorLine(aid));
+  }
+  return el("fieldset", { class: `ed-image${a.image ? " has-image" : ""}`, id: fid, tabindex: "-1", "aria-describedby": `${fid}-error` },
+    el("legend", {}, glyph("image"), " ", t("editor.image"), " ", el("span", { class: "muted optional" }, t("editor.optional"))),
+    el("div", { class: "image-row" },
+      a.image ? el("div", { class: "image-preview" }, imagePreview(a)) : null,
+      el("div", { class: "image-side" },
+        el("p", { class: "hint", id: `${fid}-hint` }, t("editor.image_hint")),
+        el("div", { class: "image-actions" }, upload, pick, remove, file),
+        el("p", { class: `image-note${note?.bad ? " field-error" : " hint"}`, id: `${fid}-note`, "aria-live": "polite" }, note?.text || ""))),
+    errorLine(fid),
+    alt);
+}
+
+/// The raw file as the body, as the media page sends it; resolves `{ok, status, data}`.
+function postMedia(file, onProgress) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/media");
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.setRequestHeader("x-filename", encodeURIComponent(file.name));
+    xhr.setRequestHeader("accept", "application/json");
+    xhr.upload.addEventListener("progress", (ev) => { if (ev.lengthComputable) onProgress(ev.loaded / ev.total); });
+    xhr.addEventListener("load", () => {
+      let data = {};
+      try { data = JSON.parse(xhr.responseText || "{}"); } catch { /* not JSON */ }
+      resolve({ ok: xhr.status >= 200 && xhr.status < 300, status: xhr.status, data: data ?? {} });
+    });
+    xhr.addEventListener("error", () => resolve({ ok: false, status: 0, data: { error: "offline" } }));
+    xhr.send(file);
+  });
+}
+
+function setImageNote(a, text, bad = false) {
+  if (text) imageNotes.set(a._k, { text, bad }); else imageNotes.delete(a._k);
+  const node = document.getElementById(`${a._k}-image-note`);
+  if (node) { node.textContent = text; node.className = `image-note${bad ? " field-error" : " hint"}`; }
+}
+
+async function uploadImage(a, file) {
+  if (!IMAGE_TYPES.includes(file.type) && !IMAGE_EXT.test(file.name)) { setImageNote(a, t("editor.image_type"), true); return; }
+  if (file.size > IMAGE_MAX) { setImageNote(a, t("editor.image_too_big"), true); return; }
+  const name = file.name;
+  setImageNote(a, t("editor.image_uploading", { name, pct: 0 }));
+  const res = await postMedia(file, (share) => setImageNote(a, t("editor.image_uploading", { name, pct: Math.round(share * 100) })));
+  if (res.status === 401) { sessionGone(); return; }
+  if (!res.ok || !res.data?.id) {
+    const code = res.data?.error;
+    setImageNote(a, code === "too_large" ? t("editor.image_too_big") : code === "unsupported_media" ? t("editor.image_type")
+      : code === "not_configured" ? t("media.not_configured") : errorText(code || "offline"), true);
+    return;
+  }
+  setImage(a, res.data.id, t("editor.image_uploaded", { name }));
+}
+
+/// Puts `id` as the activity's image; the alt text takes focus when it is still empty.
+function setImage(a, id, said) {
+  a.image = id;
+  clearError(`${a._k}-image`);
+  setImageNote(a, "");
+  changed();
+  renderActivities();
+  const target = !a.alt.trim() ? document.getElementById(`${a._k}-alt`) : document.querySelector(`[data-image-pick="${a._k}"]`);
+  target?.scrollIntoView({ block: "center" });
+  target?.focus({ preventScroll: true });
+  announce(`${said} ${a.alt.trim() ? "" : t("editor.alt_now")}`.trim());
+}
+
+/// The media store's images in a dialog; the one picked becomes the activity's image.
+let picker = null;
+async function pickImage(a) {
+  if (!picker) {
+    picker = el("dialog", { class: "confirm wide-dialog media-picker", id: "image-picker", "aria-labelledby": "image-picker-title", "aria-describedby": "image-picker-hint" });
+    document.body.append(picker);
+    picker.addEventListener("close", () => picker.back?.focus?.());
+  }
+  picker.back = document.activeElement;
+  const list = el("ul", { class: "pick-grid", "aria-labelledby": "image-picker-title" });
+  const status = el("p", { class: "muted", id: "image-picker-status", role: "status" }, t("editor.image_loading"));
+  const close = el("button", { type: "button", class: "secondary", id: "image-picker-cancel" }, t("dialog.cancel"));
+  close.addEventListener("click", () => picker.close());
+  picker.replaceChildren(
+    el("h2", { id: "image-picker-title" }, t("editor.image_pick_title")),
+    el("p", { id: "image-picker-hint" }, t("editor.image_pick_text"), " ", el("a", { href: "/media.html", target: "_blank", rel: "noopener" }, t("bots.media_manage"))),
+    status, list,
+    el("div", { class: "dialog-actions" }, close));
+  picker.showModal();
+  close.focus();
+  const res = await api("GET", "/api/media");
+  if (res.status === 401) { picker.close(); sessionGone(); return; }
+  if (!res.ok) { status.textContent = res.data?.error === "not_configured" ? t("media.not_configured") : failure(res); return; }
+  const images = (res.data?.media || []).filter((m) => IMAGE_TYPES.includes(m.content_type));
+  status.textContent = images.length ? t("editor.image_count", { n: images.length }) : t("editor.image_none");
+  list.replaceChildren(...images.map((m) => {
+    const name = m.name || m.id;
+    const current = m.id === a.image;
+    const b = el("button", { type: "button", class: `pick-item${current ? " is-current" : ""}`, "data-media-id": m.id, "aria-current": current ? "true" : null },
+      el("span", { class: "pick-thumb" }, el("img", { src: m.url || `/media/${m.id}`, alt: "", loading: "lazy", decoding: "async" })),
+      el("span", { class: "pick-name" }, name),
+      current ? el("span", { class: "pick-current" }, glyph("check"), t("editor.image_current")) : null);
+    b.addEventListener("click", () => { picker.close(); setImage(a, m.id, t("editor.image_picked", { name })); });
+    return el("li", {}, b);
+  }));
+  (list.querySelector(".is-current") || list.querySelector("button"))?.focus();
+}
+
+/// Polls: the audience sees the bars only at the reveal.
+function hideResultsField(a) {
+  const fid = `${a._k}-hide`;
+  const box = el("input", { type: "checkbox", id: fid, "data-role": "hide-results", checked: a.hide_results, "aria-describedby": describedBy(fid, [`${fid}-hint`]) });
+  box.addEventListener("change", () => { a.hide_results = box.checked; clearError(fid); changed(); });
+  return el("div", { class: "ed-box" },
+    el("label", { class: "check", for: fid }, invalid(box, fid), el("span", {}, t("editor.hide_results"))),
+    el("p", { class: "hint", id: `${fid}-hint` }, t("editor.hide_results_hint")),
+    errorLine(fid));
+}
+
+/// Open questions and Q&A: how posts are given, and whether they need a moderator.
+function postsField(a) {
+  const fid = `${a._k}-auto`;
+  const box = el("input", { type: "checkbox", id: fid, "data-role": "auto-approve", checked: a.auto_approve, "aria-describedby": describedBy(fid, [`${fid}-hint`]) });
+  const hint = el("p", { class: "hint", id: `${fid}-hint` }, t(a.auto_approve ? "editor.auto_approve_on" : "editor.auto_approve_off"));
+  box.addEventListener("change", () => {
+    a.auto_approve = box.checked;
+    hint.textContent = t(a.auto_approve ? "editor.auto_approve_on" : "editor.auto_approve_off");
+    clearError(fid);
+    changed();
+  });
+  return el("div", { class: "ed-box ed-posts" },
+    el("p", { class: "posts-rule" }, glyph(KIND_GLYPH[a.kind]), el("span", {}, t(a.kind === "qna" ? "editor.qna_rule" : "editor.text_answer_rule", { prefix: plan.chat?.vote_prefix || "#" }))),
+    el("label", { class: "check", for: fid }, invalid(box, fid), el("span", {}, t("editor.auto_approve"))),
+    hint,
+    errorLine(fid));
+}
+
 /// One line on a locked card: the scale, or "up to K answers".
 function lockedRules(a) {
   const bits = [];
@@ -781,6 +990,8 @@ function lockedRules(a) {
     bits.push(t("staffkinds.locked_scale", { min: f.min, max: f.max }) + (f.labels.length === 2 ? ` (${f.labels[0]} … ${f.labels[1]})` : ""));
   }
   if (takesVotes(a.kind) && a.multi) bits.push(t("staffkinds.locked_multi", { k: a.max_choices }) + (a.kind === "quiz" && a.partial_credit ? ` · ${t("staffkinds.partial")}` : ""));
+  if (a.kind === "poll" && a.hide_results) bits.push(t("editor.hide_results"));
+  if (takesPosts(a.kind)) bits.push(t(a.auto_approve ? "editor.auto_approve" : "editor.moderated"));
   return bits.length ? el("p", { class: "muted locked-rules" }, bits.join(" · ")) : null;
 }
 
@@ -810,6 +1021,7 @@ function lockedCard(a, i) {
     el("div", { class: "act-body" },
       el("p", { class: "locked-title", id: `${a._k}-locked-title` }, a.title),
       a.description ? el("p", { class: "locked-desc muted" }, a.description) : null,
+      a.image ? el("figure", { class: "locked-image" }, imagePreview(a), el("figcaption", { class: "muted" }, a.alt)) : null,
       choices,
       lockedRules(a),
       a.kind !== "text" && int(a.time_limit) > 0 ? el("p", { class: "muted locked-timer" }, glyph("clock"), " ", t("editor.timer_locked", { time: duration(int(a.time_limit)) })) : null,
@@ -1431,7 +1643,7 @@ function targetOf(path) {
       return sc[1] ? `${a._k}-scale-${sc[1]}` : `${a._k}-scale`;
     }
     const prop = /^\.(\w+)/.exec(rest)?.[1];
-    return { max_choices: `${a._k}-max`, partial_credit: `${a._k}-partial`, prior_weight: `${a._k}-prior`, title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind`, notes: `${a._k}-notes`, time_limit_secs: `${a._k}-time`, points: `${a._k}-points` }[prop] || `act-${a._k}`;
+    return { max_choices: `${a._k}-max`, partial_credit: `${a._k}-partial`, prior_weight: `${a._k}-prior`, title: `${a._k}-title`, description: `${a._k}-desc`, markup: `${a._k}-desc`, choices: `${a._k}-choices`, word_limit: `${a._k}-limit`, kind: `${a._k}-kind`, notes: `${a._k}-notes`, time_limit_secs: `${a._k}-time`, points: `${a._k}-points`, image: `${a._k}-image`, alt: a.image ? `${a._k}-alt` : `${a._k}-image`, auto_approve: `${a._k}-auto`, hide_results_until_reveal: `${a._k}-hide` }[prop] || `act-${a._k}`;
   }
   const flag = /^flags\[(\d+)\](?:\.(\w+))?/.exec(path);
   if (flag) {
@@ -1446,7 +1658,7 @@ function targetOf(path) {
     return BOT_FIELDS[b.kind]?.includes(bot[2]) ? `${b._k}-${bot[2]}` : `bot-${b._k}`;
   }
   const top = path.split(/[.[]/)[0];
-  return { streak_bonus: "s-streak", bots: "bots-list", title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list", scoring: "s-scoring", auto_start: "s-auto" }[top] || null;
+  return { sounds: "s-sounds", streak_bonus: "s-streak", bots: "bots-list", title: "s-title", code: "s-code", flag_prefix: "s-prefix", blocked_words: "s-blocked", sources: "s-sources", chat: "s-sources", activities: "activities-list", flags: "flags-list", scoring: "s-scoring", auto_start: "s-auto" }[top] || null;
 }
 
 /// A server message without its leading field path (`activities[0].choices[1].text is
@@ -1499,6 +1711,10 @@ function placeOf(field) {
     else if (act[2] === "max_choices") parts.push(t("staffkinds.multi"));
     else if (act[2] === "partial_credit") parts.push(t("staffkinds.partial"));
     else if (act[2] === "prior_weight") parts.push(t("staffkinds.prior_weight"));
+    else if (act[2] === "image") parts.push(t("editor.image"));
+    else if (act[2] === "alt") parts.push(t("editor.alt"));
+    else if (act[2] === "auto_approve") parts.push(t("editor.auto_approve"));
+    else if (act[2] === "hide_results_until_reveal") parts.push(t("editor.hide_results"));
     else if (act[2] === "scale") {
       const label = /\.scale\.labels(?:\[(\d+)\])?/.exec(field);
       parts.push(label ? (label[1] !== undefined ? t("staffkinds.label_n", { n: Number(label[1]) + 1 }) : t("staffkinds.labels")) : t("staffkinds.scale"));
@@ -1520,7 +1736,7 @@ function placeOf(field) {
     return parts.join(" · ");
   }
   const top = field.split(/[.[]/)[0];
-  const label = { streak_bonus: "staffkinds.streak", bots: "bots.title", title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags", scoring: "editor.scoring", auto_start: "editor.auto_start" }[top];
+  const label = { sounds: "editor.sounds", streak_bonus: "staffkinds.streak", bots: "bots.title", title: "editor.meeting_title", code: "editor.code", flag_prefix: "editor.flag_prefix", blocked_words: "editor.blocked", sources: "editor.sources", chat: "editor.sources", activities: "editor.activities", flags: "editor.flags", scoring: "editor.scoring", auto_start: "editor.auto_start" }[top];
   return label ? t(label) : "";
 }
 
@@ -1579,6 +1795,8 @@ function localProblems(file) {
     if ("max_choices" in a && !(Number.isInteger(a.max_choices) && a.max_choices >= 2 && a.max_choices <= a.choices.length)) {
       out.push({ field: `activities[${i}].max_choices`, message: t("staffkinds.max_range", { n: a.choices.length }) });
     }
+    // An image needs its alt text (the server says so too; here the field takes focus).
+    if (a.image && !String(a.alt || "").trim()) out.push({ field: `activities[${i}].alt`, message: t("editor.alt_required") });
     // A scale's range and labels, as the page already says next to them.
     const model = plan.activities[i];
     if (a.scale && model) {
@@ -1684,7 +1902,17 @@ async function save() {
   if (saving || !plan) return;
   const file = fileOf();
   const local = localProblems(file);
-  if (local.length) { showErrors(local); return; }
+  if (local.length) {
+    showErrors(local);
+    renderSaveState(t("editor.not_saved_problems"));
+    // A problem found here is next to what was just edited: its field takes focus (the
+    // summary above still lists every problem).
+    const first = local[0].field && targetOf(local[0].field);
+    const node = first && document.getElementById(first);
+    const target = node?.matches("input, select, textarea") ? node : node?.querySelector("input, select, textarea") || node;
+    if (target) { target.scrollIntoView({ block: "center" }); target.focus({ preventScroll: true }); }
+    return;
+  }
   saving = true;
   renderSaveState(t("editor.saving"));
   const creating = id === null;

@@ -1,5 +1,7 @@
 // The organizer dashboard: plan, controls (with keyboard shortcuts), live results of every
-// kind, participant count, flag attempts and scoreboard, the current activity's notes; bots,
+// kind, participant count, flag attempts and scoreboard, the current activity's notes and
+// image; the queue of an open question's answers or a Q&A's questions (queue.js), the lobby
+// before the start, a speed quiz's top 5 at its reveal, the presenter's sounds switch; bots,
 // alerts and the stream overlays' links (bots.js, overlays.js). Several staff may have it open:
 // each control carries `expect` (where this dashboard believes the meeting is), so two
 // people pressing "next" on the same screen move the meeting once.
@@ -14,6 +16,8 @@ import { Moderation } from "./moderation.js";
 import { BotsPanel, AlertsFeed } from "./bots.js";
 import { Overlays } from "./overlays.js";
 import { Timer, syncClock, serverNow } from "./countdown.js";
+import { PostQueue, takesPosts } from "./queue.js";
+import { glyph } from "./editkit.js";
 
 applyTheme();
 mountTools();
@@ -31,6 +35,8 @@ const moderation = meeting === null ? null : new Moderation(meeting);
 const bots = meeting === null ? null : new BotsPanel(meeting, (text, ok) => toast(text, ok));
 const alerts = meeting === null ? null : new AlertsFeed(meeting, (text, ok) => toast(text, ok));
 const overlays = meeting === null ? null : new Overlays(meeting, (text, ok) => toast(text, ok));
+const queue = meeting === null ? null : new PostQueue((frame) => (live ? live.send(frame) : Promise.resolve({ ok: false, error: "offline" })));
+let soundsBusy = false;
 let revealTimer = null;
 /// The current activity's countdown; +10 s and +30 s beside it while it runs.
 const timer = new Timer({ variant: "panel", announcer: $("#timer-said") });
@@ -65,6 +71,7 @@ function render() {
   $("#progress").textContent = t("play.progress", { n: state.position + 1, total: state.activity_count });
   $("#question").textContent = q ? `${kindName(q.kind)} · ${q.title}` : "—";
   $("#description").innerHTML = q ? q.description_html : ""; // escaped by the server
+  renderImage(q);
   renderNotes(q);
   if (!endArmed) $(".next-label").textContent = t(finishing() ? "ctl.finish" : "ctl.next");
   const allowed = new Set(ALLOWED[s] || []);
@@ -85,6 +92,8 @@ function render() {
     answers = state.results.total;
   } else bars.clear();
   answers = renderRatings(q, answers);
+  if (q && takesPosts(q.kind)) answers = queue.total();
+  renderHiddenNote(q, s);
   const isCloud = q && q.kind === "wordcloud" && state.words;
   $("#cloud").classList.toggle("hidden", !isCloud);
   if (isCloud) { cloud.update(q.id, state.words); answers = state.words.reduce((n, w) => n + w.count, 0); } else cloud.clear();
@@ -97,6 +106,98 @@ function render() {
   if (!(state.scoreboard || []).length) $("#scoreboard").append(el("li", { class: "muted" }, t("score.empty")));
   renderAttempts();
   renderReveal();
+  renderLobby();
+  renderLeaderboard();
+  renderSounds();
+}
+
+/// The current activity's image, as the audience sees it, with its alt text under it.
+function renderImage(q) {
+  const image = q?.image;
+  const box = $("#activity-image");
+  box.classList.toggle("hidden", !image?.url);
+  // The <img> exists only with a source: an empty one would be an image without `src`.
+  let img = $("#activity-img");
+  if (!image?.url) { img?.remove(); return; }
+  if (!img) {
+    img = document.createElement("img");
+    img.id = "activity-img";
+    img.decoding = "async";
+    box.prepend(img);
+  }
+  if (img.getAttribute("src") !== image.url) img.src = image.url;
+  img.alt = image.alt || "";
+  $("#activity-img-alt").textContent = image.alt ? t("org.image_alt", { alt: image.alt }) : "";
+}
+
+/// A poll that keeps its results from the audience until the reveal: the staff still see
+/// the bars, and are told nobody else does.
+function renderHiddenNote(q, status) {
+  const on = q?.kind === "poll" && q.hide_results_until_reveal && status !== "results" && status !== "scoreboard";
+  const note = $("#hidden-note");
+  note.classList.toggle("hidden", !on);
+  note.replaceChildren(...(on ? [glyph("eyeoff"), el("span", {}, t("org.hidden_until_reveal"))] : []));
+}
+
+/// Before the start: how many joined and the latest names (newest first).
+function renderLobby() {
+  const lobby = state?.lobby;
+  const on = state?.status === "before" && !!lobby;
+  $("#lobby").classList.toggle("hidden", !on);
+  if (!on) return;
+  const n = lobby.count || 0;
+  $("#lobby-count").replaceChildren(...(n
+    ? [el("strong", {}, n.toLocaleString()), " ", t("org.lobby_count", { n })]
+    : [t("org.lobby_empty")]));
+  const names = (lobby.names || []).slice().reverse();
+  $("#lobby-names").replaceChildren(...names.map((p) => el("li", { class: "org-lobby-name" },
+    el("bdi", {}, p.name), p.platform && p.platform !== "room" ? platformTag(p.platform) : null)));
+  $("#lobby-names").classList.toggle("hidden", !names.length);
+}
+
+/// A speed quiz's reveal: the top 5, each with the points this quiz paid and how the rank
+/// moved ("▲ 2", "▼ 1", "new").
+function renderLeaderboard() {
+  const rows = state?.status === "results" && Array.isArray(state.leaderboard) ? state.leaderboard : [];
+  $("#leaderboard").classList.toggle("hidden", !rows.length);
+  $("#leaderboard-list").replaceChildren(...rows.map((r) => {
+    const prev = r.previous_rank;
+    let move;
+    if (prev === null || prev === undefined) move = el("span", { class: "org-move move-new" }, t("org.lb_new"));
+    else if (prev > r.rank) move = el("span", { class: "org-move move-up" }, el("span", { "aria-hidden": "true" }, `▲ ${prev - r.rank}`), el("span", { class: "sr-only" }, t("org.lb_up", { n: prev - r.rank })));
+    else if (prev < r.rank) move = el("span", { class: "org-move move-down" }, el("span", { "aria-hidden": "true" }, `▼ ${r.rank - prev}`), el("span", { class: "sr-only" }, t("org.lb_down", { n: r.rank - prev })));
+    else move = el("span", { class: "org-move move-same" }, el("span", { "aria-hidden": "true" }, "="), el("span", { class: "sr-only" }, t("org.lb_same")));
+    return el("li", { class: "org-lb-row" },
+      el("span", { class: "pos" }, `${r.rank}.`),
+      el("span", { class: "who" }, el("bdi", {}, r.name), r.platform && r.platform !== "room" ? platformTag(r.platform) : null),
+      move,
+      el("span", { class: "pts" }, el("strong", {}, String(r.score)), r.gained ? el("span", { class: "gained" }, `+${r.gained}`) : null));
+  }));
+}
+
+/// The presenter's cues (start, reveal, podium), on or off for every presenter screen.
+function renderSounds() {
+  const sw = $("#sounds-switch");
+  const on = state?.sounds !== false;
+  sw.disabled = !state;
+  if (!soundsBusy) sw.setAttribute("aria-checked", String(on));
+  $("#sounds-state").textContent = t(sw.getAttribute("aria-checked") === "true" ? "bots.on" : "bots.off");
+}
+
+async function toggleSounds() {
+  if (!live || !state || soundsBusy) return;
+  const sw = $("#sounds-switch");
+  const on = state.sounds === false;
+  soundsBusy = true;
+  sw.setAttribute("aria-checked", String(on));
+  sw.setAttribute("aria-disabled", "true");
+  renderSounds();
+  const ack = await live.send({ type: "sounds", on });
+  soundsBusy = false;
+  sw.removeAttribute("aria-disabled");
+  if (ack.ok) { state.sounds = on; toast(t(on ? "org.sounds_on" : "org.sounds_off"), true); }
+  else toast(errorText(ack.error));
+  renderSounds();
 }
 
 /// The current activity's answer rule (several answers, a scale), and a scale's or a
@@ -288,12 +389,16 @@ function connect() {
   bots.mount();
   alerts.mount();
   overlays.mount();
+  queue.mount();
+  $("#sounds-switch").addEventListener("click", toggleSounds);
   live = new Live(wsUrl(`/ws/meetings/${meeting}?role=staff`), {
     onFrame(f) {
       moderation.onFrame(f);
-      if (f.type === "state") { syncClock(f.now); state = f; render(); streams.onState(f); }
+      if (f.type === "state") { syncClock(f.now); state = f; queue.onState(f); render(); streams.onState(f); }
       else if (f.type === "participants") setOnline(f.count);
       else if (!state) return;
+      else if (queue.onFrame(f)) { if (state.question && takesPosts(state.question.kind)) $("#answers").textContent = queue.total(); }
+      else if (f.type === "lobby") { state.lobby = { count: f.count, names: f.names || [] }; renderLobby(); }
       else if (bots.onFrame(f) || alerts.onFrame(f)) return;
       else if (streams.onFrame(f)) return;
       else if (mergeLive(state, f)) render();

@@ -4,12 +4,14 @@
 // histogram, a grid's top 5 by Bayesian average, its word cloud, or a slide's title; on the
 // scoreboard the top 5. With a chat
 // source, "In chat, type #a #b …" while answers are open; a timed activity's countdown (the
-// shared one of countdown.js, corrected with `now`). Nothing at all between activities.
+// shared one of countdown.js, corrected with `now`). An open question shows its latest
+// approved answers (four at most, as many as fit), a Q&A its pinned question or its top
+// three, with their numbers and votes. Nothing at all between activities.
 // `?position=top` puts it at the top of the source instead of the bottom.
 
 import { el, icon, mergeLive } from "./common.js";
 import { t, onLangChange } from "./i18n.js";
-import { Bars, Histogram, Ranking, isMulti } from "./charts.js";
+import { Bars, Histogram, Ranking, isMulti, mergeItems, itemsOf } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { Timer, syncClock } from "./countdown.js";
 import { setup, connect, params, chatHint, ranked, glyph } from "./overlay.js";
@@ -63,7 +65,35 @@ function build(s, q) {
     const box = el("div", { class: "cloud lk-cloud" });
     panel.append(box);
     cloud = new Cloud(box, { minSize: 20, maxSize: 72, reference: 1800 });
+  } else if (q.kind === "text_answer" || q.kind === "qna") {
+    parts.items = el("ol", { class: q.kind === "qna" ? "lk-questions" : "lk-answers" });
+    parts.key = null;
+    panel.append(parts.items);
   }
+}
+
+/// An open question's latest answers (newest first), or a Q&A's pinned question(s), else
+/// its top three; the ones that do not fit the panel are left out.
+function renderItems(q) {
+  const all = itemsOf(state);
+  const items = q.kind === "qna"
+    ? (all.some((it) => it.pinned) ? all.filter((it) => it.pinned) : all.filter((it) => !it.answered)).slice(0, 3)
+    : all.slice(0, 4);
+  const key = JSON.stringify(items);
+  if (key === parts.key) return;
+  parts.key = key;
+  const who = (it) => el("span", { class: "lk-item-who", dir: "auto" },
+    it.platform === "twitch" || it.platform === "youtube" ? glyph(it.platform, "lk-platform", it.platform === "twitch" ? "Twitch" : "YouTube") : null, it.name);
+  parts.items.replaceChildren(...items.map((it) => q.kind === "qna"
+    ? el("li", { class: `lk-item lk-question${it.pinned ? " lk-pinned" : ""}`, "data-item": it.id },
+      el("span", { class: "lk-item-num" }, `#${it.id}`),
+      el("span", { class: "lk-item-text", dir: "auto" }, it.text),
+      el("span", { class: "lk-item-votes" }, `▲ ${it.votes ?? 0}`), who(it))
+    : el("li", { class: "lk-item lk-answer", "data-item": it.id },
+      el("span", { class: "lk-item-text", dir: "auto" }, it.text), who(it))));
+  // Only whole answers: the last ones go while the panel overflows.
+  const rows = [...parts.items.children];
+  while (rows.length > 1 && panel.scrollHeight > panel.clientHeight + 1) rows.pop().remove();
 }
 
 function render() {
@@ -87,7 +117,7 @@ function render() {
   parts.hint.replaceChildren(...(hint || []));
   parts.hint.hidden = !hint;
   if (bars) {
-    const hidden = q.kind === "quiz" && s !== "results";
+    const hidden = (q.kind === "quiz" || Boolean(q.hide_results_until_reveal)) && s !== "results";
     const empty = { counts: {}, total: 0, correct: [] };
     bars.update(q, hidden ? empty : state.results || empty, { reveal: q.kind === "quiz", hidden });
     const count = state.results?.total ?? (answered?.question_id === q.id ? answered.total : 0);
@@ -99,12 +129,24 @@ function render() {
     if (ranking) ranking.update(q, results);
     const answers = t("present.answers", { n: results.total ?? 0 });
     parts.count.textContent = s === "results" ? `${t("present.closed")} · ${answers}` : answers;
+  } else if (parts.items) {
+    const n = Number(state.items?.counts?.approved ?? itemsOf(state).length);
+    parts.count.textContent = t(q.kind === "qna" ? "present.questions" : "present.answers", { n });
+    renderItems(q);
   } else parts.count.textContent = "";
   if (cloud) cloud.update(q.id, state.words || []);
 }
 
 onLangChange(() => { view = null; render(); timer.relabel(); });
-window.addEventListener("resize", () => cloud?.layout());
+window.addEventListener("resize", () => { cloud?.layout(); refit(); });
+/// Answers and questions left out for room are tried again when the room or the text size
+/// changes (a resize, the fonts arriving).
+function refit() {
+  if (!parts.items || !state) return;
+  parts.key = null;
+  render();
+}
+document.fonts?.addEventListener("loadingdone", refit);
 
 connect((f) => {
   if (f.type === "state") {
@@ -113,5 +155,6 @@ connect((f) => {
     state = f; render();
   } else if (!state) return;
   else if (f.type === "answered") { answered = { question_id: f.question_id, total: f.total }; render(); }
+  else if (mergeItems(state, f)) render();
   else if (mergeLive(state, f)) render();
 });

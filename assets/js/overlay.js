@@ -95,7 +95,8 @@ export function ranked(rows) {
 export function chatHint(state) {
   const q = state?.question, chat = state?.chat;
   if (!(chat && q && state.status === "ongoing" && !state.closed && q.kind !== "text")) return null;
-  return chatHintParts(q, chat.vote_prefix || "#");
+  const items = state.items?.question_id === q.id ? state.items.items : null;
+  return chatHintParts(q, chat.vote_prefix || "#", items);
 }
 
 const SVG = "http://www.w3.org/2000/svg";

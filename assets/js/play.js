@@ -3,7 +3,7 @@
 
 import { $, el, icon, getJson, Live, wsUrl, errorText, meetingParam, connectionBanner, ordinal, mergeLive } from "./common.js";
 import { t, mountTools, applyTheme, onLangChange, currentLang } from "./i18n.js";
-import { Bars, Histogram, Ranking, scaleOf, scaleValues, perValueLabels, endLabels, labelOf, isMulti, num } from "./charts.js";
+import { Bars, Histogram, Ranking, scaleOf, scaleValues, perValueLabels, endLabels, labelOf, isMulti, num, maxText, charCount, mergeItems, itemsOf, rankMove } from "./charts.js";
 import { Cloud } from "./cloud.js";
 import { renderScoreboard } from "./podium.js";
 import { Timer, syncClock } from "./countdown.js";
@@ -28,7 +28,7 @@ const hist = new Histogram($("#hist"), { compact: true });
 const ranking = new Ranking($("#ranking"));
 /// What the participant puts together before Send on a multi-select poll or quiz, a scale
 /// or a grid (kept while tallies re-render the page; a new activity starts afresh).
-let draft = { question: null, picks: new Set(), value: null, ratings: new Map(), error: "" };
+let draft = { question: null, picks: new Set(), value: null, ratings: new Map(), error: "", text: "" };
 /// What `#answer` was last built for, and live references into it (Send, the counter).
 let shownAnswer = null;
 let ui = {};
@@ -93,6 +93,7 @@ function render() {
   const open = s === "ongoing" && !state.closed;
   if (s === "ongoing" && state.closed) toast(t("play.closed"), true);
 
+  renderMedia(q);
   if (q) {
     $("#question").textContent = q.title;
     // description_html is plain text escaped by the server (docs/protocol.md).
@@ -104,7 +105,8 @@ function render() {
 
   const choiceKind = q && (q.kind === "poll" || q.kind === "quiz") && !isMulti(q);
   const ratingKind = q && (q.kind === "scale" || q.kind === "grid");
-  if (!(q && isMulti(q)) && !ratingKind && shownAnswer !== null) { shownAnswer = null; ui = {}; $("#answer").replaceChildren(); }
+  const textKind = q && (q.kind === "text_answer" || q.kind === "qna");
+  if (!(q && isMulti(q)) && !ratingKind && !textKind && shownAnswer !== null) { shownAnswer = null; ui = {}; $("#answer").replaceChildren(); }
   if (!ratingKind) { hist.clear(); ranking.clear(); }
   if (choiceKind) {
     const picked = answer?.choice_id ?? null;
@@ -121,6 +123,7 @@ function render() {
     }
     if (revealQuiz) renderVerdict(q, answer);
     else if (q.kind === "quiz" && picked !== null && open) toast(t("quiz.saved"), true);
+    else if (picked !== null && hiddenPoll(q, s)) revealNote();
     const showBars = state.results && (q.kind === "poll" ? (picked !== null || s === "results") : revealQuiz);
     if (showBars) bars.update(q, state.results, { reveal: revealQuiz, mine: picked });
     else bars.clear();
@@ -129,7 +132,10 @@ function render() {
     if (q && isMulti(q)) renderMulti(q, s, open, answer);
     else bars.clear();
     if (ratingKind) renderRating(q, s, open, answer);
+    if (q?.kind === "text_answer") renderTextAnswer(q, s, open, answer);
+    if (q?.kind === "qna") renderQna(q, s, open, answer);
   }
+  if (q?.kind === "quiz" && s === "results") renderLeaderLine();
 
   const isCloud = q && q.kind === "wordcloud";
   const words = answer?.words || [];
@@ -199,7 +205,7 @@ function renderVerdict(q, answer) {
 
 /// The draft for this activity (a new activity starts an empty one).
 function draftFor(q) {
-  if (draft.question !== q.id) draft = { question: q.id, picks: new Set(), value: null, ratings: new Map(), error: "" };
+  if (draft.question !== q.id) draft = { question: q.id, picks: new Set(), value: null, ratings: new Map(), error: "", text: "" };
   return draft;
 }
 
@@ -290,6 +296,7 @@ function renderMulti(q, s, open, answer) {
   }
   if (revealQuiz) renderVerdict(q, answer);
   else if (q.kind === "quiz" && sent.length && open) toast(t("quiz.saved"), true);
+  else if (sent.length && hiddenPoll(q, s)) revealNote();
   const showBars = state.results && (q.kind === "poll" ? (sent.length > 0 || s === "results") : revealQuiz);
   if (showBars) bars.update(q, state.results, { reveal: revealQuiz, mine: sent });
   else bars.clear();
@@ -319,7 +326,7 @@ async function sendPicks(q) {
     shownAnswer = null;
     focusGiven = true;
     render();
-    if (q.kind === "poll") toast(t("poll.saved"), true);
+    if (q.kind === "poll") toast(t(q.hide_results_until_reveal ? "play.vote_saved_hidden" : "poll.saved"), true);
   } else {
     refuse(d, answerError(ack.error, q));
     if (ui.send) ui.send.disabled = false;
@@ -519,13 +526,339 @@ async function sendRatings(q) {
   }
 }
 
+// ---- Issue 15: images, hidden poll results, open questions, Q&A, the leaderboard line.
+
+/// What `#media` was last built for (its URL and alt), so a tally does not reload it.
+let shownMedia = null;
+
+/// The activity's image (`question.image`: {url, alt}) above its choices, scaled to fit
+/// (CSS keeps it short enough for the choices to stay in view).
+function renderMedia(q) {
+  const img = q?.image && typeof q.image.url === "string" ? q.image : null;
+  const key = img ? `${img.url}\n${img.alt ?? ""}` : null;
+  if (key === shownMedia) return;
+  shownMedia = key;
+  $("#media").replaceChildren(...(img ? [el("img", { src: img.url, alt: img.alt || "", decoding: "async" })] : []));
+}
+
+/// A poll whose results wait for the reveal (`hide_results_until_reveal`), before it.
+function hiddenPoll(q, s) {
+  return q.kind === "poll" && Boolean(q.hide_results_until_reveal) && s !== "results";
+}
+
+/// After a vote on such a poll: when the results come, instead of bars.
+function revealNote() {
+  $("#verdict").append(el("p", { class: "reveal-note", id: "reveal-note" }, icon("clock"), el("span", {}, t("play.results_after_reveal"))));
+}
+
+/// At a speed quiz's reveal, where the participant stands when the top five has them.
+function renderLeaderLine() {
+  const me = state.you?.attendee_id;
+  const row = (state.leaderboard || []).find((r) => r.attendee_id === me);
+  if (!row) return;
+  const move = rankMove(row);
+  $("#verdict").append(el("p", { class: `lb-line lb-${move.dir}`, id: "lb-line" },
+    icon("trophy"), el("span", {}, t("play.lb_you", { rank: ordinal(row.rank) })),
+    el("span", { class: "lb-move", "aria-hidden": "true" }, move.text), el("span", { class: "sr-only" }, move.label)));
+}
+
+/// A blank `you.answer` for this activity, to fold an accepted answer into.
+function answerFor(q) {
+  const a = myAnswer() || { question_id: q.id, choice_id: null, choice_ids: [], words: [], points: null, value: null, ratings: {} };
+  a.items = Array.isArray(a.items) ? a.items : [];
+  a.upvoted = Array.isArray(a.upvoted) ? a.upvoted : [];
+  return a;
+}
+
+/// The sentence for a refused answer, question or upvote.
+function textError(code, q, what) {
+  if (code === "blocked_word") return t("play.text_blocked");
+  if (code === "bad_request") return t("play.text_invalid", { max: maxText(q) });
+  if (code === "limit_reached") return t("play.ask_limit");
+  if (code === "already_voted") return t(what === "upvote" ? "play.already_upvoted" : "play.already_answered");
+  if (code === "not_found") return t("play.question_gone");
+  return errorText(code);
+}
+
+/// A free-text form (an open question's answer, a Q&A's question): the text box, the
+/// characters used of the most allowed ("12/280"), the refusal line and Send. Ctrl+Enter
+/// (⌘+Enter) sends. The draft text survives re-renders (a language change, a tally).
+function textForm(q, d, { label, hint, send, onSend }) {
+  const max = maxText(q);
+  const area = el("textarea", { id: "text-input", rows: "3", dir: "auto", autocomplete: "off", "aria-describedby": "text-count text-hint", "aria-keyshortcuts": "Control+Enter" });
+  area.value = d.text || "";
+  const count = el("span", { class: "text-count", id: "text-count" });
+  ui.send = el("button", { type: "submit", id: "answer-send", class: "send" }, send);
+  ui.count = el("p", { class: "pick-count", id: "pick-count", "aria-live": "polite" });
+  const sync = () => {
+    d.text = area.value;
+    const n = charCount(area.value);
+    count.textContent = `${n}/${max}`;
+    count.setAttribute("aria-label", t("play.chars_used", { n, max }));
+    count.classList.toggle("over", n > max);
+    ui.send.disabled = n === 0 || n > max;
+    if (d.error) { d.error = ""; countLine(d, ""); }
+  };
+  area.addEventListener("input", sync);
+  area.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); form.requestSubmit(); }
+  });
+  const form = el("form", { class: "text-form", id: "text-form", novalidate: true },
+    el("label", { for: "text-input" }, label), area,
+    el("p", { class: "hint", id: "text-hint" }, hint),
+    ui.count,
+    el("div", { class: "text-row" }, count, ui.send));
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); onSend(area); });
+  sync();
+  countLine(d, "");
+  return form;
+}
+
+/// Sends the draft as `frame` (an `answer` or an `ask`); resolves with the ack, or null
+/// when the draft was refused here (empty, too long).
+async function sendDraft(q, d, type) {
+  const text = (d.text || "").trim();
+  const max = maxText(q);
+  if (!text) { refuse(d, t("play.text_empty")); return null; }
+  if (charCount(text) > max) { refuse(d, t("play.text_invalid", { max })); return null; }
+  if (ui.send) ui.send.disabled = true;
+  const ack = await live.send({ type, question_id: q.id, text });
+  if (!ack.ok) {
+    refuse(d, textError(ack.error, q, type));
+    if (ui.send) ui.send.disabled = false;
+  }
+  return { ack, text };
+}
+
+// An open question: one answer each, then "Your answer" with whether it is on the screen
+// yet (staff approve it first, unless the activity approves by itself), and the answers
+// the screen shows.
+function renderTextAnswer(q, s, open, answer) {
+  const d = draftFor(q);
+  const mine = typeof answer?.text === "string" && answer.text ? answer.text : null;
+  const key = `text_answer:${q.id}:${s}:${open}:${mine}:${currentLang()}`;
+  if (key !== shownAnswer) {
+    shownAnswer = key;
+    ui = {};
+    const box = $("#answer");
+    box.replaceChildren();
+    box.dataset.kind = q.kind;
+    if (mine !== null) {
+      ui.status = el("p", { class: "given-status", id: "given-status" });
+      box.append(el("div", { class: "given given-text", id: "given", tabindex: "-1" }, icon("check"),
+        el("div", { class: "given-body" },
+          el("p", { class: "given-label" }, t("play.your_answer")),
+          el("p", { class: "given-quote", dir: "auto" }, mine), ui.status)));
+    } else if (open) {
+      box.append(textForm(q, d, {
+        label: t("play.answer_label"),
+        hint: q.auto_approve ? t("play.answer_hint_auto", { max: maxText(q) }) : t("play.answer_hint", { max: maxText(q) }),
+        send: t("play.send_answer"),
+        onSend: () => sendAnswer(q),
+      }));
+    } else if (s === "results" || state.closed) box.append(el("p", { class: "muted", id: "given" }, t("play.no_answer")));
+    ui.wall = el("section", { class: "wall-mini", "aria-labelledby": "wall-title" });
+    box.append(ui.wall);
+    focusGivenLine();
+  }
+  const items = itemsOf(state);
+  const own = new Set(answer?.items || []);
+  if (ui.status) {
+    const shown = items.some((it) => own.has(it.id));
+    ui.status.textContent = shown ? t("play.answer_shown") : q.auto_approve ? t("play.answer_soon") : t("play.answer_pending");
+    ui.status.classList.toggle("ok", shown);
+  }
+  // The answers on screen, newest first: the participant's own first of all when there.
+  if (ui.wall) {
+    const list = items.slice(0, 10);
+    const more = items.length - list.length;
+    ui.wall.hidden = !(mine !== null || s === "results") || !items.length;
+    ui.wall.replaceChildren(
+      el("h2", { class: "h3", id: "wall-title" }, t("play.on_screen", { n: state.items?.counts?.approved ?? items.length })),
+      el("ul", { class: "wall-list" }, ...list.map((it) => el("li", { class: own.has(it.id) ? "mine" : "", "data-item": it.id },
+        el("p", { class: "wall-text", dir: "auto" }, it.text),
+        el("p", { class: "wall-who" }, platformTag(it), el("span", { dir: "auto" }, it.name), own.has(it.id) ? el("span", { class: "badge mine" }, t("play.yours")) : null)))),
+      more > 0 ? el("p", { class: "muted" }, t("play.more_on_screen", { n: more })) : "");
+  }
+}
+
+async function sendAnswer(q) {
+  const d = draftFor(q);
+  const sent = await sendDraft(q, d, "answer");
+  if (!sent?.ack.ok) return;
+  if (state.you) {
+    const a = answerFor(q);
+    a.text = sent.text;
+    if (Number.isInteger(sent.ack.item_id)) a.items = [...a.items, sent.ack.item_id];
+    state.you.answer = a;
+  }
+  d.text = "";
+  shownAnswer = null;
+  focusGiven = true;
+  render();
+  toast(t("play.answer_sent"), true);
+}
+
+/// A Twitch or YouTube viewer's tag beside their name (room participants none).
+function platformTag(it) {
+  if (!it.platform || it.platform === "room") return null;
+  return el("span", { class: `ptag ptag-${it.platform}` }, it.platform === "youtube" ? "YouTube" : "Twitch");
+}
+
+/// The questions this browser asked, by meeting, activity and id: a question waiting for
+/// approval reaches nobody's screen (not even its author's) until staff approve it, so its
+/// text is kept here to show it as "waiting" (also after a reload).
+const POSTS = `lk.posts.${meeting}`;
+function myPosts(qid) {
+  try { return JSON.parse(localStorage.getItem(POSTS) || "{}")[qid] || {}; } catch { return {}; }
+}
+function keepPost(qid, id, text) {
+  try {
+    const all = JSON.parse(localStorage.getItem(POSTS) || "{}");
+    all[qid] = { ...(all[qid] || {}), [id]: text };
+    localStorage.setItem(POSTS, JSON.stringify(all));
+  } catch { /* private mode: kept for this page only */ }
+}
+
+/// Most questions per participant per Q&A (the server refuses more: `limit_reached`).
+const ASK_LIMIT = 5;
+
+// A Q&A: "Ask a question", then the approved questions as the server orders them (pinned
+// first, then by votes, answered ones last), each with its number, name, votes and an
+// upvote button; the participant's own ones marked, the ones waiting for approval above.
+function renderQna(q, s, open, answer) {
+  const d = draftFor(q);
+  const asked = (answer?.items || []).length;
+  const full = asked >= ASK_LIMIT || Boolean(d.full);
+  const key = `qna:${q.id}:${s}:${open}:${full}:${currentLang()}`;
+  if (key !== shownAnswer) {
+    shownAnswer = key;
+    ui = { rows: new Map() };
+    const box = $("#answer");
+    box.replaceChildren();
+    box.dataset.kind = q.kind;
+    if (open && !full) {
+      box.append(textForm(q, d, {
+        label: t("play.ask_label"),
+        hint: q.auto_approve ? t("play.ask_hint_auto", { n: ASK_LIMIT }) : t("play.ask_hint", { n: ASK_LIMIT }),
+        send: t("play.ask_send"),
+        onSend: () => sendQuestion(q),
+      }));
+    } else if (open) box.append(el("p", { class: "reveal-note" }, icon("check"), el("span", {}, t("play.ask_limit"))));
+    else box.append(el("p", { class: "reveal-note" }, icon("clock"), el("span", {}, t("play.qna_closed"))));
+    ui.title = el("h2", { class: "h3 qna-title", id: "qna-title" });
+    ui.pending = el("ul", { class: "qna-pending", "aria-label": t("play.waiting_list") });
+    ui.list = el("ol", { class: "qna-list", "aria-labelledby": "qna-title" });
+    ui.empty = el("div", { class: "qna-empty" }, icon("chat"), el("p", {}, t("play.qna_empty")));
+    box.append(el("section", { class: "qna" }, ui.title, ui.pending, ui.list, ui.empty));
+    focusGivenLine();
+  }
+  updateQna(q, open, answer);
+}
+
+function updateQna(q, open, answer) {
+  const items = itemsOf(state);
+  const own = new Set(answer?.items || []);
+  const upvoted = new Set(answer?.upvoted || []);
+  const shown = new Set(items.map((it) => it.id));
+  ui.title.textContent = t("play.questions", { n: items.length });
+  // Own questions not on the list yet: waiting for approval (or hidden by a moderator).
+  const posts = myPosts(q.id);
+  const waiting = [...own].filter((id) => !shown.has(id) && posts[id]);
+  ui.pending.replaceChildren(...waiting.map((id) => el("li", { class: "qna-item waiting", "data-item": id },
+    el("p", { class: "qna-meta" }, el("span", { class: "badge wait" }, icon("clock"), t("play.waiting_approval"))),
+    el("p", { class: "qna-text", dir: "auto" }, posts[id]))));
+  ui.pending.hidden = !waiting.length;
+  ui.empty.hidden = items.length > 0 || waiting.length > 0;
+  ui.list.hidden = !items.length;
+  const keep = new Set();
+  for (const [i, it] of items.entries()) {
+    keep.add(it.id);
+    let r = ui.rows.get(it.id);
+    if (!r) {
+      r = { li: el("li", { class: "qna-item", "data-item": it.id }) };
+      r.num = el("span", { class: "qna-num" });
+      r.badges = el("span", { class: "qna-badges" });
+      r.text = el("p", { class: "qna-text", dir: "auto" });
+      r.who = el("p", { class: "qna-who" });
+      // Named by its content ("Upvote question #12: 4 votes"), the number being the
+      // visible part: what a voice-control user sees is what they say.
+      r.votes = el("span", { class: "vote-n" });
+      r.said = el("span", { class: "sr-only" });
+      r.unit = el("span", { class: "sr-only" });
+      r.btn = el("button", { type: "button", class: "vote-btn secondary", "aria-pressed": "false", onclick: () => upvote(q, it.id, r.btn) }, icon("upvote"), r.said, r.votes, r.unit);
+      r.li.append(el("div", { class: "qna-main" }, el("p", { class: "qna-meta" }, r.num, r.badges), r.text, r.who), r.btn);
+      ui.rows.set(it.id, r);
+    }
+    const mine = own.has(it.id), voted = upvoted.has(it.id);
+    r.num.textContent = `#${it.id}`;
+    r.text.textContent = it.text;
+    r.who.replaceChildren(...[platformTag(it), el("span", { dir: "auto" }, it.name)].filter(Boolean));
+    r.badges.replaceChildren(...[
+      it.pinned ? el("span", { class: "badge pinned" }, icon("pin"), t("play.pinned")) : null,
+      it.answered ? el("span", { class: "badge done" }, icon("check"), t("play.answered")) : null,
+      mine ? el("span", { class: "badge mine" }, t("play.yours")) : null].filter(Boolean));
+    r.votes.textContent = String(it.votes ?? 0);
+    r.btn.setAttribute("aria-pressed", String(voted));
+    r.btn.disabled = voted || !open;
+    r.said.textContent = `${t("play.upvote_label", { id: it.id })} `;
+    r.unit.textContent = ` ${t("play.votes_unit", { n: it.votes ?? 0 })}`;
+    r.li.classList.toggle("pinned", Boolean(it.pinned));
+    r.li.classList.toggle("done", Boolean(it.answered));
+    r.li.classList.toggle("mine", mine);
+    // Moved only when out of place: moving a node takes the focus from its button.
+    if (ui.list.children[i] !== r.li) ui.list.insertBefore(r.li, ui.list.children[i] ?? null);
+  }
+  for (const [id, r] of ui.rows) if (!keep.has(id)) { r.li.remove(); ui.rows.delete(id); }
+}
+
+async function sendQuestion(q) {
+  const d = draftFor(q);
+  const sent = await sendDraft(q, d, "ask");
+  if (!sent?.ack.ok) {
+    // Five asked already (from another tab too): the form gives way to the reason.
+    if (sent?.ack.error === "limit_reached") { d.full = true; render(); toast(t("play.ask_limit"), false); }
+    return;
+  }
+  const id = sent.ack.item_id;
+  if (Number.isInteger(id)) keepPost(q.id, id, sent.text);
+  if (state.you) {
+    const a = answerFor(q);
+    if (Number.isInteger(id)) a.items = [...a.items, id];
+    state.you.answer = a;
+  }
+  d.text = "";
+  const area = $("#text-input");
+  if (area) { area.value = ""; area.dispatchEvent(new Event("input")); }
+  render();
+  toast(t(q.auto_approve ? "play.asked_auto" : "play.asked"), true);
+  $("#text-input")?.focus();
+}
+
+async function upvote(q, id, btn) {
+  btn.disabled = true;
+  const ack = await live.send({ type: "upvote", question_id: q.id, item_id: id });
+  if (ack.ok || ack.error === "already_voted") {
+    if (state.you) {
+      const a = answerFor(q);
+      if (!a.upvoted.includes(id)) a.upvoted = [...a.upvoted, id];
+      state.you.answer = a;
+    }
+    render();
+    if (ack.ok) toast(t("play.upvoted", { id }), true);
+  } else {
+    toast(textError(ack.error, q, "upvote"), false);
+    render();
+  }
+}
+
 async function vote(question_id, choice_id) {
   for (const b of document.querySelectorAll(".choice")) b.disabled = true;
   const ack = await live.send({ type: "vote", question_id, choice_id });
   shownChoices = null; // the buttons were disabled while waiting: rebuild them from the state
   if (ack.ok || ack.error === "already_voted") {
     if (ack.ok && state.you) state.you.answer = { question_id, choice_id, words: [], points: null };
-    if (state.question?.kind === "poll") toast(t("poll.saved"), true);
+    if (state.question?.kind === "poll") toast(t(state.question.hide_results_until_reveal ? "play.vote_saved_hidden" : "poll.saved"), true);
     render();
   } else {
     toast(errorText(ack.error), false);
@@ -604,7 +937,8 @@ function renderRemoved() {
   document.title = `${t("error.removed")} · LibreKast`;
   $("#you-bar").classList.add("hidden");
   $("#flag-title").closest("section").classList.add("hidden");
-  for (const id of ["#choices", "#answer", "#verdict", "#my-words", "#scoreboard", "#description"]) $(id).replaceChildren();
+  for (const id of ["#choices", "#answer", "#verdict", "#my-words", "#scoreboard", "#description", "#media"]) $(id).replaceChildren();
+  shownMedia = null;
   shownAnswer = null; ui = {};
   hist.clear();
   ranking.clear();
@@ -629,6 +963,7 @@ const live = new Live(wsUrl(`/ws/meetings/${meeting}?role=participant`), {
       if (!claimed) { claimed = true; claimScannedFlag(); }
     }
     else if (!state) return;
+    else if (mergeItems(state, f)) render();
     else if (mergeLive(state, f)) render();
     else if (f.type === "score" && state.you) { state.you.score = f.score; if (f.rank) state.you.rank = f.rank; renderYou(); }
   },

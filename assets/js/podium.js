@@ -2,6 +2,7 @@
 
 import { el, icon } from "./common.js";
 import { t } from "./i18n.js";
+import { rankMove } from "./charts.js";
 
 /// Twitch and YouTube viewers carry their platform's tag (room participants none).
 function platform(row) {
@@ -50,4 +51,47 @@ export function renderScoreboard(container, rows, { me = null, listLimit = 10 } 
     ...rest.map((r) => el("li", { class: r.attendee_id === me ? "me" : "" },
       el("span", { class: "pos" }, `${r.rank}.`), el("span", { class: "who" }, platform(r), r.name), el("span", { class: "pts" }, String(r.score)))));
   container.replaceChildren(podium, rest.length ? list : "");
+}
+
+/// The top five after a speed quiz (`state.leaderboard`, issue 15): rank, name, total, what
+/// this quiz paid ("+950") and how each moved (▲2, ▼1, "new", "="), spoken in full for
+/// screen readers. Drawn in the new order, each row first shown at its previous place and
+/// then sliding to the new one (a newcomer rises from below the list). Drawn once per
+/// leaderboard: a later frame with the same rows changes nothing.
+export function renderLeaderboard(list, rows, { me = null } = {}) {
+  if (!list) return;
+  const key = JSON.stringify(rows);
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  const top = rows.slice(0, 5);
+  list.replaceChildren(...top.map((r) => {
+    const move = rankMove(r);
+    const gained = Number(r.gained) || 0;
+    const li = el("li", { class: `lb-row lb-${move.dir}${r.rank <= 3 ? ` lb-top${r.rank}` : ""}${r.attendee_id === me ? " me" : ""}`, "data-attendee": r.attendee_id, "data-move": move.dir },
+      el("span", { class: "lb-rank", "aria-hidden": "true" }, String(r.rank)),
+      el("span", { class: "lb-name", dir: "auto" }, platform(r), r.name),
+      el("span", { class: "lb-sub", "aria-hidden": "true" },
+        el("span", { class: "lb-move" }, move.text),
+        gained > 0 ? el("span", { class: "lb-gain" }, `+${gained}`) : null),
+      el("span", { class: "lb-score", "aria-hidden": "true" }, String(r.score)),
+      el("span", { class: "sr-only" }, t("present.lb_row", { rank: r.rank, name: r.name, score: r.score, gained, move: move.label })));
+    return li;
+  }));
+  // Slide from the previous places: measured once drawn, one row's height apart.
+  const rowsNow = [...list.children];
+  if (!rowsNow.length || typeof rowsNow[0].animate !== "function" || matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+  const pitch = rowsNow.length > 1 ? rowsNow[1].offsetTop - rowsNow[0].offsetTop : rowsNow[0].offsetHeight;
+  for (const [i, li] of rowsNow.entries()) {
+    const r = top[i];
+    const prev = Number(r.previous_rank);
+    const from = Number.isInteger(prev) && prev >= 1 ? Math.min(prev, top.length + 1) - 1 : top.length;
+    const outside = !(Number.isInteger(prev) && prev >= 1 && prev <= top.length);
+    const dy = (from - i) * pitch;
+    if (!dy && !outside) continue;
+    li.animate([
+      { transform: `translateY(${dy}px)`, opacity: outside ? 0 : 1 },
+      { transform: `translateY(${dy}px)`, opacity: outside ? 0 : 1, offset: 0.3 },
+      { transform: "none", opacity: 1 },
+    ], { duration: 1500, easing: "cubic-bezier(.2, .8, .2, 1)", fill: "backwards" });
+  }
 }

@@ -1,5 +1,7 @@
 // A meeting's results for its staff (`/results.html?meeting=ID`): per activity the counts
-// with the correct choice marked and the split by platform, or the word cloud; the final
+// with the correct choice marked and the split by platform, the word cloud, or an open
+// question's answers and a Q&A's questions (with their status and upvotes), and the
+// activity's image; the final
 // scoreboard (ties share a rank); participation by platform; the flags; and the CSV and
 // JSON downloads. Everything comes from one `GET /api/meetings/ID/results.json?answers=0`
 // (the answers themselves are in the downloads). Names and words are inserted as text only.
@@ -20,6 +22,8 @@ const CLOUD_WORDS = 100;
 const LISTED_WORDS = 12;
 /// Scoreboard rows under the podium; the rest open on demand.
 const BOARD_ROWS = 10;
+/// An open question's answers or a Q&A's questions listed at first; the rest on demand.
+const LISTED_POSTS = 20;
 
 const meeting = meetingParam();
 let data = null;
@@ -60,6 +64,97 @@ function splitLine(platforms) {
 }
 
 const isRating = (kind) => kind === "scale" || kind === "grid";
+const takesPosts = (kind) => kind === "text_answer" || kind === "qna";
+
+/// An activity's image: `image` is its media id (with `alt`), or `{url, alt}`.
+function imageOf(a) {
+  const im = a.image;
+  if (!im) return null;
+  if (typeof im === "string") return { url: `/media/${encodeURIComponent(im)}`, alt: a.alt || "" };
+  return im.url ? { url: im.url, alt: im.alt ?? a.alt ?? "" } : null;
+}
+
+function imageFigure(a) {
+  const im = imageOf(a);
+  if (!im) return null;
+  const img = el("img", { src: im.url, alt: im.alt, loading: "lazy", decoding: "async" });
+  const fig = el("figure", { class: "result-image" }, img,
+    im.alt ? el("figcaption", { class: "muted", "aria-hidden": "true" }, t("org.image_alt", { alt: im.alt })) : null);
+  img.addEventListener("error", () => fig.replaceChildren(el("p", { class: "muted" }, t("results.image_gone"))));
+  return fig;
+}
+
+/// Posts as the presenter orders them: the approved ones first (a Q&A's pinned, then the
+/// open ones by upvotes then arrival, then the answered ones; an open question's newest
+/// first), then those still pending (oldest first), then the hidden ones.
+function sortPosts(kind, items) {
+  const byRank = { approved: 0, pending: 1, hidden: 2 };
+  return items.slice().sort((x, y) => {
+    const r = (byRank[x.status] ?? 3) - (byRank[y.status] ?? 3);
+    if (r) return r;
+    if (x.status === "approved") {
+      if (kind === "qna") {
+        return (Number(!!y.pinned) - Number(!!x.pinned)) || (Number(!!x.answered) - Number(!!y.answered))
+          || ((y.votes || 0) - (x.votes || 0)) || (x.id - y.id);
+      }
+      return y.id - x.id;
+    }
+    return x.status === "hidden" ? y.id - x.id : x.id - y.id;
+  });
+}
+
+function postRow(kind, p) {
+  const qna = kind === "qna";
+  const badges = [];
+  if (p.status === "pending") badges.push(el("span", { class: "qbadge qbadge-pending" }, t("org.queue_badge_pending")));
+  if (p.status === "hidden") badges.push(el("span", { class: "qbadge qbadge-hidden" }, t("org.queue_badge_hidden")));
+  if (qna && p.pinned) badges.push(el("span", { class: "qbadge qbadge-pinned" }, t("org.queue_badge_pinned")));
+  if (qna && p.answered) badges.push(el("span", { class: "qbadge qbadge-answered" }, icon("check"), t("org.queue_badge_answered")));
+  return el("li", { class: `post status-${p.status}${qna && p.pinned ? " is-pinned" : ""}${qna && p.answered ? " is-answered" : ""}`, "data-id": String(p.id), tabindex: "-1" },
+    el("div", { class: "post-head" },
+      el("span", { class: "post-num" }, `#${p.id}`),
+      el("span", { class: "post-who" }, el("bdi", { class: "post-name" }, p.name || t("org.queue_anonymous")),
+        p.platform && p.platform !== "room" ? platformTag(p.platform) : el("span", { class: "ptag" }, t("results.room"))),
+      qna ? el("span", { class: "post-votes" }, t("org.queue_votes", { n: p.votes || 0 })) : null,
+      ...badges),
+    el("p", { class: "post-text", dir: "auto" }, p.text));
+}
+
+/// An open question's answers or a Q&A's questions: the counts, then the list.
+function postsBlock(a) {
+  const qna = a.kind === "qna";
+  const items = sortPosts(a.kind, Array.isArray(a.items) ? a.items : []);
+  const box = el("div", { class: "results-posts-box" });
+  if (!items.length) {
+    box.append(el("div", { class: "empty-state" }, icon("chat"), el("p", { class: "muted" }, t(qna ? "results.no_questions" : "results.no_posts"))));
+    return box;
+  }
+  const n = (status) => items.filter((p) => p.status === status).length;
+  const bits = [t(qna ? "results.questions_n" : "results.posts_n", { n: items.length }), t("results.shown_n", { n: n("approved") })];
+  if (n("pending")) bits.push(t("results.pending_n", { n: n("pending") }));
+  if (n("hidden")) bits.push(t("results.hidden_n", { n: n("hidden") }));
+  if (qna) {
+    const answered = items.filter((p) => p.answered).length;
+    if (answered) bits.push(t("org.queue_answered_n", { n: answered }));
+    const votes = items.reduce((sum, p) => sum + (p.votes || 0), 0);
+    bits.push(t("results.upvotes_n", { n: votes }));
+  }
+  box.append(el("p", { class: "answer-rule posts-counts" }, bits.join(" · ")));
+  const list = el("ol", { class: "queue results-posts", "aria-label": t(qna ? "results.questions_list" : "results.posts_list") },
+    ...items.slice(0, LISTED_POSTS).map((p) => postRow(a.kind, p)));
+  box.append(list);
+  if (items.length > LISTED_POSTS) {
+    const more = el("button", { type: "button", class: "secondary small posts-more" }, t("results.posts_more", { n: items.length - LISTED_POSTS }));
+    more.addEventListener("click", () => {
+      const rest = items.slice(LISTED_POSTS).map((p) => postRow(a.kind, p));
+      list.append(...rest);
+      more.remove();
+      rest[0]?.focus();
+    });
+    box.append(more);
+  }
+  return box;
+}
 
 function needsPlan(d) {
   return d.activities.some((a) => (isRating(a.kind) && (!a.scale || (a.kind === "grid" && !(a.choices || []).length)))
@@ -99,7 +194,7 @@ function activityCard(a) {
     el("span", { class: "kind" }, `${a.position} · ${kindName(a.kind)}`),
     a.kind === "text" ? null : el("span", { class: "badge" }, t("results.answered", { n: a.answered })));
   const title = el("h2", { class: "activity-title" }, a.title);
-  const card = el("section", { class: `card activity-result kind-${a.kind}`, "aria-label": `${a.position} · ${kindName(a.kind)} · ${a.title}` }, head, title);
+  const card = el("section", { class: `card activity-result kind-${a.kind}`, "aria-label": `${a.position} · ${kindName(a.kind)} · ${a.title}` }, head, title, imageFigure(a));
   const split = splitLine(a.answered_by_platform);
   if (split) card.append(el("p", { class: "muted split-line" }, split));
 
@@ -146,6 +241,8 @@ function activityCard(a) {
         ...a.words.slice(0, LISTED_WORDS).map((w) => el("li", {}, el("bdi", {}, w.text), el("span", { class: "muted" }, ` ${w.count}`)))));
       if (a.words.length > LISTED_WORDS) card.append(el("p", { class: "muted hint" }, t("results.more_words", { n: a.words.length - LISTED_WORDS })));
     }
+  } else if (takesPosts(a.kind)) {
+    card.append(postsBlock(a));
   } else {
     card.append(el("p", { class: "muted" }, t("results.slide")));
   }

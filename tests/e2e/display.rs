@@ -181,7 +181,17 @@ async fn a_display_sees_only_what_a_projector_may() -> anyhow::Result<()> {
         let text = f.to_string();
         let kind = f["type"].as_str().unwrap_or("");
         assert!(
-            ["state", "participants", "tally", "answered", "words", "ack"].contains(&kind),
+            [
+                "state",
+                "participants",
+                "lobby",
+                "tally",
+                "answered",
+                "words",
+                "items",
+                "ack"
+            ]
+            .contains(&kind),
             "a display got a {kind} frame: {text}"
         );
         for secret in [

@@ -1,5 +1,5 @@
 //! A whole demo meeting with 50 participants and one organizer, asserting every tally, every
-//! score and the final scoreboard.
+//! score, the open question's and Q&A's posts and upvotes, and the final scoreboard.
 
 use std::collections::HashMap;
 
@@ -223,7 +223,8 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         assert_eq!(
             p.state["you"]["answer"],
             json!({"question_id": quiz, "choice_id": mine, "choice_ids": [mine], "words": [],
-                   "value": null, "ratings": {}, "points": points}),
+                   "value": null, "ratings": {}, "text": null, "items": [], "upvoted": [],
+                   "points": points}),
             "player {i}"
         );
         // Ranks: the fastest first, then the other right answers in join order.
@@ -395,7 +396,57 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
         .await?;
     assert_eq!(s["ranking"][0], items[1], "all fives first: {s}");
 
-    // 9. `next` past the last activity ends the meeting cleanly.
+    // 9. The open question: everyone answers; the moderator approves a few, which every
+    // phone then lists.
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    everyone_open(&mut people, "text_answer").await?;
+    let open = people[0].state["question"]["id"].as_i64().unwrap_or(-1);
+    for (i, p) in people.iter_mut().enumerate() {
+        let ack = p
+            .call(json!({"type": "answer", "question_id": open, "text": format!("Answer {i}")}))
+            .await?;
+        assert_eq!(ack["item_id"], i + 1, "{ack}");
+    }
+    for item in [3, 7, 11] {
+        ok(&org
+            .call(json!({"type": "moderate", "question_id": open, "item_id": item, "action": "approve"}))
+            .await?)?;
+    }
+    for p in people.iter_mut() {
+        p.wait_for(|v| {
+            v["type"] == "items" && v["question_id"] == open && v["counts"]["approved"] == 3
+        })
+        .await?;
+    }
+
+    // 10. The Q&A: ten ask, the moderator approves, everyone upvotes question 2.
+    ok(&org.control("next").await?)?;
+    ok(&org.control("start").await?)?;
+    everyone_open(&mut people, "qna").await?;
+    let qna = people[0].state["question"]["id"].as_i64().unwrap_or(-1);
+    for (i, p) in people.iter_mut().take(10).enumerate() {
+        let ack = p
+            .call(json!({"type": "ask", "question_id": qna, "text": format!("Question {i}?")}))
+            .await?;
+        ok(&ack)?;
+    }
+    for item in 1..=10 {
+        ok(&org
+            .call(json!({"type": "moderate", "question_id": qna, "item_id": item, "action": "approve"}))
+            .await?)?;
+    }
+    for p in people.iter_mut() {
+        ok(&p
+            .call(json!({"type": "upvote", "question_id": qna, "item_id": 2}))
+            .await?)?;
+    }
+    let top = people[PARTICIPANTS - 1]
+        .wait_for(|v| v["type"] == "items" && v["items"][0]["votes"] == PARTICIPANTS)
+        .await?;
+    assert_eq!(top["items"][0]["id"], 2, "{top}");
+
+    // 11. `next` past the last activity ends the meeting cleanly.
     ok(&org.control("next").await?)?;
     everyone(&mut people, "after").await?;
     org.wait_status("after").await?;
@@ -417,6 +468,8 @@ async fn fifty_participants_play_the_demo() -> anyhow::Result<()> {
     assert_eq!(loaded.ratings.len(), 4 * PARTICIPANTS);
     assert_eq!(loaded.words.len(), 2 * PARTICIPANTS + 1);
     assert_eq!(loaded.captures.len(), 2);
+    assert_eq!(loaded.posts.len(), PARTICIPANTS + 10);
+    assert_eq!(loaded.upvotes.len(), PARTICIPANTS);
     assert_eq!(loaded.attendees.len(), PARTICIPANTS + 1);
     for a in &loaded.attendees {
         assert_eq!(

@@ -142,6 +142,11 @@ mod tests {
             "keys used but not translated: {missing:?}"
         );
         // Keys built at run time from wire words: every word must have a string.
+        // Every kind the server knows has a name on screen.
+        let kinds: Vec<&str> = librekast_storage::ActivityKind::ALL
+            .iter()
+            .map(|k| k.wire())
+            .collect();
         for (prefix, words) in [
             (
                 "status",
@@ -155,10 +160,7 @@ mod tests {
                     "undefined",
                 ][..],
             ),
-            (
-                "kind",
-                &["text", "poll", "quiz", "wordcloud", "scale", "grid"][..],
-            ),
+            ("kind", &kinds[..]),
             ("plan", &["pending", "open", "closed", "done"][..]),
             ("attempt", &["captured", "already_flagged", "not_found"][..]),
         ] {
