@@ -715,3 +715,153 @@ pub async fn axe_audit(driver: &WebDriver, label: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+// ---- Staff pages: scrolling, typing, settling, screenshots -----------------------------
+
+/// Scrolls an element to the middle of the window (clear of the sticky bars).
+pub async fn centre(d: &WebDriver, css: &str) -> anyhow::Result<WebElement> {
+    let target = wait_for(d, css, crate::TIMEOUT).await?;
+    d.execute(
+        "arguments[0].scrollIntoView({ block: 'center' });",
+        vec![target.to_json()?],
+    )
+    .await?;
+    Ok(target)
+}
+
+/// Clicks a control once scrolled to the middle of the window.
+pub async fn press(d: &WebDriver, css: &str) -> anyhow::Result<()> {
+    centre(d, css).await?;
+    click(d, css, crate::TIMEOUT).await
+}
+
+/// Replaces a field's text as a person does: select all, type over it.
+pub async fn type_into(d: &WebDriver, css: &str, text: &str) -> anyhow::Result<()> {
+    let field = centre(d, css).await?;
+    d.execute(
+        "arguments[0].focus(); if (arguments[0].select) arguments[0].select();",
+        vec![field.to_json()?],
+    )
+    .await?;
+    field.send_keys(Key::Control + "a").await?;
+    field.send_keys(Key::Backspace).await?;
+    if !text.is_empty() {
+        field.send_keys(text).await?;
+    }
+    Ok(())
+}
+
+/// No script errors and no browser dialog (the login's first 401 and the refused saves the
+/// test asked for are expected).
+pub async fn clean(d: &WebDriver, what: &str) -> anyhow::Result<()> {
+    assert_no_alert(d).await?;
+    let errors: Vec<String> = js_errors(d)
+        .await?
+        .into_iter()
+        .filter(|e| !e.contains("status of 401") && !e.contains("status of 400"))
+        .collect();
+    anyhow::ensure!(errors.is_empty(), "{what}: script errors: {errors:?}");
+    Ok(())
+}
+
+/// Waits for running transitions (bars growing), then the fonts.
+pub async fn settled(d: &WebDriver) -> anyhow::Result<()> {
+    wait_js(
+        d,
+        "return document.fonts.status === 'loaded' && document.getAnimations().filter((a) => a.playState === 'running' \
+         && a.effect && a.effect.getComputedTiming().iterations !== Infinity).length === 0;",
+        "animations to end",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Switches the page's language with the top bar's button.
+pub async fn language(d: &WebDriver, lang: &str) -> anyhow::Result<()> {
+    click(d, "#lang", crate::TIMEOUT).await?;
+    wait_js(
+        d,
+        &format!("return document.documentElement.lang === '{lang}';"),
+        "the language to switch",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Scrolls `css` (or the top) to just below a page's sticky top bar, waits for it to
+/// settle and saves `NAME.png` ([`screenshot`]).
+pub async fn shoot(d: &WebDriver, css: Option<&str>, name: &str) -> anyhow::Result<()> {
+    d.execute(
+        "const e = arguments[0] && document.querySelector(arguments[0]); \
+         window.scrollTo(0, e ? e.getBoundingClientRect().top + scrollY - 76 : 0);",
+        vec![json!(css)],
+    )
+    .await?;
+    settled(d).await?;
+    screenshot(d, name).await?;
+    Ok(())
+}
+
+// ---- Audience pages: a still page, the presenter's fit, text --------------------------
+
+/// Resolves once no finite animation or transition runs (checked frame by frame).
+const SETTLED: &str = r#"
+return new Promise((resolve) => {
+  const busy = () => document.getAnimations().filter((a) =>
+    a.playState === 'running' && a.effect && a.effect.getComputedTiming().iterations !== Infinity);
+  const tick = () => { if (!busy().length) resolve(true); else requestAnimationFrame(tick); };
+  requestAnimationFrame(() => requestAnimationFrame(tick));
+});"#;
+
+/// Waits until the page is still: animations ended, fonts loaded.
+pub async fn settle(d: &WebDriver) -> anyhow::Result<()> {
+    wait_js(d, SETTLED, "animations to end").await?;
+    wait_js(
+        d,
+        "return document.fonts.ready.then(() => true);",
+        "fonts to load",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The presenter as drawn now fits its screen: nothing outside it, no text over other
+/// text, no sideways scrolling (waits for the fit and the animations to settle).
+pub async fn presenter_fits(d: &WebDriver, what: &str) -> anyhow::Result<()> {
+    settle(d).await?;
+    let check = format!(
+        "const r = (() => {{ {PRESENTER_FITS} }})(); return r.outside.length === 0 && r.overlaps.length === 0 && r.width <= innerWidth ? true : false;"
+    );
+    if wait_js(d, &check, what).await.is_err() {
+        let v = js(d, PRESENTER_FITS).await?;
+        bail!(
+            "{what}: outside {}, overlaps {}, width {}",
+            v["outside"],
+            v["overlaps"],
+            v["width"]
+        );
+    }
+    Ok(())
+}
+
+/// No script errors at all and no dialog.
+pub async fn no_errors(d: &WebDriver, what: &str) -> anyhow::Result<()> {
+    assert_no_alert(d).await?;
+    let errors = js_errors(d).await?;
+    anyhow::ensure!(errors.is_empty(), "{what}: script errors: {errors:?}");
+    Ok(())
+}
+
+/// The text of `css` (its `textContent` trimmed, as written rather than as styled), or ""
+/// when there is no such element.
+pub async fn text_of(d: &WebDriver, css: &str) -> anyhow::Result<String> {
+    let v = d
+        .execute(
+            "const n = document.querySelector(arguments[0]); return n ? n.textContent.trim() : null;",
+            vec![json!(css)],
+        )
+        .await?
+        .json()
+        .clone();
+    Ok(v.as_str().unwrap_or_default().to_string())
+}

@@ -28,7 +28,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, ensure};
 use librekast_storage::MeetingFile;
-use librekast_tests::browser::{self, Size, js, wait_js};
+use librekast_tests::browser::{
+    self, Size, js, no_errors as clean, presenter_fits as fits, press as tap, settle, text_of,
+    wait_js,
+};
 use librekast_tests::*;
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
@@ -82,26 +85,6 @@ async fn import(ts: &TestServer, file: Value) -> anyhow::Result<i64> {
     Ok(ts.server.engine.store().import_meeting(&file).await?.0)
 }
 
-/// Resolves once no finite animation or transition runs.
-const SETTLED: &str = r#"
-return new Promise((resolve) => {
-  const busy = () => document.getAnimations().filter((a) =>
-    a.playState === 'running' && a.effect && a.effect.getComputedTiming().iterations !== Infinity);
-  const tick = () => { if (!busy().length) resolve(true); else requestAnimationFrame(tick); };
-  requestAnimationFrame(() => requestAnimationFrame(tick));
-});"#;
-
-async fn settle(d: &WebDriver) -> anyhow::Result<()> {
-    wait_js(d, SETTLED, "animations to end").await?;
-    wait_js(
-        d,
-        "return document.fonts.ready.then(() => true);",
-        "fonts to load",
-    )
-    .await?;
-    Ok(())
-}
-
 /// A screenshot once the page is still, also as /tmp/lk15-shots/aud15-NAME.png.
 async fn shot(d: &WebDriver, name: &str) -> anyhow::Result<()> {
     settle(d).await?;
@@ -109,26 +92,6 @@ async fn shot(d: &WebDriver, name: &str) -> anyhow::Result<()> {
     let dir = Path::new("/tmp/lk15-shots");
     std::fs::create_dir_all(dir)?;
     std::fs::copy(&path, dir.join(format!("aud15-{name}.png")))?;
-    Ok(())
-}
-
-/// The presenter as drawn now fits its screen: nothing outside it, no text over other
-/// text, no sideways scrolling.
-async fn fits(d: &WebDriver, what: &str) -> anyhow::Result<()> {
-    settle(d).await?;
-    let check = format!(
-        "const r = (() => {{ {} }})(); return r.outside.length === 0 && r.overlaps.length === 0 && r.width <= innerWidth ? true : false;",
-        browser::PRESENTER_FITS
-    );
-    if wait_js(d, &check, what).await.is_err() {
-        let v = js(d, browser::PRESENTER_FITS).await?;
-        anyhow::bail!(
-            "{what}: outside {}, overlaps {}, width {}",
-            v["outside"],
-            v["overlaps"],
-            v["width"]
-        );
-    }
     Ok(())
 }
 
@@ -141,37 +104,6 @@ async fn fits_both(d: &WebDriver, name: &str) -> anyhow::Result<()> {
         shot(d, &format!("{name}-{w}x{h}")).await?;
     }
     Ok(())
-}
-
-async fn clean(d: &WebDriver, what: &str) -> anyhow::Result<()> {
-    browser::assert_no_alert(d).await?;
-    let errors = browser::js_errors(d).await?;
-    ensure!(errors.is_empty(), "{what}: script errors: {errors:?}");
-    Ok(())
-}
-
-/// Clicks `css` once scrolled to the middle of the window.
-async fn tap(d: &WebDriver, css: &str) -> anyhow::Result<()> {
-    browser::wait_for(d, css, TIMEOUT).await?;
-    d.execute(
-        "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' }); return null;",
-        vec![json!(css)],
-    )
-    .await?;
-    browser::click(d, css, TIMEOUT).await
-}
-
-/// The text of `css` (`textContent`, trimmed), or "".
-async fn text_of(d: &WebDriver, css: &str) -> anyhow::Result<String> {
-    let v = d
-        .execute(
-            "const n = document.querySelector(arguments[0]); return n ? n.textContent.trim() : null;",
-            vec![json!(css)],
-        )
-        .await?
-        .json()
-        .clone();
-    Ok(v.as_str().unwrap_or_default().to_string())
 }
 
 /// Waits until the JavaScript expression `expr` (evaluated in the page) is true.

@@ -10,7 +10,10 @@
 //! `target/screenshots/kinds-*`, copied to /tmp/lk14-shots/audience-*.png.
 
 use anyhow::{Context, ensure};
-use librekast_tests::browser::{self, Size, js, wait_js};
+use librekast_tests::browser::{
+    self, Size, js, no_errors as clean, presenter_fits as fits, press as tap, settle, text_of,
+    wait_js,
+};
 use librekast_tests::*;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -67,26 +70,6 @@ async fn import(ts: &TestServer, admin: &str, file: Value) -> anyhow::Result<i64
     body["id"].as_i64().context("no meeting id")
 }
 
-/// Resolves once no finite animation or transition runs (bars growing, rows sliding).
-const SETTLED: &str = r#"
-return new Promise((resolve) => {
-  const busy = () => document.getAnimations().filter((a) =>
-    a.playState === 'running' && a.effect && a.effect.getComputedTiming().iterations !== Infinity);
-  const tick = () => { if (!busy().length) resolve(true); else requestAnimationFrame(tick); };
-  requestAnimationFrame(() => requestAnimationFrame(tick));
-});"#;
-
-async fn settle(d: &WebDriver) -> anyhow::Result<()> {
-    wait_js(d, SETTLED, "animations to end").await?;
-    wait_js(
-        d,
-        "return document.fonts.ready.then(() => true);",
-        "fonts to load",
-    )
-    .await?;
-    Ok(())
-}
-
 /// Saves a screenshot once the page is still, also as /tmp/lk14-shots/audience-NAME.png.
 async fn shot(d: &WebDriver, name: &str) -> anyhow::Result<()> {
     settle(d).await?;
@@ -94,26 +77,6 @@ async fn shot(d: &WebDriver, name: &str) -> anyhow::Result<()> {
     let dir = std::path::Path::new("/tmp/lk14-shots");
     std::fs::create_dir_all(dir)?;
     std::fs::copy(&path, dir.join(format!("audience-{name}.png")))?;
-    Ok(())
-}
-
-/// The presenter as drawn now fits its screen: nothing outside it, no text over other
-/// text, no sideways scrolling (waits for the fit and the animations to settle).
-async fn fits(d: &WebDriver, what: &str) -> anyhow::Result<()> {
-    settle(d).await?;
-    let check = format!(
-        "const r = (() => {{ {} }})(); return r.outside.length === 0 && r.overlaps.length === 0 && r.width <= innerWidth ? true : false;",
-        browser::PRESENTER_FITS
-    );
-    if wait_js(d, &check, what).await.is_err() {
-        let v = js(d, browser::PRESENTER_FITS).await?;
-        anyhow::bail!(
-            "{what}: outside {}, overlaps {}, width {}",
-            v["outside"],
-            v["overlaps"],
-            v["width"]
-        );
-    }
     Ok(())
 }
 
@@ -126,39 +89,6 @@ async fn fits_both(d: &WebDriver, name: &str) -> anyhow::Result<()> {
         shot(d, &format!("{name}-{w}x{h}")).await?;
     }
     Ok(())
-}
-
-/// No script errors and no dialog.
-async fn clean(d: &WebDriver, what: &str) -> anyhow::Result<()> {
-    browser::assert_no_alert(d).await?;
-    let errors = browser::js_errors(d).await?;
-    ensure!(errors.is_empty(), "{what}: script errors: {errors:?}");
-    Ok(())
-}
-
-/// Clicks `css` once scrolled to the middle of the window (the Send row sticks to the
-/// bottom, where WebDriver would scroll a control to).
-async fn tap(d: &WebDriver, css: &str) -> anyhow::Result<()> {
-    browser::wait_for(d, css, TIMEOUT).await?;
-    d.execute(
-        "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' }); return null;",
-        vec![json!(css)],
-    )
-    .await?;
-    browser::click(d, css, TIMEOUT).await
-}
-
-/// The text of `css` (its `textContent`, as written rather than as styled), or null.
-async fn text_of(d: &WebDriver, css: &str) -> anyhow::Result<String> {
-    let v = d
-        .execute(
-            "const n = document.querySelector(arguments[0]); return n ? n.textContent.trim() : null;",
-            vec![json!(css)],
-        )
-        .await?
-        .json()
-        .clone();
-    Ok(v.as_str().unwrap_or_default().to_string())
 }
 
 /// Waits until `css`'s textContent equals `want`.

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use librekast_storage::MeetingFile;
-use librekast_tests::browser::{self, Size, js, wait_js};
+use librekast_tests::browser::{self, Size, clean, js, language, press, type_into, wait_js};
 use librekast_tests::*;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -39,40 +39,6 @@ fn card(n: usize) -> String {
     format!("#activities > li:nth-child({n})")
 }
 
-/// Scrolls an element to the middle of the window (clear of the sticky bars).
-async fn centre(d: &WebDriver, css: &str) -> anyhow::Result<WebElement> {
-    let target = browser::wait_for(d, css, TIMEOUT).await?;
-    d.execute(
-        "arguments[0].scrollIntoView({ block: 'center' });",
-        vec![target.to_json()?],
-    )
-    .await?;
-    Ok(target)
-}
-
-/// Clicks a control once scrolled to the middle of the window.
-async fn press(d: &WebDriver, css: &str) -> anyhow::Result<()> {
-    centre(d, css).await?;
-    browser::click(d, css, TIMEOUT).await
-}
-
-/// Replaces a field's text as a person does: select all, type over it (an `input` event
-/// per key, as the page expects).
-async fn type_into(d: &WebDriver, css: &str, text: &str) -> anyhow::Result<()> {
-    let field = centre(d, css).await?;
-    d.execute(
-        "arguments[0].focus(); if (arguments[0].select) arguments[0].select();",
-        vec![field.to_json()?],
-    )
-    .await?;
-    field.send_keys(Key::Control + "a").await?;
-    field.send_keys(Key::Backspace).await?;
-    if !text.is_empty() {
-        field.send_keys(text).await?;
-    }
-    Ok(())
-}
-
 /// The id of the `n`th (0-based) field with `data-role="role"` inside `within`.
 async fn field_id(d: &WebDriver, within: &str, role: &str, n: usize) -> anyhow::Result<String> {
     let id = wait_js(
@@ -84,19 +50,6 @@ async fn field_id(d: &WebDriver, within: &str, role: &str, n: usize) -> anyhow::
     )
     .await?;
     Ok(id.as_str().context("field id")?.to_string())
-}
-
-/// No script errors and no browser dialog (the login's first 401 and the refused save the
-/// test asked for are expected).
-async fn clean(d: &WebDriver, what: &str) -> anyhow::Result<()> {
-    browser::assert_no_alert(d).await?;
-    let errors: Vec<String> = browser::js_errors(d)
-        .await?
-        .into_iter()
-        .filter(|e| !e.contains("status of 401") && !e.contains("status of 400"))
-        .collect();
-    ensure!(errors.is_empty(), "{what}: script errors: {errors:?}");
-    Ok(())
 }
 
 /// Nothing wider than the screen and no shown element of the page past its right edge.
@@ -124,41 +77,9 @@ async fn fits(d: &WebDriver, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for running transitions (bars growing, rows sliding), then the fonts.
-async fn settled(d: &WebDriver) -> anyhow::Result<()> {
-    wait_js(
-        d,
-        "return document.fonts.status === 'loaded' && document.getAnimations().filter((a) => a.playState === 'running' \
-         && a.effect && a.effect.getComputedTiming().iterations !== Infinity).length === 0;",
-        "animations to end",
-    )
-    .await?;
-    Ok(())
-}
-
 /// Scrolls `css` to just below the sticky top bar and saves `staff-<name>.png`.
 async fn shoot(d: &WebDriver, css: Option<&str>, name: &str) -> anyhow::Result<()> {
-    d.execute(
-        "const e = arguments[0] && document.querySelector(arguments[0]); \
-         window.scrollTo(0, e ? e.getBoundingClientRect().top + scrollY - 76 : 0);",
-        vec![json!(css)],
-    )
-    .await?;
-    settled(d).await?;
-    browser::screenshot(d, &format!("staff-{name}")).await?;
-    Ok(())
-}
-
-/// Switches the page's language with the top bar's button.
-async fn language(d: &WebDriver, lang: &str) -> anyhow::Result<()> {
-    browser::click(d, "#lang", TIMEOUT).await?;
-    wait_js(
-        d,
-        &format!("return document.documentElement.lang === '{lang}';"),
-        "the language to switch",
-    )
-    .await?;
-    Ok(())
+    browser::shoot(d, css, &format!("staff-{name}")).await
 }
 
 // ---- The editor ---------------------------------------------------------------------------
