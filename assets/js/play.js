@@ -761,12 +761,15 @@ function updateQna(q, open, answer) {
   const own = new Set(answer?.items || []);
   const upvoted = new Set(answer?.upvoted || []);
   const shown = new Set(items.map((it) => it.id));
-  ui.title.textContent = t("play.questions", { n: items.length });
-  // Own questions not on the list yet: waiting for approval (or hidden by a moderator).
+  const approved = Number(state.items?.counts?.approved ?? items.length);
+  ui.title.textContent = t("play.questions", { n: approved });
+  // Own questions not on the list yet: waiting for approval (or hidden by a moderator), or,
+  // when phones get only the most voted ones, approved but not among them.
   const posts = myPosts(q.id);
   const waiting = [...own].filter((id) => !shown.has(id) && posts[id]);
+  const unlisted = approved > items.length;
   ui.pending.replaceChildren(...waiting.map((id) => el("li", { class: "qna-item waiting", "data-item": id },
-    el("p", { class: "qna-meta" }, el("span", { class: "badge wait" }, icon("clock"), t("play.waiting_approval"))),
+    el("p", { class: "qna-meta" }, el("span", { class: "badge wait" }, icon("clock"), t(unlisted ? "play.waiting_or_unlisted" : "play.waiting_approval", { n: items.length }))),
     el("p", { class: "qna-text", dir: "auto" }, posts[id]))));
   ui.pending.hidden = !waiting.length;
   ui.empty.hidden = items.length > 0 || waiting.length > 0;

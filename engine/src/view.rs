@@ -162,7 +162,7 @@ pub fn render(event: &Event, audience: Audience) -> Option<Frame> {
         },
         Event::Words(words) => text(words_json(words)),
         Event::Items(items) => {
-            let mut frame = items_json(items, audience == Staff);
+            let mut frame = items_json(items, audience);
             frame.as_object_mut()?.insert("type".into(), "items".into());
             text(frame)
         }
@@ -269,7 +269,7 @@ pub fn state_json(v: &MeetingView, audience: Audience) -> String {
         .items
         .as_ref()
         .filter(|_| staff || live)
-        .map_or(Value::Null, |i| items_json(i, staff));
+        .map_or(Value::Null, |i| items_json(i, audience));
     let scoreboard = if matches!(v.status, Scoreboard | After) || staff {
         let limit = if staff {
             STAFF_SCOREBOARD
@@ -415,13 +415,23 @@ fn answered_json(t: &Tally) -> Value {
     json!({"type": "answered", "question_id": t.question_id, "total": t.total})
 }
 
+/// Posts a phone is sent: what a phone screen lists. Every phone gets each `items` frame,
+/// so this bounds the bytes a busy Q&A costs (at 10,000 phones, each item is about 100
+/// bytes × 10,000 per coalescing window).
+pub const PHONE_ITEMS: usize = 20;
+
 /// An open question's or Q&A's posts for an audience: every post for staff, the approved
-/// ones for everyone else; the counts for all.
-fn items_json(i: &Items, staff: bool) -> Value {
+/// ones for everyone else (fewer for phones); the counts for all.
+fn items_json(i: &Items, audience: Audience) -> Value {
+    let items = match audience {
+        Audience::Staff => &i.staff[..],
+        Audience::Participant => &i.public[..i.public.len().min(PHONE_ITEMS)],
+        Audience::Display | Audience::Prompter => &i.public[..],
+    };
     json!({
         "question_id": i.question_id,
         "kind": i.kind.wire(),
-        "items": if staff { &i.staff } else { &i.public },
+        "items": items,
         "counts": i.counts,
     })
 }

@@ -461,3 +461,40 @@ fn the_lobby_lists_the_latest_names_for_staff_and_displays() {
     assert!(m.set_sounds(false).is_none());
     assert_eq!(state(&m, Audience::Participant)["sounds"], false);
 }
+
+#[test]
+fn phones_get_the_top_twenty_displays_fifty_staff_everything() {
+    let mut m = meeting();
+    open_at(&mut m, 1, 0);
+    for i in 0..12 {
+        m.ensure_attendee(AttendeeId(100 + i), &format!("p{i}"), Platform::Room);
+    }
+    let mut n = 0;
+    for i in 0..12 {
+        for q in 0..5 {
+            n = m
+                .post(
+                    AttendeeId(100 + i),
+                    QNA,
+                    ActivityKind::Qna,
+                    &format!("q{i}.{q}"),
+                    SEC,
+                )
+                .unwrap_or_else(|e| panic!("{e}"))
+                .0;
+        }
+    }
+    assert_eq!(n, 60);
+    for item in 1..=60 {
+        m.moderate_post(QNA, item, PostAction::Approve)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(ids(&items_frame(&m, Audience::Participant)).len(), 20);
+    assert_eq!(ids(&items_frame(&m, Audience::Display)).len(), 50);
+    assert_eq!(ids(&items_frame(&m, Audience::Staff)).len(), 60);
+    assert_eq!(
+        items_frame(&m, Audience::Participant)["counts"]["approved"],
+        60
+    );
+    assert_eq!(ids(&state(&m, Audience::Participant)["items"]).len(), 20);
+}
