@@ -589,7 +589,23 @@ impl MeetingState {
                 }
             }
         };
+        if attendee.is_some() && !ops.is_empty() {
+            self.count_answer(attendee, &ops);
+        }
         self.write(ops, Some(reply), Ok(ok)).await;
+    }
+
+    /// Counts an accepted answer for operators: its activity's kind and where the attendee
+    /// is (a flag capture counts as `flag`).
+    fn count_answer(&self, attendee: Option<AttendeeId>, ops: &[WriteOp]) {
+        let kind = match ops.first() {
+            Some(WriteOp::Capture { .. }) => "flag",
+            _ => self.meeting.current().map_or("none", |a| a.kind.wire()),
+        };
+        let platform = attendee
+            .and_then(|a| self.meeting.attendees.get(&a))
+            .map_or("room", |a| a.platform.code());
+        self.args.writer.metrics().answer(kind, platform);
     }
 
     /// A moderation action: applied in memory, seen on every screen, acked once stored.
@@ -844,6 +860,7 @@ impl MeetingState {
             if shown.len() > CHAT_SHOWN_PER_BATCH {
                 shown.pop_front();
             }
+            let flag_line = matches!(intent, Intent::Flag(_));
             let counted = match (intent, viewer) {
                 (Intent::Answer(answer), Some(attendee)) => {
                     let result = match self.meeting.chat_reading(&answer, at) {
@@ -899,6 +916,17 @@ impl MeetingState {
                     false
                 }
             };
+            if counted {
+                let kind = if flag_line {
+                    "flag"
+                } else {
+                    self.meeting.current().map_or("none", |a| a.kind.wire())
+                };
+                self.args
+                    .writer
+                    .metrics()
+                    .answer(kind, line.platform.code());
+            }
             if let Some(id) = &line.id {
                 if counted {
                     self.seen.counted(line.platform, id, at);

@@ -20,6 +20,8 @@ pub struct Bus {
     participants: AtomicI64,
     /// Every open connection, any audience (an idle meeting has none).
     connections: AtomicI64,
+    /// Open connections per audience (in [`Audience::ALL`]'s order), for operators.
+    by_audience: [AtomicI64; Audience::ALL.len()],
 }
 
 impl Bus {
@@ -28,6 +30,7 @@ impl Bus {
             tx: broadcast::channel(capacity).0,
             participants: AtomicI64::new(0),
             connections: AtomicI64::new(0),
+            by_audience: Default::default(),
         }
     }
 
@@ -55,9 +58,15 @@ impl Bus {
         self.connections.load(Ordering::Relaxed)
     }
 
+    /// Open connections of one audience.
+    pub fn connections_of(&self, audience: Audience) -> i64 {
+        self.by_audience[audience.index()].load(Ordering::Relaxed)
+    }
+
     /// Counts a connection in (`+1`) or out (`-1`).
     pub fn count(&self, audience: Audience, delta: i64) {
         self.connections.fetch_add(delta, Ordering::Relaxed);
+        self.by_audience[audience.index()].fetch_add(delta, Ordering::Relaxed);
         if audience == Audience::Participant {
             self.participants.fetch_add(delta, Ordering::Relaxed);
         }

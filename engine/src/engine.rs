@@ -65,7 +65,7 @@ impl Engine {
     /// Starts the writer and the supervision root, then resumes every meeting that was
     /// running.
     pub async fn start(store: Store, config: EngineConfig) -> Result<Engine, EngineError> {
-        let writer = Writer::spawn(store.clone());
+        let writer = Writer::spawn_with(store.clone(), Arc::default());
         let registry: Registry = Arc::default();
         let start_wait = config.start_wait;
         let args = MeetingsArgs {
@@ -107,6 +107,46 @@ impl Engine {
 
     pub fn writer(&self) -> &Writer {
         &self.writer
+    }
+
+    /// Where everything countable is counted ([`crate::metrics`]).
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        self.writer.metrics()
+    }
+
+    /// The Prometheus text exposition, with the state gauges read now: connections per
+    /// audience, running meetings, the writer's queue and the chat sources connected.
+    pub fn metrics_text(&self) -> Result<String, std::fmt::Error> {
+        let running: Vec<Arc<MeetingHandle>> = self
+            .registry
+            .read()
+            .map(|r| r.values().filter(|h| !h.is_stopped()).cloned().collect())
+            .unwrap_or_default();
+        let snapshot = crate::metrics::Snapshot {
+            connections: crate::view::Audience::ALL
+                .iter()
+                .map(|&a| {
+                    (
+                        a.as_str(),
+                        running.iter().map(|h| h.connections_of(a)).sum(),
+                    )
+                })
+                .collect(),
+            meetings_running: running.len() as i64,
+            writer_queue_depth: self.writer.queue_depth() as i64,
+            adapters_up: [Platform::Twitch, Platform::Youtube]
+                .iter()
+                .map(|p| {
+                    let up = running
+                        .iter()
+                        .flat_map(|h| h.source_statuses())
+                        .filter(|s| s.platform == p.code() && s.status == "connected")
+                        .count();
+                    (p.code(), up as i64)
+                })
+                .collect(),
+        };
+        self.metrics().encode(&snapshot)
     }
 
     /// The handle of a meeting, starting its tree if needed: the start waits in the fair
@@ -215,6 +255,7 @@ impl Engine {
             .await;
         match rx.await {
             Ok(Ok(_)) => {
+                self.metrics().joined();
                 handle.joined(record.clone());
                 Ok(record)
             }

@@ -188,6 +188,11 @@ impl MeetingHandle {
         self.bus.connections()
     }
 
+    /// Open connections of one audience.
+    pub fn connections_of(&self, audience: Audience) -> i64 {
+        self.bus.connections_of(audience)
+    }
+
     /// Counts a connection in for as long as the returned guard lives: the participant count
     /// staff see, and what keeps the meeting from stopping as idle.
     pub fn connect(self: &Arc<Self>, audience: Audience) -> Presence {

@@ -20,7 +20,8 @@
 //!
 //! The runtime (imports point down this list, never back up):
 //! - [`engine`]: [`Engine`], the entry point (a meeting's handle, seating a participant
-//!   through the group commit); [`config`]: its settings.
+//!   through the group commit); [`config`]: its settings; [`metrics`]: what operators
+//!   scrape.
 //! - [`meetings`]: the supervision root, one tree per running meeting, started through a
 //!   bounded first-come-first-served start queue.
 //! - [`supervisor`]: `MeetingSupervisor`, one meeting's tree (actor + extensions).
@@ -52,6 +53,7 @@ pub mod handle;
 pub mod markup;
 pub mod meeting;
 pub mod meetings;
+pub mod metrics;
 pub mod restart;
 pub mod scoring;
 pub mod seen;

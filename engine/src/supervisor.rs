@@ -328,7 +328,10 @@ impl Actor for MeetingSupervisor {
                     return Ok(());
                 }
                 match state.spawn_meeting(&myself).await {
-                    Ok(()) => tracing::info!(meeting_id = %id, actor = "meeting", "restarted"),
+                    Ok(()) => {
+                        state.args.writer.metrics().restarted("meeting");
+                        tracing::info!(meeting_id = %id, actor = "meeting", "restarted")
+                    }
                     Err(e) => state.on_child_failed(&myself, Child::Meeting, &e.to_string()),
                 }
             }
@@ -339,6 +342,11 @@ impl Actor for MeetingSupervisor {
                 match state.spawn_extension(&myself, index).await {
                     Ok(()) => {
                         if let Some(ext) = state.extensions.get(index) {
+                            state
+                                .args
+                                .writer
+                                .metrics()
+                                .restarted(extension_fields(ext.as_ref()).0);
                             log_extension(ext.as_ref(), id, "restarted");
                         }
                     }

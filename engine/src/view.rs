@@ -66,7 +66,7 @@ impl Audience {
         }
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             Audience::Participant => 0,
             Audience::Staff => 1,

@@ -128,20 +128,40 @@ pub struct Stats {
     pub failed: AtomicU64,
     /// Times the worker was restarted after a panic.
     pub restarts: AtomicU64,
+    /// Where commit times, batch sizes and restarts are also counted for operators.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Writer {
     /// Starts the writer and its supervisor; they stop once every `Writer` clone is dropped
     /// and the queue is drained.
     pub fn spawn(store: Store) -> Writer {
+        Writer::spawn_with(store, Arc::default())
+    }
+
+    /// [`Writer::spawn`], counting into the engine's `metrics`.
+    pub fn spawn_with(store: Store, metrics: Arc<crate::metrics::Metrics>) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let stats = Arc::new(Stats::default());
+        let stats = Arc::new(Stats {
+            metrics,
+            ..Stats::default()
+        });
         tokio::spawn(supervise(store, Arc::new(Mutex::new(rx)), stats.clone()));
         Writer { tx, stats }
     }
 
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Where the engine's metrics are counted.
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.stats.metrics
+    }
+
+    /// Jobs waiting in the queue right now.
+    pub fn queue_depth(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
     }
 
     /// Waits for room when the queue is full (see the module's overflow policy).
@@ -178,6 +198,7 @@ async fn supervise(store: Store, rx: Arc<Mutex<mpsc::Receiver<Item>>>, stats: Ar
             Ok(()) => return,
             Err(e) if e.is_panic() => {
                 stats.restarts.fetch_add(1, Ordering::Relaxed);
+                stats.metrics.restarted("writer");
                 let error = panic_message(e.into_panic());
                 tracing::error!(actor = "writer", error = %error, "failed");
                 let delay = match restarts.on_failure(Instant::now(), 0.0) {
@@ -284,7 +305,9 @@ async fn run(store: Store, rx: Arc<Mutex<mpsc::Receiver<Item>>>, stats: Arc<Stat
         }
         if !jobs.is_empty() {
             let n = jobs.len();
+            let started = Instant::now();
             commit(&store, &stats, jobs).await;
+            stats.metrics.committed(started.elapsed().as_secs_f64(), n);
             last_commit = Some((Instant::now(), n));
         }
         for b in barriers {

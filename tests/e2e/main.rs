@@ -21,6 +21,7 @@ mod lock;
 mod malformed;
 mod media;
 mod meeting;
+mod metrics;
 mod moderation;
 mod origin;
 mod posts;

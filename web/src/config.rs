@@ -71,6 +71,8 @@ pub struct Config {
     pub media_max_bytes: u64,
     /// A media upload must arrive whole within this ([`MEDIA_TIMEOUT`]).
     pub media_timeout: Duration,
+    /// Where `GET /metrics` (Prometheus) listens (`LIBREKAST_METRICS_BIND`); `None`: off.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// Request head deadline from accept.
@@ -126,6 +128,7 @@ impl Config {
             secret_key: None,
             media_max_bytes: DEFAULT_MEDIA_MAX_BYTES,
             media_timeout: MEDIA_TIMEOUT,
+            metrics_bind: None,
         }
     }
 
@@ -261,6 +264,20 @@ impl Config {
             )));
         }
         self.media_max_bytes = bytes;
+        Ok(self)
+    }
+
+    /// `LIBREKAST_METRICS_BIND`: the address of the separate metrics listener (absent or
+    /// empty: no metrics listener).
+    pub fn with_metrics_bind(mut self, bind: Option<&str>) -> Result<Config, WebError> {
+        self.metrics_bind = match bind.map(str::trim).filter(|b| !b.is_empty()) {
+            None => None,
+            Some(b) => Some(b.parse().map_err(|_| {
+                WebError::Config(format!(
+                    "LIBREKAST_METRICS_BIND={b:?} is not a socket address: use IP:PORT, e.g. 127.0.0.1:9100 (keep it off the public interface)"
+                ))
+            })?),
+        };
         Ok(self)
     }
 

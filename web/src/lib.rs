@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: the typed, validated configuration (flags and `LIBREKAST_*` variables).
 //! - [`server`]: [`Server`]: start-up, the accept loop (connection limit, graceful shutdown).
+//! - [`metrics`]: the separate Prometheus listener (`GET /metrics`) and the HTTP route label.
 //! - [`app`]: [`app::App`], what every route and connection shares.
 //! - [`results`]: a meeting's results as JSON and CSV (`/api/meetings/{id}/results.…`).
 //! - [`editor`]: the meeting editor's API (meetings, the plan with ids, duplicate, reset,
@@ -50,6 +51,7 @@ pub mod error;
 pub mod flagsheet;
 pub mod input;
 pub mod media;
+pub mod metrics;
 pub mod moderation;
 pub mod net;
 pub mod pending;

@@ -88,6 +88,10 @@ struct ServeArgs {
     /// The largest file the media store takes, in bytes (videos and images for alerts).
     #[arg(long, env = "LIBREKAST_MEDIA_MAX_BYTES", default_value_t = librekast_web::config::DEFAULT_MEDIA_MAX_BYTES)]
     media_max_bytes: u64,
+    /// Where Prometheus scrapes `GET /metrics` (a separate listener, e.g. 127.0.0.1:9100);
+    /// off when unset.
+    #[arg(long, env = "LIBREKAST_METRICS_BIND")]
+    metrics_bind: Option<String>,
     #[command(flatten)]
     platforms: PlatformArgs,
 }
@@ -197,6 +201,7 @@ impl ServeArgs {
             .with_allowed_hosts(self.allowed_hosts.as_deref())?
             .with_session_limits(self.session_idle_secs, self.session_max_secs)?
             .with_media_max_bytes(self.media_max_bytes)?
+            .with_metrics_bind(self.metrics_bind.as_deref())?
             .with_platforms(self.platforms.config(self.public_url.as_deref()))?
             .with_secret_key(self.platforms.secret_key.as_deref()))
     }

@@ -38,6 +38,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(7);
 
 pub struct Server {
     pub addr: SocketAddr,
+    /// Where `GET /metrics` listens, when `LIBREKAST_METRICS_BIND` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub engine: Engine,
     /// The password of the `admin` account when this start created it (shown once).
     pub admin_password: Option<String>,
@@ -129,11 +131,26 @@ impl Server {
             limit,
             per_ip,
             timeouts,
-            shutdown_rx,
+            shutdown_rx.clone(),
         ));
+        let metrics_addr = match config.metrics_bind {
+            None => None,
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)
+                    .await
+                    .map_err(|source| WebError::Bind { addr: bind, source })?;
+                let bound = listener
+                    .local_addr()
+                    .map_err(|source| WebError::Bind { addr: bind, source })?;
+                tokio::spawn(crate::metrics::serve(listener, engine.clone(), shutdown_rx));
+                tracing::info!(addr = %bound, "metrics on http://{bound}/metrics");
+                Some(bound)
+            }
+        };
         tracing::info!(%addr, "LibreKast listening on http://{addr}");
         Ok(Server {
             addr,
+            metrics_addr,
             engine,
             admin_password,
             shutdown,
@@ -254,6 +271,8 @@ async fn accept_loop(
                 req.extensions_mut().insert(held.clone());
             }
             req.extensions_mut().insert(peer);
+            let route = crate::metrics::route_label(req.uri().path());
+            let metrics = app.engine.metrics().clone();
             let mut svc = svc.clone();
             let call = refused.is_none().then(|| svc.call(req));
             async move {
@@ -261,6 +280,9 @@ async fn accept_loop(
                     (Some(call), _) => call.await,
                     (None, refused) => Ok(refused.map(|r| r.reply()).unwrap_or_default()),
                 };
+                if let Ok(r) = &response {
+                    metrics.http(&route, r.status().as_u16());
+                }
                 drop(guard);
                 response
             }

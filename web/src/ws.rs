@@ -185,6 +185,7 @@ pub async fn upgrade(
         _address: address.and_then(|a| a.take()),
         _alive: app.alive.clone(),
         _permit: permit,
+        metrics: app.engine.metrics().clone(),
     };
     tokio::spawn(async move {
         match on_upgrade.await {
@@ -225,6 +226,21 @@ pub struct Conn {
     pub _address: Option<AddressSlot>,
     pub _alive: mpsc::Sender<()>,
     pub _permit: OwnedSemaphorePermit,
+    /// Where this connection's acks are counted (`librekast_acks_total`).
+    pub metrics: Arc<librekast_engine::metrics::Metrics>,
+}
+
+/// An `ack` frame, counted by its code (`ok` or the error code) for operators.
+fn counted_ack(
+    metrics: &librekast_engine::metrics::Metrics,
+    reference: Option<&serde_json::Value>,
+    result: &AckResult,
+) -> String {
+    metrics.ack(match result {
+        Ok(_) => "ok",
+        Err(code) => code.as_str(),
+    });
+    ack_frame(reference, result)
 }
 
 /// Per-connection token bucket.
@@ -397,6 +413,7 @@ where
     S: Stream<Item = Result<Message, WsError>> + Sink<Message, Error = WsError> + Unpin,
 {
     let (mut sink, mut stream) = ws.split();
+    let metrics = conn.metrics.clone();
     let principal = conn.caller.principal.clone();
     let audience = principal.audience();
     let attendee = conn.caller.attendee.clone();
@@ -467,22 +484,22 @@ where
                         // over it is refused before it is parsed: refusing must stay cheap.
                         if !rate.allow(text.len()) {
                             let reference = protocol::reference_only(text.as_str());
-                            send(&mut sink, ack_frame(reference.as_ref(), &Err(ErrorCode::RateLimited))).await;
+                            send(&mut sink, counted_ack(&metrics, reference.as_ref(), &Err(ErrorCode::RateLimited))).await;
                             continue;
                         }
                         let parsed = protocol::parse(text.as_str());
                         match parsed.command {
-                            None => send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::BadRequest))).await,
+                            None => send(&mut sink, counted_ack(&metrics, parsed.reference.as_ref(), &Err(ErrorCode::BadRequest))).await,
                             // A display watches only; a participant cannot control; an organizer
                             // only controls their meetings (checked at the upgrade too).
                             _ if matches!(audience, Audience::Display | Audience::Prompter) => {
-                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::Forbidden))).await
+                                send(&mut sink, counted_ack(&metrics, parsed.reference.as_ref(), &Err(ErrorCode::Forbidden))).await
                             }
                             Some(command) if !principal.can(command.action(), Some(meeting)) => {
-                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::Forbidden))).await
+                                send(&mut sink, counted_ack(&metrics, parsed.reference.as_ref(), &Err(ErrorCode::Forbidden))).await
                             }
                             Some(_) if pending.len() >= MAX_IN_FLIGHT => {
-                                send(&mut sink, ack_frame(parsed.reference.as_ref(), &Err(ErrorCode::RateLimited))).await
+                                send(&mut sink, counted_ack(&metrics, parsed.reference.as_ref(), &Err(ErrorCode::RateLimited))).await
                             }
                             Some(command) => {
                                 let handle = conn.handle.clone();
@@ -496,7 +513,7 @@ where
                     }
                     Some(Ok(Message::Binary(data))) => {
                         let code = if rate.allow(data.len()) { ErrorCode::BadRequest } else { ErrorCode::RateLimited };
-                        send(&mut sink, ack_frame(None, &Err(code))).await
+                        send(&mut sink, counted_ack(&metrics, None, &Err(code))).await
                     }
                     Some(Ok(_)) => true, // ping/pong: tungstenite answers pings itself
                 }
@@ -509,7 +526,7 @@ where
                         AckOk::Item { id, answer } => own.apply_post(y, *id, *answer),
                     }
                 }
-                send(&mut sink, ack_frame(reference.as_ref(), &result)).await
+                send(&mut sink, counted_ack(&metrics, reference.as_ref(), &result)).await
             }
             event = events.recv() => match event {
                 Ok(published) if matches!(published.event(), librekast_engine::Event::Renamed(id, _) if Some(*id) == attendee_id) => {
