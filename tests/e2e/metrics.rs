@@ -179,6 +179,22 @@ async fn metrics_count_what_was_acknowledged() -> anyhow::Result<()> {
         ensure!(text.contains(family), "{family} missing from {text}");
     }
 
+    // The Grafana dashboard in docs/ asks only for series this server exports.
+    let dashboard = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/grafana-dashboard.json"
+    ))?;
+    let _: serde_json::Value = serde_json::from_str(&dashboard)?;
+    for name in dashboard
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("librekast_"))
+    {
+        ensure!(
+            text.lines().any(|l| l.starts_with(name)),
+            "docs/grafana-dashboard.json uses {name}, which /metrics does not export"
+        );
+    }
+
     // A meeting actor that panics is restarted, and counted (polled until the supervisor
     // reports it, within the usual deadline).
     handle.inject_panic();
