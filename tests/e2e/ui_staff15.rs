@@ -179,6 +179,33 @@ async fn control(d: &WebDriver, action: &str) -> anyhow::Result<()> {
     press(d, &format!("button[data-action=\"{action}\"]")).await
 }
 
+/// From the dashboard: Next onto the quiz at `position`, Start, every participant answers
+/// (the `i`th right when `right(i)`), Results. The quiz's id.
+async fn play_quiz(
+    d: &WebDriver,
+    org: &mut Client,
+    people: &mut [Client],
+    position: usize,
+    right: impl Fn(usize) -> bool,
+) -> anyhow::Result<i64> {
+    control(d, "next").await?;
+    org.wait_state(|s| s["position"] == position && s["status"] == "waiting")
+        .await?;
+    control(d, "start").await?;
+    let s = org.wait_open("quiz").await?;
+    let q = s["question"]["id"].as_i64().context("quiz id")?;
+    let ids = choice_ids(&s);
+    for (i, p) in people.iter_mut().enumerate() {
+        p.wait_open("quiz").await?;
+        let choice = if right(i) { ids[0] } else { ids[1] };
+        ok(&p
+            .call(json!({"type": "vote", "question_id": q, "choice_id": choice}))
+            .await?)?;
+    }
+    control(d, "results").await?;
+    Ok(q)
+}
+
 /// The dashboard's queue: the ids of its rows in order.
 async fn queue_ids(d: &WebDriver) -> anyhow::Result<Vec<i64>> {
     let v = js(
@@ -592,21 +619,7 @@ async fn the_dashboard_moderates_posts_and_the_results_list_them() -> anyhow::Re
     .await?;
 
     // 8. The speed quiz: its top 5 at the reveal, with the points it paid.
-    control(&d, "next").await?;
-    org.wait_state(|s| s["position"] == 3 && s["status"] == "waiting")
-        .await?;
-    control(&d, "start").await?;
-    let s = org.wait_open("quiz").await?;
-    let q = s["question"]["id"].as_i64().context("quiz id")?;
-    let ids = choice_ids(&s);
-    for (i, p) in people.iter_mut().enumerate() {
-        p.wait_open("quiz").await?;
-        let choice = if i < 5 { ids[0] } else { ids[1] };
-        ok(&p
-            .call(json!({"type": "vote", "question_id": q, "choice_id": choice}))
-            .await?)?;
-    }
-    control(&d, "results").await?;
+    play_quiz(&d, &mut org, &mut people, 3, |i| i < 5).await?;
     let s = org
         .wait_state(|s| s["status"] == "results" && s["leaderboard"].is_array())
         .await?;
@@ -629,21 +642,7 @@ async fn the_dashboard_moderates_posts_and_the_results_list_them() -> anyhow::Re
         );
     }
     // A second quiz only Ferris (4th) and Björn (6th) get right: Ferris climbs three places.
-    control(&d, "next").await?;
-    org.wait_state(|s| s["position"] == 4 && s["status"] == "waiting")
-        .await?;
-    control(&d, "start").await?;
-    let s = org.wait_open("quiz").await?;
-    let q = s["question"]["id"].as_i64().context("second quiz id")?;
-    let ids = choice_ids(&s);
-    for (i, p) in people.iter_mut().enumerate() {
-        p.wait_open("quiz").await?;
-        let choice = if i == 3 || i == 5 { ids[0] } else { ids[1] };
-        ok(&p
-            .call(json!({"type": "vote", "question_id": q, "choice_id": choice}))
-            .await?)?;
-    }
-    control(&d, "results").await?;
+    let q = play_quiz(&d, &mut org, &mut people, 4, |i| i == 3 || i == 5).await?;
     let s = org
         .wait_state(|s| {
             s["status"] == "results" && s["question"]["id"] == q && s["leaderboard"].is_array()

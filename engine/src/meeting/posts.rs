@@ -23,6 +23,9 @@ pub const PUBLIC_ITEMS: usize = 50;
 /// Posts staff are sent: the moderation queue first.
 pub const STAFF_ITEMS: usize = 500;
 
+/// The author of a missing post's placeholder (no attendee has id 0).
+const NOBODY: AttendeeId = AttendeeId(0);
+
 #[derive(Debug, Clone)]
 pub(super) struct Post {
     pub number: u32,
@@ -105,7 +108,7 @@ impl Activity {
             let number = self.posts.list.len() as u32 + 1;
             self.posts.list.push(Post {
                 number,
-                attendee: AttendeeId(0),
+                attendee: NOBODY,
                 text: Arc::from(""),
                 status: PostStatus::Hidden,
                 pinned: false,
@@ -191,7 +194,8 @@ impl Activity {
             return Err(ErrorCode::BadRequest);
         }
         match self.posts.get(number) {
-            Some(p) if p.status == PostStatus::Approved && p.attendee.0 != 0 => {}
+            // A placeholder is hidden: never approved, never upvoted.
+            Some(p) if p.status == PostStatus::Approved => {}
             _ => return Err(ErrorCode::NotFound),
         }
         if self.posts.my_upvotes(attendee).contains(&number) {
@@ -337,7 +341,7 @@ impl Meeting {
         let post = activity
             .posts
             .get_mut(number)
-            .filter(|p| p.attendee.0 != 0 && !removed.contains(&p.attendee))
+            .filter(|p| p.attendee != NOBODY && !removed.contains(&p.attendee))
             .ok_or(ErrorCode::NotFound)?;
         let before = (post.status, post.pinned, post.answered);
         match action {
