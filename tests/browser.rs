@@ -865,3 +865,30 @@ pub async fn text_of(d: &WebDriver, css: &str) -> anyhow::Result<String> {
         .clone();
     Ok(v.as_str().unwrap_or_default().to_string())
 }
+
+/// Fails when the page scrolls sideways or a shown element of `#main` (outside `skip`, a
+/// selector of what is hidden on this page) reaches past the screen's right edge.
+pub async fn fits_sideways(d: &WebDriver, what: &str, skip: &str) -> anyhow::Result<()> {
+    let script = format!(
+        r#"
+const W = innerWidth;
+const out = [...document.querySelectorAll('#main *')].filter((e) => {{
+  if (e.closest({skip:?})) return false;
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && (r.left < -1 || r.right > W + 1);
+}}).slice(0, 5).map((e) => `${{e.tagName.toLowerCase()}}.${{e.className.baseVal ?? e.className}}: ${{(e.textContent || '').trim().slice(0, 40)}}`);
+return {{ out, scroll: document.documentElement.scrollWidth, width: W }};
+"#
+    );
+    let v = js(d, &script).await?;
+    anyhow::ensure!(
+        v["scroll"].as_u64() <= v["width"].as_u64(),
+        "{what}: the page scrolls sideways: {v}"
+    );
+    anyhow::ensure!(
+        v["out"].as_array().is_some_and(Vec::is_empty),
+        "{what}: past the right edge: {}",
+        v["out"]
+    );
+    Ok(())
+}

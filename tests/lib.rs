@@ -347,6 +347,21 @@ impl TestServer {
         self.login("admin", &password).await
     }
 
+    /// A new organizer account (password "organizer password"): its id and a session token.
+    pub async fn organizer(
+        &self,
+        name: &str,
+    ) -> anyhow::Result<(librekast_storage::UserId, String)> {
+        let hash = librekast_web::auth::hash_password("organizer password")?;
+        let id = self
+            .server
+            .engine
+            .store()
+            .put_user_with_role(name, &hash, Some(librekast_storage::Role::Organizer))
+            .await?;
+        Ok((id, self.login(name, "organizer password").await?))
+    }
+
     pub async fn connect(&self, meeting: i64, token: &str) -> anyhow::Result<Client> {
         let url = format!(
             "ws://{}/ws/meetings/{meeting}?token={token}",

@@ -28,13 +28,14 @@ let staff = null;
 /// `{username, role}` of the staff member logged in, once `ensureStaff` resolved.
 export function currentStaff() { return staff; }
 
-/// The top bar's account, meetings and media links, and the users link for admins
-/// (`#account-link`, `#meetings-link`, `#media-link`, `#users-link`).
+/// The top bar's account, meetings and media links, and the users and operations links for
+/// admins (`#account-link`, `#meetings-link`, `#media-link`, `#users-link`, `#operate-link`).
 function showStaffNav(role) {
   $("#account-link")?.classList.remove("hidden");
   $("#meetings-link")?.classList.remove("hidden");
   $("#media-link")?.classList.remove("hidden");
   $("#users-link")?.classList.toggle("hidden", role !== "admin");
+  $("#operate-link")?.classList.toggle("hidden", role !== "admin");
 }
 
 async function showFirstRunHint() {

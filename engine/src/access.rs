@@ -47,6 +47,8 @@ pub enum Action {
     ManageUsers,
     /// Delete the meeting, share it with other organizers: its owner (and admins) only.
     Manage,
+    /// See the live operations page: every running meeting's actors (admins only).
+    Operate,
 }
 
 /// A meeting as far as permissions go.
@@ -77,7 +79,7 @@ impl Principal {
                 match action {
                     Watch | Control | ManageDisplays | Invite => controls,
                     Manage => owns,
-                    Answer | ManageUsers => false,
+                    Answer | ManageUsers | Operate => false,
                 }
             }
             Principal::Participant { meeting: own, .. } => {
@@ -116,7 +118,7 @@ mod tests {
 
     const M: MeetingId = MeetingId(1);
     const OTHER: MeetingId = MeetingId(2);
-    const ALL: [Action; 7] = [
+    const ALL: [Action; 8] = [
         Action::Watch,
         Action::Answer,
         Action::Control,
@@ -124,6 +126,7 @@ mod tests {
         Action::Invite,
         Action::ManageUsers,
         Action::Manage,
+        Action::Operate,
     ];
 
     fn staff(id: i64, role: Role) -> Principal {
@@ -163,9 +166,18 @@ mod tests {
         let admin = staff(1, Role::Admin);
         assert_eq!(
             allowed(&admin, unowned),
-            vec![Watch, Control, ManageDisplays, Invite, ManageUsers, Manage]
+            vec![
+                Watch,
+                Control,
+                ManageDisplays,
+                Invite,
+                ManageUsers,
+                Manage,
+                Operate
+            ]
         );
         assert!(admin.can(ManageUsers, None));
+        assert!(admin.can(Operate, None));
 
         let mut owner_rights = staff_rights.clone();
         owner_rights.push(Manage);
@@ -182,6 +194,7 @@ mod tests {
             "a meeting with no owner is for admins only"
         );
         assert!(!staff(10, Role::Organizer).can(ManageUsers, None));
+        assert!(!staff(10, Role::Organizer).can(Operate, None));
 
         let participant = Principal::Participant {
             meeting: M,

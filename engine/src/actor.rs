@@ -5,6 +5,7 @@
 //! standings and presence are coalesced.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -34,19 +35,51 @@ use crate::{AckResult, ErrorCode};
 
 /// Where a meeting's current actor can be reached; empty while it restarts. Shared by the
 /// meeting's handle (which sends to it) and its supervisor (which fills it).
+/// It also counts the messages sent from outside waiting in the actor's mailbox (ractor's
+/// mailbox does not tell its length), for the operations page.
 #[derive(Debug, Default)]
-pub struct ActorSlot(RwLock<Option<ActorRef<MeetingMsg>>>);
+pub struct ActorSlot {
+    actor: RwLock<Option<ActorRef<MeetingMsg>>>,
+    queued: Arc<AtomicUsize>,
+}
 
 impl ActorSlot {
     pub fn get(&self) -> Option<ActorRef<MeetingMsg>> {
-        self.0.read().ok().and_then(|a| a.clone())
+        self.actor.read().ok().and_then(|a| a.clone())
     }
 
     pub fn set(&self, actor: Option<ActorRef<MeetingMsg>>) {
-        if let Ok(mut slot) = self.0.write() {
+        if let Ok(mut slot) = self.actor.write() {
+            // What waited for the previous actor died with it.
+            if actor.is_some() {
+                self.queued.store(0, Ordering::Relaxed);
+            }
             *slot = actor;
         }
     }
+
+    /// Messages from outside waiting in the current actor's mailbox.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Counts a message about to be sent (see [`MeetingMsg::counted`]).
+    pub(crate) fn enqueued(&self) {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A counted message that could not be sent, or that the actor took.
+    pub(crate) fn dequeued(&self) {
+        dequeue(&self.queued);
+    }
+
+    pub(crate) fn counter(&self) -> Arc<AtomicUsize> {
+        self.queued.clone()
+    }
+}
+
+fn dequeue(queued: &AtomicUsize) {
+    let _ = queued.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
 }
 
 pub enum MeetingMsg {
@@ -111,6 +144,20 @@ pub enum MeetingMsg {
     InjectPanic,
 }
 
+impl MeetingMsg {
+    /// Sent from outside (through the meeting's handle) and so counted in
+    /// [`ActorSlot::queued`]; the actor's own timers are not.
+    fn counted(&self) -> bool {
+        !matches!(
+            self,
+            MeetingMsg::Reveal(_)
+                | MeetingMsg::Deadline(_)
+                | MeetingMsg::Flush
+                | MeetingMsg::WriteFailed
+        )
+    }
+}
+
 pub struct MeetingArgs {
     pub id: MeetingId,
     pub bus: Arc<Bus>,
@@ -119,6 +166,8 @@ pub struct MeetingArgs {
     pub flush_interval: Duration,
     /// The chat sources' statuses (shared with the handle).
     pub sources: Arc<SourceBoard>,
+    /// Messages from outside waiting in its mailbox ([`ActorSlot::queued`]).
+    pub queued: Arc<AtomicUsize>,
 }
 
 pub struct MeetingState {
@@ -245,6 +294,9 @@ impl Actor for MeetingActor {
         msg: MeetingMsg,
         state: &mut MeetingState,
     ) -> Result<(), ActorProcessingErr> {
+        if msg.counted() {
+            dequeue(&state.args.queued);
+        }
         match msg {
             MeetingMsg::Command {
                 principal,

@@ -149,6 +149,47 @@ impl Engine {
         self.metrics().encode(&snapshot)
     }
 
+    /// What the live operations page shows now: every running meeting's tree, connections
+    /// and sources, and the writer. Titles are as last set on each meeting's handle.
+    pub fn operations(&self) -> crate::operations::Snapshot {
+        let mut meetings: Vec<crate::operations::MeetingOps> = self
+            .running_meetings()
+            .iter()
+            .map(|h| h.operations())
+            .collect();
+        meetings.sort_by_key(|m| m.id);
+        let connections = crate::view::Audience::ALL
+            .iter()
+            .map(|&a| {
+                let audience = a.as_str();
+                let n = meetings
+                    .iter()
+                    .filter_map(|m| m.connections.get(audience))
+                    .sum();
+                (audience, n)
+            })
+            .collect();
+        let metrics = self.metrics();
+        let writer = metrics.writer.rows(|_, _| (None, None));
+        let writer = writer.first();
+        crate::operations::Snapshot {
+            at: crate::journal::now_ms(),
+            started_at: metrics.started_at,
+            version: env!("CARGO_PKG_VERSION"),
+            connections,
+            writer: crate::operations::WriterView {
+                state: writer.map_or(crate::tree_board::ActorState::Running, |w| w.state),
+                restarts_last_hour: writer.map_or(0, |w| w.restarts_last_hour),
+                last_error: writer.and_then(|w| w.last_error.clone()),
+                queue_depth: self.writer.queue_depth(),
+                queue_capacity: self.writer.queue_capacity(),
+                last_minute: metrics.commits.last_minute(),
+            },
+            meetings,
+            last_seq: metrics.journal.last_seq(),
+        }
+    }
+
     /// The handle of a meeting, starting its tree if needed: the start waits in the fair
     /// start queue ([`crate::meetings`]), this request at most
     /// [`EngineConfig::start_wait`](crate::EngineConfig::start_wait).

@@ -70,6 +70,12 @@ pub struct MeetingHandle {
     /// The join code, so a join is checked without a database read; kept current by whoever
     /// changes it.
     code: std::sync::RwLock<Arc<str>>,
+    /// The title, for the operations page (set with the code).
+    title: std::sync::RwLock<Arc<str>>,
+    /// Its tree's actors as operators see them.
+    pub(crate) tree: crate::tree_board::TreeBoard,
+    /// When its tree started (milliseconds since the epoch).
+    started_at: i64,
     /// Chat sources' statuses and outboxes.
     pub(crate) sources: Arc<SourceBoard>,
     /// Restarts the meeting's extensions (set by its supervisor while the tree runs; a
@@ -105,6 +111,9 @@ impl MeetingHandle {
             stopped: AtomicBool::new(false),
             ready: watch::channel(Readiness::Starting).0,
             code: std::sync::RwLock::new(Arc::from("")),
+            title: std::sync::RwLock::new(Arc::from("")),
+            tree: crate::tree_board::TreeBoard::default(),
+            started_at: crate::journal::now_ms(),
             sources: Arc::default(),
             reload_extensions: std::sync::RwLock::new(None),
             online_attendees: std::sync::Mutex::default(),
@@ -150,6 +159,37 @@ impl MeetingHandle {
         }
     }
 
+    pub fn set_title(&self, title: &str) {
+        if let Ok(mut t) = self.title.write() {
+            *t = Arc::from(title);
+        }
+    }
+
+    /// What the operations page shows of this meeting (its title as last set).
+    pub fn operations(&self) -> crate::operations::MeetingOps {
+        let sources = self.sources.all();
+        let queued = self.slot.queued();
+        crate::operations::MeetingOps {
+            id: self.id.0,
+            title: self.title.read().map(|t| t.to_string()).unwrap_or_default(),
+            started_at: self.started_at,
+            connections: crate::view::Audience::ALL
+                .iter()
+                .map(|&a| (a.as_str(), self.connections_of(a)))
+                .collect(),
+            actors: self.tree.rows(|kind, name| match kind {
+                // Its mailbox is unbounded: commands are bounded where they come from.
+                "meeting" => (Some(queued), None),
+                "adapter" => match self.sources.outbox_depth(name) {
+                    Some((depth, bound)) => (Some(depth), Some(bound)),
+                    None => (None, None),
+                },
+                _ => (None, None),
+            }),
+            sources,
+        }
+    }
+
     pub(crate) fn mark_stopped(&self) {
         self.stopped.store(true, Ordering::Relaxed);
     }
@@ -161,6 +201,16 @@ impl MeetingHandle {
 
     fn actor(&self) -> Option<ractor::ActorRef<MeetingMsg>> {
         self.slot.get()
+    }
+
+    /// Sends to the current actor (if any), counted in its mailbox's depth.
+    fn send(&self, msg: MeetingMsg) {
+        if let Some(actor) = self.actor() {
+            self.slot.enqueued();
+            if actor.send_message(msg).is_err() {
+                self.slot.dequeued();
+            }
+        }
     }
 
     pub fn is_running(&self) -> bool {
@@ -228,9 +278,7 @@ impl MeetingHandle {
     }
 
     fn presence_changed(&self) {
-        if let Some(actor) = self.actor() {
-            let _ = actor.send_message(MeetingMsg::Presence);
-        }
+        self.send(MeetingMsg::Presence);
     }
 
     /// Sends a command and waits for its ack. While the actor restarts, the command is retried
@@ -245,7 +293,10 @@ impl MeetingHandle {
                     command: command.clone(),
                     reply: tx,
                 };
-                if actor.send_message(msg).is_ok() {
+                self.slot.enqueued();
+                if actor.send_message(msg).is_err() {
+                    self.slot.dequeued();
+                } else {
                     match tokio::time::timeout(self.ack_timeout, rx).await {
                         Ok(Ok(result)) => return result,
                         Ok(Err(_)) => {} // dropped unanswered: the actor died; retry on the next one
@@ -302,9 +353,7 @@ impl MeetingHandle {
     pub fn report_source(&self, status: AdapterStatus) {
         if self.sources.set(status.clone()) {
             self.bus.publish(Event::Adapter(Arc::new(status)));
-            if let Some(actor) = self.actor() {
-                let _ = actor.send_message(MeetingMsg::SourcesChanged);
-            }
+            self.send(MeetingMsg::SourcesChanged);
         }
     }
 
@@ -419,9 +468,7 @@ impl MeetingHandle {
     /// The meeting's sources or chat rules changed in storage: the actor reads them again
     /// and the adapters restart with the new set.
     pub fn reload_streams(&self) {
-        if let Some(actor) = self.actor() {
-            let _ = actor.send_message(MeetingMsg::ReloadStreams);
-        }
+        self.send(MeetingMsg::ReloadStreams);
         self.ask_tree(TreeRequest::ReloadExtensions);
     }
 
@@ -449,6 +496,7 @@ impl MeetingHandle {
         // Asked once, never retried: a retry after a timeout could add the new items twice.
         let actor = self.actor().ok_or(EngineError::Unavailable)?;
         let file = Arc::new(file);
+        self.slot.enqueued();
         match actor
             .call(
                 |reply| MeetingMsg::EditPlan {
@@ -461,16 +509,18 @@ impl MeetingHandle {
             .await
         {
             Ok(CallResult::Success(result)) => Ok(result),
-            _ => Err(EngineError::Unavailable),
+            Ok(_) => Err(EngineError::Unavailable),
+            Err(_) => {
+                self.slot.dequeued();
+                Err(EngineError::Unavailable)
+            }
         }
     }
 
     /// The plan changed in storage (edited while no actor ran): the actor reads it again,
     /// keeping what it already reached.
     pub fn reload_plan(&self) {
-        if let Some(actor) = self.actor() {
-            let _ = actor.send_message(MeetingMsg::ReloadPlan);
-        }
+        self.send(MeetingMsg::ReloadPlan);
     }
 
     /// How many leading activities the meeting reached (locked for editing).
@@ -514,11 +564,14 @@ impl MeetingHandle {
     ) -> Result<T, EngineError> {
         let mut delay = RETRY_DELAY;
         for _ in 0..RETRIES {
-            if let Some(actor) = self.actor()
-                && let Ok(CallResult::Success(answer)) =
-                    actor.call(&message, Some(self.ack_timeout)).await
-            {
-                return Ok(answer);
+            if let Some(actor) = self.actor() {
+                self.slot.enqueued();
+                match actor.call(&message, Some(self.ack_timeout)).await {
+                    Ok(CallResult::Success(answer)) => return Ok(answer),
+                    Ok(_) => {}
+                    // Never sent.
+                    Err(_) => self.slot.dequeued(),
+                }
             }
             tokio::time::sleep(delay).await;
             delay *= 2;
@@ -528,17 +581,13 @@ impl MeetingHandle {
 
     /// Tells the actor an attendee joined (so the organizer sees them before they answer).
     pub fn joined(&self, attendee: AttendeeRecord) {
-        if let Some(actor) = self.actor() {
-            let _ = actor.send_message(MeetingMsg::Joined(attendee));
-        }
+        self.send(MeetingMsg::Joined(attendee));
     }
 
     /// Test seam: makes the current actor panic inside a handler, as a bug would.
     #[doc(hidden)]
     pub fn inject_panic(&self) {
-        if let Some(actor) = self.actor() {
-            let _ = actor.send_message(MeetingMsg::InjectPanic);
-        }
+        self.send(MeetingMsg::InjectPanic);
     }
 }
 

@@ -21,7 +21,8 @@
 //! The runtime (imports point down this list, never back up):
 //! - [`engine`]: [`Engine`], the entry point (a meeting's handle, seating a participant
 //!   through the group commit); [`config`]: its settings; [`metrics`]: what operators
-//!   scrape.
+//!   scrape; [`operations`]: what the live operations page shows; [`journal`]: the
+//!   supervision events (logged and kept); [`tree_board`]: each tree's actors' states.
 //! - [`meetings`]: the supervision root, one tree per running meeting, started through a
 //!   bounded first-come-first-served start queue.
 //! - [`supervisor`]: `MeetingSupervisor`, one meeting's tree (actor + extensions).
@@ -50,10 +51,12 @@ pub mod event;
 pub mod extension;
 pub mod flags;
 pub mod handle;
+pub mod journal;
 pub mod markup;
 pub mod meeting;
 pub mod meetings;
 pub mod metrics;
+pub mod operations;
 pub mod restart;
 pub mod scoring;
 pub mod seen;
@@ -63,6 +66,7 @@ pub mod supervisor;
 mod test_support;
 pub mod text;
 pub mod transition;
+pub mod tree_board;
 pub mod view;
 pub mod wire;
 pub mod words;

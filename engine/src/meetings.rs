@@ -26,6 +26,7 @@ use crate::config::EngineConfig;
 #[cfg(doc)]
 use crate::config::{START_CONCURRENCY, START_QUEUE, START_WAIT};
 use crate::handle::{MeetingHandle, Readiness};
+use crate::journal::{Entry, Level, Step};
 use crate::supervisor::{MeetingSupervisor, SupervisorArgs};
 use crate::writer::Writer;
 
@@ -143,7 +144,12 @@ impl Actor for Meetings {
         myself: ActorRef<MeetingsMsg>,
         args: MeetingsArgs,
     ) -> Result<MeetingsState, ActorProcessingErr> {
-        tracing::info!(actor = "meetings", "meeting supervision started");
+        args.writer.metrics().journal.record(Entry::new(
+            Level::Info,
+            "meetings",
+            Step::Started,
+            "meeting supervision started",
+        ));
         let (starts, queue) = mpsc::channel(args.config.start_queue.max(1));
         tokio::spawn(run_starts(
             queue,
@@ -201,13 +207,21 @@ impl Actor for Meetings {
         match event {
             SupervisionEvent::ActorFailed(cell, err) => {
                 if let Some(h) = state.trees.get(&cell.get_id()) {
-                    tracing::error!(meeting_id = %h.id, actor = "meeting_supervisor", error = %err, "failed");
+                    state.args.writer.metrics().journal.record(
+                        Entry::new(Level::Error, "meeting_supervisor", Step::Failed, "failed")
+                            .meeting(h.id)
+                            .error(err.to_string()),
+                    );
                 }
                 state.forget(cell.get_id());
             }
             SupervisionEvent::ActorTerminated(cell, _, reason) => {
                 if let Some(h) = state.trees.get(&cell.get_id()) {
-                    tracing::info!(meeting_id = %h.id, actor = "meeting_supervisor", reason = reason.as_deref().unwrap_or(""), "stopped");
+                    state.args.writer.metrics().journal.record(
+                        Entry::new(Level::Info, "meeting_supervisor", Step::Stopped, "stopped")
+                            .meeting(h.id)
+                            .reason(reason.unwrap_or_default()),
+                    );
                 }
                 state.forget(cell.get_id());
             }
@@ -265,11 +279,24 @@ async fn start_tree(
         failed(Readiness::Failed);
         return;
     }
+    let metrics = args.writer.metrics().clone();
     match store.meeting(id).await {
-        Ok(Some(m)) => handle.set_code(&m.code),
+        Ok(Some(m)) => {
+            handle.set_code(&m.code);
+            handle.set_title(&m.title);
+        }
         Ok(None) => return failed(Readiness::NotFound),
         Err(e) => {
-            tracing::error!(meeting_id = %id, actor = "meeting", error = %e, "could not read the meeting");
+            metrics.journal.record(
+                Entry::new(
+                    Level::Error,
+                    "meeting_supervisor",
+                    Step::Failed,
+                    "could not read the meeting",
+                )
+                .meeting(id)
+                .error(e.to_string()),
+            );
             return failed(Readiness::Failed);
         }
     }
@@ -282,7 +309,16 @@ async fn start_tree(
             handle.set_ready(Readiness::Ready);
         }
         Err(e) => {
-            tracing::error!(meeting_id = %id, actor = "meeting", error = %e, "spawn failed");
+            metrics.journal.record(
+                Entry::new(
+                    Level::Error,
+                    "meeting_supervisor",
+                    Step::Failed,
+                    "spawn failed",
+                )
+                .meeting(id)
+                .error(e.to_string()),
+            );
             failed(Readiness::Failed);
         }
     }

@@ -29,6 +29,14 @@ pub struct Metrics {
     adapter_up: Family<Labels, Gauge>,
     joins: Counter,
     http_requests: Family<Labels, Counter>,
+    /// The supervision events, logged and kept for the operations page.
+    pub journal: crate::journal::Journal,
+    /// The writer's last minute of commits, for the operations page.
+    pub commits: crate::operations::CommitWindow,
+    /// The writer as a supervised actor: its state, restarts and last error.
+    pub writer: crate::tree_board::TreeBoard,
+    /// When this engine started (milliseconds since the epoch).
+    pub started_at: i64,
 }
 
 impl Default for Metrics {
@@ -126,6 +134,10 @@ impl Metrics {
             adapter_up,
             joins,
             http_requests,
+            journal: crate::journal::Journal::default(),
+            commits: crate::operations::CommitWindow::default(),
+            writer: crate::tree_board::TreeBoard::default(),
+            started_at: crate::journal::now_ms(),
         }
     }
 
@@ -147,6 +159,7 @@ impl Metrics {
     pub fn committed(&self, seconds: f64, jobs: usize) {
         self.commit_seconds.observe(seconds);
         self.commit_batch_size.observe(jobs as f64);
+        self.commits.push(seconds, jobs);
     }
 
     pub fn restarted(&self, actor: &str) {

@@ -66,6 +66,13 @@ impl SourceBoard {
         }
     }
 
+    /// Lines waiting in the platform's outbox, and its bound (none registered: `None`).
+    pub fn outbox_depth(&self, platform: &str) -> Option<(usize, usize)> {
+        let map = self.outboxes.lock().ok()?;
+        let (tx, _) = map.get(platform)?;
+        Some((tx.max_capacity() - tx.capacity(), tx.max_capacity()))
+    }
+
     /// Whether the platform's adapter can post now (it says so whenever that changes).
     pub fn set_can_post(&self, platform: Platform, can: bool) {
         if let Ok(mut map) = self.outboxes.lock()

@@ -24,7 +24,9 @@ use crate::config::EngineConfig;
 use crate::event::Event;
 use crate::extension::{Extension, ExtensionContext, ExtensionKind};
 use crate::handle::{MeetingHandle, TreeRequest};
+use crate::journal::{Entry, Level, Step};
 use crate::restart::{Decision, RestartPolicy, Restarts};
+use crate::tree_board::TreeBoard;
 use crate::writer::Writer;
 
 pub enum SupervisorMsg {
@@ -85,17 +87,26 @@ fn extension_fields(ext: &dyn Extension) -> (&'static str, String) {
     (actor, ext.name())
 }
 
-fn log_extension(ext: &dyn Extension, id: MeetingId, what: &str) {
+/// A supervision event of an extension (`actor` = `adapter` or `bot`, `name` = its name).
+fn extension_entry(ext: &dyn Extension, level: Level, step: Step, message: &str) -> Entry {
     let (actor, name) = extension_fields(ext);
-    match ext.kind() {
-        ExtensionKind::Adapter => {
-            tracing::info!(meeting_id = %id, actor, adapter = %name, "{what}")
-        }
-        ExtensionKind::Bot => tracing::info!(meeting_id = %id, actor, bot = %name, "{what}"),
-    }
+    Entry::new(level, actor, step, message).name(name)
 }
 
 impl SupervisorState {
+    /// Logs and keeps a supervision event of this meeting.
+    fn note(&self, entry: Entry) {
+        self.args
+            .writer
+            .metrics()
+            .journal
+            .record(entry.meeting(self.args.id));
+    }
+
+    fn board(&self) -> &TreeBoard {
+        &self.args.handle.tree
+    }
+
     async fn spawn_meeting(
         &mut self,
         myself: &ActorRef<SupervisorMsg>,
@@ -108,6 +119,7 @@ impl SupervisorState {
             writer: a.writer.clone(),
             flush_interval: a.config.flush_interval,
             sources: a.handle.sources.clone(),
+            queued: a.slot.counter(),
         };
         let (actor, _) = Actor::spawn_linked(None, MeetingActor, args, myself.get_cell()).await?;
         self.children
@@ -156,18 +168,36 @@ impl SupervisorState {
     }
 
     fn on_child_failed(&mut self, myself: &ActorRef<SupervisorMsg>, child: Child, error: &str) {
-        let id = self.args.id;
         match child {
             Child::Meeting => {
                 self.args.slot.set(None);
-                tracing::warn!(meeting_id = %id, actor = "meeting", error, "failed");
+                self.note(Entry::new(Level::Warn, "meeting", Step::Failed, "failed").error(error));
                 match self.meeting_restarts.on_failure(Instant::now(), 0.0) {
                     Decision::RestartAfter(delay) => {
-                        tracing::info!(meeting_id = %id, actor = "meeting", delay_ms = delay.as_millis() as u64, "restart scheduled");
+                        self.board().failed("meeting", "meeting", error, true);
+                        self.note(
+                            Entry::new(
+                                Level::Info,
+                                "meeting",
+                                Step::RestartScheduled,
+                                "restart scheduled",
+                            )
+                            .delay(delay),
+                        );
                         myself.send_after(delay, || SupervisorMsg::RespawnMeeting);
                     }
                     Decision::GiveUp => {
-                        tracing::error!(meeting_id = %id, actor = "meeting", budget = RestartPolicy::MEETING.budget, "restart budget spent, meeting stopped until requested again");
+                        self.board().failed("meeting", "meeting", error, false);
+                        self.note(
+                            Entry::new(
+                                Level::Error,
+                                "meeting",
+                                Step::GaveUp,
+                                "restart budget spent, meeting stopped until requested again",
+                            )
+                            .budget(RestartPolicy::MEETING.budget)
+                            .error(error),
+                        );
                         self.stop_tree(myself, "restart budget spent");
                     }
                 }
@@ -181,28 +211,40 @@ impl SupervisorState {
                     Some(r) => r.on_failure(Instant::now(), rand::random::<f64>()),
                     None => Decision::GiveUp,
                 };
-                match (ext.kind(), decision) {
-                    (ExtensionKind::Adapter, Decision::RestartAfter(d)) => {
-                        tracing::warn!(meeting_id = %id, actor, adapter = %name, error, "failed");
-                        tracing::info!(meeting_id = %id, actor, adapter = %name, delay_ms = d.as_millis() as u64, "restart scheduled");
+                match decision {
+                    Decision::RestartAfter(d) => {
+                        self.board().failed(actor, &name, error, true);
+                        self.note(
+                            extension_entry(ext.as_ref(), Level::Warn, Step::Failed, "failed")
+                                .error(error),
+                        );
+                        self.note(
+                            extension_entry(
+                                ext.as_ref(),
+                                Level::Info,
+                                Step::RestartScheduled,
+                                "restart scheduled",
+                            )
+                            .delay(d),
+                        );
+                        let generation = self.generation;
+                        myself.send_after(d, move || SupervisorMsg::RespawnExtension {
+                            generation,
+                            index: i,
+                        });
                     }
-                    (ExtensionKind::Bot, Decision::RestartAfter(d)) => {
-                        tracing::warn!(meeting_id = %id, actor, bot = %name, error, "failed");
-                        tracing::info!(meeting_id = %id, actor, bot = %name, delay_ms = d.as_millis() as u64, "restart scheduled");
+                    Decision::GiveUp => {
+                        self.board().failed(actor, &name, error, false);
+                        self.note(
+                            extension_entry(
+                                ext.as_ref(),
+                                Level::Error,
+                                Step::GaveUp,
+                                "failed; restart budget spent, left stopped",
+                            )
+                            .error(error),
+                        );
                     }
-                    (ExtensionKind::Adapter, Decision::GiveUp) => {
-                        tracing::error!(meeting_id = %id, actor, adapter = %name, error, "failed; restart budget spent, left stopped")
-                    }
-                    (ExtensionKind::Bot, Decision::GiveUp) => {
-                        tracing::error!(meeting_id = %id, actor, bot = %name, error, "failed; restart budget spent, left stopped")
-                    }
-                }
-                if let Decision::RestartAfter(d) = decision {
-                    let generation = self.generation;
-                    myself.send_after(d, move || SupervisorMsg::RespawnExtension {
-                        generation,
-                        index: i,
-                    });
                 }
             }
         }
@@ -219,7 +261,16 @@ async fn extensions_of(args: &SupervisorArgs) -> Vec<Arc<dyn Extension>> {
         Ok(Some(record)) => args.config.extensions.for_meeting(&record),
         Ok(None) => Vec::new(),
         Err(e) => {
-            tracing::warn!(meeting_id = %args.id, actor = "meeting_supervisor", error = %e, "could not read the meeting's sources; starting without its extensions");
+            args.writer.metrics().journal.record(
+                Entry::new(
+                    Level::Warn,
+                    "meeting_supervisor",
+                    Step::Failed,
+                    "could not read the meeting's sources; starting without its extensions",
+                )
+                .meeting(args.id)
+                .error(e.to_string()),
+            );
             Vec::new()
         }
     }
@@ -227,12 +278,18 @@ async fn extensions_of(args: &SupervisorArgs) -> Vec<Arc<dyn Extension>> {
 
 impl SupervisorState {
     async fn spawn_extensions(&mut self, myself: &ActorRef<SupervisorMsg>) {
-        let id = self.args.id;
         for i in 0..self.extensions.len() {
             match self.spawn_extension(myself, i).await {
                 Ok(()) => {
-                    if let Some(ext) = self.extensions.get(i) {
-                        log_extension(ext.as_ref(), id, "spawned");
+                    if let Some(ext) = self.extensions.get(i).cloned() {
+                        let (actor, name) = extension_fields(ext.as_ref());
+                        self.board().spawned(actor, &name);
+                        self.note(extension_entry(
+                            ext.as_ref(),
+                            Level::Info,
+                            Step::Spawned,
+                            "spawned",
+                        ));
                     }
                 }
                 Err(e) => {
@@ -275,9 +332,9 @@ impl Actor for MeetingSupervisor {
             idle_since: None,
             args,
         };
-        let id = state.args.id;
         state.spawn_meeting(&myself).await?;
-        tracing::info!(meeting_id = %id, actor = "meeting", "spawned");
+        state.board().spawned("meeting", "meeting");
+        state.note(Entry::new(Level::Info, "meeting", Step::Spawned, "spawned"));
         state.spawn_extensions(&myself).await;
         myself.send_interval(idle_check_period(state.args.config.idle), || {
             SupervisorMsg::IdleCheck
@@ -305,10 +362,12 @@ impl Actor for MeetingSupervisor {
         msg: SupervisorMsg,
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
-        let id = state.args.id;
         match msg {
             SupervisorMsg::Stop(reason) => {
-                tracing::info!(meeting_id = %id, actor = "meeting_supervisor", reason, "stopping");
+                state.note(
+                    Entry::new(Level::Info, "meeting_supervisor", Step::Stopped, "stopping")
+                        .reason(reason),
+                );
                 state.stop_tree(&myself, reason);
             }
             SupervisorMsg::IdleCheck => {
@@ -318,7 +377,10 @@ impl Actor for MeetingSupervisor {
                 } else {
                     let since = *state.idle_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= state.args.config.idle {
-                        tracing::info!(meeting_id = %id, actor = "meeting", idle_secs = state.args.config.idle.as_secs(), "stopping: idle");
+                        state.note(
+                            Entry::new(Level::Info, "meeting", Step::Stopped, "stopping: idle")
+                                .reason("idle"),
+                        );
                         state.stop_tree(&myself, "idle");
                     }
                 }
@@ -330,7 +392,13 @@ impl Actor for MeetingSupervisor {
                 match state.spawn_meeting(&myself).await {
                     Ok(()) => {
                         state.args.writer.metrics().restarted("meeting");
-                        tracing::info!(meeting_id = %id, actor = "meeting", "restarted")
+                        state.board().restarted("meeting", "meeting");
+                        state.note(Entry::new(
+                            Level::Info,
+                            "meeting",
+                            Step::Restarted,
+                            "restarted",
+                        ));
                     }
                     Err(e) => state.on_child_failed(&myself, Child::Meeting, &e.to_string()),
                 }
@@ -341,13 +409,16 @@ impl Actor for MeetingSupervisor {
                 }
                 match state.spawn_extension(&myself, index).await {
                     Ok(()) => {
-                        if let Some(ext) = state.extensions.get(index) {
-                            state
-                                .args
-                                .writer
-                                .metrics()
-                                .restarted(extension_fields(ext.as_ref()).0);
-                            log_extension(ext.as_ref(), id, "restarted");
+                        if let Some(ext) = state.extensions.get(index).cloned() {
+                            let (actor, name) = extension_fields(ext.as_ref());
+                            state.args.writer.metrics().restarted(actor);
+                            state.board().restarted(actor, &name);
+                            state.note(extension_entry(
+                                ext.as_ref(),
+                                Level::Info,
+                                Step::Restarted,
+                                "restarted",
+                            ));
                         }
                     }
                     Err(e) => {
@@ -368,13 +439,19 @@ impl Actor for MeetingSupervisor {
                     }
                 }
                 state.generation += 1;
+                state.board().forget_extensions();
                 state.extensions = extensions_of(&state.args).await;
                 state.extension_restarts = state
                     .extensions
                     .iter()
                     .map(|_| Restarts::new(RestartPolicy::EXTENSION))
                     .collect();
-                tracing::info!(meeting_id = %id, actor = "meeting_supervisor", extensions = state.extensions.len(), "extensions reloaded");
+                state.note(Entry::new(
+                    Level::Info,
+                    "meeting_supervisor",
+                    Step::Reloaded,
+                    format!("extensions reloaded ({})", state.extensions.len()),
+                ));
                 state.spawn_extensions(&myself).await;
             }
         }
@@ -397,16 +474,29 @@ impl Actor for MeetingSupervisor {
                 let Some((child, _)) = state.children.remove(&cell.get_id()) else {
                     return Ok(());
                 };
-                let id = state.args.id;
                 let reason = reason.unwrap_or_default();
                 match child {
                     Child::Meeting => {
-                        tracing::info!(meeting_id = %id, actor = "meeting", reason, "stopped");
+                        state.board().stopped("meeting", "meeting");
+                        state.note(
+                            Entry::new(Level::Info, "meeting", Step::Stopped, "stopped")
+                                .reason(reason),
+                        );
                         state.args.slot.set(None);
                     }
                     Child::Extension(i) => {
-                        if let Some(ext) = state.extensions.get(i) {
-                            log_extension(ext.as_ref(), id, "stopped");
+                        if let Some(ext) = state.extensions.get(i).cloned() {
+                            let (actor, name) = extension_fields(ext.as_ref());
+                            state.board().stopped(actor, &name);
+                            state.note(
+                                extension_entry(
+                                    ext.as_ref(),
+                                    Level::Info,
+                                    Step::Stopped,
+                                    "stopped",
+                                )
+                                .reason(reason),
+                            );
                         }
                     }
                 }

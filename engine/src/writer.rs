@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use librekast_storage::{StorageError, Store, WriteOp};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use crate::journal::{Entry, Level, Step};
 use crate::restart::{Decision, RestartPolicy, Restarts};
 use crate::{AckOk, AckResult, ErrorCode};
 
@@ -146,6 +147,7 @@ impl Writer {
             metrics,
             ..Stats::default()
         });
+        stats.metrics.writer.spawned("writer", "writer");
         tokio::spawn(supervise(store, Arc::new(Mutex::new(rx)), stats.clone()));
         Writer { tx, stats }
     }
@@ -162,6 +164,11 @@ impl Writer {
     /// Jobs waiting in the queue right now.
     pub fn queue_depth(&self) -> usize {
         self.tx.max_capacity() - self.tx.capacity()
+    }
+
+    /// The queue's bound.
+    pub fn queue_capacity(&self) -> usize {
+        self.tx.max_capacity()
     }
 
     /// Waits for room when the queue is full (see the module's overflow policy).
@@ -198,27 +205,45 @@ async fn supervise(store: Store, rx: Arc<Mutex<mpsc::Receiver<Item>>>, stats: Ar
             Ok(()) => return,
             Err(e) if e.is_panic() => {
                 stats.restarts.fetch_add(1, Ordering::Relaxed);
-                stats.metrics.restarted("writer");
                 let error = panic_message(e.into_panic());
-                tracing::error!(actor = "writer", error = %error, "failed");
+                let m = &stats.metrics;
+                m.writer.failed("writer", "writer", &error, true);
+                m.journal.record(
+                    Entry::new(Level::Error, "writer", Step::Failed, "failed").error(&error),
+                );
                 let delay = match restarts.on_failure(Instant::now(), 0.0) {
                     Decision::RestartAfter(d) => d,
                     Decision::GiveUp => {
-                        tracing::error!(
-                            actor = "writer",
-                            budget = RestartPolicy::WRITER.budget,
-                            "restart budget spent, restarting at the longest delay"
+                        m.journal.record(
+                            Entry::new(
+                                Level::Error,
+                                "writer",
+                                Step::GaveUp,
+                                "restart budget spent, restarting at the longest delay",
+                            )
+                            .budget(RestartPolicy::WRITER.budget),
                         );
                         RestartPolicy::WRITER.max
                     }
                 };
-                tracing::info!(
-                    actor = "writer",
-                    delay_ms = delay.as_millis() as u64,
-                    "restart scheduled"
+                m.journal.record(
+                    Entry::new(
+                        Level::Info,
+                        "writer",
+                        Step::RestartScheduled,
+                        "restart scheduled",
+                    )
+                    .delay(delay),
                 );
                 tokio::time::sleep(delay).await;
-                tracing::info!(actor = "writer", "restarted");
+                m.restarted("writer");
+                m.writer.restarted("writer", "writer");
+                m.journal.record(Entry::new(
+                    Level::Info,
+                    "writer",
+                    Step::Restarted,
+                    "restarted",
+                ));
             }
             // Cancelled: the runtime is shutting down.
             Err(_) => return,

@@ -29,6 +29,10 @@ pub enum StorageError {
     /// sealed with; the text says what to do.
     #[error("{0}")]
     SecretKey(String),
+    /// A backup that cannot be made or restored (`librekast backup`/`restore`); the text
+    /// says why and what to do.
+    #[error("{0}")]
+    Backup(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
 }

@@ -10,6 +10,8 @@
 //!   answers, sessions, users); attendee ids are handed out by the process that owns the
 //!   database, so a join is one more row in a group-commit batch.
 //! - [`lock`]: [`ServerLock`], one server per database (a lock file or an advisory lock).
+//! - [`backup`]: the database side of `librekast backup`/`restore`: an online snapshot
+//!   (`VACUUM INTO`), counts, and schema checks against the known migrations.
 //! - [`files`]: private files and directories (`0600`, `0700`).
 //! - [`tokens`]: session tokens are stored as their SHA-256 only.
 //! - [`bots`]: a meeting's chat bots (periodic, command, revolution) and their validation.
@@ -20,6 +22,7 @@
 //!
 //! SQLite (a file, WAL mode) is the default; PostgreSQL is used when the URL says `postgres://`.
 
+pub mod backup;
 mod batch;
 pub mod bots;
 mod convert;

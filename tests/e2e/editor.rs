@@ -3,20 +3,10 @@
 //! was reached locked, every problem reported with its field, duplicate, reset, delete,
 //! sharing, the Markdown preview and GIFT import.
 
-use librekast_storage::{MeetingId, Role};
+use librekast_storage::MeetingId;
 use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn organizer(ts: &TestServer, name: &str) -> anyhow::Result<String> {
-    let hash = librekast_web::auth::hash_password("organizer password")?;
-    ts.server
-        .engine
-        .store()
-        .put_user_with_role(name, &hash, Some(Role::Organizer))
-        .await?;
-    ts.login(name, "organizer password").await
-}
 
 fn plan() -> Value {
     json!({
@@ -36,7 +26,7 @@ fn plan() -> Value {
 async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result<()> {
     let ts = TestServer::start("editor-api").await?;
     let admin = ts.admin_token().await?;
-    let olga = organizer(&ts, "olga").await?;
+    let olga = ts.organizer("olga").await?.1;
 
     // Created by an organizer, who owns it; slugs generated.
     let (status, created) = ts
@@ -85,7 +75,7 @@ async fn meetings_are_created_edited_and_listed_over_the_api() -> anyhow::Result
         .call(Method::GET, "/api/meetings?status=finished", &admin, None)
         .await?;
     assert_eq!(finished, json!([]));
-    let otto = organizer(&ts, "otto").await?;
+    let otto = ts.organizer("otto").await?.1;
     let (status, _) = ts
         .call(
             Method::GET,
@@ -381,8 +371,8 @@ async fn a_running_meeting_takes_edits_at_once_and_locks_what_it_reached() -> an
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_reset_delete_and_sharing() -> anyhow::Result<()> {
     let ts = TestServer::start("editor-lifecycle").await?;
-    let olga = organizer(&ts, "olga").await?;
-    let otto = organizer(&ts, "otto").await?;
+    let olga = ts.organizer("olga").await?.1;
+    let otto = ts.organizer("otto").await?.1;
     let (_, created) = ts
         .call(Method::POST, "/api/meetings", &olga, Some(plan()))
         .await?;

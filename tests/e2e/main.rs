@@ -2,6 +2,7 @@
 
 mod account;
 mod alerts;
+mod backup;
 mod bots;
 mod browser;
 mod chat;
@@ -23,6 +24,7 @@ mod media;
 mod meeting;
 mod metrics;
 mod moderation;
+mod operations;
 mod origin;
 mod posts;
 mod restart;
@@ -42,6 +44,7 @@ mod ui_kinds;
 mod ui_kinds_staff;
 mod ui_media;
 mod ui_moderation;
+mod ui_operate;
 mod ui_overlays;
 mod ui_present;
 mod ui_results;

@@ -5,7 +5,6 @@
 //! control the meeting may do any of it. Also the flag sheet's route (`…/flags`).
 
 use anyhow::Context;
-use librekast_storage::Role;
 use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -453,14 +452,7 @@ async fn only_staff_who_control_the_meeting_moderate() -> anyhow::Result<()> {
     let room = Room::open("mod-refused").await?;
     let (ada, ada_token) = (room.ada.0, room.ada.1.clone());
     let display = room.ts.display_token(room.meeting).await?;
-    let hash = librekast_web::auth::hash_password("organizer password")?;
-    room.ts
-        .server
-        .engine
-        .store()
-        .put_user_with_role("olga", &hash, Some(Role::Organizer))
-        .await?;
-    let olga = room.ts.login("olga", "organizer password").await?;
+    let (_, olga) = room.ts.organizer("olga").await?;
     let word = Some(json!({"word": "x"}));
     let routes: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/participants".into(), None),

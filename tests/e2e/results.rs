@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use librekast_storage::{MeetingFile, MeetingId, Role};
+use librekast_storage::{MeetingFile, MeetingId};
 use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -485,11 +485,7 @@ async fn results_json_and_csv_after_a_meeting() -> anyhow::Result<()> {
     );
     let (status, body) = ts.bearer(Method::GET, &path, &first_token).await?;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a participant: {body}");
-    let hash = librekast_web::auth::hash_password("organizer password")?;
-    let olga = store
-        .put_user_with_role("olga", &hash, Some(Role::Organizer))
-        .await?;
-    let olga_token = ts.login("olga", "organizer password").await?;
+    let (olga, olga_token) = ts.organizer("olga").await?;
     for path in [
         format!("/api/meetings/{meeting}/results.csv"),
         format!("/api/meetings/{meeting}/results.json"),

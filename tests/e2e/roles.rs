@@ -2,24 +2,10 @@
 //! with them and nothing else (403 at the WebSocket upgrade, `forbidden` on routes); admins
 //! control every meeting; scripts use `Authorization: Bearer`.
 
-use librekast_storage::{MeetingId, Role};
+use librekast_storage::MeetingId;
 use librekast_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-
-async fn organizer(
-    ts: &TestServer,
-    name: &str,
-) -> anyhow::Result<(librekast_storage::UserId, String)> {
-    let hash = librekast_web::auth::hash_password("organizer password")?;
-    let id = ts
-        .server
-        .engine
-        .store()
-        .put_user_with_role(name, &hash, Some(Role::Organizer))
-        .await?;
-    Ok((id, ts.login(name, "organizer password").await?))
-}
 
 async fn bearer_get(
     ts: &TestServer,
@@ -35,8 +21,8 @@ async fn organizers_control_their_meetings_only() -> anyhow::Result<()> {
     let demo = ts.demo_meeting().await?;
     let admin = ts.admin_token().await?;
     let store = ts.server.engine.store();
-    let (olga_id, olga) = organizer(&ts, "olga").await?;
-    let (otto_id, otto) = organizer(&ts, "otto").await?;
+    let (olga_id, olga) = ts.organizer("olga").await?;
+    let (otto_id, otto) = ts.organizer("otto").await?;
     let file = store.export_meeting(MeetingId(demo)).await?;
     let owned = store.import_meeting(&file).await?;
     store.set_meeting_owner(owned, Some(olga_id)).await?;

@@ -53,28 +53,13 @@ async fn field_id(d: &WebDriver, within: &str, role: &str, n: usize) -> anyhow::
 }
 
 /// Nothing wider than the screen and no shown element of the page past its right edge.
-const SIDEWAYS: &str = r#"
-const W = innerWidth;
-const out = [...document.querySelectorAll('#main *')].filter((e) => {
-  if (e.closest('[hidden], .hidden, .sr-only, details:not([open]) > :not(summary)')) return false;
-  const r = e.getBoundingClientRect();
-  return r.width > 0 && r.height > 0 && (r.left < -1 || r.right > W + 1);
-}).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className.baseVal ?? e.className}: ${(e.textContent || '').trim().slice(0, 40)}`);
-return { out, scroll: document.documentElement.scrollWidth, width: W };
-"#;
-
 async fn fits(d: &WebDriver, what: &str) -> anyhow::Result<()> {
-    let v = js(d, SIDEWAYS).await?;
-    ensure!(
-        v["scroll"].as_u64() <= v["width"].as_u64(),
-        "{what}: the page scrolls sideways: {v}"
-    );
-    ensure!(
-        v["out"].as_array().is_some_and(Vec::is_empty),
-        "{what}: past the right edge: {}",
-        v["out"]
-    );
-    Ok(())
+    browser::fits_sideways(
+        d,
+        what,
+        "[hidden], .hidden, .sr-only, details:not([open]) > :not(summary)",
+    )
+    .await
 }
 
 /// Scrolls `css` to just below the sticky top bar and saves `staff-<name>.png`.

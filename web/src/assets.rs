@@ -44,7 +44,7 @@ pub fn serve(path: &str) -> Response {
 }
 
 /// Only our own scripts and styles run: an injected `<script>` or `onerror=` does nothing.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
+pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
 
 /// The OBS overlays (`overlay/*`) and the presenter screen (also an OBS browser source)
 /// take inline styles too: OBS applies a browser source's

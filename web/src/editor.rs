@@ -276,6 +276,7 @@ pub async fn put_plan(id: i64, headers: HeaderMap, body: bytes::Bytes, app: App)
     };
     if let Some(handle) = app.engine.running(meeting) {
         handle.set_code(&plan.code);
+        handle.set_title(&plan.title);
         if before.bots != plan.bots {
             handle.set_bots(plan.bots.clone());
         }

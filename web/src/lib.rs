@@ -26,6 +26,8 @@
 //! - [`pending`]: sign-ins under way (Twitch device flows, Google consent states).
 //! - [`streams`]: chat sources and platform accounts from the dashboard; the secret key
 //!   and the chat adapters' environment at start-up.
+//! - [`operations`]: the live operations page for admins (`/operate.html`, a snapshot and
+//!   its Server-Sent Events stream under `/api/operations`).
 //! - [`users`]: staff accounts from the browser (`/api/users…`, admins), one's own sessions
 //!   (`/api/me/sessions…`) and the first-start hint (`/api/setup`).
 //! - [`throttle`]: guessing throttles (failed logins, wrong join codes) in bounded memory.
@@ -54,6 +56,7 @@ pub mod media;
 pub mod metrics;
 pub mod moderation;
 pub mod net;
+pub mod operations;
 pub mod pending;
 pub mod principal;
 pub mod protocol;

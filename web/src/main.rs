@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use librekast_adapters as adapters;
 use librekast_loadtest as loadtest;
 
+mod backup;
 mod connect;
 use librekast_storage::{MeetingFile, MeetingId, Role, Store};
 use librekast_web::config::{
@@ -226,6 +227,13 @@ enum Cmd {
     Connect(ConnectArgs),
     /// Remove a staff user's Twitch or YouTube account (its tokens are deleted).
     Disconnect(DisconnectArgs),
+    /// Write one archive (FILE, or `-` for standard output) with a consistent copy of the
+    /// SQLite database, taken while the server runs, and the data directory's media files
+    /// and secret key.
+    Backup(backup::BackupArgs),
+    /// Restore an archive made by `backup` into the database and data directory. Refused
+    /// while a server uses the database; what it replaces is kept aside.
+    Restore(backup::RestoreArgs),
     /// Drive a running server with simulated participants and report latencies.
     Loadtest(loadtest::Args),
     /// The load test's null server, started by `loadtest --floor` in a process of its own.
@@ -394,6 +402,8 @@ async fn main() -> anyhow::Result<()> {
         }) => meeting_results(&cli.database_url, id, csv).await,
         Some(Cmd::Connect(args)) => connect::connect(&cli.database_url, args).await,
         Some(Cmd::Disconnect(args)) => connect::disconnect(&cli.database_url, args).await,
+        Some(Cmd::Backup(args)) => backup::backup(&cli.database_url, args).await,
+        Some(Cmd::Restore(args)) => backup::restore(&cli.database_url, args).await,
         Some(Cmd::Loadtest(args)) => {
             // The floor runs as this same binary in a child process.
             let floor_exe = std::env::current_exe().ok();

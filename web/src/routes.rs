@@ -198,6 +198,8 @@ pub fn routes(app: App) -> warp::filters::BoxedFilter<(Response,)> {
         .unify()
         .or(users::routes(app.clone()))
         .unify()
+        .or(crate::operations::routes(app.clone()))
+        .unify()
         .or(crate::editor::routes(app.clone()))
         .unify()
         .or(crate::moderation::routes(app.clone()))
