@@ -61,6 +61,19 @@ impl Drop for Paused {
 /// How long [`Engine::stop_meeting`] waits for a tree to stop.
 const STOP_WAIT: Duration = Duration::from_secs(10);
 
+/// Open connections per audience over `running` meetings.
+fn connections(running: &[Arc<MeetingHandle>]) -> Vec<(&'static str, i64)> {
+    crate::view::Audience::ALL
+        .iter()
+        .map(|&a| {
+            (
+                a.as_str(),
+                running.iter().map(|h| h.connections_of(a)).sum(),
+            )
+        })
+        .collect()
+}
+
 impl Engine {
     /// Starts the writer and the supervision root, then resumes every meeting that was
     /// running.
@@ -117,21 +130,9 @@ impl Engine {
     /// The Prometheus text exposition, with the state gauges read now: connections per
     /// audience, running meetings, the writer's queue and the chat sources connected.
     pub fn metrics_text(&self) -> Result<String, std::fmt::Error> {
-        let running: Vec<Arc<MeetingHandle>> = self
-            .registry
-            .read()
-            .map(|r| r.values().filter(|h| !h.is_stopped()).cloned().collect())
-            .unwrap_or_default();
+        let running = self.running_meetings();
         let snapshot = crate::metrics::Snapshot {
-            connections: crate::view::Audience::ALL
-                .iter()
-                .map(|&a| {
-                    (
-                        a.as_str(),
-                        running.iter().map(|h| h.connections_of(a)).sum(),
-                    )
-                })
-                .collect(),
+            connections: connections(&running),
             meetings_running: running.len() as i64,
             writer_queue_depth: self.writer.queue_depth() as i64,
             adapters_up: [Platform::Twitch, Platform::Youtube]
@@ -152,23 +153,10 @@ impl Engine {
     /// What the live operations page shows now: every running meeting's tree, connections
     /// and sources, and the writer. Titles are as last set on each meeting's handle.
     pub fn operations(&self) -> crate::operations::Snapshot {
-        let mut meetings: Vec<crate::operations::MeetingOps> = self
-            .running_meetings()
-            .iter()
-            .map(|h| h.operations())
-            .collect();
+        let running = self.running_meetings();
+        let mut meetings: Vec<crate::operations::MeetingOps> =
+            running.iter().map(|h| h.operations()).collect();
         meetings.sort_by_key(|m| m.id);
-        let connections = crate::view::Audience::ALL
-            .iter()
-            .map(|&a| {
-                let audience = a.as_str();
-                let n = meetings
-                    .iter()
-                    .filter_map(|m| m.connections.get(audience))
-                    .sum();
-                (audience, n)
-            })
-            .collect();
         let metrics = self.metrics();
         let writer = metrics.writer.rows(|_, _| (None, None));
         let writer = writer.first();
@@ -176,7 +164,7 @@ impl Engine {
             at: crate::journal::now_ms(),
             started_at: metrics.started_at,
             version: env!("CARGO_PKG_VERSION"),
-            connections,
+            connections: connections(&running).into_iter().collect(),
             writer: crate::operations::WriterView {
                 state: writer.map_or(crate::tree_board::ActorState::Running, |w| w.state),
                 restarts_last_hour: writer.map_or(0, |w| w.restarts_last_hour),

@@ -44,18 +44,11 @@ pub fn database_file(database_url: &str) -> Result<PathBuf, StorageError> {
             "only a SQLite database (DATABASE_URL=sqlite://…) can be backed up or restored by LibreKast",
         ));
     }
-    let opts = SqliteConnectOptions::from_str(database_url)
-        .map_err(|e| StorageError::BadUrl(e.to_string()))?;
-    let file = opts.get_filename();
-    if database_url.contains(":memory:")
-        || database_url.contains("mode=memory")
-        || file.as_os_str().is_empty()
-    {
-        return Err(backup_err(
+    crate::store::sqlite_file(database_url)?.ok_or_else(|| {
+        backup_err(
             "an in-memory database (sqlite::memory:) lives and dies with its server: there is nothing to back up or restore",
-        ));
-    }
-    Ok(file.to_path_buf())
+        )
+    })
 }
 
 /// The names of the migrations this binary knows, oldest first.

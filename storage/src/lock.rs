@@ -10,7 +10,6 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use sea_orm::sqlx::postgres::PgConnection;
-use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm::sqlx::{Connection, Row};
 
 use crate::StorageError;
@@ -34,17 +33,11 @@ impl ServerLock {
     /// process for the next one that finds the lock taken (e.g. "pid 42, http://…").
     pub async fn acquire(database_url: &str, holder: &str) -> Result<ServerLock, StorageError> {
         if database_url.starts_with("sqlite:") {
-            let opts: SqliteConnectOptions = database_url
-                .parse()
-                .map_err(|e| StorageError::BadUrl(format!("{e}")))?;
-            let file = opts.get_filename();
-            if database_url.contains(":memory:")
-                || database_url.contains("mode=memory")
-                || file.as_os_str().is_empty()
-            {
-                return Ok(ServerLock::None);
+            match crate::store::sqlite_file(database_url)? {
+                Some(file) => lock_file(&lock_path(&file), holder),
+                // An in-memory database belongs to one process anyway.
+                None => Ok(ServerLock::None),
             }
-            lock_file(&lock_path(file), holder)
         } else {
             lock_postgres(database_url).await
         }

@@ -240,6 +240,21 @@ pub fn with_database(url: &str, database: &str) -> String {
     format!("{}/{database}{query}", &base[..authority_end])
 }
 
+/// The file of a `sqlite:` URL; `None` for an in-memory database, which has none.
+pub fn sqlite_file(database_url: &str) -> Result<Option<std::path::PathBuf>, StorageError> {
+    let opts: SqliteConnectOptions = database_url
+        .parse()
+        .map_err(|e| StorageError::BadUrl(format!("{e}")))?;
+    let file = opts.get_filename();
+    if database_url.contains(":memory:")
+        || database_url.contains("mode=memory")
+        || file.as_os_str().is_empty()
+    {
+        return Ok(None);
+    }
+    Ok(Some(file.to_path_buf()))
+}
+
 fn configure_sqlite(opts: &mut ConnectOptions, url: &str) -> Result<(), StorageError> {
     // Parsed here to report a malformed URL as BadUrl; sea-orm parses it again.
     let parsed = url

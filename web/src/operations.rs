@@ -28,7 +28,6 @@ use warp::reply::Response;
 use warp::sse::Event;
 use warp::{Filter, Reply};
 
-use crate::api_error::ApiError;
 use crate::app::App;
 use crate::input::with_app;
 use crate::principal;
@@ -61,12 +60,10 @@ pub fn routes(app: App) -> BoxedFilter<(Response,)> {
 
 /// The admin behind the request: `401` without a staff session, `403` for an organizer.
 async fn admin(app: &App, headers: &HeaderMap) -> Result<(), Response> {
-    let staff = principal::staff(app, headers).await?;
-    if staff.can(Action::Operate, None) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden.reply(Some("only admins see the operations page")))
-    }
+    let refusal = "only admins see the operations page";
+    principal::staff_may(app, headers, Action::Operate, refusal)
+        .await
+        .map(drop)
 }
 
 async fn page(headers: HeaderMap, app: App) -> Response {

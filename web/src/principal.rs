@@ -96,6 +96,22 @@ pub async fn staff(app: &App, headers: &HeaderMap) -> Result<Principal, Response
     }
 }
 
+/// The staff principal behind the request, if it may do `action`, one that concerns no
+/// meeting (admins' pages): `401` without a staff session, `403 forbidden` with `refusal`.
+pub async fn staff_may(
+    app: &App,
+    headers: &HeaderMap,
+    action: Action,
+    refusal: &str,
+) -> Result<Principal, Response> {
+    let staff = staff(app, headers).await?;
+    if staff.can(action, None) {
+        Ok(staff)
+    } else {
+        Err(ApiError::Forbidden.reply(Some(refusal)))
+    }
+}
+
 /// The staff principal behind the request, if it may do `action` in `meeting`.
 pub async fn staff_allowed(
     app: &App,

@@ -160,12 +160,13 @@ fn answer(result: Result<Response, Response>) -> Response {
 
 /// The admin behind the request: `401` without a staff session, `403` for an organizer.
 async fn admin(app: &App, headers: &HeaderMap) -> Result<Principal, Response> {
-    let staff = principal::staff(app, headers).await?;
-    if staff.can(Action::ManageUsers, None) {
-        Ok(staff)
-    } else {
-        Err(ApiError::Forbidden.reply(Some("only admins manage users")))
-    }
+    principal::staff_may(
+        app,
+        headers,
+        Action::ManageUsers,
+        "only admins manage users",
+    )
+    .await
 }
 
 /// The staff member behind the request (id, name) and their token.
